@@ -1,0 +1,363 @@
+//! The key file: every secret the registry holds, none of it in the database.
+//!
+//! ```json
+//! { "format": 1,
+//!   "active_master_key": 2,
+//!   "master_keys": [ { "id": 1, "created_at": "…", "key": "<base64, 32 bytes>" }, … ],
+//!   "index_pepper": "<base64, 32 bytes>", "index_salt": "<base64, 16 bytes>",
+//!   "index_params": { "m_cost": 19456, "t_cost": 2, "p_cost": 1 },
+//!   "token_key": "<base64, 32 bytes>" }
+//! ```
+//!
+//! Master keys are versioned so they can rotate; the blind-index pepper,
+//! salt and parameters never change for a deployment (changing them would
+//! orphan every stored index), and neither does the token key.
+
+use super::blind_index::{BlindIndexer, IndexParams};
+use super::envelope::{self, DataKey, KEY_LEN, MasterSealed};
+use super::token::TokenDigester;
+use super::{CryptoError, random_bytes};
+use chrono::{DateTime, Utc};
+use data_encoding::BASE64;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+const FORMAT: u32 = 1;
+
+/// The version number of a master key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeyId(pub u32);
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Why the key file could not be read or written. Never carries key bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("cannot read key file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("cannot write key file {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("key file {0} already exists; refusing to overwrite it")]
+    Exists(String),
+    #[error("key file {path} is invalid: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// Fixed-size secret bytes: base64 in the file, zeroized on drop, never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+struct SecretBytes<const N: usize>([u8; N]);
+
+impl<const N: usize> SecretBytes<N> {
+    fn random() -> Self {
+        Self(random_bytes())
+    }
+}
+
+impl<const N: usize> Serialize for SecretBytes<N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&Zeroizing::new(BASE64.encode(&self.0)))
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for SecretBytes<N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Zeroizing::new(String::deserialize(d)?);
+        let bytes = Zeroizing::new(
+            BASE64.decode(text.as_bytes()).map_err(|_| serde::de::Error::custom("a secret is not valid base64"))?,
+        );
+        let array = <[u8; N]>::try_from(bytes.as_slice())
+            .map_err(|_| serde::de::Error::custom(format!("a secret must be {N} bytes")))?;
+        Ok(Self(array))
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MasterKeyEntry {
+    id: KeyId,
+    created_at: DateTime<Utc>,
+    key: SecretBytes<KEY_LEN>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    format: u32,
+    active_master_key: KeyId,
+    master_keys: Vec<MasterKeyEntry>,
+    index_pepper: SecretBytes<32>,
+    index_salt: SecretBytes<16>,
+    index_params: IndexParams,
+    token_key: SecretBytes<32>,
+}
+
+/// The loaded key file. Cloning is cheap enough for start-up; share it in an `Arc`.
+#[derive(Clone)]
+pub struct KeyRing {
+    active: KeyId,
+    master_keys: BTreeMap<KeyId, MasterKeyEntry>,
+    index_pepper: SecretBytes<32>,
+    index_salt: SecretBytes<16>,
+    index_params: IndexParams,
+    token_key: SecretBytes<32>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("active", &self.active)
+            .field("master_keys", &self.master_keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRing {
+    /// Fresh random secrets with master key 1 active.
+    pub fn generate(now: DateTime<Utc>) -> Self {
+        let first = MasterKeyEntry { id: KeyId(1), created_at: now, key: SecretBytes::random() };
+        Self {
+            active: first.id,
+            master_keys: BTreeMap::from([(first.id, first)]),
+            index_pepper: SecretBytes::random(),
+            index_salt: SecretBytes::random(),
+            index_params: IndexParams::default(),
+            token_key: SecretBytes::random(),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Self, KeyFileError> {
+        let shown = path.display().to_string();
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read { path: shown.clone(), source })?,
+        );
+        let invalid = |reason: String| KeyFileError::Invalid { path: shown.clone(), reason };
+        let file: KeyFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if file.format != FORMAT {
+            return Err(invalid(format!("format {} is not supported (expected {FORMAT})", file.format)));
+        }
+        file.index_params.validate().map_err(invalid)?;
+        let mut master_keys = BTreeMap::new();
+        for entry in file.master_keys.iter().cloned() {
+            if master_keys.insert(entry.id, entry).is_some() {
+                return Err(invalid("a master key id appears twice".into()));
+            }
+        }
+        if !master_keys.contains_key(&file.active_master_key) {
+            return Err(invalid(format!("active master key {} is not in the file", file.active_master_key)));
+        }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(key_file = %shown, "key file is readable by other users; restrict it with chmod 600");
+        }
+        Ok(Self {
+            active: file.active_master_key,
+            master_keys,
+            index_pepper: file.index_pepper.clone(),
+            index_salt: file.index_salt.clone(),
+            index_params: file.index_params,
+            token_key: file.token_key.clone(),
+        })
+    }
+
+    /// Writes a new key file (mode 0600); refuses to replace an existing one.
+    pub fn create(&self, path: &Path) -> Result<(), KeyFileError> {
+        if path.exists() {
+            return Err(KeyFileError::Exists(path.display().to_string()));
+        }
+        self.write_atomically(path)
+    }
+
+    /// Replaces the key file atomically: a crash leaves the old or the new file, never half of one.
+    pub fn replace(&self, path: &Path) -> Result<(), KeyFileError> {
+        self.write_atomically(path)
+    }
+
+    fn write_atomically(&self, path: &Path) -> Result<(), KeyFileError> {
+        let write_err = |source| KeyFileError::Write { path: path.display().to_string(), source };
+        let file = KeyFile {
+            format: FORMAT,
+            active_master_key: self.active,
+            master_keys: self.master_keys.values().cloned().collect(),
+            index_pepper: self.index_pepper.clone(),
+            index_salt: self.index_salt.clone(),
+            index_params: self.index_params,
+            token_key: self.token_key.clone(),
+        };
+        let json = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("the key file always serializes"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(write_err)?;
+        out.write_all(&json).and_then(|()| out.sync_all()).map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(write_err)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(write_err)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a new master key version and makes it the one new writes use.
+    pub fn rotate(&mut self, now: DateTime<Utc>) -> KeyId {
+        let id = KeyId(self.master_keys.keys().next_back().map_or(1, |k| k.0 + 1));
+        self.master_keys.insert(id, MasterKeyEntry { id, created_at: now, key: SecretBytes::random() });
+        self.active = id;
+        id
+    }
+
+    pub fn active_key_id(&self) -> KeyId {
+        self.active
+    }
+
+    pub fn key_ids(&self) -> impl Iterator<Item = KeyId> + '_ {
+        self.master_keys.keys().copied()
+    }
+
+    fn master_key(&self, id: KeyId) -> Result<&[u8; KEY_LEN], CryptoError> {
+        self.master_keys.get(&id).map(|e| &e.key.0).ok_or(CryptoError::UnknownKey(id))
+    }
+
+    /// The associated data of a master seal binds it to its key version and purpose.
+    fn master_aad(id: KeyId, context: &[u8]) -> Vec<u8> {
+        let mut aad = b"registry:master:v1:".to_vec();
+        aad.extend_from_slice(&id.0.to_be_bytes());
+        aad.extend_from_slice(context);
+        aad
+    }
+
+    /// Seals a small secret directly under the active master key.
+    pub fn seal(&self, context: &[u8], plaintext: &[u8]) -> Result<MasterSealed, CryptoError> {
+        let key = self.master_key(self.active)?;
+        let bytes = envelope::seal(key, &Self::master_aad(self.active, context), plaintext);
+        Ok(MasterSealed { key_id: self.active, bytes })
+    }
+
+    pub fn open(&self, sealed: &MasterSealed, context: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let key = self.master_key(sealed.key_id)?;
+        envelope::open(key, &Self::master_aad(sealed.key_id, context), &sealed.bytes)
+    }
+
+    /// Opens under whichever version sealed it and seals again under the active one.
+    pub fn reseal(&self, sealed: &MasterSealed, context: &[u8]) -> Result<MasterSealed, CryptoError> {
+        self.seal(context, &self.open(sealed, context)?)
+    }
+
+    /// A fresh data key and its wrapped form for storage.
+    pub fn new_data_key(&self, context: &[u8]) -> Result<(DataKey, MasterSealed), CryptoError> {
+        let key = DataKey::generate();
+        let wrapped = self.seal(context, key.bytes())?;
+        Ok((key, wrapped))
+    }
+
+    pub fn unwrap_data_key(&self, wrapped: &MasterSealed, context: &[u8]) -> Result<DataKey, CryptoError> {
+        DataKey::from_bytes(&self.open(wrapped, context)?)
+    }
+
+    pub fn blind_indexer(&self) -> BlindIndexer<'_> {
+        BlindIndexer::new(&self.index_pepper.0, &self.index_salt.0, self.index_params)
+    }
+
+    pub fn token_digester(&self) -> TokenDigester<'_> {
+        TokenDigester::new(&self.token_key.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_key_file_round_trips_through_disk_with_private_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/registry.key");
+        let ring = KeyRing::generate(now());
+        ring.create(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let loaded = KeyRing::load(&path).unwrap();
+        let sealed = ring.seal(b"ctx", b"secret").unwrap();
+        assert_eq!(loaded.open(&sealed, b"ctx").unwrap().as_slice(), b"secret");
+        assert!(matches!(ring.create(&path), Err(KeyFileError::Exists(_))));
+    }
+
+    #[test]
+    fn rotation_keeps_old_ciphertexts_readable_and_seals_new_ones_with_the_new_key() {
+        let mut ring = KeyRing::generate(now());
+        let (data_key, wrapped_v1) = ring.new_data_key(b"identity").unwrap();
+        let field = data_key.seal(b"surname", b"Abayev");
+        assert_eq!(ring.rotate(now()), KeyId(2));
+
+        let reopened = ring.unwrap_data_key(&wrapped_v1, b"identity").unwrap();
+        assert_eq!(reopened.open(b"surname", &field).unwrap().as_slice(), b"Abayev");
+
+        let rewrapped = ring.reseal(&wrapped_v1, b"identity").unwrap();
+        assert_eq!(rewrapped.key_id, KeyId(2));
+        assert_eq!(ring.new_data_key(b"x").unwrap().1.key_id, KeyId(2));
+        let again = ring.unwrap_data_key(&rewrapped, b"identity").unwrap();
+        assert_eq!(again.open(b"surname", &field).unwrap().as_slice(), b"Abayev");
+    }
+
+    #[test]
+    fn a_sealed_value_does_not_open_under_another_key_version_or_context() {
+        let mut ring = KeyRing::generate(now());
+        let sealed = ring.seal(b"official:1:totp", b"JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(ring.open(&sealed, b"official:2:totp"), Err(CryptoError::Undecryptable));
+        ring.rotate(now());
+        let relabelled = MasterSealed { key_id: KeyId(2), bytes: sealed.bytes.clone() };
+        assert_eq!(ring.open(&relabelled, b"official:1:totp"), Err(CryptoError::Undecryptable));
+        let unknown = MasterSealed { key_id: KeyId(9), bytes: sealed.bytes };
+        assert_eq!(ring.open(&unknown, b"official:1:totp"), Err(CryptoError::UnknownKey(KeyId(9))));
+    }
+
+    #[test]
+    fn invalid_key_files_are_rejected_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.key");
+        let ring = KeyRing::generate(now());
+        ring.create(&path).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+
+        let cases: [(&str, fn(&mut serde_json::Value)); 4] = [
+            ("format", |j| j["format"] = 7.into()),
+            ("active master key 3", |j| j["active_master_key"] = 3.into()),
+            ("32 bytes", |j| j["token_key"] = "c2hvcnQ=".into()),
+            ("unknown field", |j| j["extra"] = true.into()),
+        ];
+        for (expected, break_it) in cases {
+            let mut broken = json.clone();
+            break_it(&mut broken);
+            std::fs::write(&path, broken.to_string()).unwrap();
+            let err = KeyRing::load(&path).unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+        json["index_params"]["m_cost"] = 8.into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(KeyRing::load(&path).unwrap_err().to_string().contains("m_cost"));
+    }
+
+    #[test]
+    fn debug_output_shows_no_key_material() {
+        let ring = KeyRing::generate(now());
+        let printed = format!("{ring:?}");
+        assert!(printed.starts_with("KeyRing { active: KeyId(1)"), "{printed}");
+        assert!(!printed.contains(&BASE64.encode(&ring.token_key.0)));
+    }
+}

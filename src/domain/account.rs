@@ -1,0 +1,138 @@
+//! What platforms tell the registry about an account. None of it is personal
+//! data: `account_ref` is the platform's own opaque id.
+
+use super::is_forbidden_text_char;
+
+/// Why an account field was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccountFieldError {
+    #[error("must be 1 to {max} characters")]
+    WrongLength { max: usize },
+    #[error("contains characters that are not allowed")]
+    BadCharacter,
+    #[error("must not be negative")]
+    Negative,
+}
+
+/// The platform's stable id for an account: 1–128 characters of
+/// `A-Z a-z 0-9 - _ . : @`, so it is safe in a URL path segment and a log line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountRef(String);
+
+impl AccountRef {
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+        if input.is_empty() || input.len() > Self::MAX_LEN {
+            return Err(AccountFieldError::WrongLength { max: Self::MAX_LEN });
+        }
+        if !input.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b)) {
+            return Err(AccountFieldError::BadCharacter);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The account's public handle, for display only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handle(String);
+
+impl Handle {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(AccountFieldError::WrongLength { max: Self::MAX_CHARS });
+        }
+        if trimmed.chars().any(is_forbidden_text_char) {
+            return Err(AccountFieldError::BadCharacter);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A follower count as reported by a platform; never negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FollowerCount(u64);
+
+impl FollowerCount {
+    pub fn new(count: u64) -> Self {
+        Self(count)
+    }
+
+    pub fn parse(count: i64) -> Result<Self, AccountFieldError> {
+        u64::try_from(count).map(Self).map_err(|_| AccountFieldError::Negative)
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// A platform's short name in URLs and forms: 2–32 of `a-z 0-9 -`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlatformSlug(String);
+
+impl PlatformSlug {
+    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+        if !(2..=32).contains(&input.len()) {
+            return Err(AccountFieldError::WrongLength { max: 32 });
+        }
+        let valid = input.starts_with(|c: char| c.is_ascii_lowercase())
+            && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(AccountFieldError::BadCharacter);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_refs_are_bounded_in_length_and_charset() {
+        assert!(AccountRef::parse("user:12345@shard-7.eu_west").is_ok());
+        assert!(AccountRef::parse(&"a".repeat(128)).is_ok());
+        assert_eq!(AccountRef::parse(""), Err(AccountFieldError::WrongLength { max: 128 }));
+        assert_eq!(AccountRef::parse(&"a".repeat(129)), Err(AccountFieldError::WrongLength { max: 128 }));
+        for bad in ["a b", "a/b", "a?b", "ä", "a%2F"] {
+            assert_eq!(AccountRef::parse(bad), Err(AccountFieldError::BadCharacter), "{bad}");
+        }
+    }
+
+    #[test]
+    fn handles_are_trimmed_and_free_of_control_characters() {
+        assert_eq!(Handle::parse("  @Qazaq_News ").unwrap().as_str(), "@Qazaq_News");
+        assert_eq!(Handle::parse("a\nb"), Err(AccountFieldError::BadCharacter));
+        assert!(Handle::parse(" ").is_err());
+    }
+
+    #[test]
+    fn follower_counts_are_never_negative() {
+        assert_eq!(FollowerCount::parse(5001).unwrap().get(), 5001);
+        assert_eq!(FollowerCount::parse(-1), Err(AccountFieldError::Negative));
+    }
+
+    #[test]
+    fn platform_slugs_are_lower_case_words() {
+        assert!(PlatformSlug::parse("qaz-video2").is_ok());
+        for bad in ["Q", "Qaz", "2qaz", "qaz_video", "q"] {
+            assert!(PlatformSlug::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! An owner's identification, as declared on the form (DESIGN §4).
+
+use super::{
+    Bin, BirthDate, ContactEmail, CountryCode, DocumentNumber, DocumentType, Field, Iin, LegalName, PersonName,
+    string_enum,
+};
+use zeroize::Zeroizing;
+
+string_enum! {
+    /// Which of the three identification forms an owner filled in.
+    pub enum OwnerType: UnknownOwnerType {
+        Resident = "resident",
+        NonResident = "non_resident",
+        LegalEntity = "legal_entity",
+    }
+}
+
+/// What identifies a person or entity uniquely: the input of the blind index.
+#[derive(Debug, Clone)]
+pub enum Identifier {
+    Iin(Iin),
+    Bin(Bin),
+    Document { country: CountryCode, number: DocumentNumber },
+}
+
+impl Identifier {
+    /// The canonical string that is hashed into the blind index. Each kind has
+    /// its own prefix so that equal digits of different kinds never collide.
+    pub fn index_input(&self) -> Zeroizing<String> {
+        Zeroizing::new(match self {
+            Identifier::Iin(iin) => format!("iin:{}", iin.expose()),
+            Identifier::Bin(bin) => format!("bin:{}", bin.expose()),
+            Identifier::Document { country, number } => format!("doc:{}:{}", country.as_str(), number.expose()),
+        })
+    }
+}
+
+/// A complete, parsed declaration: exactly the §4 fields of one owner type.
+#[derive(Debug, Clone)]
+pub enum Declaration {
+    Resident {
+        iin: Iin,
+        surname: PersonName,
+        given_name: PersonName,
+        patronymic: Option<PersonName>,
+        email: ContactEmail,
+    },
+    NonResident {
+        document_type: DocumentType,
+        document_number: DocumentNumber,
+        country: CountryCode,
+        surname: PersonName,
+        given_name: PersonName,
+        birth_date: BirthDate,
+        email: ContactEmail,
+    },
+    LegalEntity {
+        bin: Bin,
+        legal_name: LegalName,
+        email: ContactEmail,
+    },
+}
+
+impl Declaration {
+    pub fn owner_type(&self) -> OwnerType {
+        match self {
+            Declaration::Resident { .. } => OwnerType::Resident,
+            Declaration::NonResident { .. } => OwnerType::NonResident,
+            Declaration::LegalEntity { .. } => OwnerType::LegalEntity,
+        }
+    }
+
+    pub fn identifier(&self) -> Identifier {
+        match self {
+            Declaration::Resident { iin, .. } => Identifier::Iin(iin.clone()),
+            Declaration::NonResident { country, document_number, .. } => {
+                Identifier::Document { country: *country, number: document_number.clone() }
+            }
+            Declaration::LegalEntity { bin, .. } => Identifier::Bin(bin.clone()),
+        }
+    }
+
+    /// Every field with its plaintext, ready to be encrypted one by one.
+    pub fn fields(&self) -> Vec<(Field, Zeroizing<String>)> {
+        let text = |s: &str| Zeroizing::new(s.to_owned());
+        match self {
+            Declaration::Resident { iin, surname, given_name, patronymic, email } => {
+                let mut fields = vec![
+                    (Field::Iin, Zeroizing::new(iin.expose())),
+                    (Field::Surname, text(surname.expose())),
+                    (Field::GivenName, text(given_name.expose())),
+                    (Field::Email, text(email.expose())),
+                ];
+                if let Some(patronymic) = patronymic {
+                    fields.push((Field::Patronymic, text(patronymic.expose())));
+                }
+                fields
+            }
+            Declaration::NonResident {
+                document_type,
+                document_number,
+                country,
+                surname,
+                given_name,
+                birth_date,
+                email,
+            } => vec![
+                (Field::DocumentType, text(document_type.as_str())),
+                (Field::DocumentNumber, text(document_number.expose())),
+                (Field::Country, text(country.as_str())),
+                (Field::Surname, text(surname.expose())),
+                (Field::GivenName, text(given_name.expose())),
+                (Field::BirthDate, Zeroizing::new(birth_date.expose())),
+                (Field::Email, text(email.expose())),
+            ],
+            Declaration::LegalEntity { bin, legal_name, email } => vec![
+                (Field::Bin, Zeroizing::new(bin.expose())),
+                (Field::LegalName, text(legal_name.expose())),
+                (Field::Email, text(email.expose())),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_of_different_kinds_never_share_an_index_input() {
+        let doc = Identifier::Document {
+            country: CountryCode::parse("de").unwrap(),
+            number: DocumentNumber::parse("c01x-00t47").unwrap(),
+        };
+        assert_eq!(doc.index_input().as_str(), "doc:DE:C01X00T47");
+        let iin = Identifier::Iin(Iin::parse("900115353054").unwrap());
+        assert_eq!(iin.index_input().as_str(), "iin:900115353054");
+    }
+
+    #[test]
+    fn a_resident_declares_only_the_resident_fields() {
+        let declaration = Declaration::Resident {
+            iin: Iin::parse("900115353054").unwrap(),
+            surname: PersonName::parse("Абаев").unwrap(),
+            given_name: PersonName::parse("Ерлан").unwrap(),
+            patronymic: None,
+            email: ContactEmail::parse("e@example.kz").unwrap(),
+        };
+        let names: Vec<_> = declaration.fields().iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, [Field::Iin, Field::Surname, Field::GivenName, Field::Email]);
+        assert_eq!(declaration.owner_type(), OwnerType::Resident);
+    }
+}
