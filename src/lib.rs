@@ -1,5 +1,12 @@
 //! `registry`: the identification registry for anonymous online accounts over
 //! the follower threshold. See `docs/ARCHITECTURE.md` for how the parts fit.
 
+pub mod audit;
+pub mod cli;
+pub mod config;
 pub mod crypto;
+pub mod db;
 pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

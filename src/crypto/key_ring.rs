@@ -22,7 +22,7 @@ use data_encoding::BASE64;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -194,7 +194,7 @@ impl KeyRing {
         };
         let json = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("the key file always serializes"));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(write_err)?;
         }
         let tmp = path.with_extension("tmp");
         let mut out = std::fs::OpenOptions::new()

@@ -100,6 +100,20 @@ impl PlatformSlug {
     }
 }
 
+/// A platform's display name: 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformName(String);
+
+impl PlatformName {
+    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+        Handle::parse(input).map(|h| Self(h.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ pub mod policy;
 pub mod role;
 pub mod status;
 
-pub use account::{AccountRef, FollowerCount, Handle, PlatformSlug};
+pub use account::{AccountRef, FollowerCount, Handle, PlatformName, PlatformSlug};
 pub use contact_email::ContactEmail;
 pub use field::Field;
 pub use foreign_document::{CountryCode, DocumentNumber, DocumentType};
@@ -25,7 +25,7 @@ pub use legal_basis::LegalBasis;
 pub use national_id::{Bin, Iin, NationalIdError};
 pub use person::{BirthDate, LegalName, PersonName};
 pub use policy::RegistryPolicy;
-pub use role::{Role, RoleSet};
+pub use role::{Role, RoleSet, Username};
 pub use status::{AccountStatus, Assurance};
 
 /// Implements `Debug` as `Name(<redacted>)` for a type holding personal data.

@@ -58,6 +58,28 @@ impl RoleSet {
     }
 }
 
+/// Why a username was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be 3 to 32 of a-z, 0-9, '.', '_' and '-', starting with a letter")]
+pub struct UsernameError;
+
+/// An official's login name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Self, UsernameError> {
+        let valid = (3..=32).contains(&input.len())
+            && input.starts_with(|c: char| c.is_ascii_lowercase())
+            && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if valid { Ok(Self(input.to_owned())) } else { Err(UsernameError) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +91,13 @@ mod tests {
         assert!(roles.contains(Role::Approver) && !roles.contains(Role::Auditor));
         assert_eq!(RoleSet::parse(""), Err(RoleSetError::Empty));
         assert_eq!(RoleSet::parse("requester,admin"), Err(RoleSetError::Unknown));
+    }
+
+    #[test]
+    fn usernames_are_lower_case_words() {
+        assert!(Username::parse("a.seitkali_2").is_ok());
+        for bad in ["ab", "Admin", "2fast", "a b", "ärna", &"a".repeat(33)] {
+            assert_eq!(Username::parse(bad), Err(UsernameError), "{bad}");
+        }
     }
 }

@@ -1,0 +1,12 @@
+DROP TABLE checkpoints;
+DROP TABLE audit_log;
+DROP TABLE disclosures;
+DROP TABLE access_requests;
+DROP TABLE sessions;
+DROP TABLE officials;
+DROP TABLE account_identities;
+DROP TABLE identity_fields;
+DROP TABLE identities;
+DROP TABLE status_changes;
+DROP TABLE accounts;
+DROP TABLE platforms;

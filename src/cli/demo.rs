@@ -1,0 +1,53 @@
+//! `serve --demo`: a demo platform and one official per role, with fresh
+//! credentials printed at every start (the previous ones stop working).
+
+use super::CliError;
+use super::official::{self, IssuedOfficial};
+use super::platform::{self, IfExists};
+use crate::crypto::KeyRing;
+use crate::crypto::token::expose;
+use crate::db::{DbError, Pool};
+use crate::domain::{PlatformName, PlatformSlug, RoleSet, Username};
+use secrecy::SecretString;
+
+const DEMO_OFFICIALS: [(&str, &str); 3] =
+    [("demo-requester", "requester"), ("demo-approver", "approver"), ("demo-auditor", "auditor,registrar")];
+
+pub struct DemoCredentials {
+    platform_token: SecretString,
+    officials: Vec<(Username, RoleSet, IssuedOfficial)>,
+}
+
+pub fn ensure(pool: &Pool, keys: &KeyRing) -> Result<DemoCredentials, CliError> {
+    let mut conn = pool.get().map_err(DbError::from)?;
+    let slug = PlatformSlug::parse("demo").map_err(|e| CliError::Invalid(e.to_string()))?;
+    let name = PlatformName::parse("Demo platform").map_err(|e| CliError::Invalid(e.to_string()))?;
+    let (_, platform_token) = platform::issue(&mut conn, keys, &slug, &name, IfExists::Reissue)?;
+    let mut officials = Vec::new();
+    for (username, roles) in DEMO_OFFICIALS {
+        let username = Username::parse(username).map_err(|e| CliError::Invalid(e.to_string()))?;
+        let roles = RoleSet::parse(roles).map_err(|e| CliError::Invalid(e.to_string()))?;
+        let issued = official::issue(&mut conn, keys, &username, &roles, IfExists::Reissue)?;
+        officials.push((username, roles, issued));
+    }
+    Ok(DemoCredentials { platform_token, officials })
+}
+
+impl DemoCredentials {
+    pub fn print(&self, base_url: &str) {
+        println!();
+        println!("=== DEMO CREDENTIALS (new at every start; for trying the registry out, never for real data) ===");
+        println!("Service:           {base_url}");
+        println!("Platform 'demo' API token:");
+        println!("  {}", expose(&self.platform_token));
+        for (username, roles, issued) in &self.officials {
+            println!("Official {} ({}):", username.as_str(), roles.to_canonical());
+            println!("  password:    {}", expose(&issued.password));
+            println!("  TOTP secret: {}", expose(&issued.totp_secret));
+            println!("  TOTP URI:    {}", issued.otpauth_uri(username));
+        }
+        println!("Try: curl {base_url}/readyz");
+        println!("=================================================================================================");
+        println!();
+    }
+}

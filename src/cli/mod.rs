@@ -1,0 +1,146 @@
+//! The `registry` command line. Every subcommand runs the same library code
+//! the service runs.
+
+mod demo;
+mod keys;
+mod official;
+mod platform;
+mod serve;
+
+use crate::config::{ConfigError, Settings};
+use crate::crypto::CryptoError;
+use crate::db::DbError;
+use crate::startup::StartupError;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "registry",
+    version,
+    about = "Identification registry for anonymous accounts over the follower threshold"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default). Applies pending migrations first.
+    Serve {
+        /// Create a demo platform and demo officials and print fresh credentials for them.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create or rotate the key file.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Manage platforms.
+    Platform {
+        #[command(subcommand)]
+        command: PlatformCommand,
+    },
+    /// Manage regulator officials.
+    Official {
+        #[command(subcommand)]
+        command: OfficialCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Write a new key file (refuses to overwrite one).
+    Generate {
+        /// Where to write it [default: REGISTRY_KEY_FILE, or data/registry.key].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Add a new master key version, make it active, and re-wrap every stored data key with it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+enum PlatformCommand {
+    /// Register a platform and print its API token once.
+    Add {
+        /// Short name: 2–32 of a-z, 0-9 and '-', starting with a letter.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OfficialCommand {
+    /// Create an official and print a generated password and TOTP secret once.
+    Add {
+        /// 3–32 of a-z, 0-9, '.', '_' and '-'.
+        #[arg(long)]
+        username: String,
+        /// Comma-separated: requester, approver, auditor, registrar.
+        #[arg(long)]
+        roles: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Why a command failed; printed as one line on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(settings.log_format, &settings.log_filter);
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve::run(settings, demo),
+        Command::Migrate => serve::migrate(&settings),
+        Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),
+        Command::Keys { command: KeysCommand::Rotate } => keys::rotate(&settings),
+        Command::Platform { command: PlatformCommand::Add { slug, name, json } } => {
+            platform::add(&settings, &slug, &name, json)
+        }
+        Command::Official { command: OfficialCommand::Add { username, roles, json } } => {
+            official::add(&settings, &username, &roles, json)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

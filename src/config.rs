@@ -1,0 +1,225 @@
+//! Configuration from `REGISTRY_*` environment variables, parsed once at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `REGISTRY_DATABASE_URL` | `sqlite://data/registry.db` | `sqlite://PATH` or `postgres://…` |
+//! | `REGISTRY_BIND` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `REGISTRY_KEY_FILE` | `data/registry.key` | key file (see `registry keys generate`) |
+//! | `REGISTRY_THRESHOLD` | `5000` | accounts with more followers must register |
+//! | `REGISTRY_GRACE_PERIOD` | `30d` | time from crossing the threshold to the deadline |
+//! | `REGISTRY_HYSTERESIS` | `30d` | time at or below the threshold before `not_required` |
+//! | `REGISTRY_RETENTION` | `180d` | how long identity data outlives its last account |
+//! | `REGISTRY_DISCLOSURE_VALIDITY` | `72h` | how long an approved disclosure may be opened |
+//! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
+//! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
+//! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
+//!
+//! Only the default key-file location may be created on first start, and only
+//! for SQLite; a configured key file that is missing is an error.
+
+use crate::domain::RegistryPolicy;
+use crate::telemetry::LogFormat;
+use chrono::TimeDelta;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/registry.db";
+const DEFAULT_KEY_FILE: &str = "data/registry.key";
+
+/// A variable that could not be used. Never echoes the value: a URL may hold a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// Where the data lives; the variant decides the diesel backend.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    /// Kept secret: the URL may contain a password.
+    Postgres(SecretString),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("a sqlite:// URL needs a file path, e.g. sqlite://data/registry.db".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(SecretString::from(url)));
+        }
+        Err("must start with sqlite:// or postgres://".into())
+    }
+
+    /// Safe to log.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Where the key file is, and whether the operator named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFileLocation {
+    pub path: PathBuf,
+    /// False when the default applies: only then may a development key file be generated.
+    pub configured: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub key_file: KeyFileLocation,
+    pub policy: RegistryPolicy,
+    pub db_pool_size: u32,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let policy = RegistryPolicy {
+            threshold: vars.parse("REGISTRY_THRESHOLD", "5000", |s| {
+                s.parse::<u32>().map(u64::from).map_err(|_| "must be a whole number from 0 to 4294967295".into())
+            })?,
+            grace_period: vars.parse("REGISTRY_GRACE_PERIOD", "30d", parse_duration)?,
+            hysteresis: vars.parse("REGISTRY_HYSTERESIS", "30d", parse_duration)?,
+            retention: vars.parse("REGISTRY_RETENTION", "180d", parse_duration)?,
+            disclosure_validity: vars.parse("REGISTRY_DISCLOSURE_VALIDITY", "72h", parse_duration)?,
+        };
+        let log_filter = vars.parse("REGISTRY_LOG", "info", |s| {
+            tracing_subscriber::EnvFilter::try_new(s)
+                .map(|_| s.to_owned())
+                .map_err(|_| "is not a valid log filter".into())
+        })?;
+        Ok(Self {
+            database_url: vars.parse("REGISTRY_DATABASE_URL", DEFAULT_DATABASE_URL, DatabaseUrl::parse)?,
+            bind: vars.parse("REGISTRY_BIND", "127.0.0.1:8080", |s| {
+                s.parse().map_err(|_| "must be an address like 127.0.0.1:8080".into())
+            })?,
+            key_file: match vars.get("REGISTRY_KEY_FILE") {
+                Some(path) => KeyFileLocation { path: PathBuf::from(path), configured: true },
+                None => KeyFileLocation { path: PathBuf::from(DEFAULT_KEY_FILE), configured: false },
+            },
+            policy,
+            db_pool_size: vars.parse("REGISTRY_DB_POOL_SIZE", "8", |s| match s.parse::<u32>() {
+                Ok(n @ 1..=64) => Ok(n),
+                _ => Err("must be a whole number from 1 to 64".into()),
+            })?,
+            log_filter,
+            log_format: vars.parse("REGISTRY_LOG_FORMAT", "text", |s| match s {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("must be text or json".into()),
+            })?,
+        })
+    }
+}
+
+/// Variable lookup where an empty value counts as unset.
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T>(
+        &self,
+        name: &'static str,
+        default: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        parse(self.get(name).as_deref().unwrap_or(default)).map_err(|reason| ConfigError { var: name, reason })
+    }
+}
+
+/// Parses a positive duration in human form: `30d`, `72h`, `2s`, `1h 30m`.
+pub fn parse_duration(input: &str) -> Result<TimeDelta, String> {
+    let std = humantime::parse_duration(input).map_err(|_| "must be a duration like 30d, 72h or 2s".to_string())?;
+    let delta = TimeDelta::from_std(std).map_err(|_| "is too long".to_string())?;
+    if delta < TimeDelta::seconds(1) {
+        return Err("must be at least 1s".into());
+    }
+    Ok(delta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_set_up() {
+        let s = settings(&[]).unwrap();
+        assert!(matches!(&s.database_url, DatabaseUrl::Sqlite(p) if p == &PathBuf::from("data/registry.db")));
+        assert_eq!(s.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(s.key_file, KeyFileLocation { path: "data/registry.key".into(), configured: false });
+        assert_eq!(s.policy, RegistryPolicy::default());
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn durations_are_read_in_human_form() {
+        let s = settings(&[("REGISTRY_GRACE_PERIOD", "2s"), ("REGISTRY_HYSTERESIS", "1h 30m")]).unwrap();
+        assert_eq!(s.policy.grace_period, TimeDelta::seconds(2));
+        assert_eq!(s.policy.hysteresis, TimeDelta::minutes(90));
+    }
+
+    #[test]
+    fn each_bad_value_is_reported_with_the_variable_name() {
+        let cases = [
+            ("REGISTRY_DATABASE_URL", "mysql://registry:hunter2@localhost/registry"),
+            ("REGISTRY_DATABASE_URL", "sqlite://"),
+            ("REGISTRY_BIND", "localhost"),
+            ("REGISTRY_THRESHOLD", "-5"),
+            ("REGISTRY_THRESHOLD", "5k"),
+            ("REGISTRY_GRACE_PERIOD", "thirty days"),
+            ("REGISTRY_HYSTERESIS", "0s"),
+            ("REGISTRY_RETENTION", "180"),
+            ("REGISTRY_DISCLOSURE_VALIDITY", "-1h"),
+            ("REGISTRY_DB_POOL_SIZE", "0"),
+            ("REGISTRY_LOG_FORMAT", "xml"),
+            ("REGISTRY_LOG", "registry=[bad"),
+        ];
+        for (var, value) in cases {
+            let err = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value}");
+            assert!(!err.to_string().contains("hunter2"), "the message must not echo the value: {err}");
+        }
+    }
+
+    #[test]
+    fn a_postgres_url_is_kept_out_of_debug_output() {
+        let s = settings(&[("REGISTRY_DATABASE_URL", "postgres://registry:hunter2@db/registry")]).unwrap();
+        assert_eq!(s.database_url.backend_name(), "postgres");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_configured_key_file_is_marked_as_such() {
+        let s = settings(&[("REGISTRY_KEY_FILE", "/run/secrets/registry.key")]).unwrap();
+        assert!(s.key_file.configured);
+    }
+}

@@ -1,0 +1,199 @@
+//! Storage on SQLite (embedded default) or PostgreSQL, from one codebase.
+//!
+//! Queries are written once against [`DbConnection`], diesel's
+//! `MultiConnection` over both backends. The few statements it cannot express
+//! (multi-row insert, upsert, locks) go through [`db_run!`], which compiles
+//! the same diesel code once per backend. The backend is chosen from the URL
+//! scheme, never by diesel's try-each-backend `establish`, which would turn a
+//! mistyped PostgreSQL URL into a new SQLite file.
+
+pub mod repo;
+pub mod schema;
+
+use crate::config::DatabaseUrl;
+use crate::crypto::{CryptoError, KeyId};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs the same diesel code against the concrete backend, for the statements
+/// `MultiConnection` cannot express.
+#[macro_export]
+macro_rules! db_run {
+    ($conn:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($conn) => $body,
+            $crate::db::DbConnection::Sqlite($conn) => $body,
+        }
+    };
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// A storage failure. Messages name what failed, never a value from a row.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("cannot create the database directory: {0}")]
+    Directory(std::io::Error),
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("stored data cannot be decrypted: {0}")]
+    Crypto(#[from] CryptoError),
+}
+
+/// Builds connections of the backend the URL names, with SQLite's pragmas set.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, DbError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // busy_timeout first, so that switching to WAL waits for other connections.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => {
+                Ok(DbConnection::Postgresql(diesel::PgConnection::establish(url.expose_secret())?))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.ping().map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Applies pending migrations on one connection, then builds the pool.
+///
+/// Migrating before the pool exists avoids SQLite's start-up race: r2d2 opens
+/// connections from background threads, which would contend with the
+/// migration's write lock.
+pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Pool, DbError> {
+    migrate(url)?;
+    let manager = ConnectionManager::new(url.clone());
+    Ok(r2d2::Pool::builder().max_size(pool_size).connection_timeout(Duration::from_secs(10)).build(manager)?)
+}
+
+/// Creates the SQLite directory if needed, applies every pending migration on
+/// one connection and returns the names of those applied.
+pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        create_private_dir(dir).map_err(DbError::Directory)?;
+    }
+    let mut conn = ConnectionManager::new(url.clone()).establish()?;
+    let applied = match &mut conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    let applied: Vec<String> = applied.iter().map(ToString::to_string).collect();
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, backend = url.backend_name(), "applied database migrations");
+    }
+    Ok(applied)
+}
+
+/// Runs `f` in a write transaction.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`: a deferred transaction that reads and
+/// then writes cannot upgrade its lock under contention, and the busy timeout
+/// does not retry that upgrade. Not nestable; inside `f`, `conn.transaction`
+/// makes a savepoint.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Postgresql(_) => return conn.transaction(f),
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+    }
+    let result = f(conn);
+    let DbConnection::Sqlite(c) = conn else { unreachable!("matched as SQLite above") };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
+/// A timestamp as both backends store it: UTC, microsecond precision
+/// (PostgreSQL keeps microseconds; chrono has nanoseconds).
+pub fn db_time(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
+}
+
+/// True when a query failed on a unique constraint.
+pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// Master key versions are small positive numbers; the column is a 32-bit integer.
+pub(crate) fn key_id_to_db(id: KeyId) -> i32 {
+    i32::try_from(id.0).expect("master key versions stay far below 2^31")
+}
+
+pub(crate) fn key_id_from_db(id: i32) -> KeyId {
+    KeyId(id.unsigned_abs())
+}
+
+/// Creates a directory (and its parents) readable by the service's user only.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}

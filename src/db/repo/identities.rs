@@ -1,0 +1,144 @@
+//! Identity records: the one seam where personal data is encrypted, stored,
+//! decrypted and shredded.
+//!
+//! Each identity has its own data key, wrapped by the active master key and
+//! bound to the record's reference. Each field is sealed separately with the
+//! data key, bound to the reference and the field name, so no ciphertext can
+//! be moved to another record or field and still open.
+
+use crate::crypto::{BlindIndex, KeyRing, MasterSealed};
+use crate::db::schema::{identities, identity_fields};
+use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
+use crate::db_run;
+use crate::domain::{Declaration, Field};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use zeroize::Zeroizing;
+
+fn data_key_context(reference: &str) -> Vec<u8> {
+    format!("identity:{reference}:data-key").into_bytes()
+}
+
+fn field_context(reference: &str, field: Field) -> Vec<u8> {
+    format!("identity:{reference}:field:{field}").into_bytes()
+}
+
+/// Stores a new identity: the blind index, the wrapped data key and one
+/// ciphertext per declared field. Call inside a write transaction.
+pub fn create(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    declaration: &Declaration,
+    blind_index: &BlindIndex,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let (data_key, wrapped) = keys.new_data_key(&data_key_context(reference))?;
+    let id: i64 = diesel::insert_into(identities::table)
+        .values((
+            identities::reference.eq(reference),
+            identities::owner_type.eq(declaration.owner_type().as_str()),
+            identities::blind_index.eq(blind_index.0.as_slice()),
+            identities::key_id.eq(key_id_to_db(wrapped.key_id)),
+            identities::wrapped_data_key.eq(&wrapped.bytes),
+            identities::created_at.eq(db_time(now)),
+            identities::updated_at.eq(db_time(now)),
+        ))
+        .returning(identities::id)
+        .get_result(conn)
+        .map_err(|e| if is_unique_violation(&e) { DbError::AlreadyExists("identity") } else { DbError::from(e) })?;
+    let rows: Vec<_> = declaration
+        .fields()
+        .iter()
+        .map(|(field, plaintext)| {
+            (
+                identity_fields::identity_id.eq(id),
+                identity_fields::field.eq(field.as_str()),
+                identity_fields::ciphertext.eq(data_key.seal(&field_context(reference, *field), plaintext.as_bytes())),
+            )
+        })
+        .collect();
+    db_run!(conn => diesel::insert_into(identity_fields::table).values(&rows).execute(conn))?;
+    Ok(id)
+}
+
+pub fn find_id_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<i64>, DbError> {
+    Ok(identities::table
+        .filter(identities::blind_index.eq(index.0.as_slice()))
+        .select(identities::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Decrypts the requested fields that the identity has. Every call is a
+/// disclosure of personal data: callers record why in the audit log.
+pub fn open_fields(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: i64,
+    wanted: &[Field],
+) -> Result<Vec<(Field, Zeroizing<String>)>, DbError> {
+    let (reference, key_id, wrapped): (String, Option<i32>, Option<Vec<u8>>) = identities::table
+        .find(id)
+        .select((identities::reference, identities::key_id, identities::wrapped_data_key))
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound("identity"))?;
+    let (Some(key_id), Some(bytes)) = (key_id, wrapped) else {
+        return Err(DbError::NotFound("identity data (shredded)"));
+    };
+    let data_key =
+        keys.unwrap_data_key(&MasterSealed { key_id: key_id_from_db(key_id), bytes }, &data_key_context(&reference))?;
+    let codes: Vec<&str> = wanted.iter().map(|f| f.as_str()).collect();
+    let rows: Vec<(String, Vec<u8>)> = identity_fields::table
+        .filter(identity_fields::identity_id.eq(id).and(identity_fields::field.eq_any(codes)))
+        .select((identity_fields::field, identity_fields::ciphertext))
+        .load(conn)?;
+    let mut fields = Vec::with_capacity(rows.len());
+    for (code, ciphertext) in rows {
+        let field: Field = code.parse().map_err(|_| DbError::NotFound("field code"))?;
+        let plaintext = data_key.open(&field_context(&reference, field), &ciphertext)?;
+        let text = String::from_utf8(plaintext.to_vec()).map_err(|_| crate::crypto::CryptoError::Malformed)?;
+        fields.push((field, Zeroizing::new(text)));
+    }
+    fields.sort_by_key(|(field, _)| wanted.iter().position(|w| w == field));
+    Ok(fields)
+}
+
+/// Crypto-shreds an identity: the wrapped data key, the ciphertexts and the
+/// blind index are deleted; the row stays so history still refers to it.
+/// Returns false if it was already shredded.
+pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let updated = diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
+        .set((
+            identities::blind_index.eq(None::<Vec<u8>>),
+            identities::key_id.eq(None::<i32>),
+            identities::wrapped_data_key.eq(None::<Vec<u8>>),
+            identities::management_key_digest.eq(None::<Vec<u8>>),
+            identities::shredded_at.eq(Some(db_time(now))),
+            identities::updated_at.eq(db_time(now)),
+        ))
+        .execute(conn)?;
+    diesel::delete(identity_fields::table.filter(identity_fields::identity_id.eq(id))).execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Re-wraps up to `limit` data keys still under an older master key; returns how many.
+pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
+    let active = key_id_to_db(keys.active_key_id());
+    let rows: Vec<(i64, String, Option<i32>, Option<Vec<u8>>)> = identities::table
+        .filter(identities::key_id.ne(active))
+        .select((identities::id, identities::reference, identities::key_id, identities::wrapped_data_key))
+        .order(identities::id)
+        .limit(limit)
+        .load(conn)?;
+    for (id, reference, key_id, bytes) in &rows {
+        let (Some(key_id), Some(bytes)) = (key_id, bytes) else { continue };
+        let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
+        let new = keys.reseal(&old, &data_key_context(reference))?;
+        diesel::update(identities::table.find(id).filter(identities::key_id.eq(key_id)))
+            .set((identities::key_id.eq(key_id_to_db(new.key_id)), identities::wrapped_data_key.eq(&new.bytes)))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
+}

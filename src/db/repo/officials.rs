@@ -1,0 +1,94 @@
+use crate::crypto::{KeyRing, MasterSealed};
+use crate::db::schema::officials;
+use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
+use crate::domain::RoleSet;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+
+/// What is stored about a new official. The password is already hashed.
+pub struct NewOfficial<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub totp_secret: &'a SecretString,
+    pub roles: &'a RoleSet,
+}
+
+/// The TOTP secret is sealed under the master key, bound to the username.
+fn totp_context(username: &str) -> Vec<u8> {
+    format!("official:{username}:totp").into_bytes()
+}
+
+fn seal_totp(keys: &KeyRing, username: &str, secret: &SecretString) -> Result<MasterSealed, DbError> {
+    Ok(keys.seal(&totp_context(username), secret.expose_secret().as_bytes())?)
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    new: &NewOfficial<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let sealed = seal_totp(keys, new.username, new.totp_secret)?;
+    diesel::insert_into(officials::table)
+        .values((
+            officials::username.eq(new.username),
+            officials::password_hash.eq(new.password_hash),
+            officials::totp_key_id.eq(key_id_to_db(sealed.key_id)),
+            officials::totp_secret.eq(&sealed.bytes),
+            officials::roles.eq(new.roles.to_canonical()),
+            officials::failed_logins.eq(0),
+            officials::created_at.eq(db_time(now)),
+        ))
+        .returning(officials::id)
+        .get_result(conn)
+        .map_err(|e| if is_unique_violation(&e) { DbError::AlreadyExists("official") } else { e.into() })
+}
+
+pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Option<i64>, DbError> {
+    Ok(officials::table.filter(officials::username.eq(username)).select(officials::id).first(conn).optional()?)
+}
+
+/// Sets new credentials and roles and lifts any lock-out.
+pub fn replace_credentials(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: i64,
+    new: &NewOfficial<'_>,
+) -> Result<(), DbError> {
+    let sealed = seal_totp(keys, new.username, new.totp_secret)?;
+    let updated = diesel::update(officials::table.find(id))
+        .set((
+            officials::password_hash.eq(new.password_hash),
+            officials::totp_key_id.eq(key_id_to_db(sealed.key_id)),
+            officials::totp_secret.eq(&sealed.bytes),
+            officials::last_totp_step.eq(None::<i64>),
+            officials::roles.eq(new.roles.to_canonical()),
+            officials::failed_logins.eq(0),
+            officials::locked_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound("official"));
+    }
+    Ok(())
+}
+
+/// Re-seals up to `limit` TOTP secrets still under an older master key; returns how many.
+pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
+    let active = key_id_to_db(keys.active_key_id());
+    let rows: Vec<(i64, String, i32, Vec<u8>)> = officials::table
+        .filter(officials::totp_key_id.ne(active))
+        .select((officials::id, officials::username, officials::totp_key_id, officials::totp_secret))
+        .order(officials::id)
+        .limit(limit)
+        .load(conn)?;
+    for (id, username, key_id, bytes) in &rows {
+        let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
+        let new = keys.reseal(&old, &totp_context(username))?;
+        diesel::update(officials::table.find(id).filter(officials::totp_key_id.eq(key_id)))
+            .set((officials::totp_key_id.eq(key_id_to_db(new.key_id)), officials::totp_secret.eq(&new.bytes)))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
+}

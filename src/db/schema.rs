@@ -1,0 +1,188 @@
+//! The one hand-kept diesel schema for both backends, in portable SQL types
+//! only (`BigInt`, `Integer`, `Text`, `Binary`, `Timestamp`, `Date`).
+//! The storage tests in `tests/api/storage.rs` run against both migrated databases.
+
+diesel::table! {
+    platforms (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        token_digest -> Nullable<Binary>,
+        token_issued_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        platform_id -> BigInt,
+        account_ref -> Text,
+        handle -> Text,
+        follower_count -> BigInt,
+        observed_at -> Timestamp,
+        status -> Text,
+        assurance -> Nullable<Text>,
+        crossed_at -> Nullable<Timestamp>,
+        deadline -> Nullable<Timestamp>,
+        below_since -> Nullable<Timestamp>,
+        claim_code_digest -> Nullable<Binary>,
+        claim_code_expires_at -> Nullable<Timestamp>,
+        status_changed_at -> Timestamp,
+        seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_changes (seq) {
+        seq -> BigInt,
+        platform_id -> BigInt,
+        account_id -> BigInt,
+        account_ref -> Text,
+        status -> Text,
+        assurance -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identities (id) {
+        id -> BigInt,
+        reference -> Text,
+        owner_type -> Text,
+        blind_index -> Nullable<Binary>,
+        key_id -> Nullable<Integer>,
+        wrapped_data_key -> Nullable<Binary>,
+        management_key_digest -> Nullable<Binary>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        shredded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    identity_fields (identity_id, field) {
+        identity_id -> BigInt,
+        field -> Text,
+        ciphertext -> Binary,
+    }
+}
+
+diesel::table! {
+    account_identities (account_id) {
+        account_id -> BigInt,
+        identity_id -> BigInt,
+        linked_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    officials (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        totp_key_id -> Integer,
+        totp_secret -> Binary,
+        last_totp_step -> Nullable<BigInt>,
+        roles -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        official_id -> BigInt,
+        token_digest -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    access_requests (id) {
+        id -> BigInt,
+        requester_id -> BigInt,
+        target_platform_id -> Nullable<BigInt>,
+        target_account_ref -> Nullable<Text>,
+        target_identifier_type -> Nullable<Text>,
+        target_blind_index -> Nullable<Binary>,
+        legal_basis -> Text,
+        basis_document_number -> Text,
+        basis_document_date -> Date,
+        basis_document_issuer -> Text,
+        justification -> Text,
+        fields -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        notify_owner_after -> Nullable<Timestamp>,
+        valid_until -> Nullable<Timestamp>,
+        openings -> Integer,
+    }
+}
+
+diesel::table! {
+    disclosures (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        identity_id -> BigInt,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        audit_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        details -> Text,
+        prev_hash -> Binary,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    checkpoints (seq) {
+        seq -> BigInt,
+        hash -> Binary,
+        signed_at -> Timestamp,
+        public_key -> Binary,
+        signature -> Binary,
+    }
+}
+
+diesel::joinable!(accounts -> platforms (platform_id));
+diesel::joinable!(status_changes -> accounts (account_id));
+diesel::joinable!(identity_fields -> identities (identity_id));
+diesel::joinable!(account_identities -> accounts (account_id));
+diesel::joinable!(account_identities -> identities (identity_id));
+diesel::joinable!(sessions -> officials (official_id));
+diesel::joinable!(disclosures -> access_requests (request_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    platforms,
+    accounts,
+    status_changes,
+    identities,
+    identity_fields,
+    account_identities,
+    officials,
+    sessions,
+    access_requests,
+    disclosures,
+    audit_log,
+    checkpoints,
+);

@@ -1,0 +1,141 @@
+//! The JSON error envelope `{"error":{"code","message"}}` and its status codes.
+//!
+//! Messages describe what was wrong, never the submitted value, and 5xx
+//! bodies are fixed text: the cause goes to the log once, here.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or a value is invalid.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// 404: no such resource (or not one the caller may see: the same answer).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// 503: a dependency is down; the client may retry.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// 500: a bug or an unexpected failure. The detail is logged, not sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    fn code(&self) -> &str {
+        match self {
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "request failed");
+                "internal error".to_string()
+            }
+            other => other.to_string(),
+        };
+        HttpResponse::build(self.status_code()).json(Envelope { error: Body { code: self.code(), message: &message } })
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Describes a JSON error without the submitted value: serde's own messages
+/// quote it (`invalid type: string "…"`).
+pub fn describe_json_error(e: &serde_json::Error) -> ApiError {
+    let at = format!("line {}, column {}", e.line(), e.column());
+    if !e.is_data() {
+        return ApiError::BadRequest { code: "malformed_json", message: format!("the body is not valid JSON ({at})") };
+    }
+    let text = e.to_string();
+    let what = if text.starts_with("unknown field") || text.starts_with("missing field") {
+        // Field names come from the schema (or are the unknown key itself), never a value.
+        text.split(" at line").next().unwrap_or("unexpected field").to_string()
+    } else if let Some(expected) = text.split(", expected ").nth(1) {
+        format!("wrong type or value, expected {}", expected.split(" at line").next().unwrap_or("another value"))
+    } else {
+        "the body does not match the expected schema".to_string()
+    };
+    ApiError::BadRequest { code: "invalid_body", message: format!("{what} ({at})") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only parse failures are tested")]
+    struct Sample {
+        count: u64,
+    }
+
+    fn message(json: &str) -> (String, String) {
+        let err = serde_json::from_str::<Sample>(json).unwrap_err();
+        let api = describe_json_error(&err);
+        (api.code().to_string(), api.to_string())
+    }
+
+    #[test]
+    fn json_errors_are_precise_and_never_quote_the_value() {
+        assert_eq!(
+            message("{\"count\": 1"),
+            ("malformed_json".into(), "the body is not valid JSON (line 1, column 11)".into())
+        );
+        let (code, text) = message("{\"count\": \"900115353054\"}");
+        assert_eq!(code, "invalid_body");
+        assert_eq!(text, "wrong type or value, expected u64 (line 1, column 24)");
+        assert_eq!(message("{\"count\": -4}").1, "wrong type or value, expected u64 (line 1, column 12)");
+        assert_eq!(message("{}").1, "missing field `count` (line 1, column 2)");
+        assert!(message("{\"count\":1,\"extra\":2}").1.starts_with("unknown field `extra`, expected `count`"));
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_send_fixed_text() {
+        let response = ApiError::Internal("password authentication failed for user x".into()).error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        assert_eq!(body, r#"{"error":{"code":"internal_error","message":"internal error"}}"#);
+    }
+}

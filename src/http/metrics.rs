@@ -1,0 +1,72 @@
+//! Prometheus metrics: request counts and latencies per route and status class.
+
+use actix_web::{HttpResponse, web};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    /// The route pattern (`/api/v1/accounts/{account_ref}`), never the raw path.
+    pub route: String,
+    /// `2xx`, `4xx`, …: bounded cardinality.
+    pub status: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RouteLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<RouteLabels, Counter>::default();
+        // 0.1 ms to ~3 s.
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_1, 2.0, 16))
+        });
+        let mut registry = Registry::with_prefix("registry");
+        registry.register("http_requests", "HTTP requests handled", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        Self { registry, requests, latency }
+    }
+}
+
+impl Metrics {
+    pub fn observe(&self, labels: &RouteLabels, elapsed: Duration) {
+        self.requests.get_or_create(labels).inc();
+        self.latency.get_or_create(labels).observe(elapsed.as_secs_f64());
+    }
+
+    fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+pub fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// `GET /metrics` in the OpenMetrics text format, which Prometheus scrapes.
+pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    match metrics.render() {
+        Ok(body) => {
+            HttpResponse::Ok().content_type("application/openmetrics-text; version=1.0.0; charset=utf-8").body(body)
+        }
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}

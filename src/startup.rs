@@ -1,0 +1,99 @@
+//! Assembling the service: keys, database, HTTP server.
+
+use crate::config::{DatabaseUrl, Settings};
+use crate::crypto::{KeyFileError, KeyRing};
+use crate::db::{self, DbError, Pool};
+use crate::http::metrics::Metrics;
+use crate::http::middleware::{observe, security_headers};
+use crate::http::{self, AppState};
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use chrono::Utc;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Keys(#[from] KeyFileError),
+    #[error(
+        "key file {0} does not exist; create it with `registry keys generate` \
+         (a development key file is generated only for the default SQLite set-up)"
+    )]
+    MissingKeyFile(String),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+/// Loads the key file. On a fresh embedded start (default key-file location,
+/// SQLite) a development key file is generated, loudly: its keys protect
+/// real data only as well as the file itself is protected.
+pub fn load_keys(settings: &Settings) -> Result<KeyRing, StartupError> {
+    let path = &settings.key_file.path;
+    if path.exists() {
+        return Ok(KeyRing::load(path)?);
+    }
+    let embedded = matches!(settings.database_url, DatabaseUrl::Sqlite(_));
+    if settings.key_file.configured || !embedded {
+        return Err(StartupError::MissingKeyFile(path.display().to_string()));
+    }
+    let ring = KeyRing::generate(Utc::now());
+    ring.create(path)?;
+    tracing::warn!(
+        key_file = %path.display(),
+        "GENERATED A DEVELOPMENT KEY FILE. Anyone who can read it can decrypt the registry's data, and losing it \
+         loses the data. For production, create keys with `registry keys generate`, keep them outside the data \
+         directory and set REGISTRY_KEY_FILE."
+    );
+    Ok(ring)
+}
+
+/// Keys and a migrated database pool: what every command that touches data needs.
+pub fn open_storage(settings: &Settings) -> Result<(KeyRing, Pool), StartupError> {
+    let keys = load_keys(settings)?;
+    let pool = db::open(&settings.database_url, settings.db_pool_size)?;
+    Ok((keys, pool))
+}
+
+/// The HTTP server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds first, so that port 0 works and [`Application::port`] reports the real port.
+    pub fn build(settings: Settings, keys: KeyRing, pool: Pool) -> Result<Self, StartupError> {
+        let bind_err = |source| StartupError::Bind { addr: settings.bind.to_string(), source };
+        let listener = TcpListener::bind(settings.bind).map_err(bind_err)?;
+        let port = listener.local_addr().map_err(bind_err)?.port();
+        let state = web::Data::new(AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) });
+        let metrics = web::Data::new(Metrics::default());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .configure(http::configure)
+                .wrap(Compress::default())
+                .wrap(from_fn(observe))
+                .wrap(security_headers())
+        })
+        .shutdown_timeout(5)
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr: format!("port {port}"), source })?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
