@@ -335,7 +335,8 @@ mod tests {
         ring.create(&path).unwrap();
         let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
 
-        let cases: [(&str, fn(&mut serde_json::Value)); 4] = [
+        type Breaker = fn(&mut serde_json::Value);
+        let cases: [(&str, Breaker); 4] = [
             ("format", |j| j["format"] = 7.into()),
             ("active master key 3", |j| j["active_master_key"] = 3.into()),
             ("32 bytes", |j| j["token_key"] = "c2hvcnQ=".into()),

@@ -126,14 +126,19 @@ pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<boo
 /// Re-wraps up to `limit` data keys still under an older master key; returns how many.
 pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
-    let rows: Vec<(i64, String, Option<i32>, Option<Vec<u8>>)> = identities::table
-        .filter(identities::key_id.ne(active))
-        .select((identities::id, identities::reference, identities::key_id, identities::wrapped_data_key))
+    // Shredded rows have no key and are skipped by the filter (NULL <> n is not true).
+    let rows: Vec<(i64, String, i32, Vec<u8>)> = identities::table
+        .filter(identities::key_id.ne(active).and(identities::wrapped_data_key.is_not_null()))
+        .select((
+            identities::id,
+            identities::reference,
+            identities::key_id.assume_not_null(),
+            identities::wrapped_data_key.assume_not_null(),
+        ))
         .order(identities::id)
         .limit(limit)
         .load(conn)?;
     for (id, reference, key_id, bytes) in &rows {
-        let (Some(key_id), Some(bytes)) = (key_id, bytes) else { continue };
         let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
         let new = keys.reseal(&old, &data_key_context(reference))?;
         diesel::update(identities::table.find(id).filter(identities::key_id.eq(key_id)))

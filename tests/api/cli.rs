@@ -1,0 +1,219 @@
+use crate::helpers::{TestDb, expose, key_file, run_cli, secret, stderr, stdout};
+use chrono::Utc;
+use diesel::prelude::*;
+use registry::audit;
+use registry::crypto::KeyRing;
+use registry::crypto::password::verify_password;
+use registry::db::repo::identities;
+use registry::db::schema::officials;
+use registry::domain::Field;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A database and a key file, and the environment that points the CLI at them.
+struct CliFixture {
+    db: TestDb,
+}
+
+impl CliFixture {
+    fn new() -> Self {
+        let db = TestDb::new();
+        KeyRing::generate(Utc::now()).create(&key_file(&db)).unwrap();
+        Self { db }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let key_file = key_file(&self.db);
+        let env =
+            [("REGISTRY_DATABASE_URL", self.db.url_string.as_str()), ("REGISTRY_KEY_FILE", key_file.to_str().unwrap())];
+        run_cli(self.db.dir.path(), &env, args)
+    }
+
+    fn keys(&self) -> KeyRing {
+        KeyRing::load(&key_file(&self.db)).unwrap()
+    }
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "command failed: {}", stderr(out));
+    serde_json::from_str(&stdout(out)).expect("--json prints one JSON object")
+}
+
+#[test]
+fn platform_add_prints_a_token_once_and_stores_only_its_digest() {
+    let fx = CliFixture::new();
+    let out = json_of(&fx.run(&["platform", "add", "--slug", "qaz-video", "--name", "Qaz Video", "--json"]));
+    assert_eq!(out["slug"], "qaz-video");
+    let token = secret(&out["token"]);
+    assert!(expose(&token).starts_with("rgp_"));
+    let contents = fx.db.raw_contents();
+    assert!(
+        !contents.windows(expose(&token).len()).any(|w| w == expose(&token).as_bytes()),
+        "token stored in plaintext"
+    );
+
+    let again = fx.run(&["platform", "add", "--slug", "qaz-video", "--name", "Other"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(stderr(&again).trim_end().lines().last().unwrap(), "error: platform already exists");
+}
+
+#[test]
+fn invalid_arguments_are_rejected_with_the_flag_named() {
+    let fx = CliFixture::new();
+    let out = fx.run(&["platform", "add", "--slug", "Qaz Video", "--name", "Qaz"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--slug contains characters that are not allowed"), "{}", stderr(&out));
+    let out = fx.run(&["official", "add", "--username", "a.user", "--roles", "requester,admin"]);
+    assert!(stderr(&out).contains("--roles: unknown role"), "{}", stderr(&out));
+}
+
+#[test]
+fn official_add_prints_a_password_and_totp_secret_that_match_what_is_stored() {
+    let fx = CliFixture::new();
+    let out =
+        json_of(&fx.run(&["official", "add", "--username", "a.approver", "--roles", "approver,auditor", "--json"]));
+    assert_eq!(out["username"], "a.approver");
+    assert_eq!(out["roles"], serde_json::json!(["approver", "auditor"]));
+    let password = secret(&out["password"]);
+    let totp = secret(&out["totp_secret"]);
+    assert_eq!(expose(&totp).len(), 32);
+
+    let pool = fx.db.pool();
+    let mut conn = pool.get().unwrap();
+    let (hash, roles): (String, String) = officials::table
+        .filter(officials::username.eq("a.approver"))
+        .select((officials::password_hash, officials::roles))
+        .first(&mut conn)
+        .unwrap();
+    assert!(verify_password(&password, &hash));
+    assert_eq!(roles, "approver,auditor");
+    drop(conn);
+    let contents = fx.db.raw_contents();
+    for value in [expose(&password), expose(&totp)] {
+        assert!(!contents.windows(value.len()).any(|w| w == value.as_bytes()), "a secret is stored in plaintext");
+    }
+}
+
+#[test]
+fn migrate_applies_the_schema_once() {
+    let fx = CliFixture::new();
+    let first = fx.run(&["migrate"]);
+    assert_eq!(stdout(&first), "Applied 1 migration(s): 20261123000000\n", "{}", stderr(&first));
+    let second = fx.run(&["migrate"]);
+    assert_eq!(stdout(&second), "The database schema is up to date.\n");
+}
+
+#[test]
+fn a_bad_configuration_value_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_cli(dir.path(), &[("REGISTRY_GRACE_PERIOD", "a month")], &["migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out), "error: configuration: REGISTRY_GRACE_PERIOD: must be a duration like 30d, 72h or 2s\n");
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn a_configured_key_file_that_is_missing_is_an_error_not_a_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_cli(
+        dir.path(),
+        &[("REGISTRY_KEY_FILE", "keys/registry.key")],
+        &["platform", "add", "--slug", "qaz", "--name", "Qaz"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("key file keys/registry.key does not exist; create it with `registry keys generate`")
+    );
+    assert!(!dir.path().join("keys").exists());
+
+    let pg = run_cli(dir.path(), &[("REGISTRY_DATABASE_URL", "postgres://registry@127.0.0.1:1/registry")], &["serve"]);
+    assert!(stderr(&pg).contains("does not exist; create it with `registry keys generate`"), "{}", stderr(&pg));
+}
+
+#[test]
+fn keys_generate_refuses_to_overwrite_a_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_cli(dir.path(), &[], &["keys", "generate", "--out", "secrets/registry.key"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read(dir.path().join("secrets/registry.key")).unwrap();
+    let again = run_cli(dir.path(), &[], &["keys", "generate", "--out", "secrets/registry.key"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists; refusing to overwrite it"));
+    assert_eq!(std::fs::read(dir.path().join("secrets/registry.key")).unwrap(), written);
+}
+
+#[test]
+fn keys_rotate_rewraps_stored_data_and_records_it_in_the_audit_log() {
+    let fx = CliFixture::new();
+    let before = fx.keys();
+    let pool = fx.db.pool();
+    let id = crate::helpers::store_resident(&pool, &before, "R-TEST-0001");
+    json_of(&fx.run(&["official", "add", "--username", "a.requester", "--roles", "requester", "--json"]));
+
+    let out = fx.run(&["keys", "rotate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Master key 2 is now active (was 1)."), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Re-wrapped 1 identity data keys and 1 official TOTP secrets."));
+
+    let after = fx.keys();
+    assert_eq!(after.active_key_id().0, 2);
+    let mut conn = pool.get().unwrap();
+    let opened = identities::open_fields(&mut conn, &after, id, &[Field::Iin]).unwrap();
+    assert_eq!(opened[0].1.as_str(), crate::helpers::TEST_IIN);
+    let totp_key: i32 = officials::table.select(officials::totp_key_id).first(&mut conn).unwrap();
+    assert_eq!(totp_key, 2);
+    let head = audit::verify(&mut conn).unwrap().unwrap();
+    assert_eq!(head.entries, 2, "official.created and keys.rotated");
+}
+
+#[actix_web::test]
+async fn serve_demo_on_a_fresh_directory_prints_credentials_and_becomes_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(["serve", "--demo"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("REGISTRY_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        let done = line.starts_with("Try: curl");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let service = printed.iter().find_map(|l| l.strip_prefix("Service:")).map(str::trim).map(str::to_owned);
+    let readiness = match &service {
+        Some(url) => awc::Client::default().get(format!("{url}/readyz")).send().await.map(|r| r.status().as_u16()),
+        None => Ok(0),
+    };
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+
+    assert!(service.is_some(), "no service URL in {printed:#?}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(readiness.unwrap(), 200);
+    let printed = printed.join("\n");
+    assert!(printed.contains("Platform 'demo' API token:\n  rgp_"));
+    for official in ["demo-requester (requester)", "demo-approver (approver)", "demo-auditor (auditor,registrar)"] {
+        assert!(printed.contains(&format!("Official {official}:")), "{official} missing from {printed}");
+    }
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GENERATED A DEVELOPMENT KEY FILE"));
+    let key_mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("data/registry.key")).unwrap().permissions(),
+    );
+    assert_eq!(key_mode & 0o777, 0o600);
+}

@@ -1,0 +1,227 @@
+use chrono::Utc;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use registry::config::{DatabaseUrl, KeyFileLocation, Settings};
+use registry::crypto::KeyRing;
+use registry::db::{self, Pool};
+use registry::startup::Application;
+use secrecy::{ExposeSecret, SecretString};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
+use tempfile::TempDir;
+
+/// Everything the app logged during this test run, at trace level.
+pub static CAPTURED_LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&buffer);
+    let writer = move || CaptureWriter(Arc::clone(&sink));
+    let subscriber = registry::telemetry::subscriber(
+        registry::telemetry::LogFormat::Json,
+        "trace,actix_server=info,actix_http=info,mio=info",
+        writer,
+        false,
+    );
+    tracing::subscriber::set_global_default(subscriber).expect("the test binary installs one subscriber");
+    buffer
+});
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&CAPTURED_LOGS.lock().unwrap()).into_owned()
+}
+
+/// An isolated database: a SQLite file in a temporary directory, or a fresh
+/// PostgreSQL database dropped when the test ends.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    /// The raw URL, for child processes.
+    pub url_string: String,
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        LazyLock::force(&CAPTURED_LOGS);
+        let dir = tempfile::tempdir().unwrap();
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            None => {
+                let url_string = format!("sqlite://{}", dir.path().join("registry.db").display());
+                Self { url: DatabaseUrl::parse(&url_string).unwrap(), url_string, dir, postgres: None }
+            }
+            Some(admin_url) => {
+                let name = format!("registry_test_{}", data_encoding::HEXLOWER.encode(&rand_bytes()));
+                let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL must accept connections");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                let url_string = format!("{base}/{name}");
+                Self {
+                    url: DatabaseUrl::parse(&url_string).unwrap(),
+                    url_string,
+                    dir,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        db::open(&self.url, 4).expect("the test database opens and migrates")
+    }
+
+    /// Every byte the database holds at rest: the SQLite files, or a pg_dump.
+    pub fn raw_contents(&self) -> Vec<u8> {
+        match &self.postgres {
+            None => ["registry.db", "registry.db-wal"]
+                .iter()
+                .filter_map(|f| std::fs::read(self.dir.path().join(f)).ok())
+                .flatten()
+                .collect(),
+            Some(_) => {
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--data-only", "--inserts", &self.url_string])
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+                out.stdout
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+        }
+    }
+}
+
+fn rand_bytes() -> [u8; 8] {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).unwrap();
+    bytes
+}
+
+pub fn settings_for(db: &TestDb) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).unwrap();
+    settings.database_url = db.url.clone();
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.key_file = KeyFileLocation { path: db.dir.path().join("registry.key"), configured: true };
+    settings.db_pool_size = 4;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    /// Held so the database outlives the server; dropping it deletes the database.
+    _db: TestDb,
+    pub pool: Pool,
+    pub keys: KeyRing,
+    pub client: awc::Client,
+}
+
+/// Starts the real application on a free port with its own database and keys.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    let settings = settings_for(&db);
+    let keys = KeyRing::generate(Utc::now());
+    keys.create(&settings.key_file.path).unwrap();
+    let pool = db.pool();
+    let app = Application::build(settings, keys.clone(), pool.clone()).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp { address, _db: db, pool, keys, client: awc::Client::default() }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {
+        let mut response = self.client.get(format!("{}{path}", self.address)).send().await.unwrap();
+        let body = response.body().await.unwrap();
+        (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
+    }
+}
+
+/// Runs the `registry` binary with only the given environment, in `dir`.
+pub fn run_cli(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .expect("the registry binary runs")
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A secret printed by the CLI, kept out of assertion messages.
+pub fn secret(value: &serde_json::Value) -> SecretString {
+    SecretString::from(value.as_str().expect("a string").to_owned())
+}
+
+pub fn expose(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+pub fn key_file(db: &TestDb) -> PathBuf {
+    db.dir.path().join("registry.key")
+}
+
+/// Distinctive personal data: tests grep storage and logs for each value.
+pub const TEST_IIN: &str = "900115353054";
+pub const TEST_SURNAME: &str = "Zhaksylykova";
+pub const TEST_GIVEN_NAME: &str = "Aigerim";
+pub const TEST_PATRONYMIC: &str = "Serikkyzy";
+pub const TEST_EMAIL: &str = "aigerim.registry-test@example.kz";
+pub const TEST_PERSONAL_DATA: [&str; 5] = [TEST_IIN, TEST_SURNAME, TEST_GIVEN_NAME, TEST_PATRONYMIC, TEST_EMAIL];
+
+pub fn resident_declaration() -> registry::domain::Declaration {
+    use registry::domain::{ContactEmail, Declaration, Iin, PersonName};
+    Declaration::Resident {
+        iin: Iin::parse(TEST_IIN).unwrap(),
+        surname: PersonName::parse(TEST_SURNAME).unwrap(),
+        given_name: PersonName::parse(TEST_GIVEN_NAME).unwrap(),
+        patronymic: Some(PersonName::parse(TEST_PATRONYMIC).unwrap()),
+        email: ContactEmail::parse(TEST_EMAIL).unwrap(),
+    }
+}
+
+/// Stores the test resident through the same seam the forms use.
+pub fn store_resident(pool: &Pool, keys: &KeyRing, reference: &str) -> i64 {
+    let declaration = resident_declaration();
+    let index = keys.blind_indexer().index(&declaration.identifier()).unwrap();
+    let mut conn = pool.get().unwrap();
+    db::write_tx(&mut conn, |conn| {
+        registry::db::repo::identities::create(conn, keys, &declaration, &index, reference, Utc::now())
+    })
+    .unwrap()
+}
+
+/// Asserts that none of the test's personal data appears in `haystack`.
+pub fn assert_no_personal_data(haystack: &[u8], what: &str) {
+    for value in TEST_PERSONAL_DATA {
+        let found = haystack.windows(value.len()).any(|w| w == value.as_bytes());
+        assert!(!found, "{what} contains a plaintext value of the test identity");
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests: the real app on a real port, a real database.
+//!
+//! SQLite by default. With `TEST_DATABASE_URL=postgres://…/db` every test
+//! gets a fresh PostgreSQL database created from that server.
+
+mod audit_chain;
+mod cli;
+mod health;
+mod helpers;
+mod identities;
+mod logs;
+mod storage;
