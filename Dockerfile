@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# The same toolchain and system packages as .ci/run; a release build.
+FROM rust:1.95-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Cargo.toml Cargo.lock build.rs rustfmt.toml ./
+COPY src src
+COPY migrations migrations
+COPY benches benches
+RUN cargo build --release --locked --bin registry
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /var/lib/registry --create-home registry \
+ && install -d -o registry -g registry -m 0700 /var/lib/registry/data
+COPY --from=build /src/target/release/registry /usr/local/bin/registry
+USER registry:registry
+WORKDIR /var/lib/registry
+# SQLite in the data volume by default. For production set REGISTRY_DATABASE_URL
+# to PostgreSQL and REGISTRY_KEY_FILE to a mounted secret.
+ENV REGISTRY_BIND=0.0.0.0:8080 \
+    REGISTRY_DATABASE_URL=sqlite:///var/lib/registry/data/registry.db \
+    REGISTRY_LOG_FORMAT=json
+VOLUME ["/var/lib/registry/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["registry"]
+CMD ["serve"]
