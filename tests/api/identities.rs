@@ -1,6 +1,23 @@
 use crate::helpers::{
     TEST_EMAIL, TEST_IIN, TEST_SURNAME, TestDb, assert_no_personal_data, resident_declaration, store_resident,
 };
+use registry::db::Pool;
+
+/// A fresh database holding the test resident, stored under fresh keys.
+struct Stored {
+    db: TestDb,
+    pool: Pool,
+    keys: KeyRing,
+    id: i64,
+}
+
+fn stored_resident() -> Stored {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let keys = KeyRing::generate(Utc::now());
+    let id = store_resident(&pool, &keys, "R-TEST-0001");
+    Stored { db, pool, keys, id }
+}
 use chrono::Utc;
 use diesel::prelude::*;
 use registry::crypto::KeyRing;
@@ -11,10 +28,7 @@ use registry::domain::Field;
 
 #[test]
 fn an_identity_is_stored_encrypted_and_opens_field_by_field() {
-    let test_db = TestDb::new();
-    let pool = test_db.pool();
-    let keys = KeyRing::generate(Utc::now());
-    let id = store_resident(&pool, &keys, "R-TEST-0001");
+    let Stored { db: test_db, pool, keys, id } = stored_resident();
     let mut conn = pool.get().unwrap();
 
     let opened =
@@ -30,10 +44,7 @@ fn an_identity_is_stored_encrypted_and_opens_field_by_field() {
 
 #[test]
 fn the_same_person_cannot_be_stored_twice() {
-    let test_db = TestDb::new();
-    let pool = test_db.pool();
-    let keys = KeyRing::generate(Utc::now());
-    store_resident(&pool, &keys, "R-TEST-0001");
+    let Stored { db: _db, pool, keys, .. } = stored_resident();
     let declaration = resident_declaration();
     let index = keys.blind_indexer().index(&declaration.identifier()).unwrap();
     let mut conn = pool.get().unwrap();
@@ -46,10 +57,7 @@ fn the_same_person_cannot_be_stored_twice() {
 
 #[test]
 fn a_field_moved_to_another_identity_does_not_open() {
-    let test_db = TestDb::new();
-    let pool = test_db.pool();
-    let keys = KeyRing::generate(Utc::now());
-    let first = store_resident(&pool, &keys, "R-TEST-0001");
+    let Stored { db: _db, pool, keys, id: first } = stored_resident();
     let mut conn = pool.get().unwrap();
     let email: Vec<u8> = identity_fields::table
         .filter(identity_fields::identity_id.eq(first).and(identity_fields::field.eq("email")))
@@ -71,10 +79,7 @@ fn a_field_moved_to_another_identity_does_not_open() {
 
 #[test]
 fn a_shredded_identity_can_never_be_read_again() {
-    let test_db = TestDb::new();
-    let pool = test_db.pool();
-    let keys = KeyRing::generate(Utc::now());
-    let id = store_resident(&pool, &keys, "R-TEST-0001");
+    let Stored { db: _db, pool, keys, id } = stored_resident();
     let mut conn = pool.get().unwrap();
 
     assert!(write_tx(&mut conn, |conn| identities::shred(conn, id, Utc::now())).unwrap());
