@@ -11,6 +11,8 @@
 //! | `REGISTRY_RETENTION` | `180d` | how long identity data outlives its last account |
 //! | `REGISTRY_DISCLOSURE_VALIDITY` | `72h` | how long an approved disclosure may be opened |
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
+//! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
+//! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes (deadlines, hysteresis) are stored |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
@@ -81,6 +83,8 @@ pub struct Settings {
     pub key_file: KeyFileLocation,
     pub policy: RegistryPolicy,
     pub db_pool_size: u32,
+    pub platform_rate_limit: std::num::NonZeroU32,
+    pub job_interval: TimeDelta,
     pub log_filter: String,
     pub log_format: LogFormat,
 }
@@ -122,6 +126,10 @@ impl Settings {
                 Ok(n @ 1..=64) => Ok(n),
                 _ => Err("must be a whole number from 1 to 64".into()),
             })?,
+            platform_rate_limit: vars.parse("REGISTRY_PLATFORM_RATE_LIMIT", "100", |s| {
+                s.parse().map_err(|_| "must be a whole number of requests per second, at least 1".into())
+            })?,
+            job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
             log_filter,
             log_format: vars.parse("REGISTRY_LOG_FORMAT", "text", |s| match s {
                 "text" => Ok(LogFormat::Text),
@@ -200,6 +208,8 @@ mod tests {
             ("REGISTRY_RETENTION", "180"),
             ("REGISTRY_DISCLOSURE_VALIDITY", "-1h"),
             ("REGISTRY_DB_POOL_SIZE", "0"),
+            ("REGISTRY_PLATFORM_RATE_LIMIT", "0"),
+            ("REGISTRY_JOB_INTERVAL", "soon"),
             ("REGISTRY_LOG_FORMAT", "xml"),
             ("REGISTRY_LOG", "registry=[bad"),
         ];

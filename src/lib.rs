@@ -1,6 +1,7 @@
 //! `registry`: the identification registry for anonymous online accounts over
 //! the follower threshold. See `docs/ARCHITECTURE.md` for how the parts fit.
 
+pub mod accounts;
 pub mod audit;
 pub mod cli;
 pub mod config;
@@ -8,5 +9,6 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod jobs;
 pub mod startup;
 pub mod telemetry;

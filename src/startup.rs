@@ -3,13 +3,14 @@
 use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::{KeyFileError, KeyRing};
 use crate::db::{self, DbError, Pool};
+use crate::domain::RegistryPolicy;
 use crate::http::metrics::Metrics;
 use crate::http::middleware::{observe, security_headers};
 use crate::http::{self, AppState};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -58,10 +59,13 @@ pub fn open_storage(settings: &Settings) -> Result<(KeyRing, Pool), StartupError
     Ok((keys, pool))
 }
 
-/// The HTTP server, bound and ready to run.
+/// The HTTP server, bound and ready to run, and its background jobs.
 pub struct Application {
     port: u16,
     server: Server,
+    pool: Pool,
+    policy: RegistryPolicy,
+    job_interval: TimeDelta,
 }
 
 impl Application {
@@ -70,7 +74,17 @@ impl Application {
         let bind_err = |source| StartupError::Bind { addr: settings.bind.to_string(), source };
         let listener = TcpListener::bind(settings.bind).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
-        let state = web::Data::new(AppState { pool, keys: Arc::new(keys), settings: Arc::new(settings) });
+        // Bursts of two seconds' worth: a poller catching up after a pause is not punished.
+        const BURST_SECONDS: std::num::NonZeroU32 = std::num::NonZeroU32::new(2).unwrap();
+        let rate = settings.platform_rate_limit;
+        let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
+        let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            keys: Arc::new(keys),
+            settings: Arc::new(settings),
+            platform_limiter: governor::RateLimiter::dashmap(quota),
+        });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {
             App::new()
@@ -85,7 +99,7 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr: format!("port {port}"), source })?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, pool, policy, job_interval })
     }
 
     pub fn port(&self) -> u16 {
@@ -94,6 +108,9 @@ impl Application {
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let jobs = actix_web::rt::spawn(crate::jobs::run_transitions(self.pool, self.policy, self.job_interval));
+        let result = self.server.await;
+        jobs.abort();
+        result
     }
 }

@@ -86,6 +86,12 @@ pub fn new_totp_secret() -> SecretString {
     SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()))
 }
 
+/// A fresh claim code: 60 random bits in Crockford base32.
+pub fn new_claim_code() -> crate::domain::ClaimCode {
+    // 256 is a multiple of 32, so each byte modulo 32 is uniform.
+    crate::domain::ClaimCode::from_indexes(random_bytes::<12>().map(|b| b % 32))
+}
+
 /// Exposes a token for a digest; named so that every use is easy to review.
 pub fn expose(token: &SecretString) -> &str {
     token.expose_secret()
@@ -117,5 +123,8 @@ mod tests {
         assert_ne!(expose(&token), expose(&new_platform_token()));
         assert_eq!(expose(&new_totp_secret()).len(), 32);
         assert_eq!(expose(&new_password()).len(), 32);
+        let code = new_claim_code();
+        assert_eq!(crate::domain::ClaimCode::parse(&code.display_form()), Ok(code.clone()));
+        assert_ne!(code, new_claim_code());
     }
 }

@@ -63,6 +63,9 @@ pub enum DbError {
     NotFound(&'static str),
     #[error("stored data cannot be decrypted: {0}")]
     Crypto(#[from] CryptoError),
+    /// A stored code is not one the code knows: the row was changed outside the registry.
+    #[error("unexpected stored value in {0}")]
+    Corrupt(&'static str),
 }
 
 /// Builds connections of the backend the URL names, with SQLite's pragmas set.

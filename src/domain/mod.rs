@@ -5,11 +5,13 @@
 //! through a method named `expose`, so every plaintext access is greppable.
 
 pub mod account;
+pub mod claim_code;
 pub mod contact_email;
 pub mod field;
 pub mod foreign_document;
 pub mod identity;
 pub mod legal_basis;
+pub mod lifecycle;
 pub mod national_id;
 pub mod person;
 pub mod policy;
@@ -17,11 +19,13 @@ pub mod role;
 pub mod status;
 
 pub use account::{AccountRef, FollowerCount, Handle, PlatformName, PlatformSlug};
+pub use claim_code::ClaimCode;
 pub use contact_email::ContactEmail;
 pub use field::Field;
 pub use foreign_document::{CountryCode, DocumentNumber, DocumentType};
 pub use identity::{Declaration, Identifier};
 pub use legal_basis::LegalBasis;
+pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};
 pub use person::{BirthDate, LegalName, PersonName};
 pub use policy::RegistryPolicy;

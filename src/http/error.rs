@@ -12,13 +12,22 @@ pub enum ApiError {
     /// 400: the request is malformed or a value is invalid.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// 401: no valid credentials. Unknown and revoked tokens get the same answer.
+    #[error("a valid platform API token is required")]
+    Unauthorized,
     /// 404: no such resource (or not one the caller may see: the same answer).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 409: the request is valid but the resource's state does not allow it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// 429: over the rate limit; retry after this many seconds.
+    #[error("too many requests; retry after {0} s")]
+    TooManyRequests(u64),
     /// 503: a dependency is down; the client may retry.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -41,8 +50,10 @@ struct Body<'a> {
 impl ApiError {
     fn code(&self) -> &str {
         match self {
-            ApiError::BadRequest { code, .. } => code,
+            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
+            ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
@@ -55,7 +66,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -71,13 +85,34 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        HttpResponse::build(self.status_code()).json(Envelope { error: Body { code: self.code(), message: &message } })
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            _ => {}
+        }
+        response.json(Envelope { error: Body { code: self.code(), message: &message } })
     }
 }
 
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            // Every connection busy for the pool's whole timeout: overloaded, not broken.
+            crate::db::DbError::Pool(_) => ApiError::Unavailable("the service is overloaded; retry shortly"),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    /// A 400 for one invalid field, named by its JSON path.
+    pub fn invalid_field(path: impl std::fmt::Display, problem: impl std::fmt::Display) -> Self {
+        ApiError::BadRequest { code: "invalid_field", message: format!("{path}: {problem}") }
     }
 }
 

@@ -4,10 +4,11 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod platform_api;
 
 use crate::config::Settings;
 use crate::crypto::KeyRing;
-use crate::db::Pool;
+use crate::db::{DbConnection, DbError, Pool};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 use error::{ApiError, describe_json_error};
@@ -21,6 +22,24 @@ pub struct AppState {
     pub pool: Pool,
     pub keys: Arc<KeyRing>,
     pub settings: Arc<Settings>,
+    /// Requests per second per platform.
+    pub platform_limiter: governor::DefaultKeyedRateLimiter<i64>,
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool: diesel is
+/// synchronous and must not stall the async workers.
+pub async fn with_conn<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// Registers every route and the extractor configuration.
@@ -31,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
+        .configure(platform_api::configure)
         .default_service(web::to(not_found));
 }
 

@@ -33,9 +33,10 @@ CREATE TABLE accounts (
     created_at TIMESTAMP NOT NULL,
     UNIQUE (platform_id, account_ref)
 );
--- The time-driven jobs find due accounts without a table scan.
-CREATE INDEX accounts_required_by_deadline ON accounts (deadline) WHERE status = 'required';
-CREATE INDEX accounts_below_threshold_since ON accounts (below_since) WHERE below_since IS NOT NULL;
+-- The time-driven jobs find due accounts without a table scan. Not partial
+-- indexes: SQLite uses those only for literal values, never bound parameters.
+CREATE INDEX accounts_by_status_deadline ON accounts (status, deadline);
+CREATE INDEX accounts_by_below_since ON accounts (below_since);
 
 -- The change feed: one row per status change, in commit order.
 CREATE TABLE status_changes (

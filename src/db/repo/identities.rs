@@ -96,7 +96,7 @@ pub fn open_fields(
         .load(conn)?;
     let mut fields = Vec::with_capacity(rows.len());
     for (code, ciphertext) in rows {
-        let field: Field = code.parse().map_err(|_| DbError::NotFound("field code"))?;
+        let field: Field = code.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
         let plaintext = data_key.open(&field_context(&reference, field), &ciphertext)?;
         let text = String::from_utf8(plaintext.to_vec()).map_err(|_| crate::crypto::CryptoError::Malformed)?;
         fields.push((field, Zeroizing::new(text)));

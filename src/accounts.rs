@@ -1,0 +1,223 @@
+//! Applying the account lifecycle (`domain::lifecycle`) to storage. Each
+//! call is one write transaction: account rows, change-feed rows and claim
+//! codes commit together or not at all.
+
+use crate::crypto::token::new_claim_code;
+use crate::crypto::{KeyRing, TokenPurpose};
+use crate::db::repo::accounts::{self as repo, AccountRow};
+use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::lifecycle::accepts_claim_code;
+use crate::domain::{
+    AccountRef, AccountState, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, RegistryPolicy,
+};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// One account in a platform's report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub account_ref: AccountRef,
+    pub handle: Handle,
+    pub follower_count: FollowerCount,
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+/// What the platform learns about one reported account.
+#[derive(Debug, Clone)]
+pub struct ReportResult {
+    pub account_ref: AccountRef,
+    pub status: AccountStatus,
+    pub deadline: Option<DateTime<Utc>>,
+    /// Only when a new code was issued by this report.
+    pub claim_code: Option<ClaimCode>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimCodeError {
+    #[error("account not found")]
+    NotFound,
+    /// Only `required` and `overdue` accounts can be claimed.
+    #[error("the account is {0}: it needs no claim code")]
+    NotClaimable(AccountStatus),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for ClaimCodeError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// Records a platform's report of up to 1,000 accounts (refs must be unique).
+/// Reporting the same numbers again changes nothing and issues no code.
+pub fn report(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    platform_id: i64,
+    reports: &[Report],
+    now: DateTime<Utc>,
+) -> Result<Vec<ReportResult>, DbError> {
+    write_tx(conn, |conn| {
+        repo::lock_feed(conn)?;
+        let refs: Vec<AccountRef> = reports.iter().map(|r| r.account_ref.clone()).collect();
+        let mut existing: HashMap<String, AccountRow> =
+            repo::find_many(conn, platform_id, &refs)?.into_iter().map(|row| (row.account_ref.clone(), row)).collect();
+        let mut results = Vec::with_capacity(reports.len());
+        for report in reports {
+            // A clock ahead of ours must not block every later report.
+            let observed_at = report.observed_at.map_or(now, |at| at.min(now));
+            let (id, outcome) = match existing.remove(report.account_ref.as_str()) {
+                None => {
+                    let outcome = policy.first_report(report.follower_count, observed_at, now);
+                    let id = repo::insert(conn, platform_id, &report.account_ref, &report.handle, &outcome.state, now)?;
+                    (id, outcome)
+                }
+                Some(row) => {
+                    let before = row.state()?;
+                    let outcome = policy.report(&before, report.follower_count, observed_at, now);
+                    if outcome.state != before || row.handle != report.handle.as_str() {
+                        repo::save_state(conn, row.id, &report.handle, &outcome.state)?;
+                    }
+                    (row.id, outcome)
+                }
+            };
+            let claim_code = store_outcome(conn, keys, platform_id, id, report.account_ref.as_str(), &outcome)?;
+            results.push(ReportResult {
+                account_ref: report.account_ref.clone(),
+                status: outcome.state.status,
+                deadline: outcome.state.deadline.filter(|_| accepts_claim_code(outcome.state.status)),
+                claim_code,
+            });
+        }
+        Ok(results)
+    })
+}
+
+/// Writes the feed rows of an outcome and, if it asks for one, a new claim code.
+fn store_outcome(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    platform_id: i64,
+    account_id: i64,
+    account_ref: &str,
+    outcome: &Outcome,
+) -> Result<Option<ClaimCode>, DbError> {
+    repo::record_changes(conn, platform_id, account_id, account_ref, outcome.state.identity, &outcome.changes)?;
+    match (outcome.issue_claim_code, outcome.state.deadline) {
+        (true, Some(deadline)) => Ok(Some(issue_claim_code(conn, keys, account_id, deadline)?)),
+        _ => Ok(None),
+    }
+}
+
+fn issue_claim_code(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    account_id: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<ClaimCode, DbError> {
+    let code = new_claim_code();
+    let digest = keys.token_digester().digest(TokenPurpose::ClaimCode, code.expose());
+    repo::set_claim_code(conn, account_id, Some((&digest, expires_at)))?;
+    Ok(code)
+}
+
+/// Issues a new claim code for a `required` or `overdue` account; the old one
+/// stops working. It expires at the deadline, or for an overdue account one
+/// grace period from now, so a late owner can still comply.
+pub fn reissue_claim_code(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    platform_id: i64,
+    account_ref: &AccountRef,
+    now: DateTime<Utc>,
+) -> Result<(ClaimCode, DateTime<Utc>), ClaimCodeError> {
+    write_tx(conn, |conn| {
+        repo::lock_feed(conn)?;
+        let row = repo::find(conn, platform_id, account_ref)?.ok_or(ClaimCodeError::NotFound)?;
+        let outcome = catch_up(conn, &row, policy, now)?;
+        let state = outcome.state;
+        let expires_at = match (state.status, state.deadline) {
+            (AccountStatus::Required, Some(deadline)) => deadline,
+            (AccountStatus::Overdue, _) => now + policy.grace_period,
+            (status, _) => return Err(ClaimCodeError::NotClaimable(status)),
+        };
+        Ok((issue_claim_code(conn, keys, row.id, expires_at)?, expires_at))
+    })
+}
+
+/// Applies and stores the time-driven changes due for one account.
+fn catch_up(
+    conn: &mut DbConnection,
+    row: &AccountRow,
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbError> {
+    let outcome = policy.advance(&row.state()?, now);
+    if !outcome.changes.is_empty() {
+        let handle = Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
+        repo::save_state(conn, row.id, &handle, &outcome.state)?;
+        repo::record_changes(
+            conn,
+            row.platform_id,
+            row.id,
+            &row.account_ref,
+            outcome.state.identity,
+            &outcome.changes,
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// One step of the background job: stores up to `limit` due time-driven
+/// changes (deadlines passed, hysteresis periods over). Returns how many
+/// accounts changed; run it until it returns 0.
+pub fn apply_due_transitions(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, DbError> {
+    write_tx(conn, |conn| {
+        repo::lock_feed(conn)?;
+        let due = repo::due_for_transition(conn, now, now - policy.hysteresis, limit)?;
+        let mut changed = 0;
+        for row in &due {
+            if !catch_up(conn, row, policy, now)?.changes.is_empty() {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
+}
+
+/// An account's status as of `now`, even if the background job has not yet
+/// stored a change that is already due: a read never shows a stale status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView {
+    pub account_ref: String,
+    pub handle: String,
+    pub status: AccountStatus,
+    pub assurance: Option<Assurance>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub status_changed_at: DateTime<Utc>,
+    pub seq: i64,
+}
+
+impl StatusView {
+    pub fn of(row: AccountRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<Self, DbError> {
+        let outcome = policy.advance(&row.state()?, now);
+        let AccountState { status, identity, deadline, .. } = outcome.state;
+        Ok(Self {
+            status,
+            assurance: identity.filter(|_| status == AccountStatus::Verified),
+            deadline: deadline.filter(|_| accepts_claim_code(status)),
+            status_changed_at: outcome.changes.last().map_or(row.status_changed_at.and_utc(), |c| c.at),
+            seq: row.seq,
+            account_ref: row.account_ref,
+            handle: row.handle,
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! Accounts and the change feed. Platform-facing data only: no personal data.
+
+use crate::crypto::TokenDigest;
+use crate::db::schema::{accounts, status_changes};
+use crate::db::{DbConnection, DbError, db_time};
+use crate::domain::{AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, StatusChange};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+/// An account as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct AccountRow {
+    pub id: i64,
+    pub platform_id: i64,
+    pub account_ref: String,
+    pub handle: String,
+    pub follower_count: i64,
+    pub observed_at: NaiveDateTime,
+    pub status: String,
+    pub assurance: Option<String>,
+    pub crossed_at: Option<NaiveDateTime>,
+    pub deadline: Option<NaiveDateTime>,
+    pub below_since: Option<NaiveDateTime>,
+    pub status_changed_at: NaiveDateTime,
+    pub seq: i64,
+}
+
+/// The columns of [`AccountRow`], in its field order.
+macro_rules! account_columns {
+    () => {
+        (
+            accounts::id,
+            accounts::platform_id,
+            accounts::account_ref,
+            accounts::handle,
+            accounts::follower_count,
+            accounts::observed_at,
+            accounts::status,
+            accounts::assurance,
+            accounts::crossed_at,
+            accounts::deadline,
+            accounts::below_since,
+            accounts::status_changed_at,
+            accounts::seq,
+        )
+    };
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+impl AccountRow {
+    pub fn state(&self) -> Result<AccountState, DbError> {
+        Ok(AccountState {
+            status: self.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?,
+            identity: self
+                .assurance
+                .as_deref()
+                .map(str::parse::<Assurance>)
+                .transpose()
+                .map_err(|_| DbError::Corrupt("accounts.assurance"))?,
+            follower_count: FollowerCount::parse(self.follower_count)
+                .map_err(|_| DbError::Corrupt("accounts.follower_count"))?,
+            observed_at: utc(self.observed_at),
+            crossed_at: self.crossed_at.map(utc),
+            deadline: self.deadline.map(utc),
+            below_since: self.below_since.map(utc),
+        })
+    }
+}
+
+fn count_column(count: FollowerCount) -> i64 {
+    i64::try_from(count.get()).unwrap_or(i64::MAX)
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    account_ref: &AccountRef,
+) -> Result<Option<AccountRow>, DbError> {
+    Ok(accounts::table
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
+        .select(account_columns!())
+        .first(conn)
+        .optional()?)
+}
+
+/// The platform's accounts among `refs`, in no particular order (one indexed query).
+pub fn find_many(conn: &mut DbConnection, platform_id: i64, refs: &[AccountRef]) -> Result<Vec<AccountRow>, DbError> {
+    let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
+    Ok(accounts::table
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
+        .select(account_columns!())
+        .load(conn)?)
+}
+
+/// Serialises writers of the change feed, so that rows commit in `seq`
+/// order and a reader never skips one committed late. Call first in any write
+/// transaction that records changes. SQLite's `BEGIN IMMEDIATE` already does this.
+pub fn lock_feed(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
+    }
+    Ok(())
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    account_ref: &AccountRef,
+    handle: &Handle,
+    state: &AccountState,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    Ok(diesel::insert_into(accounts::table)
+        .values((
+            accounts::platform_id.eq(platform_id),
+            accounts::account_ref.eq(account_ref.as_str()),
+            accounts::handle.eq(handle.as_str()),
+            accounts::follower_count.eq(count_column(state.follower_count)),
+            accounts::observed_at.eq(db_time(state.observed_at)),
+            accounts::status.eq(state.status.as_str()),
+            accounts::assurance.eq(state.identity.map(Assurance::as_str)),
+            accounts::crossed_at.eq(state.crossed_at.map(db_time)),
+            accounts::deadline.eq(state.deadline.map(db_time)),
+            accounts::below_since.eq(state.below_since.map(db_time)),
+            accounts::status_changed_at.eq(db_time(now)),
+            accounts::seq.eq(0),
+            accounts::created_at.eq(db_time(now)),
+        ))
+        .returning(accounts::id)
+        .get_result(conn)?)
+}
+
+/// Stores a new lifecycle state. A claim code stops working when the account
+/// leaves `required`/`overdue`.
+pub fn save_state(conn: &mut DbConnection, id: i64, handle: &Handle, state: &AccountState) -> Result<(), DbError> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::handle.eq(handle.as_str()),
+            accounts::follower_count.eq(count_column(state.follower_count)),
+            accounts::observed_at.eq(db_time(state.observed_at)),
+            accounts::status.eq(state.status.as_str()),
+            accounts::assurance.eq(state.identity.map(Assurance::as_str)),
+            accounts::crossed_at.eq(state.crossed_at.map(db_time)),
+            accounts::deadline.eq(state.deadline.map(db_time)),
+            accounts::below_since.eq(state.below_since.map(db_time)),
+        ))
+        .execute(conn)?;
+    if !crate::domain::lifecycle::accepts_claim_code(state.status) {
+        set_claim_code(conn, id, None)?;
+    }
+    Ok(())
+}
+
+/// Sets (or with `None` clears) the account's claim code; the previous one stops working.
+pub fn set_claim_code(
+    conn: &mut DbConnection,
+    id: i64,
+    code: Option<(&TokenDigest, DateTime<Utc>)>,
+) -> Result<(), DbError> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::claim_code_digest.eq(code.map(|(digest, _)| digest.0.to_vec())),
+            accounts::claim_code_expires_at.eq(code.map(|(_, expires)| db_time(expires))),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Appends status changes to the feed and points the account at the last one.
+/// The caller holds [`lock_feed`].
+pub fn record_changes(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    account_id: i64,
+    account_ref: &str,
+    assurance: Option<Assurance>,
+    changes: &[StatusChange],
+) -> Result<(), DbError> {
+    let Some(last) = changes.last() else { return Ok(()) };
+    let mut seq = 0;
+    for change in changes {
+        let shown_assurance = (change.status == AccountStatus::Verified).then_some(assurance).flatten();
+        seq = diesel::insert_into(status_changes::table)
+            .values((
+                status_changes::platform_id.eq(platform_id),
+                status_changes::account_id.eq(account_id),
+                status_changes::account_ref.eq(account_ref),
+                status_changes::status.eq(change.status.as_str()),
+                status_changes::assurance.eq(shown_assurance.map(Assurance::as_str)),
+                status_changes::changed_at.eq(db_time(change.at)),
+            ))
+            .returning(status_changes::seq)
+            .get_result(conn)?;
+    }
+    diesel::update(accounts::table.find(account_id))
+        .set((accounts::seq.eq(seq), accounts::status_changed_at.eq(db_time(last.at))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One row of the change feed.
+#[derive(Debug, Clone, Queryable)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub account_ref: String,
+    pub status: String,
+    pub assurance: Option<String>,
+    pub changed_at: NaiveDateTime,
+}
+
+/// The platform's changes after `after`, in `seq` order (one index range scan).
+pub fn list_changes(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, DbError> {
+    Ok(status_changes::table
+        .filter(status_changes::platform_id.eq(platform_id).and(status_changes::seq.gt(after)))
+        .order(status_changes::seq)
+        .limit(limit)
+        .select((
+            status_changes::seq,
+            status_changes::account_ref,
+            status_changes::status,
+            status_changes::assurance,
+            status_changes::changed_at,
+        ))
+        .load(conn)?)
+}
+
+/// Accounts with a time-driven change due by `now`, oldest first: deadlines
+/// passed, and hysteresis periods that began at or before `released_before`.
+pub fn due_for_transition(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    released_before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<AccountRow>, DbError> {
+    let mut rows: Vec<AccountRow> = accounts::table
+        .filter(accounts::status.eq(AccountStatus::Required.as_str()).and(accounts::deadline.le(db_time(now))))
+        .order(accounts::deadline)
+        .limit(limit)
+        .select(account_columns!())
+        .load(conn)?;
+    let released: Vec<AccountRow> = accounts::table
+        .filter(accounts::below_since.le(db_time(released_before)))
+        .order(accounts::below_since)
+        .limit(limit)
+        .select(account_columns!())
+        .load(conn)?;
+    for row in released {
+        if !rows.iter().any(|r| r.id == row.id) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,51 @@
+//! `Authorization: Bearer <token>` for platforms: one HMAC and one indexed
+//! lookup, never argon2; then the per-platform rate limit.
+
+use crate::crypto::TokenPurpose;
+use crate::db::repo::platforms;
+use crate::http::error::ApiError;
+use crate::http::{AppState, with_conn};
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use governor::clock::{Clock, DefaultClock};
+use std::future::Future;
+use std::pin::Pin;
+
+/// The authenticated platform. A handler that takes it cannot run without a valid token.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformAuth {
+    pub platform_id: i64,
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+impl FromRequest for PlatformAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let token = token.ok_or(ApiError::Unauthorized)?;
+            let digest = state.keys.token_digester().digest(TokenPurpose::PlatformApi, &token);
+            let platform_id =
+                with_conn(&state.pool, move |conn| Ok(platforms::find_id_by_token_digest(conn, &digest)?))
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?;
+            if let Err(not_until) = state.platform_limiter.check_key(&platform_id) {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                tracing::info!(platform.id = platform_id, "platform over its rate limit");
+                return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
+            }
+            tracing::Span::current().record("platform.id", platform_id);
+            Ok(Self { platform_id })
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! The JSON shapes of the platform API (DESIGN §5), and their parsing into
+//! domain values. Field names and status codes here are the contract.
+
+use crate::accounts::{Report, ReportResult, StatusView};
+use crate::db::repo::accounts::ChangeRow;
+use crate::domain::{AccountRef, AccountStatus, Assurance, FollowerCount, Handle};
+use crate::http::error::ApiError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The most accounts one report or batch call may carry.
+pub const MAX_BATCH: usize = 1000;
+pub const MAX_CHANGES_LIMIT: i64 = 10_000;
+pub const DEFAULT_CHANGES_LIMIT: i64 = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub accounts: Vec<ReportedAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedAccount {
+    pub account_ref: String,
+    pub handle: String,
+    /// Signed, so that a negative count gets a precise message rather than a type error.
+    pub follower_count: i64,
+    #[serde(default)]
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+fn check_batch_size(len: usize, field: &str) -> Result<(), ApiError> {
+    if len == 0 || len > MAX_BATCH {
+        return Err(ApiError::invalid_field(field, format_args!("must hold 1 to {MAX_BATCH} items (got {len})")));
+    }
+    Ok(())
+}
+
+fn parse_ref(path: impl std::fmt::Display, input: &str) -> Result<AccountRef, ApiError> {
+    AccountRef::parse(input).map_err(|e| ApiError::invalid_field(path, e))
+}
+
+impl ReportRequest {
+    pub fn parse(self) -> Result<Vec<Report>, ApiError> {
+        check_batch_size(self.accounts.len(), "accounts")?;
+        let mut seen = HashSet::with_capacity(self.accounts.len());
+        self.accounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let account_ref = parse_ref(format_args!("accounts[{i}].account_ref"), &a.account_ref)?;
+                if !seen.insert(account_ref.clone()) {
+                    return Err(ApiError::invalid_field(format_args!("accounts[{i}].account_ref"), "appears twice"));
+                }
+                Ok(Report {
+                    account_ref,
+                    handle: Handle::parse(&a.handle)
+                        .map_err(|e| ApiError::invalid_field(format_args!("accounts[{i}].handle"), e))?,
+                    follower_count: FollowerCount::parse(a.follower_count)
+                        .map_err(|e| ApiError::invalid_field(format_args!("accounts[{i}].follower_count"), e))?,
+                    observed_at: a.observed_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportResponse {
+    pub results: Vec<ReportResultDto>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportResultDto {
+    pub account_ref: String,
+    pub status: AccountStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Present only when this report issued a new code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<String>,
+}
+
+impl From<ReportResult> for ReportResultDto {
+    fn from(r: ReportResult) -> Self {
+        Self {
+            account_ref: r.account_ref.as_str().to_owned(),
+            status: r.status,
+            deadline: r.deadline,
+            claim_code: r.claim_code.map(|c| c.display_form()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusDto {
+    pub account_ref: String,
+    pub handle: String,
+    pub status: AccountStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assurance: Option<Assurance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    pub status_changed_at: DateTime<Utc>,
+    pub seq: i64,
+}
+
+impl From<StatusView> for StatusDto {
+    fn from(v: StatusView) -> Self {
+        Self {
+            account_ref: v.account_ref,
+            handle: v.handle,
+            status: v.status,
+            assurance: v.assurance,
+            deadline: v.deadline,
+            status_changed_at: v.status_changed_at,
+            seq: v.seq,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    pub account_refs: Vec<String>,
+}
+
+impl BatchRequest {
+    pub fn parse(self) -> Result<Vec<AccountRef>, ApiError> {
+        check_batch_size(self.account_refs.len(), "account_refs")?;
+        self.account_refs.iter().enumerate().map(|(i, r)| parse_ref(format_args!("account_refs[{i}]"), r)).collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchResponse {
+    pub statuses: Vec<StatusDto>,
+    pub unknown: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default = "default_changes_limit")]
+    pub limit: i64,
+}
+
+fn default_changes_limit() -> i64 {
+    DEFAULT_CHANGES_LIMIT
+}
+
+impl ChangesQuery {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if self.after < 0 {
+            return Err(ApiError::invalid_field("after", "must not be negative"));
+        }
+        if !(1..=MAX_CHANGES_LIMIT).contains(&self.limit) {
+            return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {MAX_CHANGES_LIMIT}")));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeDto {
+    pub account_ref: String,
+    pub status: AccountStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assurance: Option<Assurance>,
+    pub seq: i64,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl TryFrom<ChangeRow> for ChangeDto {
+    type Error = ApiError;
+    fn try_from(row: ChangeRow) -> Result<Self, ApiError> {
+        let corrupt = |what| ApiError::Internal(format!("unexpected stored value in status_changes.{what}"));
+        Ok(Self {
+            status: row.status.parse().map_err(|_| corrupt("status"))?,
+            assurance: row.assurance.as_deref().map(str::parse).transpose().map_err(|_| corrupt("assurance"))?,
+            seq: row.seq,
+            changed_at: row.changed_at.and_utc(),
+            account_ref: row.account_ref,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangesResponse {
+    pub changes: Vec<ChangeDto>,
+    /// Pass as `after` to continue; equal to `after` when there is nothing new.
+    pub next: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClaimCodeResponse {
+    pub claim_code: String,
+    pub expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,148 @@
+//! The platform API (DESIGN §5): report accounts, read statuses, follow changes.
+//! The read paths are one indexed query each and never touch argon2.
+
+pub mod auth;
+pub mod dto;
+
+use crate::accounts::{self, ClaimCodeError, StatusView};
+use crate::db::repo::accounts as repo;
+use crate::domain::AccountRef;
+use crate::http::error::ApiError;
+use crate::http::{AppState, with_conn};
+use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
+use actix_web::{HttpRequest, HttpResponse, guard, web};
+use auth::PlatformAuth;
+use chrono::Utc;
+use dto::*;
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            // Guarded, so that `GET /accounts/report` still reads an account whose ref is "report".
+            .service(web::resource("/accounts/report").guard(guard::Post()).route(web::post().to(report)))
+            .route("/accounts/{account_ref}", web::get().to(get_account))
+            .route("/accounts/{account_ref}/claim-code", web::post().to(reissue_claim_code))
+            .route("/status/batch", web::post().to(batch_status))
+            .route("/changes", web::get().to(changes)),
+    );
+}
+
+fn path_ref(raw: &str) -> Result<AccountRef, ApiError> {
+    AccountRef::parse(raw).map_err(|e| ApiError::invalid_field("account_ref", e))
+}
+
+/// `POST /api/v1/accounts/report`
+async fn report(
+    auth: PlatformAuth,
+    state: web::Data<AppState>,
+    body: web::Json<ReportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let reports = body.into_inner().parse()?;
+    let count = reports.len();
+    let app = state.clone();
+    let results = with_conn(&state.pool, move |conn| {
+        Ok(accounts::report(conn, &app.keys, &app.settings.policy, auth.platform_id, &reports, Utc::now())?)
+    })
+    .await?;
+    let new_codes = results.iter().filter(|r| r.claim_code.is_some()).count();
+    tracing::info!(
+        platform.id = auth.platform_id,
+        accounts = count,
+        claim_codes_issued = new_codes,
+        "accounts reported"
+    );
+    Ok(HttpResponse::Ok().json(ReportResponse { results: results.into_iter().map(Into::into).collect() }))
+}
+
+/// `GET /api/v1/accounts/{account_ref}`, with `ETag` / `If-None-Match`.
+async fn get_account(
+    auth: PlatformAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let account_ref = path_ref(&path)?;
+    let policy = state.settings.policy.clone();
+    let view = with_conn(&state.pool, move |conn| {
+        let row = repo::find(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
+        Ok(StatusView::of(row, &policy, Utc::now())?)
+    })
+    .await?;
+    // The status is in the tag: a due change not yet stored still changes it.
+    let etag = EntityTag::new_strong(format!("{}-{}", view.seq, view.status));
+    let unchanged = match req.headers().get(header::IF_NONE_MATCH).map(|_| IfNoneMatch::parse(&req)) {
+        Some(Ok(IfNoneMatch::Any)) => true,
+        Some(Ok(IfNoneMatch::Items(tags))) => tags.iter().any(|t| t.weak_eq(&etag)),
+        _ => false,
+    };
+    let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header(ETag(etag)).insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    Ok(if unchanged { response.finish() } else { response.json(StatusDto::from(view)) })
+}
+
+/// `POST /api/v1/status/batch`
+async fn batch_status(
+    auth: PlatformAuth,
+    state: web::Data<AppState>,
+    body: web::Json<BatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let refs = body.into_inner().parse()?;
+    let policy = state.settings.policy.clone();
+    let response = with_conn(&state.pool, move |conn| {
+        let now = Utc::now();
+        let mut found: HashMap<String, repo::AccountRow> =
+            repo::find_many(conn, auth.platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+        let mut statuses = Vec::with_capacity(found.len());
+        let mut unknown = Vec::new();
+        for account_ref in refs {
+            match found.remove(account_ref.as_str()) {
+                Some(row) => statuses.push(StatusView::of(row, &policy, now)?.into()),
+                // Either never reported or already listed (a repeated ref is answered once).
+                None if statuses.iter().any(|s: &StatusDto| s.account_ref == account_ref.as_str()) => {}
+                None => unknown.push(account_ref.as_str().to_owned()),
+            }
+        }
+        Ok(BatchResponse { statuses, unknown })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-cache")).json(response))
+}
+
+/// `GET /api/v1/changes?after=&limit=`
+async fn changes(
+    auth: PlatformAuth,
+    state: web::Data<AppState>,
+    query: web::Query<ChangesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    query.validate()?;
+    let ChangesQuery { after, limit } = query.into_inner();
+    let rows =
+        with_conn(&state.pool, move |conn| Ok(repo::list_changes(conn, auth.platform_id, after, limit)?)).await?;
+    let next = rows.last().map_or(after, |r| r.seq);
+    let changes = rows.into_iter().map(ChangeDto::try_from).collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .json(ChangesResponse { changes, next }))
+}
+
+/// `POST /api/v1/accounts/{account_ref}/claim-code`
+async fn reissue_claim_code(
+    auth: PlatformAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account_ref = path_ref(&path)?;
+    let app = state.clone();
+    let (code, expires_at) = with_conn(&state.pool, move |conn| {
+        accounts::reissue_claim_code(conn, &app.keys, &app.settings.policy, auth.platform_id, &account_ref, Utc::now())
+            .map_err(|e| match e {
+                ClaimCodeError::NotFound => ApiError::NotFound("account"),
+                ClaimCodeError::NotClaimable(_) => ApiError::Conflict { code: "not_claimable", message: e.to_string() },
+                ClaimCodeError::Db(e) => e.into(),
+            })
+    })
+    .await?;
+    tracing::info!(platform.id = auth.platform_id, "claim code re-issued");
+    Ok(HttpResponse::Ok().json(ClaimCodeResponse { claim_code: code.display_form(), expires_at }))
+}

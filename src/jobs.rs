@@ -1,0 +1,40 @@
+//! Time-driven work inside `serve`. Each job's single step lives in the
+//! library (`accounts::apply_due_transitions`), so tests and commands can run
+//! it directly; this module only schedules it.
+
+use crate::accounts::apply_due_transitions;
+use crate::db::{DbError, Pool};
+use crate::domain::RegistryPolicy;
+use chrono::{TimeDelta, Utc};
+use std::time::Duration;
+
+/// Accounts handled per transaction: keeps write locks short.
+const BATCH: i64 = 500;
+
+/// Stores due status changes (deadlines passed, hysteresis over) every
+/// `interval`, so that the change feed carries them. Runs until the process ends.
+pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeDelta) {
+    let mut ticker = actix_web::rt::time::interval(interval.to_std().unwrap_or(Duration::from_secs(1)));
+    loop {
+        ticker.tick().await;
+        let pool = pool.clone();
+        let policy = policy.clone();
+        let result = actix_web::web::block(move || -> Result<usize, DbError> {
+            let mut conn = pool.get()?;
+            let mut total = 0;
+            loop {
+                match apply_due_transitions(&mut conn, &policy, Utc::now(), BATCH)? {
+                    0 => return Ok(total),
+                    n => total += n,
+                }
+            }
+        })
+        .await;
+        match result {
+            Ok(Ok(0)) => {}
+            Ok(Ok(changed)) => tracing::info!(accounts = changed, "stored due status changes"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "storing due status changes failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "the status change job could not run"),
+        }
+    }
+}
