@@ -5,7 +5,7 @@
 use crate::accounts::apply_due_transitions;
 use crate::db::{DbError, Pool};
 use crate::domain::RegistryPolicy;
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use std::time::Duration;
 
 /// Accounts handled per transaction: keeps write locks short.
@@ -23,7 +23,7 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
             let mut conn = pool.get()?;
             let mut total = 0;
             loop {
-                match apply_due_transitions(&mut conn, &policy, Utc::now(), BATCH)? {
+                match apply_due_transitions(&mut conn, &policy, crate::db::now(), BATCH)? {
                     0 => return Ok(total),
                     n => total += n,
                 }

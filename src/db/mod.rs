@@ -181,6 +181,12 @@ pub fn db_time(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc().trunc_subsecs(6)
 }
 
+/// The current time at storage precision, so that what a response says
+/// equals what a later read of the stored row says.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
 /// True when a query failed on a unique constraint.
 pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))

@@ -136,8 +136,14 @@ pub struct TestApp {
 
 /// Starts the real application on a free port with its own database and keys.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first (second-scale durations, limits).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::new();
-    let settings = settings_for(&db);
+    let mut settings = settings_for(&db);
+    adjust(&mut settings);
     let keys = KeyRing::generate(Utc::now());
     keys.create(&settings.key_file.path).unwrap();
     let pool = db.pool();
@@ -147,11 +153,101 @@ pub async fn spawn_app() -> TestApp {
     TestApp { address, _db: db, pool, keys, client: awc::Client::default() }
 }
 
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    /// The error code of a JSON error envelope.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
 impl TestApp {
     pub async fn get(&self, path: &str) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {
         let mut response = self.client.get(format!("{}{path}", self.address)).send().await.unwrap();
         let body = response.body().await.unwrap();
         (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// Registers a platform and returns its API token.
+    pub fn add_platform(&self, slug: &str) -> String {
+        use registry::crypto::token::{expose, new_platform_token};
+        let token = new_platform_token();
+        let digest = self.keys.token_digester().digest(registry::crypto::TokenPurpose::PlatformApi, expose(&token));
+        let slug = registry::domain::PlatformSlug::parse(slug).unwrap();
+        let mut conn = self.pool.get().unwrap();
+        registry::db::repo::platforms::create(&mut conn, &slug, "Test platform", &digest, Utc::now()).unwrap();
+        expose(&token).to_owned()
+    }
+
+    pub async fn send(&self, request: awc::ClientRequest, body: Option<&[u8]>) -> Reply {
+        let mut response = match body {
+            Some(body) => request.send_body(body.to_vec()).await,
+            None => request.send().await,
+        }
+        .unwrap();
+        let body = response.body().limit(64 * 1024 * 1024).await.unwrap();
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
+    pub async fn api_get(&self, token: &str, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.address)).bearer_auth(token), None).await
+    }
+
+    pub async fn api_post(&self, token: &str, path: &str, body: &serde_json::Value) -> Reply {
+        self.api_post_raw(token, path, body.to_string().as_bytes()).await
+    }
+
+    pub async fn api_post_raw(&self, token: &str, path: &str, body: &[u8]) -> Reply {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .insert_header(("content-type", "application/json"));
+        self.send(request, Some(body)).await
+    }
+
+    /// Reports `(account_ref, follower_count)` pairs.
+    pub async fn report(&self, token: &str, accounts: &[(&str, i64)]) -> Reply {
+        let accounts: Vec<_> = accounts
+            .iter()
+            .map(|(r, n)| serde_json::json!({ "account_ref": r, "handle": format!("@{r}"), "follower_count": n }))
+            .collect();
+        self.api_post(token, "/api/v1/accounts/report", &serde_json::json!({ "accounts": accounts })).await
+    }
+
+    /// Follows the change feed from `after` to its end, `limit` at a time.
+    pub async fn all_changes(&self, token: &str, after: i64, limit: i64) -> Vec<serde_json::Value> {
+        let mut cursor = after;
+        let mut changes = Vec::new();
+        loop {
+            let page = self.api_get(token, &format!("/api/v1/changes?after={cursor}&limit={limit}")).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let page = page.json();
+            let batch = page["changes"].as_array().unwrap().clone();
+            cursor = page["next"].as_i64().unwrap();
+            if batch.is_empty() {
+                return changes;
+            }
+            changes.extend(batch);
+        }
     }
 }
 

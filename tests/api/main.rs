@@ -9,4 +9,7 @@ mod health;
 mod helpers;
 mod identities;
 mod logs;
+mod platform_errors;
+mod platform_lifecycle;
+mod platform_reads;
 mod storage;

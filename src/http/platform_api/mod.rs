@@ -12,7 +12,6 @@ use crate::http::{AppState, with_conn};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use auth::PlatformAuth;
-use chrono::Utc;
 use dto::*;
 use std::collections::HashMap;
 
@@ -42,7 +41,7 @@ async fn report(
     let count = reports.len();
     let app = state.clone();
     let results = with_conn(&state.pool, move |conn| {
-        Ok(accounts::report(conn, &app.keys, &app.settings.policy, auth.platform_id, &reports, Utc::now())?)
+        Ok(accounts::report(conn, &app.keys, &app.settings.policy, auth.platform_id, &reports, crate::db::now())?)
     })
     .await?;
     let new_codes = results.iter().filter(|r| r.claim_code.is_some()).count();
@@ -66,7 +65,7 @@ async fn get_account(
     let policy = state.settings.policy.clone();
     let view = with_conn(&state.pool, move |conn| {
         let row = repo::find(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
-        Ok(StatusView::of(row, &policy, Utc::now())?)
+        Ok(StatusView::of(row, &policy, crate::db::now())?)
     })
     .await?;
     // The status is in the tag: a due change not yet stored still changes it.
@@ -90,7 +89,7 @@ async fn batch_status(
     let refs = body.into_inner().parse()?;
     let policy = state.settings.policy.clone();
     let response = with_conn(&state.pool, move |conn| {
-        let now = Utc::now();
+        let now = crate::db::now();
         let mut found: HashMap<String, repo::AccountRow> =
             repo::find_many(conn, auth.platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
         let mut statuses = Vec::with_capacity(found.len());
@@ -135,12 +134,19 @@ async fn reissue_claim_code(
     let account_ref = path_ref(&path)?;
     let app = state.clone();
     let (code, expires_at) = with_conn(&state.pool, move |conn| {
-        accounts::reissue_claim_code(conn, &app.keys, &app.settings.policy, auth.platform_id, &account_ref, Utc::now())
-            .map_err(|e| match e {
-                ClaimCodeError::NotFound => ApiError::NotFound("account"),
-                ClaimCodeError::NotClaimable(_) => ApiError::Conflict { code: "not_claimable", message: e.to_string() },
-                ClaimCodeError::Db(e) => e.into(),
-            })
+        accounts::reissue_claim_code(
+            conn,
+            &app.keys,
+            &app.settings.policy,
+            auth.platform_id,
+            &account_ref,
+            crate::db::now(),
+        )
+        .map_err(|e| match e {
+            ClaimCodeError::NotFound => ApiError::NotFound("account"),
+            ClaimCodeError::NotClaimable(_) => ApiError::Conflict { code: "not_claimable", message: e.to_string() },
+            ClaimCodeError::Db(e) => e.into(),
+        })
     })
     .await?;
     tracing::info!(platform.id = auth.platform_id, "claim code re-issued");

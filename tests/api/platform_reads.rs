@@ -1,0 +1,88 @@
+use crate::helpers::spawn_app;
+use serde_json::json;
+
+#[actix_web::test]
+async fn a_single_status_read_has_the_contract_fields_and_an_etag() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("acc-1", 7000)]).await;
+    let reply = app.api_get(&token, "/api/v1/accounts/acc-1").await;
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, ["account_ref", "deadline", "handle", "seq", "status", "status_changed_at"]);
+    assert_eq!((body["handle"].as_str(), body["status"].as_str()), (Some("@acc-1"), Some("required")));
+    let etag = reply.header("etag").unwrap();
+
+    let request = app.client.get(format!("{}/api/v1/accounts/acc-1", app.address)).bearer_auth(&token);
+    let cached = app.send(request.insert_header(("if-none-match", etag.as_str())), None).await;
+    assert_eq!(cached.status, 304);
+    assert_eq!(cached.body, "");
+
+    app.report(&token, &[("acc-1", 100)]).await; // no status change: hysteresis
+    let request = app.client.get(format!("{}/api/v1/accounts/acc-1", app.address)).bearer_auth(&token);
+    let still = app.send(request.insert_header(("if-none-match", etag.as_str())), None).await;
+    assert_eq!(still.status, 304, "the status did not change");
+}
+
+#[actix_web::test]
+async fn batch_answers_in_request_order_and_lists_unknown_refs() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("a", 7000), ("b", 10)]).await;
+    let reply = app.api_post(&token, "/api/v1/status/batch", &json!({ "account_refs": ["b", "ghost", "a"] })).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.json();
+    let order: Vec<_> = body["statuses"].as_array().unwrap().iter().map(|s| s["account_ref"].clone()).collect();
+    assert_eq!(order, [json!("b"), json!("a")]);
+    assert_eq!(body["unknown"], json!(["ghost"]));
+}
+
+#[actix_web::test]
+async fn a_platform_never_sees_another_platforms_accounts() {
+    let app = spawn_app().await;
+    let a = app.add_platform("alpha");
+    let b = app.add_platform("bravo");
+    app.report(&a, &[("shared-ref", 7000), ("only-a", 7000)]).await;
+
+    assert_eq!(app.api_get(&b, "/api/v1/accounts/only-a").await.status, 404);
+    let batch = app.api_post(&b, "/api/v1/status/batch", &json!({ "account_refs": ["only-a", "shared-ref"] })).await;
+    assert_eq!(batch.json(), json!({ "statuses": [], "unknown": ["only-a", "shared-ref"] }));
+    assert_eq!(app.all_changes(&b, 0, 100).await, Vec::<serde_json::Value>::new());
+    assert_eq!(app.api_post(&b, "/api/v1/accounts/only-a/claim-code", &json!(null)).await.status, 404);
+
+    // The same ref on B is B's own account, independent of A's.
+    let own = app.report(&b, &[("shared-ref", 10)]).await.json();
+    assert_eq!(own["results"][0]["status"], "not_required");
+    assert_eq!(app.api_get(&a, "/api/v1/accounts/shared-ref").await.json()["status"], "required");
+}
+
+#[actix_web::test]
+async fn requests_without_a_valid_token_are_refused() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let no_header = app.send(app.client.get(format!("{}/api/v1/changes", app.address)), None).await;
+    assert_eq!((no_header.status, no_header.error_code()), (401, "unauthorized".into()));
+    assert_eq!(no_header.header("www-authenticate").as_deref(), Some("Bearer"));
+    let wrong = app.api_get(&format!("{token}x"), "/api/v1/changes").await;
+    assert_eq!(wrong.status, 401);
+    let basic = app
+        .client
+        .get(format!("{}/api/v1/changes", app.address))
+        .insert_header(("authorization", format!("Basic {token}")));
+    assert_eq!(app.send(basic, None).await.status, 401);
+}
+
+#[actix_web::test]
+async fn a_platform_over_its_rate_limit_is_told_when_to_retry() {
+    let app = crate::helpers::spawn_app_with(|s| s.platform_rate_limit = std::num::NonZeroU32::new(1).unwrap()).await;
+    let token = app.add_platform("qaz");
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.api_get(&token, "/api/v1/changes").await);
+    }
+    let limited = statuses.iter().find(|r| r.status == 429).expect("the burst is two requests");
+    assert_eq!(limited.error_code(), "rate_limited");
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(statuses[0].status, 200);
+}
