@@ -84,6 +84,7 @@ impl Application {
             keys: Arc::new(keys),
             settings: Arc::new(settings),
             platform_limiter: governor::RateLimiter::dashmap(quota),
+            token_cache: Default::default(),
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {

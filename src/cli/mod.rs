@@ -5,6 +5,7 @@ mod demo;
 mod keys;
 mod official;
 mod platform;
+mod seed;
 mod serve;
 
 use crate::config::{ConfigError, Settings};
@@ -50,6 +51,18 @@ enum Command {
     Official {
         #[command(subcommand)]
         command: OfficialCommand,
+    },
+    /// Create a synthetic dataset for tests and benchmarks: platforms seed-1…seed-P and N accounts.
+    Seed {
+        /// How many accounts to add.
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+        /// Over how many platforms (their tokens are re-issued and printed).
+        #[arg(long, default_value_t = 1)]
+        platforms: usize,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -135,6 +148,7 @@ pub fn run() -> ExitCode {
         Command::Official { command: OfficialCommand::Add { username, roles, json } } => {
             official::add(&settings, &username, &roles, json)
         }
+        Command::Seed { accounts, platforms, json } => seed::run(&settings, accounts, platforms, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,10 +7,21 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::web;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request id unique across restarts: a random per-process prefix and a
+/// counter. Ids need to be unique, not secret, and a random source per
+/// request would cost a system call on the hot path.
+fn next_request_id() -> String {
+    static PREFIX: LazyLock<u32> = LazyLock::new(|| u32::from_be_bytes(crate::crypto::random_bytes()));
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!("{:08x}{:08x}", *PREFIX, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
 
 /// Gives each request an id (in the span and the `X-Request-Id` header),
 /// records its route, status and latency, and logs it once. The span holds
@@ -19,7 +30,7 @@ pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = data_encoding::HEXLOWER.encode(&crate::crypto::random_bytes::<8>());
+    let request_id = next_request_id();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();

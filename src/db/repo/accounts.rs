@@ -3,6 +3,7 @@
 use crate::crypto::TokenDigest;
 use crate::db::schema::{accounts, status_changes};
 use crate::db::{DbConnection, DbError, db_time};
+use crate::db_run;
 use crate::domain::{AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, StatusChange};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -74,16 +75,19 @@ fn count_column(count: FollowerCount) -> i64 {
     i64::try_from(count.get()).unwrap_or(i64::MAX)
 }
 
+/// On the status hot path: run on the concrete backend (`db_run!`) so that
+/// the prepared statement is cached, which `MultiConnection` does not do; and
+/// without `LIMIT ?` (the key is unique), because SQLite re-prepares a
+/// statement whenever a bound LIMIT is re-bound.
 pub fn find(
     conn: &mut DbConnection,
     platform_id: i64,
     account_ref: &AccountRef,
 ) -> Result<Option<AccountRow>, DbError> {
-    Ok(accounts::table
+    let query = accounts::table
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
-        .select(account_columns!())
-        .first(conn)
-        .optional()?)
+        .select(account_columns!());
+    Ok(db_run!(conn => query.get_result(conn).optional())?)
 }
 
 /// The platform's accounts among `refs`, in no particular order (one indexed query).
@@ -218,7 +222,7 @@ pub fn list_changes(
     after: i64,
     limit: i64,
 ) -> Result<Vec<ChangeRow>, DbError> {
-    Ok(status_changes::table
+    let query = status_changes::table
         .filter(status_changes::platform_id.eq(platform_id).and(status_changes::seq.gt(after)))
         .order(status_changes::seq)
         .limit(limit)
@@ -228,8 +232,8 @@ pub fn list_changes(
             status_changes::status,
             status_changes::assurance,
             status_changes::changed_at,
-        ))
-        .load(conn)?)
+        ));
+    Ok(db_run!(conn => query.load(conn))?)
 }
 
 /// Accounts with a time-driven change due by `now`, oldest first: deadlines

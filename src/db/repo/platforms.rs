@@ -44,10 +44,9 @@ pub fn replace_token(conn: &mut DbConnection, id: i64, token: &TokenDigest, now:
 /// The platform whose current API token has this digest. The lookup is by a
 /// unique index; the digest is compared again in constant time.
 pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<i64>, DbError> {
-    let found: Option<(i64, Option<Vec<u8>>)> = platforms::table
+    let query = platforms::table
         .filter(platforms::token_digest.eq(digest.0.as_slice()))
-        .select((platforms::id, platforms::token_digest))
-        .first(conn)
-        .optional()?;
+        .select((platforms::id, platforms::token_digest));
+    let found: Option<(i64, Option<Vec<u8>>)> = crate::db_run!(conn => query.get_result(conn).optional())?;
     Ok(found.and_then(|(id, stored)| stored.filter(|s| digest.matches(s)).map(|_| id)))
 }

@@ -1,10 +1,10 @@
-//! `Authorization: Bearer <token>` for platforms: one HMAC and one indexed
-//! lookup, never argon2; then the per-platform rate limit.
+//! `Authorization: Bearer <token>` for platforms: one HMAC, then the token
+//! cache or one indexed lookup, never argon2; then the per-platform rate limit.
 
 use crate::crypto::TokenPurpose;
 use crate::db::repo::platforms;
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
+use crate::http::{AppState, read};
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -35,10 +35,17 @@ impl FromRequest for PlatformAuth {
             let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
             let digest = state.keys.token_digester().digest(TokenPurpose::PlatformApi, &token);
-            let platform_id =
-                with_conn(&state.pool, move |conn| Ok(platforms::find_id_by_token_digest(conn, &digest)?))
-                    .await?
-                    .ok_or(ApiError::Unauthorized)?;
+            let platform_id = match state.token_cache.get(&digest) {
+                Some(id) => id,
+                None => {
+                    let lookup = digest.clone();
+                    let id = read(&state, move |conn| Ok(platforms::find_id_by_token_digest(conn, &lookup)?))
+                        .await?
+                        .ok_or(ApiError::Unauthorized)?;
+                    state.token_cache.insert(&digest, id);
+                    id
+                }
+            };
             if let Err(not_until) = state.platform_limiter.check_key(&platform_id) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 tracing::info!(platform.id = platform_id, "platform over its rate limit");

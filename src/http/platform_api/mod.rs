@@ -3,12 +3,13 @@
 
 pub mod auth;
 pub mod dto;
+pub mod token_cache;
 
 use crate::accounts::{self, ClaimCodeError, StatusView};
 use crate::db::repo::accounts as repo;
 use crate::domain::AccountRef;
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
+use crate::http::{AppState, read, with_conn};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use auth::PlatformAuth;
@@ -63,7 +64,7 @@ async fn get_account(
 ) -> Result<HttpResponse, ApiError> {
     let account_ref = path_ref(&path)?;
     let policy = state.settings.policy.clone();
-    let view = with_conn(&state.pool, move |conn| {
+    let view = read(&state, move |conn| {
         let row = repo::find(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
         Ok(StatusView::of(row, &policy, crate::db::now())?)
     })
@@ -88,7 +89,7 @@ async fn batch_status(
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
     let policy = state.settings.policy.clone();
-    let response = with_conn(&state.pool, move |conn| {
+    let response = read(&state, move |conn| {
         let now = crate::db::now();
         let mut found: HashMap<String, repo::AccountRow> =
             repo::find_many(conn, auth.platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();

@@ -1,0 +1,49 @@
+//! Remembers which platform a token digest belongs to for a moment, so that
+//! a polling platform costs one HMAC and no database query per request.
+//! A re-issued or revoked token keeps working for at most [`TTL`].
+
+use crate::crypto::TokenDigest;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+pub const TTL: Duration = Duration::from_secs(1);
+/// Past this many entries the cache is cleared rather than grown: a flood of
+/// random tokens must not cost memory.
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<[u8; 32], (i64, Instant)>>,
+}
+
+impl TokenCache {
+    pub fn get(&self, digest: &TokenDigest) -> Option<i64> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(&digest.0).filter(|(_, at)| at.elapsed() < TTL).map(|(id, _)| *id)
+    }
+
+    pub fn insert(&self, digest: &TokenDigest, platform_id: i64) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(digest.0, (platform_id, Instant::now()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_after_the_ttl() {
+        let cache = TokenCache::default();
+        let digest = TokenDigest([7; 32]);
+        assert_eq!(cache.get(&digest), None);
+        cache.insert(&digest, 42);
+        assert_eq!(cache.get(&digest), Some(42));
+        cache.entries.write().unwrap().insert(digest.0, (42, Instant::now() - TTL));
+        assert_eq!(cache.get(&digest), None);
+    }
+}
