@@ -4,12 +4,10 @@
 
 use crate::crypto::token::new_claim_code;
 use crate::crypto::{KeyRing, TokenPurpose};
-use crate::db::repo::accounts::{self as repo, AccountRow};
+use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow};
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
-use crate::domain::{
-    AccountRef, AccountState, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, RegistryPolicy,
-};
+use crate::domain::{AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, RegistryPolicy};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -207,14 +205,21 @@ pub struct StatusView {
 }
 
 impl StatusView {
-    pub fn of(row: AccountRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<Self, DbError> {
-        let outcome = policy.advance(&row.state()?, now);
-        let AccountState { status, identity, deadline, .. } = outcome.state;
+    pub fn of(row: StatusRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<Self, DbError> {
+        let stored: AccountStatus = row.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?;
+        let deadline = row.deadline.map(|t| t.and_utc());
+        let (status, due) = policy.status_at(stored, deadline, row.below_since.map(|t| t.and_utc()), now);
+        let assurance = match (status, row.assurance.as_deref()) {
+            (AccountStatus::Verified, Some(code)) => {
+                Some(code.parse().map_err(|_| DbError::Corrupt("accounts.assurance"))?)
+            }
+            _ => None,
+        };
         Ok(Self {
             status,
-            assurance: identity.filter(|_| status == AccountStatus::Verified),
+            assurance,
             deadline: deadline.filter(|_| accepts_claim_code(status)),
-            status_changed_at: outcome.changes.last().map_or(row.status_changed_at.and_utc(), |c| c.at),
+            status_changed_at: due.map_or(row.status_changed_at.and_utc(), |c| c.at),
             seq: row.seq,
             account_ref: row.account_ref,
             handle: row.handle,

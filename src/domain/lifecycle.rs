@@ -108,33 +108,62 @@ impl RegistryPolicy {
         outcome
     }
 
-    /// Applies every time-driven change due by `now`, earliest first:
-    /// `required` → `overdue` at the deadline, anything → `not_required` once
-    /// the account has stayed at or below the threshold for the hysteresis period.
+    /// The earliest time-driven change due by `now`: `required` → `overdue` at
+    /// the deadline, anything → `not_required` once the account has stayed at
+    /// or below the threshold for the hysteresis period.
+    fn next_due(
+        &self,
+        status: AccountStatus,
+        deadline: Option<DateTime<Utc>>,
+        below_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<StatusChange> {
+        let overdue_at = deadline.filter(|d| status == AccountStatus::Required && *d <= now);
+        let released_at = below_since
+            .map(|since| since + self.hysteresis)
+            .filter(|at| status != AccountStatus::NotRequired && *at <= now);
+        match (overdue_at, released_at) {
+            (Some(o), Some(r)) if r <= o => Some(StatusChange { status: AccountStatus::NotRequired, at: r }),
+            (Some(o), _) => Some(StatusChange { status: AccountStatus::Overdue, at: o }),
+            (None, Some(r)) => Some(StatusChange { status: AccountStatus::NotRequired, at: r }),
+            (None, None) => None,
+        }
+    }
+
+    /// Applies every time-driven change due by `now`, earliest first.
     pub fn advance(&self, state: &AccountState, now: DateTime<Utc>) -> Outcome {
         let mut s = state.clone();
         let mut changes = Vec::new();
-        loop {
-            let overdue_at = s.deadline.filter(|d| s.status == AccountStatus::Required && *d <= now);
-            let released_at = s
-                .below_since
-                .map(|since| since + self.hysteresis)
-                .filter(|at| s.status != AccountStatus::NotRequired && *at <= now);
-            let (status, at) = match (overdue_at, released_at) {
-                (Some(o), Some(r)) if r <= o => (AccountStatus::NotRequired, r),
-                (Some(o), _) => (AccountStatus::Overdue, o),
-                (None, Some(r)) => (AccountStatus::NotRequired, r),
-                (None, None) => break,
-            };
-            s.status = status;
-            if status == AccountStatus::NotRequired {
+        while let Some(change) = self.next_due(s.status, s.deadline, s.below_since, now) {
+            s.status = change.status;
+            if change.status == AccountStatus::NotRequired {
                 s.crossed_at = None;
                 s.deadline = None;
                 s.below_since = None;
             }
-            changes.push(StatusChange { status, at });
+            changes.push(change);
         }
         Outcome { state: s, changes, issue_claim_code: false }
+    }
+
+    /// For reads: the status at `now` given the stored status and timers, and
+    /// the latest due change if one is not stored yet. Same rules as [`Self::advance`].
+    pub fn status_at(
+        &self,
+        mut status: AccountStatus,
+        mut deadline: Option<DateTime<Utc>>,
+        mut below_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> (AccountStatus, Option<StatusChange>) {
+        let mut latest = None;
+        while let Some(change) = self.next_due(status, deadline, below_since, now) {
+            status = change.status;
+            if status == AccountStatus::NotRequired {
+                (deadline, below_since) = (None, None);
+            }
+            latest = Some(change);
+        }
+        (status, latest)
     }
 }
 
@@ -282,6 +311,13 @@ mod tests {
                     let before = state.clone();
                     if let Step::Wait(d) = step {
                         now += TimeDelta::seconds(d);
+                    }
+                    if let Some(b) = &before {
+                        // What a read shows is what the job would store.
+                        let stored = p.advance(b, now);
+                        let (status, latest) = p.status_at(b.status, b.deadline, b.below_since, now);
+                        prop_assert_eq!(status, stored.state.status);
+                        prop_assert_eq!(latest, stored.changes.last().copied());
                     }
                     let outcome = match (&state, step) {
                         (None, Step::Report(n)) => p.first_report(count(n), now, now),

@@ -12,4 +12,5 @@ mod logs;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;
+mod seed;
 mod storage;

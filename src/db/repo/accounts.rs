@@ -47,6 +47,34 @@ macro_rules! account_columns {
     };
 }
 
+/// What a status read needs, and nothing more: rows are decoded per request.
+#[derive(Debug, Clone, Queryable)]
+pub struct StatusRow {
+    pub account_ref: String,
+    pub handle: String,
+    pub status: String,
+    pub assurance: Option<String>,
+    pub deadline: Option<NaiveDateTime>,
+    pub below_since: Option<NaiveDateTime>,
+    pub status_changed_at: NaiveDateTime,
+    pub seq: i64,
+}
+
+macro_rules! status_columns {
+    () => {
+        (
+            accounts::account_ref,
+            accounts::handle,
+            accounts::status,
+            accounts::assurance,
+            accounts::deadline,
+            accounts::below_since,
+            accounts::status_changed_at,
+            accounts::seq,
+        )
+    };
+}
+
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
@@ -75,27 +103,53 @@ fn count_column(count: FollowerCount) -> i64 {
     i64::try_from(count.get()).unwrap_or(i64::MAX)
 }
 
-/// On the status hot path: run on the concrete backend (`db_run!`) so that
-/// the prepared statement is cached, which `MultiConnection` does not do; and
-/// without `LIMIT ?` (the key is unique), because SQLite re-prepares a
-/// statement whenever a bound LIMIT is re-bound.
+/// For writes: the whole row of one account.
 pub fn find(
     conn: &mut DbConnection,
     platform_id: i64,
     account_ref: &AccountRef,
 ) -> Result<Option<AccountRow>, DbError> {
-    let query = accounts::table
+    Ok(accounts::table
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
-        .select(account_columns!());
-    Ok(db_run!(conn => query.get_result(conn).optional())?)
+        .select(account_columns!())
+        .first(conn)
+        .optional()?)
 }
 
-/// The platform's accounts among `refs`, in no particular order (one indexed query).
+/// For writes: the whole rows of the platform's accounts among `refs`, in no particular order.
 pub fn find_many(conn: &mut DbConnection, platform_id: i64, refs: &[AccountRef]) -> Result<Vec<AccountRow>, DbError> {
     let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
     Ok(accounts::table
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
         .select(account_columns!())
+        .load(conn)?)
+}
+
+/// The status hot path: one indexed lookup, run on the concrete backend
+/// (`db_run!`) so that the prepared statement is cached, which
+/// `MultiConnection` does not do; and without `LIMIT ?` (the key is unique),
+/// because SQLite re-prepares a statement whenever a bound LIMIT is re-bound.
+pub fn find_status(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    account_ref: &AccountRef,
+) -> Result<Option<StatusRow>, DbError> {
+    let query = accounts::table
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
+        .select(status_columns!());
+    Ok(db_run!(conn => query.get_result(conn).optional())?)
+}
+
+/// The statuses of the platform's accounts among `refs`, in no particular order (one indexed query).
+pub fn find_statuses(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    refs: &[AccountRef],
+) -> Result<Vec<StatusRow>, DbError> {
+    let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
+    Ok(accounts::table
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
+        .select(status_columns!())
         .load(conn)?)
 }
 

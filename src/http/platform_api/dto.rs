@@ -9,6 +9,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+/// Timestamps on the wire: RFC 3339, UTC, always six fractional digits
+/// (`2026-11-23T09:33:30.049778Z`); chrono's direct writer, cheaper than serde's default.
+mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
 /// The most accounts one report or batch call may carry.
 pub const MAX_BATCH: usize = 1000;
 pub const MAX_CHANGES_LIMIT: i64 = 10_000;
@@ -76,7 +98,7 @@ pub struct ReportResponse {
 pub struct ReportResultDto {
     pub account_ref: String,
     pub status: AccountStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rfc3339::option::serialize")]
     pub deadline: Option<DateTime<Utc>>,
     /// Present only when this report issued a new code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,8 +123,9 @@ pub struct StatusDto {
     pub status: AccountStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assurance: Option<Assurance>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rfc3339::option::serialize")]
     pub deadline: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub status_changed_at: DateTime<Utc>,
     pub seq: i64,
 }
@@ -172,6 +195,7 @@ pub struct ChangeDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assurance: Option<Assurance>,
     pub seq: i64,
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub changed_at: DateTime<Utc>,
 }
 
@@ -199,5 +223,6 @@ pub struct ChangesResponse {
 #[derive(Debug, Serialize)]
 pub struct ClaimCodeResponse {
     pub claim_code: String,
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub expires_at: DateTime<Utc>,
 }

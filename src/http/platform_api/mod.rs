@@ -65,7 +65,7 @@ async fn get_account(
     let account_ref = path_ref(&path)?;
     let policy = state.settings.policy.clone();
     let view = read(&state, move |conn| {
-        let row = repo::find(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
+        let row = repo::find_status(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
         Ok(StatusView::of(row, &policy, crate::db::now())?)
     })
     .await?;
@@ -91,8 +91,10 @@ async fn batch_status(
     let policy = state.settings.policy.clone();
     let response = read(&state, move |conn| {
         let now = crate::db::now();
-        let mut found: HashMap<String, repo::AccountRow> =
-            repo::find_many(conn, auth.platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+        let mut found: HashMap<String, repo::StatusRow> = repo::find_statuses(conn, auth.platform_id, &refs)?
+            .into_iter()
+            .map(|r| (r.account_ref.clone(), r))
+            .collect();
         let mut statuses = Vec::with_capacity(found.len());
         let mut unknown = Vec::new();
         for account_ref in refs {
