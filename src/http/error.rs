@@ -36,15 +36,20 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: Body<'a>,
+/// Every error response: `{"error":{"code","message"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable, machine-readable: `invalid_field`, `invalid_body`, `malformed_json`,
+    /// `unauthorized`, `not_found`, `not_claimable`, `payload_too_large`,
+    /// `unsupported_media_type`, `rate_limited`, `unavailable`, `internal_error`, …
+    pub code: String,
+    /// For people; never repeats a submitted value.
+    pub message: String,
 }
 
 impl ApiError {
@@ -95,7 +100,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(Envelope { error: Body { code: self.code(), message: &message } })
+        response.json(ErrorResponse { error: ErrorBody { code: self.code().to_owned(), message } })
     }
 }
 

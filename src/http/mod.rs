@@ -4,6 +4,7 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod platform_api;
 
 use crate::config::{DatabaseUrl, Settings};
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
+        .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .configure(platform_api::configure)
         .default_service(web::to(not_found));
 }

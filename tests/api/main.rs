@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod identities;
 mod logs;
+mod openapi;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;

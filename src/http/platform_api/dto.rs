@@ -8,6 +8,9 @@ use crate::http::error::ApiError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// Timestamps on the wire: RFC 3339, UTC, always six fractional digits
 /// (`2026-11-23T09:33:30.049778Z`); chrono's direct writer, cheaper than serde's default.
@@ -31,24 +34,52 @@ mod rfc3339 {
     }
 }
 
+/// The stored codes are the schema: a string with exactly these values.
+macro_rules! code_schema {
+    ($($ty:ty: $description:literal),+ $(,)?) => {$(
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some($description))
+                    .enum_values(Some(<$ty>::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+        impl ToSchema for $ty {}
+    )+};
+}
+
+code_schema! {
+    AccountStatus: "required: over the threshold, not yet identified, deadline not passed; verified: identification on file; overdue: deadline passed; not_required: below the threshold (after hysteresis) or never over it",
+    Assurance: "How the identity of a verified account was checked",
+}
+
 /// The most accounts one report or batch call may carry.
 pub const MAX_BATCH: usize = 1000;
 pub const MAX_CHANGES_LIMIT: i64 = 10_000;
 pub const DEFAULT_CHANGES_LIMIT: i64 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
+    /// 1 to 1,000 accounts with unique refs.
     pub accounts: Vec<ReportedAccount>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedAccount {
+    /// The platform's stable id: 1–128 of `A-Z a-z 0-9 - _ . : @`.
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:@-]+$")]
     pub account_ref: String,
+    /// Display name, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub handle: String,
     /// Signed, so that a negative count gets a precise message rather than a type error.
+    #[schema(minimum = 0)]
     pub follower_count: i64,
+    /// When the platform observed the count (default: now). An older report never overwrites a newer one.
     #[serde(default)]
     pub observed_at: Option<DateTime<Utc>>,
 }
@@ -89,12 +120,12 @@ impl ReportRequest {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReportResponse {
     pub results: Vec<ReportResultDto>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReportResultDto {
     pub account_ref: String,
     pub status: AccountStatus,
@@ -116,7 +147,7 @@ impl From<ReportResult> for ReportResultDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StatusDto {
     pub account_ref: String,
     pub handle: String,
@@ -144,9 +175,10 @@ impl From<StatusView> for StatusDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
+    /// 1 to 1,000 account refs.
     pub account_refs: Vec<String>,
 }
 
@@ -157,18 +189,23 @@ impl BatchRequest {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BatchResponse {
     pub statuses: Vec<StatusDto>,
     pub unknown: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
+    /// Return changes with `seq` greater than this (0 for the beginning).
     #[serde(default)]
+    #[param(minimum = 0, default = 0)]
     pub after: i64,
+    /// At most this many changes (1–10,000).
     #[serde(default = "default_changes_limit")]
+    #[param(minimum = 1, maximum = 10000, default = 1000)]
     pub limit: i64,
 }
 
@@ -188,7 +225,7 @@ impl ChangesQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeDto {
     pub account_ref: String,
     pub status: AccountStatus,
@@ -213,14 +250,14 @@ impl TryFrom<ChangeRow> for ChangeDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChangesResponse {
     pub changes: Vec<ChangeDto>,
     /// Pass as `after` to continue; equal to `after` when there is nothing new.
     pub next: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimCodeResponse {
     pub claim_code: String,
     #[serde(serialize_with = "rfc3339::serialize")]

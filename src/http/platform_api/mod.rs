@@ -8,7 +8,7 @@ pub mod token_cache;
 use crate::accounts::{self, ClaimCodeError, StatusView};
 use crate::db::repo::accounts as repo;
 use crate::domain::AccountRef;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorResponse};
 use crate::http::{AppState, read, with_conn};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
@@ -32,8 +32,27 @@ fn path_ref(raw: &str) -> Result<AccountRef, ApiError> {
     AccountRef::parse(raw).map_err(|e| ApiError::invalid_field("account_ref", e))
 }
 
-/// `POST /api/v1/accounts/report`
-async fn report(
+/// Report accounts and their follower counts; answers each account's status.
+///
+/// Idempotent: reporting the same numbers again changes nothing and issues no
+/// second claim code. `claim_code` appears only when this call issued one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/report",
+    tag = "platform",
+    request_body = ReportRequest,
+    responses(
+        (status = 200, description = "Each account's status, in request order", body = ReportResponse),
+        (status = 400, description = "Malformed JSON, wrong types, unknown fields or an invalid value (named by path)", body = ErrorResponse),
+        (status = 413, description = "Body over 512 KiB", body = ErrorResponse),
+        (status = 415, description = "Body is not application/json", body = ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
+        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
+        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
+    ),
+    security(("platform_token" = []))
+)]
+pub(crate) async fn report(
     auth: PlatformAuth,
     state: web::Data<AppState>,
     body: web::Json<ReportRequest>,
@@ -55,8 +74,27 @@ async fn report(
     Ok(HttpResponse::Ok().json(ReportResponse { results: results.into_iter().map(Into::into).collect() }))
 }
 
-/// `GET /api/v1/accounts/{account_ref}`, with `ETag` / `If-None-Match`.
-async fn get_account(
+/// One account's status. Conditional with `If-None-Match`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{account_ref}",
+    tag = "platform",
+    params(
+        ("account_ref" = String, Path, description = "The platform's id for the account"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The status", body = StatusDto, headers(("ETag" = String, description = "Changes when the status does"))),
+        (status = 304, description = "Unchanged since the given ETag"),
+        (status = 400, description = "Invalid account_ref", body = ErrorResponse),
+        (status = 404, description = "The registry never saw this account from this platform", body = ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
+        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
+        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
+    ),
+    security(("platform_token" = []))
+)]
+pub(crate) async fn get_account(
     auth: PlatformAuth,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -81,8 +119,24 @@ async fn get_account(
     Ok(if unchanged { response.finish() } else { response.json(StatusDto::from(view)) })
 }
 
-/// `POST /api/v1/status/batch`
-async fn batch_status(
+/// Up to 1,000 statuses in one call.
+#[utoipa::path(
+    post,
+    path = "/api/v1/status/batch",
+    tag = "platform",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "Known accounts in request order, and the refs the registry never saw", body = BatchResponse),
+        (status = 400, description = "Malformed body, 0 or over 1,000 refs, or an invalid ref", body = ErrorResponse),
+        (status = 413, description = "Body over 512 KiB", body = ErrorResponse),
+        (status = 415, description = "Body is not application/json", body = ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
+        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
+        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
+    ),
+    security(("platform_token" = []))
+)]
+pub(crate) async fn batch_status(
     auth: PlatformAuth,
     state: web::Data<AppState>,
     body: web::Json<BatchRequest>,
@@ -111,8 +165,23 @@ async fn batch_status(
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-cache")).json(response))
 }
 
-/// `GET /api/v1/changes?after=&limit=`
-async fn changes(
+/// This platform's status changes after a cursor, in `seq` order. Following
+/// it from 0 rebuilds the registry's state exactly.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    tag = "platform",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "Changes and the cursor to continue from", body = ChangesResponse),
+        (status = 400, description = "Invalid or unknown query parameter", body = ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
+        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
+        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
+    ),
+    security(("platform_token" = []))
+)]
+pub(crate) async fn changes(
     auth: PlatformAuth,
     state: web::Data<AppState>,
     query: web::Query<ChangesQuery>,
@@ -128,8 +197,24 @@ async fn changes(
         .json(ChangesResponse { changes, next }))
 }
 
-/// `POST /api/v1/accounts/{account_ref}/claim-code`
-async fn reissue_claim_code(
+/// Issue a new claim code for a `required` or `overdue` account; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{account_ref}/claim-code",
+    tag = "platform",
+    params(("account_ref" = String, Path, description = "The platform's id for the account")),
+    responses(
+        (status = 200, description = "The new code and when it expires", body = ClaimCodeResponse),
+        (status = 400, description = "Invalid account_ref", body = ErrorResponse),
+        (status = 404, description = "Unknown account", body = ErrorResponse),
+        (status = 409, description = "The account is verified or not_required: nothing to claim", body = ErrorResponse),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
+        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
+        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
+    ),
+    security(("platform_token" = []))
+)]
+pub(crate) async fn reissue_claim_code(
     auth: PlatformAuth,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -1,0 +1,66 @@
+use crate::helpers::spawn_app;
+use serde_json::Value;
+
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_covers_every_platform_endpoint_and_matches_the_api() {
+    let app = spawn_app().await;
+    let (status, _, body) = app.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let spec: Value = serde_json::from_str(&body).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+
+    let operations = [
+        ("/api/v1/accounts/report", "post"),
+        ("/api/v1/accounts/{account_ref}", "get"),
+        ("/api/v1/status/batch", "post"),
+        ("/api/v1/changes", "get"),
+        ("/api/v1/accounts/{account_ref}/claim-code", "post"),
+    ];
+    assert_eq!(spec["paths"].as_object().unwrap().len(), operations.len());
+    for (path, method) in operations {
+        let op = &spec["paths"][path][method];
+        assert_eq!(op["security"], serde_json::json!([{ "platform_token": [] }]), "{method} {path}");
+        for code in ["200", "401", "429", "503"] {
+            assert!(op["responses"][code].is_object(), "{method} {path} documents {code}");
+        }
+        assert_eq!(
+            op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorResponse"
+        );
+    }
+    let mut all_refs = Vec::new();
+    refs(&spec, &mut all_refs);
+    for r in all_refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        assert!(spec["components"]["schemas"][name].is_object(), "{r} resolves");
+    }
+    let statuses: Vec<&str> = registry::domain::AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(spec["components"]["schemas"]["AccountStatus"]["enum"], serde_json::json!(statuses));
+
+    // What the API really answers has only documented fields.
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("acc-1", 7000)]).await;
+    let answer = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    let documented = spec["components"]["schemas"]["StatusDto"]["properties"].as_object().unwrap();
+    for key in answer.as_object().unwrap().keys() {
+        assert!(documented.contains_key(key), "{key} is documented");
+    }
+    for required in spec["components"]["schemas"]["StatusDto"]["required"].as_array().unwrap() {
+        assert!(answer.get(required.as_str().unwrap()).is_some(), "{required} is present");
+    }
+}
