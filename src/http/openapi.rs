@@ -4,7 +4,8 @@
 use super::error::{ErrorBody, ErrorResponse};
 use super::platform_api::{self, dto};
 use actix_web::HttpResponse;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -42,8 +43,22 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// `Authorization: Bearer <token>`, the token `registry platform add` printed.
+/// What every platform operation shares, added once here rather than on each
+/// handler: `Authorization: Bearer <token>` (the token `registry platform add`
+/// printed), and the answers any call may get.
 struct PlatformToken;
+
+const EVERY_CALL: [(&str, &str); 3] = [
+    ("401", "Missing, unknown or revoked token"),
+    ("429", "Over the platform's rate limit; see Retry-After"),
+    ("503", "Temporarily unavailable; retry"),
+];
+const EVERY_BODY: [(&str, &str); 2] = [("413", "Body over 512 KiB"), ("415", "Body is not application/json")];
+
+fn error_response(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorResponse"))).build();
+    ResponseBuilder::new().description(description).content("application/json", content).build().into()
+}
 
 impl Modify for PlatformToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -52,6 +67,16 @@ impl Modify for PlatformToken {
             "platform_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                operation.security = Some(vec![SecurityRequirement::new("platform_token", Vec::<String>::new())]);
+                let with_body = operation.request_body.is_some();
+                let extra = EVERY_CALL.iter().chain(EVERY_BODY.iter().filter(|_| with_body));
+                for (code, description) in extra {
+                    operation.responses.responses.insert((*code).to_owned(), error_response(description));
+                }
+            }
+        }
     }
 }
 

@@ -38,6 +38,10 @@ async fn the_openapi_document_covers_every_platform_endpoint_and_matches_the_api
         for code in ["200", "401", "429", "503"] {
             assert!(op["responses"][code].is_object(), "{method} {path} documents {code}");
         }
+        let has_body = op["requestBody"].is_object();
+        for code in ["413", "415"] {
+            assert_eq!(op["responses"][code].is_object(), has_body, "{method} {path}: {code} only with a body");
+        }
         assert_eq!(
             op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/ErrorResponse"

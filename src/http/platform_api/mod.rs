@@ -44,13 +44,7 @@ fn path_ref(raw: &str) -> Result<AccountRef, ApiError> {
     responses(
         (status = 200, description = "Each account's status, in request order", body = ReportResponse),
         (status = 400, description = "Malformed JSON, wrong types, unknown fields or an invalid value (named by path)", body = ErrorResponse),
-        (status = 413, description = "Body over 512 KiB", body = ErrorResponse),
-        (status = 415, description = "Body is not application/json", body = ErrorResponse),
-        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
-        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
-        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
-    ),
-    security(("platform_token" = []))
+    )
 )]
 pub(crate) async fn report(
     auth: PlatformAuth,
@@ -88,11 +82,7 @@ pub(crate) async fn report(
         (status = 304, description = "Unchanged since the given ETag"),
         (status = 400, description = "Invalid account_ref", body = ErrorResponse),
         (status = 404, description = "The registry never saw this account from this platform", body = ErrorResponse),
-        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
-        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
-        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
-    ),
-    security(("platform_token" = []))
+    )
 )]
 pub(crate) async fn get_account(
     auth: PlatformAuth,
@@ -128,13 +118,7 @@ pub(crate) async fn get_account(
     responses(
         (status = 200, description = "Known accounts in request order, and the refs the registry never saw", body = BatchResponse),
         (status = 400, description = "Malformed body, 0 or over 1,000 refs, or an invalid ref", body = ErrorResponse),
-        (status = 413, description = "Body over 512 KiB", body = ErrorResponse),
-        (status = 415, description = "Body is not application/json", body = ErrorResponse),
-        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
-        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
-        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
-    ),
-    security(("platform_token" = []))
+    )
 )]
 pub(crate) async fn batch_status(
     auth: PlatformAuth,
@@ -175,11 +159,7 @@ pub(crate) async fn batch_status(
     responses(
         (status = 200, description = "Changes and the cursor to continue from", body = ChangesResponse),
         (status = 400, description = "Invalid or unknown query parameter", body = ErrorResponse),
-        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
-        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
-        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
-    ),
-    security(("platform_token" = []))
+    )
 )]
 pub(crate) async fn changes(
     auth: PlatformAuth,
@@ -208,11 +188,7 @@ pub(crate) async fn changes(
         (status = 400, description = "Invalid account_ref", body = ErrorResponse),
         (status = 404, description = "Unknown account", body = ErrorResponse),
         (status = 409, description = "The account is verified or not_required: nothing to claim", body = ErrorResponse),
-        (status = 401, description = "Missing, unknown or revoked token", body = ErrorResponse),
-        (status = 429, description = "Over the platform's rate limit; see Retry-After", body = ErrorResponse),
-        (status = 503, description = "Temporarily unavailable; retry", body = ErrorResponse),
-    ),
-    security(("platform_token" = []))
+    )
 )]
 pub(crate) async fn reissue_claim_code(
     auth: PlatformAuth,
