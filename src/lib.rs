@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod seed;
 pub mod startup;

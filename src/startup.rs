@@ -25,6 +25,8 @@ pub enum StartupError {
     MissingKeyFile(String),
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Catalogue(#[from] crate::i18n::CatalogueError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
 }
@@ -85,6 +87,7 @@ impl Application {
             settings: Arc::new(settings),
             platform_limiter: governor::RateLimiter::dashmap(quota),
             token_cache: Default::default(),
+            catalogues: crate::i18n::Catalogues::load()?,
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {

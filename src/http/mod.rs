@@ -5,6 +5,7 @@ mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod pages;
 pub mod platform_api;
 
 use crate::config::{DatabaseUrl, Settings};
@@ -29,6 +30,7 @@ pub struct AppState {
     /// Requests per second per platform.
     pub platform_limiter: governor::DefaultKeyedRateLimiter<i64>,
     pub token_cache: platform_api::token_cache::TokenCache,
+    pub catalogues: crate::i18n::Catalogues,
 }
 
 thread_local! {
@@ -93,6 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .configure(platform_api::configure)
+        .configure(pages::configure)
         .default_service(web::to(not_found));
 }
 

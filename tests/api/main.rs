@@ -10,6 +10,7 @@ mod helpers;
 mod identities;
 mod logs;
 mod openapi;
+mod pages;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;

@@ -317,3 +317,8 @@ pub fn due_for_transition(
     }
     Ok(rows)
 }
+
+/// How many accounts have each status (for the transparency report).
+pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(accounts::table.group_by(accounts::status).select((accounts::status, diesel::dsl::count_star())).load(conn)?)
+}

@@ -1,0 +1,127 @@
+//! Server-rendered pages for owners and the public: no JavaScript, in
+//! Kazakh, Russian and English.
+
+use crate::db::repo::accounts;
+use crate::domain::AccountStatus;
+use crate::http::error::ApiError;
+use crate::http::{AppState, read};
+use crate::i18n::{Lang, Texts};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, AcceptLanguage, Header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
+use std::future::{Ready, ready};
+
+const LANG_COOKIE: &str = "lang";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/transparency", web::get().to(transparency))
+        .route("/static/registry.css", web::get().to(stylesheet));
+}
+
+/// The page language, and whether the visitor just chose it (then it is remembered in a cookie).
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang {
+    pub lang: Lang,
+    chosen_now: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl FromRequest for PageLang {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = web::Query::<LangQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().lang);
+        let cookie = req.cookie(LANG_COOKIE).map(|c| c.value().to_owned());
+        let accepted: Vec<String> = AcceptLanguage::parse(req)
+            .map(|header| header.ranked().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        let lang = Lang::negotiate(query.as_deref(), cookie.as_deref(), accepted.iter().map(String::as_str));
+        let chosen_now = query.as_deref() == Some(lang.as_str());
+        ready(Ok(Self { lang, chosen_now }))
+    }
+}
+
+/// Renders a page as HTML, remembering a language the visitor just chose.
+fn render(page: &impl Template, lang: PageLang) -> Result<HttpResponse, ApiError> {
+    let html = page.render().map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    let mut response = HttpResponse::Ok();
+    response.content_type("text/html; charset=utf-8").insert_header((header::CONTENT_LANGUAGE, lang.lang.as_str()));
+    if lang.chosen_now {
+        response.cookie(
+            Cookie::build(LANG_COOKIE, lang.lang.as_str())
+                .path("/")
+                .max_age(CookieDuration::days(365))
+                .same_site(SameSite::Strict)
+                .http_only(true)
+                .finish(),
+        );
+    }
+    Ok(response.body(html))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    t: Texts<'a>,
+    threshold: i64,
+    retention_days: i64,
+}
+
+/// `GET /`: who must register, what is collected and why, who may see it, the owner's rights.
+async fn home(state: web::Data<AppState>, lang: PageLang) -> Result<HttpResponse, ApiError> {
+    let policy = &state.settings.policy;
+    let page = HomePage {
+        t: Texts::new(&state.catalogues, lang.lang),
+        threshold: i64::try_from(policy.threshold).unwrap_or(i64::MAX),
+        retention_days: policy.retention.num_days(),
+    };
+    render(&page, lang)
+}
+
+#[derive(Template)]
+#[template(path = "transparency.html")]
+struct TransparencyPage<'a> {
+    t: Texts<'a>,
+    /// Message id of each status and its count, in a fixed order.
+    by_status: Vec<(&'static str, i64)>,
+    total: i64,
+}
+
+fn status_message(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Required => "status-required",
+        AccountStatus::Verified => "status-verified",
+        AccountStatus::Overdue => "status-overdue",
+        AccountStatus::NotRequired => "status-not_required",
+    }
+}
+
+/// `GET /transparency`: aggregate counts only.
+async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<HttpResponse, ApiError> {
+    let counts = read(&state, |conn| Ok(accounts::count_by_status(conn)?)).await?;
+    let by_status: Vec<(&'static str, i64)> = AccountStatus::ALL
+        .iter()
+        .map(|status| {
+            let count = counts.iter().find(|(code, _)| code == status.as_str()).map_or(0, |(_, n)| *n);
+            (status_message(*status), count)
+        })
+        .collect();
+    let total = by_status.iter().map(|(_, n)| n).sum();
+    render(&TransparencyPage { t: Texts::new(&state.catalogues, lang.lang), by_status, total }, lang)
+}
+
+/// `GET /static/registry.css`: served by the app itself, no CDN.
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(include_str!("../../../static/registry.css"))
+}

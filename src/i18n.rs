@@ -1,0 +1,187 @@
+//! The owner-facing languages and their message catalogues.
+//!
+//! Catalogues are Fluent files in `locales/` (kk.ftl, ru.ftl, en.ftl):
+//! translators edit them without touching code. They are compiled into the
+//! binary and parsed at start-up; a test checks that every catalogue has
+//! every message, so a page never shows a message id.
+
+use crate::domain::string_enum;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use unic_langid::LanguageIdentifier;
+
+string_enum! {
+    /// A language of the owner forms. Kazakh first: the state language.
+    pub enum Lang: UnknownLang {
+        Kk = "kk",
+        Ru = "ru",
+        En = "en",
+    }
+}
+
+const SOURCES: [(Lang, &str); 3] = [
+    (Lang::Kk, include_str!("../locales/kk.ftl")),
+    (Lang::Ru, include_str!("../locales/ru.ftl")),
+    (Lang::En, include_str!("../locales/en.ftl")),
+];
+
+impl Lang {
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::Kk => unic_langid::langid!("kk"),
+            Lang::Ru => unic_langid::langid!("ru"),
+            Lang::En => unic_langid::langid!("en"),
+        }
+    }
+
+    /// The language for a request: an explicit `?lang=`, then the `lang`
+    /// cookie, then the browser's languages (best first, as ranked from
+    /// `Accept-Language`), then Kazakh.
+    pub fn negotiate<'a>(
+        query: Option<&str>,
+        cookie: Option<&str>,
+        accepted: impl IntoIterator<Item = &'a str>,
+    ) -> Lang {
+        query
+            .and_then(|code| code.parse().ok())
+            .or_else(|| cookie.and_then(|code| code.parse().ok()))
+            .or_else(|| {
+                accepted.into_iter().find_map(|tag| {
+                    let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+                    primary.parse().ok()
+                })
+            })
+            .unwrap_or(Lang::Kk)
+    }
+}
+
+/// Why a catalogue could not be loaded. Only a broken build can cause it.
+#[derive(Debug, thiserror::Error)]
+#[error("the {lang} message catalogue is invalid: {reason}")]
+pub struct CatalogueError {
+    lang: Lang,
+    reason: String,
+}
+
+/// All catalogues, parsed once.
+pub struct Catalogues {
+    bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
+}
+
+impl Catalogues {
+    pub fn load() -> Result<Self, CatalogueError> {
+        let bundles = SOURCES
+            .iter()
+            .map(|(lang, source)| {
+                let error = |reason: String| CatalogueError { lang: *lang, reason };
+                let resource = FluentResource::try_new((*source).to_owned())
+                    .map_err(|(_, errors)| error(format!("{} syntax error(s)", errors.len())))?;
+                let mut bundle = FluentBundle::new_concurrent(vec![lang.id()]);
+                // Left-to-right languages only: no Unicode isolation marks around values.
+                bundle.set_use_isolating(false);
+                bundle.add_resource(resource).map_err(|e| error(format!("{e:?}")))?;
+                Ok((*lang, bundle))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { bundles })
+    }
+
+    fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
+        // `load` builds a bundle for every language.
+        &self.bundles.iter().find(|(l, _)| *l == lang).expect("every language has a bundle").1
+    }
+
+    /// The message, or its id if it is missing (the completeness test prevents that).
+    pub fn text(&self, lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
+        let bundle = self.bundle(lang);
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            tracing::warn!(message.id = id, lang = lang.as_str(), "missing message");
+            return id.to_owned();
+        };
+        let mut errors = Vec::new();
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+}
+
+/// A language with its catalogue: what a page renders with.
+#[derive(Clone, Copy)]
+pub struct Texts<'a> {
+    pub lang: Lang,
+    catalogues: &'a Catalogues,
+}
+
+impl<'a> Texts<'a> {
+    pub fn new(catalogues: &'a Catalogues, lang: Lang) -> Self {
+        Self { lang, catalogues }
+    }
+
+    /// `{{ t.get("home-title") }}` in templates.
+    pub fn get(&self, id: &str) -> String {
+        self.catalogues.text(self.lang, id, None)
+    }
+
+    /// A message with one numeric argument, for counts (plural forms differ per language).
+    /// Takes `i64` or `&i64`: templates pass their fields by reference.
+    pub fn count(&self, id: &str, count: impl std::borrow::Borrow<i64>) -> String {
+        let mut args = FluentArgs::new();
+        args.set("count", *count.borrow());
+        self.catalogues.text(self.lang, id, Some(&args))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message id of a language's catalogue.
+    fn ids(lang: Lang) -> Vec<String> {
+        let source = SOURCES.iter().find(|(l, _)| *l == lang).map_or("", |(_, s)| s);
+        let mut ids: Vec<String> = source
+            .lines()
+            .filter_map(|line| line.split_once(" =").map(|(id, _)| id))
+            .filter(|id| !id.is_empty() && !id.starts_with([' ', '#', '*', '[']))
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn every_catalogue_has_every_message() {
+        let catalogues = Catalogues::load().unwrap();
+        let english = ids(Lang::En);
+        assert!(english.len() > 20, "the English catalogue is read");
+        for lang in [Lang::Kk, Lang::Ru] {
+            assert_eq!(ids(lang), english, "{lang} has the same messages as en");
+        }
+        for lang in Lang::ALL {
+            for id in &english {
+                assert_ne!(&catalogues.text(*lang, id, None), id, "{lang}: {id} renders");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_comes_from_query_then_cookie_then_browser_then_kazakh() {
+        assert_eq!(Lang::negotiate(Some("en"), Some("ru"), ["kk"]), Lang::En);
+        assert_eq!(Lang::negotiate(Some("de"), Some("ru"), []), Lang::Ru, "an unknown query is ignored");
+        assert_eq!(Lang::negotiate(None, Some("ru"), ["en"]), Lang::Ru);
+        assert_eq!(Lang::negotiate(None, None, ["de-DE", "ru", "en"]), Lang::Ru);
+        assert_eq!(Lang::negotiate(None, None, ["en-GB"]), Lang::En);
+        assert_eq!(Lang::negotiate(None, None, ["KK_kz"]), Lang::Kk);
+        assert_eq!(Lang::negotiate(None, None, ["de", "fr"]), Lang::Kk);
+        assert_eq!(Lang::negotiate(None, None, []), Lang::Kk);
+    }
+
+    #[test]
+    fn counts_use_each_languages_plural_forms() {
+        let catalogues = Catalogues::load().unwrap();
+        let ru = Texts::new(&catalogues, Lang::Ru);
+        assert_eq!(ru.count("accounts-count", 1), "1 аккаунт");
+        assert_eq!(ru.count("accounts-count", 3), "3 аккаунта");
+        assert_eq!(ru.count("accounts-count", 5), "5 аккаунтов");
+        let en = Texts::new(&catalogues, Lang::En);
+        assert_eq!(en.count("accounts-count", 1), "1 account");
+        assert_eq!(en.count("accounts-count", 2), "2 accounts");
+    }
+}
