@@ -8,6 +8,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs rustfmt.toml ./
 COPY src src
 COPY migrations migrations
+COPY templates templates
+COPY locales locales
+COPY static static
 COPY benches benches
 RUN cargo build --release --locked --bin registry
 

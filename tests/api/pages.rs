@@ -44,11 +44,15 @@ async fn the_home_page_states_the_configured_threshold_and_retention() {
     let app = crate::helpers::spawn_app_with(|s| {
         s.policy.threshold = 7000;
         s.policy.retention = chrono::TimeDelta::days(90);
+        s.policy.hysteresis = chrono::TimeDelta::days(21);
     })
     .await;
     let reply = page(&app, "/?lang=en", &[]).await;
     assert!(reply.body.contains("more than 7000 followers"), "{}", reply.body);
     assert!(reply.body.contains("deleted for good 90 days after"));
+    assert!(reply.body.contains("at or below the threshold for 21 days no longer"));
+    let ru = page(&app, "/?lang=ru", &[]).await;
+    assert!(ru.body.contains("которые 21 день остаются"), "Russian plural of days");
 }
 
 #[actix_web::test]

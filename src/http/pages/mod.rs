@@ -72,6 +72,7 @@ fn render(page: &impl Template, lang: PageLang) -> Result<HttpResponse, ApiError
 struct HomePage<'a> {
     t: Texts<'a>,
     threshold: i64,
+    hysteresis_days: i64,
     retention_days: i64,
 }
 
@@ -81,6 +82,7 @@ async fn home(state: web::Data<AppState>, lang: PageLang) -> Result<HttpResponse
     let page = HomePage {
         t: Texts::new(&state.catalogues, lang.lang),
         threshold: i64::try_from(policy.threshold).unwrap_or(i64::MAX),
+        hysteresis_days: policy.hysteresis.num_days(),
         retention_days: policy.retention.num_days(),
     };
     render(&page, lang)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the browser suite against a fresh `registry serve --demo` (SQLite in a
+# temporary directory). Installs Chromium and the npm packages if missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/registry-target}"
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
+(cd .. && cargo build --locked --quiet --bin registry)
+
+work=$(mktemp -d /tmp/registry-e2e.XXXXXX)
+port=${E2E_PORT:-18380}
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$work" && exec env REGISTRY_BIND="127.0.0.1:$port" REGISTRY_LOG=warn "$CARGO_TARGET_DIR/debug/registry" serve --demo) \
+  > "$work/stdout" 2> "$work/stderr" &
+server=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "$base/readyz" >/dev/null || { cat "$work/stderr"; exit 1; }
+
+# Some accounts for the transparency report, through the real platform API.
+token=$(grep -A1 "Platform 'demo' API token" "$work/stdout" | tail -1 | tr -d ' ')
+curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d '{"accounts":[{"account_ref":"e2e-1","handle":"@one","follower_count":7000},{"account_ref":"e2e-2","handle":"@two","follower_count":10}]}' \
+  "$base/api/v1/accounts/report" >/dev/null
+
+export BASE_URL="$base" E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}"
+node --test --test-reporter=spec pages.test.mjs
+echo "screenshots: $E2E_SCREENSHOTS"
