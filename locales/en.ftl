@@ -34,6 +34,7 @@ home-transparency-link = See the transparency report
 
 transparency-title = Transparency report
 transparency-lead = Counts only: no one can be identified from them.
+transparency-freshness = Counts are refreshed every minute.
 transparency-accounts-title = Accounts by status
 transparency-col-status = Status
 transparency-col-accounts = Accounts

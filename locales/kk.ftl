@@ -27,6 +27,7 @@ home-transparency-link = Ашықтық есебі
 
 transparency-title = Ашықтық есебі
 transparency-lead = Тек сандар: олар арқылы ешкімді анықтау мүмкін емес.
+transparency-freshness = Сандар әр минут сайын жаңартылады.
 transparency-accounts-title = Мәртебелер бойынша аккаунттар
 transparency-col-status = Мәртебе
 transparency-col-accounts = Аккаунттар

@@ -35,6 +35,7 @@ home-transparency-link = Отчёт о прозрачности
 
 transparency-title = Отчёт о прозрачности
 transparency-lead = Только количества: по ним никого нельзя установить.
+transparency-freshness = Данные обновляются каждую минуту.
 transparency-accounts-title = Аккаунты по статусам
 transparency-col-status = Статус
 transparency-col-accounts = Аккаунты

@@ -88,6 +88,7 @@ impl Application {
             platform_limiter: governor::RateLimiter::dashmap(quota),
             token_cache: Default::default(),
             catalogues: crate::i18n::Catalogues::load()?,
+            status_counts: Default::default(),
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {

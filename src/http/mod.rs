@@ -31,6 +31,7 @@ pub struct AppState {
     pub platform_limiter: governor::DefaultKeyedRateLimiter<i64>,
     pub token_cache: platform_api::token_cache::TokenCache,
     pub catalogues: crate::i18n::Catalogues,
+    pub status_counts: pages::CountsCache,
 }
 
 thread_local! {
@@ -38,7 +39,8 @@ thread_local! {
     static SQLITE_READERS: RefCell<HashMap<PathBuf, DbConnection>> = RefCell::new(HashMap::new());
 }
 
-/// Runs a short read on the hot path.
+/// Runs a short read on the hot path: an indexed lookup of a few rows, never
+/// a scan or an aggregate (those go to [`with_conn`]).
 ///
 /// SQLite is in-process and in WAL mode readers never wait for writers, so an
 /// indexed read takes microseconds: less than handing it to the blocking pool

@@ -86,3 +86,16 @@ async fn pages_need_no_script_and_load_their_own_stylesheet() {
     assert_eq!(css.header("content-type").as_deref(), Some("text/css; charset=utf-8"));
     assert!(css.header("cache-control").unwrap().starts_with("public"));
 }
+
+#[actix_web::test]
+async fn transparency_counts_are_reused_for_a_minute() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("a", 7000)]).await;
+    let first = page(&app, "/transparency?lang=en", &[]).await;
+    assert!(first.body.contains("<td class=\"number\">1 account</td>"));
+    app.report(&token, &[("b", 7000)]).await;
+    let second = page(&app, "/transparency?lang=en", &[]).await;
+    assert!(second.body.contains("<td class=\"number\">1 account</td>"), "served from the one-minute cache");
+    assert!(second.body.contains("Counts are refreshed every minute."));
+}

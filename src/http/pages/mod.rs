@@ -4,7 +4,7 @@
 use crate::db::repo::accounts;
 use crate::domain::AccountStatus;
 use crate::http::error::ApiError;
-use crate::http::{AppState, read};
+use crate::http::{AppState, with_conn};
 use crate::i18n::{Lang, Texts};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
@@ -12,6 +12,8 @@ use actix_web::http::header::{self, AcceptLanguage, Header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use std::future::{Ready, ready};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 const LANG_COOKIE: &str = "lang";
 
@@ -106,9 +108,39 @@ fn status_message(status: AccountStatus) -> &'static str {
     }
 }
 
-/// `GET /transparency`: aggregate counts only.
+/// How long the transparency counts are reused: the page is public, and
+/// counting a large registry takes tens of milliseconds.
+const COUNTS_TTL: Duration = Duration::from_secs(60);
+
+/// Account counts by status code.
+type StatusCounts = Vec<(String, i64)>;
+
+/// The most recent account counts by status and when they were taken.
+#[derive(Default)]
+pub struct CountsCache(Mutex<Option<(Instant, StatusCounts)>>);
+
+impl CountsCache {
+    fn fresh(&self) -> Option<StatusCounts> {
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cached.as_ref().filter(|(at, _)| at.elapsed() < COUNTS_TTL).map(|(_, counts)| counts.clone())
+    }
+
+    fn store(&self, counts: StatusCounts) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), counts));
+    }
+}
+
+/// `GET /transparency`: aggregate counts only, at most a minute old.
 async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<HttpResponse, ApiError> {
-    let counts = read(&state, |conn| Ok(accounts::count_by_status(conn)?)).await?;
+    let counts = match state.status_counts.fresh() {
+        Some(counts) => counts,
+        None => {
+            // A full count: on the blocking pool, never on a worker thread.
+            let counts = with_conn(&state.pool, |conn| Ok(accounts::count_by_status(conn)?)).await?;
+            state.status_counts.store(counts.clone());
+            counts
+        }
+    };
     let by_status: Vec<(&'static str, i64)> = AccountStatus::ALL
         .iter()
         .map(|status| {
