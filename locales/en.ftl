@@ -47,3 +47,69 @@ accounts-count = { $count ->
     [one] { $count } account
    *[other] { $count } accounts
 }
+
+nav-claim = Register an account
+home-start = Register with a claim code
+
+claim-title = Register your account
+claim-lead = Enter the platform, your account and the claim code the platform showed you.
+field-platform = Platform
+field-account = Your account
+hint-account = Your handle (for example @qazaq_news) or the account number the platform showed you.
+field-claim_code = Claim code
+hint-claim_code = 12 letters and digits, for example 7KQ2-M9XD-4TVA.
+claim-submit = Continue
+claim-rejected = We could not accept this code. Check the platform, the account and the code; the code may have expired or been replaced, in which case ask the platform for a new one.
+claim-rate-limited = Too many attempts. Please wait a few minutes and try again.
+claim-expired = This registration has expired or is already complete. Start again with a claim code.
+claim-start-again = Start again
+form-expired-title = The form has expired
+form-expired = For your security this form has expired. Please open it again and resubmit.
+form-errors = Please correct the fields marked below.
+busy-title = Please try again shortly
+busy = Many people are registering right now. Nothing was saved; please submit the form again in a minute.
+
+identify-title = Identification
+identify-lead = Account:
+identify-choose = Who owns the account?
+identify-change-type = change
+identify-submit = Submit
+owner-resident = A resident of Kazakhstan
+owner-non_resident = A non-resident individual
+owner-legal_entity = A legal entity
+field-optional = optional
+field-iin = IIN
+field-bin = BIN
+field-document_type = Document type
+field-document_number = Document number
+field-country = Issuing country
+field-surname = Surname
+field-given_name = Given name
+field-patronymic = Patronymic
+field-legal_name = Registered name
+field-birth_date = Date of birth
+field-email = Contact e-mail
+field-consent = I confirm that these details are correct and consent to their processing for the registry, as explained on the About page.
+hint-iin = 12 digits.
+hint-bin = 12 digits.
+hint-country = Two-letter code, for example DE, RU or CN.
+hint-birth_date = For example 1990-02-28.
+doc-passport = Passport
+doc-id_card = Identity card
+doc-residence_permit = Residence permit
+error-required = Please fill in this field.
+error-iin = This is not a valid IIN: check the 12 digits.
+error-bin = This is not a valid BIN: check the 12 digits.
+error-document_number = Use 4 to 20 Latin letters and digits.
+error-country = Use the two-letter country code, for example DE.
+error-name = Use letters only (hyphens, apostrophes and spaces are fine).
+error-birth_date = Enter a real date in the past, after 1900.
+error-email = Enter an e-mail address like name@example.kz.
+error-consent = Please confirm to continue.
+
+receipt-title = Your account is registered
+receipt-lead = Keep these details: you need them to see your record.
+receipt-reference = Reference number
+receipt-key = Management key
+receipt-key-warning = This key is shown only now and cannot be recovered. Write it down or save it somewhere safe.
+receipt-linked = This account was added to your existing record. Use the management key you received the first time.

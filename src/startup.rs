@@ -89,6 +89,11 @@ impl Application {
             token_cache: Default::default(),
             catalogues: crate::i18n::Catalogues::load()?,
             status_counts: Default::default(),
+            claim_limits: Default::default(),
+            // As many argon2 evaluations at once as there are cores; more would only queue.
+            argon2_gate: crate::http::forms::Argon2Gate::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {

@@ -6,6 +6,8 @@
 //! database alone cannot confirm a guess even for short, typeable codes.
 
 use super::random_bytes;
+use crate::domain::ClaimCode;
+use crate::domain::claim_code::{crockford, grouped};
 use data_encoding::{BASE32_NOPAD, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -19,6 +21,10 @@ pub enum TokenPurpose {
     ClaimCode,
     ManagementKey,
     OfficialSession,
+    /// The anti-forgery token of a form, derived from the visitor's CSRF cookie.
+    Csrf,
+    /// Proof, in a cookie, that this browser entered the account's current claim code.
+    ClaimTicket,
 }
 
 impl TokenPurpose {
@@ -28,6 +34,8 @@ impl TokenPurpose {
             TokenPurpose::ClaimCode => b"claim-code",
             TokenPurpose::ManagementKey => b"management-key",
             TokenPurpose::OfficialSession => b"official-session",
+            TokenPurpose::Csrf => b"csrf",
+            TokenPurpose::ClaimTicket => b"claim-ticket",
         }
     }
 }
@@ -81,15 +89,31 @@ pub fn new_password() -> SecretString {
     SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()).to_ascii_lowercase())
 }
 
+/// A random value for cookies (CSRF seed): 160 bits, URL-safe.
+pub fn new_cookie_value() -> SecretString {
+    SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()).to_ascii_lowercase())
+}
+
+/// An owner's receipt reference: `R-` and 16 characters of Crockford base32
+/// in groups of four (80 random bits). Public; it names the record.
+pub fn new_reference() -> String {
+    format!("R-{}", grouped(&crockford(&random_bytes::<16>())))
+}
+
+/// An owner's management key: 24 characters of Crockford base32 in groups of
+/// four (120 random bits), shown once on the receipt and stored only as a digest.
+pub fn new_management_key() -> SecretString {
+    SecretString::from(grouped(&crockford(&random_bytes::<24>())))
+}
+
 /// A TOTP secret (RFC 6238, 160 bits), in the base32 form authenticator apps expect.
 pub fn new_totp_secret() -> SecretString {
     SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()))
 }
 
 /// A fresh claim code: 60 random bits in Crockford base32.
-pub fn new_claim_code() -> crate::domain::ClaimCode {
-    // 256 is a multiple of 32, so each byte modulo 32 is uniform.
-    crate::domain::ClaimCode::from_indexes(random_bytes::<12>().map(|b| b % 32))
+pub fn new_claim_code() -> ClaimCode {
+    ClaimCode::from_random(random_bytes())
 }
 
 /// Exposes a token for a digest; named so that every use is easy to review.
@@ -124,7 +148,11 @@ mod tests {
         assert_eq!(expose(&new_totp_secret()).len(), 32);
         assert_eq!(expose(&new_password()).len(), 32);
         let code = new_claim_code();
-        assert_eq!(crate::domain::ClaimCode::parse(&code.display_form()), Ok(code.clone()));
+        assert_eq!(ClaimCode::parse(&code.display_form()), Ok(code.clone()));
         assert_ne!(code, new_claim_code());
+        let reference = new_reference();
+        assert!(reference.starts_with("R-") && reference.len() == 21, "{reference}");
+        assert_ne!(reference, new_reference());
+        assert_eq!(expose(&new_management_key()).len(), 29);
     }
 }

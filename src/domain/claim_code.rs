@@ -9,6 +9,18 @@ use super::redacted_debug;
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const LEN: usize = 12;
 
+/// One alphabet character per byte, taken modulo 32: uniform for random
+/// bytes, since 256 is a multiple of 32.
+pub(crate) fn crockford(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(ALPHABET[usize::from(b % 32)])).collect()
+}
+
+/// Groups of four separated by hyphens, for reading aloud and typing.
+pub(crate) fn grouped(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
 /// The input is not a claim code. Deliberately one answer for every mistake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("must be 12 letters and digits, as shown by the platform")]
@@ -40,9 +52,9 @@ impl ClaimCode {
         Ok(Self(canonical))
     }
 
-    /// Canonical form from 12 alphabet indexes; each is taken modulo 32.
-    pub(crate) fn from_indexes(indexes: [u8; LEN]) -> Self {
-        Self(indexes.iter().map(|&i| char::from(ALPHABET[usize::from(i % 32)])).collect())
+    /// Canonical form from 12 random bytes.
+    pub(crate) fn from_random(bytes: [u8; LEN]) -> Self {
+        Self(crockford(&bytes))
     }
 
     /// The canonical form, which is what gets digested.
@@ -52,7 +64,7 @@ impl ClaimCode {
 
     /// The form shown to people: three groups of four.
     pub fn display_form(&self) -> String {
-        format!("{}-{}-{}", &self.0[..4], &self.0[4..8], &self.0[8..])
+        grouped(&self.0)
     }
 }
 

@@ -108,6 +108,19 @@ impl RegistryPolicy {
         outcome
     }
 
+    /// The owner identified with a valid claim: the identity is on file and a
+    /// `required` or `overdue` account becomes `verified`. Due time-driven
+    /// changes are applied first (an account released meanwhile stays `not_required`).
+    pub fn identify(&self, state: &AccountState, assurance: Assurance, now: DateTime<Utc>) -> Outcome {
+        let mut outcome = self.advance(state, now);
+        outcome.state.identity = Some(assurance);
+        if accepts_claim_code(outcome.state.status) {
+            outcome.state.status = AccountStatus::Verified;
+            outcome.changes.push(StatusChange { status: AccountStatus::Verified, at: now });
+        }
+        outcome
+    }
+
     /// The earliest time-driven change due by `now`: `required` → `overdue` at
     /// the deadline, anything → `not_required` once the account has stayed at
     /// or below the threshold for the hysteresis period.
@@ -323,11 +336,7 @@ mod tests {
                         (None, Step::Report(n)) => p.first_report(count(n), now, now),
                         (Some(s), Step::Report(n)) => p.report(s, count(n), now, now),
                         (Some(s), Step::Identify) if accepts_claim_code(p.advance(s, now).state.status) => {
-                            let mut o = p.advance(s, now);
-                            o.state.status = AccountStatus::Verified;
-                            o.state.identity = Some(Assurance::Declared);
-                            o.changes.push(StatusChange { status: AccountStatus::Verified, at: now });
-                            o
+                            p.identify(s, Assurance::Declared, now)
                         }
                         (Some(s), _) => p.advance(s, now),
                         (None, _) => continue,

@@ -1,6 +1,7 @@
 //! HTTP: routes, extractor limits and error handlers, middleware.
 
 pub mod error;
+pub mod forms;
 mod health;
 pub mod metrics;
 pub mod middleware;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub token_cache: platform_api::token_cache::TokenCache,
     pub catalogues: crate::i18n::Catalogues,
     pub status_counts: pages::CountsCache,
+    pub claim_limits: forms::ClaimLimits,
+    pub argon2_gate: forms::Argon2Gate,
 }
 
 thread_local! {

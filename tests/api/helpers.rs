@@ -182,6 +182,11 @@ impl TestApp {
         (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
     }
 
+    /// Every byte the database holds at rest.
+    pub fn db_contents(&self) -> Vec<u8> {
+        self._db.raw_contents()
+    }
+
     /// Registers a platform and returns its API token.
     pub fn add_platform(&self, slug: &str) -> String {
         use registry::crypto::token::{expose, new_platform_token};
@@ -307,9 +312,10 @@ pub fn resident_declaration() -> registry::domain::Declaration {
 pub fn store_resident(pool: &Pool, keys: &KeyRing, reference: &str) -> i64 {
     let declaration = resident_declaration();
     let index = keys.blind_indexer().index(&declaration.identifier()).unwrap();
+    let management_key = keys.token_digester().digest(registry::crypto::TokenPurpose::ManagementKey, reference);
     let mut conn = pool.get().unwrap();
     db::write_tx(&mut conn, |conn| {
-        registry::db::repo::identities::create(conn, keys, &declaration, &index, reference, Utc::now())
+        registry::db::repo::identities::create(conn, keys, &declaration, &index, reference, &management_key, Utc::now())
     })
     .unwrap()
 }

@@ -48,8 +48,10 @@ fn the_same_person_cannot_be_stored_twice() {
     let declaration = resident_declaration();
     let index = keys.blind_indexer().index(&declaration.identifier()).unwrap();
     let mut conn = pool.get().unwrap();
-    let second =
-        write_tx(&mut conn, |conn| identities::create(conn, &keys, &declaration, &index, "R-TEST-0002", Utc::now()));
+    let key = keys.token_digester().digest(registry::crypto::TokenPurpose::ManagementKey, "second");
+    let second = write_tx(&mut conn, |conn| {
+        identities::create(conn, &keys, &declaration, &index, "R-TEST-0002", &key, Utc::now())
+    });
     assert!(matches!(second, Err(DbError::AlreadyExists("identity"))), "{second:?}");
     let count: i64 = identities_table::table.count().get_result(&mut conn).unwrap();
     assert_eq!(count, 1, "the failed insert left nothing behind");

@@ -10,6 +10,7 @@ mod helpers;
 mod identities;
 mod logs;
 mod openapi;
+mod owner_forms;
 mod pages;
 mod platform_errors;
 mod platform_lifecycle;

@@ -322,3 +322,37 @@ pub fn due_for_transition(
 pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
     Ok(accounts::table.group_by(accounts::status).select((accounts::status, diesel::dsl::count_star())).load(conn)?)
 }
+
+/// An account together with its current claim code digest and expiry.
+pub struct ClaimRow {
+    pub account: AccountRow,
+    pub claim_code_digest: Option<Vec<u8>>,
+    pub claim_code_expires_at: Option<NaiveDateTime>,
+}
+
+fn with_claim(found: Option<(AccountRow, Option<Vec<u8>>, Option<NaiveDateTime>)>) -> Option<ClaimRow> {
+    found.map(|(account, claim_code_digest, claim_code_expires_at)| ClaimRow {
+        account,
+        claim_code_digest,
+        claim_code_expires_at,
+    })
+}
+
+/// The account whose current claim code has this digest (a unique index).
+pub fn find_by_claim_code(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<ClaimRow>, DbError> {
+    let found = accounts::table
+        .filter(accounts::claim_code_digest.eq(digest.0.as_slice()))
+        .select((account_columns!(), accounts::claim_code_digest, accounts::claim_code_expires_at))
+        .first(conn)
+        .optional()?;
+    Ok(with_claim(found))
+}
+
+pub fn find_with_claim(conn: &mut DbConnection, id: i64) -> Result<Option<ClaimRow>, DbError> {
+    let found = accounts::table
+        .find(id)
+        .select((account_columns!(), accounts::claim_code_digest, accounts::claim_code_expires_at))
+        .first(conn)
+        .optional()?;
+    Ok(with_claim(found))
+}

@@ -6,8 +6,8 @@
 //! data key, bound to the reference and the field name, so no ciphertext can
 //! be moved to another record or field and still open.
 
-use crate::crypto::{BlindIndex, KeyRing, MasterSealed};
-use crate::db::schema::{identities, identity_fields};
+use crate::crypto::{BlindIndex, KeyRing, MasterSealed, TokenDigest};
+use crate::db::schema::{account_identities, identities, identity_fields};
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
 use crate::db_run;
 use crate::domain::{Declaration, Field};
@@ -31,6 +31,7 @@ pub fn create(
     declaration: &Declaration,
     blind_index: &BlindIndex,
     reference: &str,
+    management_key: &TokenDigest,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let (data_key, wrapped) = keys.new_data_key(&data_key_context(reference))?;
@@ -41,6 +42,7 @@ pub fn create(
             identities::blind_index.eq(blind_index.0.as_slice()),
             identities::key_id.eq(key_id_to_db(wrapped.key_id)),
             identities::wrapped_data_key.eq(&wrapped.bytes),
+            identities::management_key_digest.eq(management_key.0.as_slice()),
             identities::created_at.eq(db_time(now)),
             identities::updated_at.eq(db_time(now)),
         ))
@@ -63,11 +65,34 @@ pub fn create(
 }
 
 pub fn find_id_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<i64>, DbError> {
+    Ok(find_by_blind_index(conn, index)?.map(|(id, _)| id))
+}
+
+/// The identity with this blind index: its id and receipt reference.
+pub fn find_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<(i64, String)>, DbError> {
     Ok(identities::table
         .filter(identities::blind_index.eq(index.0.as_slice()))
-        .select(identities::id)
+        .select((identities::id, identities::reference))
         .first(conn)
         .optional()?)
+}
+
+/// Records that an account belongs to an identity.
+pub fn link_account(
+    conn: &mut DbConnection,
+    account_id: i64,
+    identity_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::insert_into(account_identities::table)
+        .values((
+            account_identities::account_id.eq(account_id),
+            account_identities::identity_id.eq(identity_id),
+            account_identities::linked_at.eq(db_time(now)),
+        ))
+        .execute(conn)
+        .map_err(|e| if is_unique_violation(&e) { DbError::AlreadyExists("account link") } else { e.into() })?;
+    Ok(())
 }
 
 /// Decrypts the requested fields that the identity has. Every call is a

@@ -50,3 +50,8 @@ pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) ->
     let found: Option<(i64, Option<Vec<u8>>)> = crate::db_run!(conn => query.get_result(conn).optional())?;
     Ok(found.and_then(|(id, stored)| stored.filter(|s| digest.matches(s)).map(|_| id)))
 }
+
+/// Every platform's slug and display name, by name (for the owners' claim form).
+pub fn list(conn: &mut DbConnection) -> Result<Vec<(String, String)>, DbError> {
+    Ok(platforms::table.select((platforms::slug, platforms::name)).order(platforms::name).load(conn)?)
+}

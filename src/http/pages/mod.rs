@@ -8,6 +8,7 @@ use crate::http::{AppState, with_conn};
 use crate::i18n::{Lang, Texts};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, AcceptLanguage, Header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -17,8 +18,16 @@ use std::time::{Duration, Instant};
 
 const LANG_COOKIE: &str = "lang";
 
+mod claim;
+mod identify;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
+    cfg.app_data(web::FormConfig::default().limit(16 * 1024))
+        .route("/", web::get().to(home))
+        .route("/claim", web::get().to(claim::claim_form))
+        .route("/claim", web::post().to(claim::claim))
+        .route("/claim/identify", web::get().to(claim::identify_form))
+        .route("/claim/identify", web::post().to(claim::identify))
         .route("/transparency", web::get().to(transparency))
         .route("/static/registry.css", web::get().to(stylesheet));
 }
@@ -53,9 +62,22 @@ impl FromRequest for PageLang {
 
 /// Renders a page as HTML, remembering a language the visitor just chose.
 fn render(page: &impl Template, lang: PageLang) -> Result<HttpResponse, ApiError> {
+    render_with(page, lang, StatusCode::OK, Vec::new())
+}
+
+/// Renders a page with a status and cookies to set.
+fn render_with(
+    page: &impl Template,
+    lang: PageLang,
+    status: StatusCode,
+    cookies: Vec<Cookie<'static>>,
+) -> Result<HttpResponse, ApiError> {
     let html = page.render().map_err(|e| ApiError::Internal(format!("template: {e}")))?;
-    let mut response = HttpResponse::Ok();
+    let mut response = HttpResponse::build(status);
     response.content_type("text/html; charset=utf-8").insert_header((header::CONTENT_LANGUAGE, lang.lang.as_str()));
+    for cookie in cookies {
+        response.cookie(cookie);
+    }
     if lang.chosen_now {
         response.cookie(
             Cookie::build(LANG_COOKIE, lang.lang.as_str())

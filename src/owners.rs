@@ -1,0 +1,168 @@
+//! What account owners do: claim an account with the code their platform
+//! showed them, then identify. Everything an owner can get wrong gets the
+//! same answer, so the forms never reveal whether an account exists.
+
+use crate::crypto::token::{expose, new_management_key, new_reference};
+use crate::crypto::{BlindIndex, KeyRing, TokenPurpose};
+use crate::db::repo::accounts::{self as repo, ClaimRow};
+use crate::db::repo::{identities, platforms};
+use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::lifecycle::accepts_claim_code;
+use crate::domain::{Assurance, ClaimCode, Declaration, PlatformSlug, RegistryPolicy};
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::SecretString;
+
+/// How long a successful claim stays valid for identifying.
+pub const TICKET_LIFETIME: TimeDelta = TimeDelta::minutes(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerError {
+    /// Wrong, expired or spent code, unknown platform or account: one answer for all.
+    #[error("the claim was not accepted")]
+    Rejected,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for OwnerError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// An account the visitor proved they may identify.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub account_id: i64,
+    pub account_ref: String,
+    pub handle: String,
+}
+
+fn usable(row: &ClaimRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> bool {
+    let Ok(state) = row.account.state() else { return false };
+    let status = policy.advance(&state, now).state.status;
+    accepts_claim_code(status) && row.claim_code_expires_at.is_some_and(|at| at.and_utc() > now)
+}
+
+/// `account` is the platform's account id or the handle (with or without `@`).
+pub fn check_claim(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    platform: &str,
+    account: &str,
+    code: &ClaimCode,
+    now: DateTime<Utc>,
+) -> Result<Claimed, OwnerError> {
+    let slug = PlatformSlug::parse(platform).map_err(|_| OwnerError::Rejected)?;
+    let platform_id = platforms::find_id_by_slug(conn, &slug)?.ok_or(OwnerError::Rejected)?;
+    let digest = keys.token_digester().digest(TokenPurpose::ClaimCode, code.expose());
+    let row = repo::find_by_claim_code(conn, &digest)?.ok_or(OwnerError::Rejected)?;
+    let named = account.trim();
+    let handle_matches = |h: &str| h.trim_start_matches('@').eq_ignore_ascii_case(named.trim_start_matches('@'));
+    let same_account = row.account.account_ref == named || handle_matches(&row.account.handle);
+    if row.account.platform_id != platform_id || !same_account || !usable(&row, policy, now) {
+        return Err(OwnerError::Rejected);
+    }
+    Ok(Claimed { account_id: row.account.id, account_ref: row.account.account_ref, handle: row.account.handle })
+}
+
+/// The MAC of a ticket: binds the account, the expiry and the account's
+/// current claim code, so re-issuing or spending the code voids the ticket.
+fn ticket_mac(keys: &KeyRing, account_id: i64, expires: i64, claim_digest: &[u8]) -> String {
+    let input = format!("{account_id}.{expires}.{}", data_encoding::HEXLOWER.encode(claim_digest));
+    data_encoding::HEXLOWER.encode(&keys.token_digester().digest(TokenPurpose::ClaimTicket, &input).0)
+}
+
+/// A ticket for the claim cookie: `account_id.expires.mac`.
+pub fn issue_ticket(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    claimed: &Claimed,
+    now: DateTime<Utc>,
+) -> Result<String, OwnerError> {
+    let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?;
+    let digest = row.claim_code_digest.ok_or(OwnerError::Rejected)?;
+    let expires = (now + TICKET_LIFETIME).timestamp();
+    Ok(format!("{}.{expires}.{}", claimed.account_id, ticket_mac(keys, claimed.account_id, expires, &digest)))
+}
+
+/// The account a ticket is for, if the ticket is genuine, unexpired and the
+/// account's claim is still open.
+pub fn redeem_ticket(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    ticket: &str,
+    now: DateTime<Utc>,
+) -> Result<Claimed, OwnerError> {
+    let mut parts = ticket.splitn(3, '.');
+    let (Some(id), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(OwnerError::Rejected);
+    };
+    let (Ok(account_id), Ok(expires)) = (id.parse::<i64>(), expires.parse::<i64>()) else {
+        return Err(OwnerError::Rejected);
+    };
+    if expires <= now.timestamp() {
+        return Err(OwnerError::Rejected);
+    }
+    let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?;
+    let digest = row.claim_code_digest.as_deref().ok_or(OwnerError::Rejected)?;
+    let expected = ticket_mac(keys, account_id, expires, digest);
+    let genuine: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), mac.as_bytes()).into();
+    if !genuine || !usable(&row, policy, now) {
+        return Err(OwnerError::Rejected);
+    }
+    Ok(Claimed { account_id, account_ref: row.account.account_ref, handle: row.account.handle })
+}
+
+/// What the owner is shown once.
+pub struct Receipt {
+    pub reference: String,
+    /// Only for a new record: an owner adding an account to their record already has one.
+    pub management_key: Option<SecretString>,
+}
+
+/// Stores the identification in one transaction: the identity (or the
+/// existing one with the same blind index), the link, the account's new
+/// status and its change-feed row; the claim code is spent.
+pub fn identify(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    ticket: &str,
+    declaration: &Declaration,
+    blind_index: &BlindIndex,
+    now: DateTime<Utc>,
+) -> Result<Receipt, OwnerError> {
+    write_tx(conn, |conn| {
+        repo::lock_feed(conn)?;
+        // Checked again inside the transaction: the code may have been spent meanwhile.
+        let claimed = redeem_ticket(conn, keys, policy, ticket, now)?;
+        let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
+        let (identity_id, receipt) = match identities::find_by_blind_index(conn, blind_index)? {
+            Some((id, reference)) => (id, Receipt { reference, management_key: None }),
+            None => {
+                let reference = new_reference();
+                let key = new_management_key();
+                let digest = keys.token_digester().digest(TokenPurpose::ManagementKey, expose(&key));
+                let id = identities::create(conn, keys, declaration, blind_index, &reference, &digest, now)?;
+                (id, Receipt { reference, management_key: Some(key) })
+            }
+        };
+        identities::link_account(conn, row.id, identity_id, now)?;
+        let outcome = policy.identify(&row.state()?, Assurance::Declared, now);
+        let handle = crate::domain::Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
+        repo::save_state(conn, row.id, &handle, &outcome.state)?;
+        repo::record_changes(
+            conn,
+            row.platform_id,
+            row.id,
+            &row.account_ref,
+            outcome.state.identity,
+            &outcome.changes,
+        )?;
+        repo::set_claim_code(conn, row.id, None)?;
+        Ok(receipt)
+    })
+}

@@ -1,0 +1,267 @@
+use crate::helpers::{
+    TEST_EMAIL, TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_SURNAME, TestApp, assert_no_personal_data, spawn_app,
+};
+use diesel::prelude::*;
+use registry::db::schema::{account_identities, identities};
+use std::collections::HashMap;
+
+/// A visitor's browser: keeps cookies, submits forms, does not follow redirects.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    client: awc::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
+        let request = request.insert_header(("cookie", self.cookie_header()));
+        let mut response = match form {
+            Some(fields) => request.send_form(&fields).await,
+            None => request.send().await,
+        }
+        .unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+        Page { status: response.status().as_u16(), location, body }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.app.address));
+        self.send(request, None).await
+    }
+
+    /// Submits a form after loading the page that holds it (for its CSRF token).
+    async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(page_path).await;
+        let csrf = csrf_of(&page.body);
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let request = self.client.post(format!("{}{action}", self.app.address));
+        self.send(request, Some(&all)).await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
+}
+
+fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
+    html.split(start).nth(1).and_then(|s| s.split(end).next()).unwrap_or_default()
+}
+
+/// Reports an account over the threshold and returns its claim code.
+async fn account_with_code(app: &TestApp, token: &str, account_ref: &str) -> String {
+    let reply = app.report(token, &[(account_ref, 9000)]).await.json();
+    reply["results"][0]["claim_code"].as_str().expect("a claim code").to_owned()
+}
+
+fn resident_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("owner_type", "resident"),
+        ("iin", TEST_IIN),
+        ("surname", TEST_SURNAME),
+        ("given_name", TEST_GIVEN_NAME),
+        ("patronymic", TEST_PATRONYMIC),
+        ("email", TEST_EMAIL),
+        ("consent", "yes"),
+    ]
+}
+
+async fn claim(visitor: &mut Visitor<'_>, account: &str, code: &str) -> Page {
+    visitor
+        .submit("/claim?lang=en", "/claim?lang=en", &[("platform", "qaz"), ("account", account), ("claim_code", code)])
+        .await
+}
+
+#[actix_web::test]
+async fn an_owner_claims_identifies_and_gets_a_receipt() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = account_with_code(&app, &token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+
+    let claimed = claim(&mut visitor, "@ACC-1", &code.to_lowercase()).await;
+    assert_eq!(claimed.status, 303, "{}", claimed.body);
+    assert_eq!(claimed.location.as_deref(), Some("/claim/identify"));
+    let ticket = visitor.cookies.get("claim").cloned().expect("a claim ticket cookie");
+    let choose = visitor.get("/claim/identify?lang=en").await;
+    assert!(choose.body.contains("A resident of Kazakhstan"), "{}", choose.body);
+    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>");
+    let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>");
+    assert!(reference.starts_with("R-") && key.len() == 29, "{reference} {key}");
+
+    let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    assert_eq!((status["status"].as_str(), status["assurance"].as_str()), (Some("verified"), Some("declared")));
+    let feed: Vec<_> = app.all_changes(&token, 0, 10).await.iter().map(|c| c["status"].clone()).collect();
+    assert_eq!(feed, ["required", "verified"]);
+
+    let again = claim(&mut Visitor::new(&app), "acc-1", &code).await;
+    assert_eq!(again.status, 422, "a spent code does not work twice");
+    assert!(!visitor.cookies.contains_key("claim"), "the receipt removes the ticket cookie");
+    visitor.cookies.insert("claim".into(), ticket);
+    let replay = visitor.get("/claim/identify?type=resident&lang=en").await;
+    assert_eq!(replay.status, 403, "a replayed ticket is spent too");
+    assert!(replay.body.contains("expired or is already complete"));
+    assert_no_personal_data(&app.db_contents(), "the database");
+    assert_no_personal_data(crate::helpers::captured_logs().as_bytes(), "the log");
+}
+
+#[actix_web::test]
+async fn invalid_fields_get_their_own_message_and_identifiers_are_not_echoed() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = account_with_code(&app, &token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(claim(&mut visitor, "acc-1", &code).await.status, 303);
+    let fields = [
+        ("owner_type", "resident"),
+        ("iin", "900115353055"),
+        ("surname", TEST_SURNAME),
+        ("given_name", "R2D2"),
+        ("email", "not-an-address"),
+    ];
+    let page = visitor.submit("/claim/identify?type=resident&lang=ru", "/claim/identify?lang=ru", &fields).await;
+    assert_eq!(page.status, 422);
+    for message in [
+        "Это не действительный ИИН: проверьте 12 цифр.",
+        "Только буквы (дефисы, апострофы и пробелы допустимы).",
+        "Укажите адрес вида name@example.kz.",
+        "Подтвердите, чтобы продолжить.",
+    ] {
+        assert!(page.body.contains(message), "{message}");
+    }
+    assert!(page.body.contains(&format!("value=\"{TEST_SURNAME}\"")), "a valid value is kept");
+    assert!(!page.body.contains("900115353055"), "the identifier is never echoed");
+    assert!(page.body.contains("id=\"iin-error\"") && page.body.contains("aria-describedby=\"iin-error\""));
+    let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    assert_eq!(status["status"], "required", "nothing was stored");
+}
+
+#[actix_web::test]
+async fn every_wrong_claim_gets_the_same_answer_and_attempts_are_limited() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = account_with_code(&app, &token, "acc-1").await;
+    let wrong = |c: &str| c.chars().rev().collect::<String>();
+    let answers = [
+        claim(&mut Visitor::new(&app), "acc-1", &wrong(&code)).await,
+        claim(&mut Visitor::new(&app), "nobody", &code).await,
+        claim(&mut Visitor::new(&app), "acc-1", "not a code").await,
+    ];
+    for answer in &answers {
+        assert_eq!(answer.status, 422);
+        assert!(answer.body.contains("We could not accept this code."));
+    }
+    let problem =
+        |p: &Page| between(&p.body, "<p class=\"problem\" role=\"alert\" id=\"claim-problem\">", "</p>").to_owned();
+    assert!(answers.iter().all(|a| problem(a) == problem(&answers[0])));
+
+    let mut limited = None;
+    for _ in 0..8 {
+        let page = claim(&mut Visitor::new(&app), "acc-1", &wrong(&code)).await;
+        if page.status == 429 {
+            limited = Some(page);
+            break;
+        }
+    }
+    assert!(limited.expect("attempts are limited").body.contains("Too many attempts"));
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    visitor.get("/claim").await;
+    let request = visitor.client.post(format!("{}/claim?lang=en", app.address));
+    let forged = visitor
+        .send(request, Some(&[("csrf", "0000"), ("platform", "qaz"), ("account", "a"), ("claim_code", "x")]))
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("this form has expired"));
+}
+
+#[actix_web::test]
+async fn a_second_account_of_the_same_person_joins_their_record() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    for (account, expect_key) in [("acc-1", true), ("acc-2", false)] {
+        let code = account_with_code(&app, &token, account).await;
+        let mut visitor = Visitor::new(&app);
+        assert_eq!(claim(&mut visitor, account, &code).await.status, 303);
+        let receipt =
+            visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+        assert_eq!(receipt.status, 200, "{}", receipt.body);
+        assert_eq!(receipt.body.contains("management-key"), expect_key, "{account}");
+    }
+    let mut conn = app.pool.get().unwrap();
+    let records: i64 = identities::table.count().get_result(&mut conn).unwrap();
+    let links: i64 = account_identities::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((records, links), (1, 2));
+}
+
+#[actix_web::test]
+async fn non_residents_and_legal_entities_identify_with_their_own_fields() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let forms: [(&str, Vec<(&str, &str)>); 2] = [
+        (
+            "non_resident",
+            vec![
+                ("owner_type", "non_resident"),
+                ("document_type", "passport"),
+                ("document_number", "C01X00T47"),
+                ("country", "de"),
+                ("surname", "Müller"),
+                ("given_name", "Anna"),
+                ("birth_date", "1988-04-01"),
+                ("email", "anna@example.de"),
+                ("consent", "yes"),
+            ],
+        ),
+        (
+            "legal_entity",
+            vec![
+                ("owner_type", "legal_entity"),
+                ("bin", "050445669500"),
+                ("legal_name", "«Алем-2» ЖШС"),
+                ("email", "office@alem.kz"),
+                ("consent", "yes"),
+            ],
+        ),
+    ];
+    for (owner_type, fields) in forms {
+        let code = account_with_code(&app, &token, owner_type).await;
+        let mut visitor = Visitor::new(&app);
+        assert_eq!(claim(&mut visitor, owner_type, &code).await.status, 303);
+        let receipt =
+            visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=en", &fields).await;
+        assert_eq!(receipt.status, 200, "{owner_type}: {}", receipt.body);
+        let status = app.api_get(&token, &format!("/api/v1/accounts/{owner_type}")).await.json();
+        assert_eq!(status["status"], "verified", "{owner_type}");
+    }
+}
