@@ -25,7 +25,7 @@ for (const [lang, text] of Object.entries(LANGS)) {
     await page.getByRole('link', { name: text.transparency, exact: true }).click();
     await page.waitForURL(`${BASE}/transparency`);
     assert.equal((await page.textContent('h1')).trim(), text.report, 'the language was remembered');
-    assert.ok(await page.locator('tbody tr').count() === 4, 'one row per status');
+    assert.equal(await page.locator('tbody tr').count(), 4, 'one row per status');
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, `transparency-${lang}`);
     assert.deepEqual(page.consoleErrors, [], 'no console errors, CSP violations included');

@@ -25,12 +25,20 @@ base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fsS "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fsS "$base/readyz" >/dev/null || { cat "$work/stderr"; exit 1; }
 
-# Some accounts for the transparency report, through the real platform API.
+# Accounts through the real platform API: one per language to claim, one below the threshold.
 token=$(grep -A1 "Platform 'demo' API token" "$work/stdout" | tail -1 | tr -d ' ')
 curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-  -d '{"accounts":[{"account_ref":"e2e-1","handle":"@one","follower_count":7000},{"account_ref":"e2e-2","handle":"@two","follower_count":10}]}' \
-  "$base/api/v1/accounts/report" >/dev/null
+  -d '{"accounts":[{"account_ref":"e2e-kk","handle":"@e2e_kk","follower_count":7000},
+                   {"account_ref":"e2e-ru","handle":"@e2e_ru","follower_count":7000},
+                   {"account_ref":"e2e-en","handle":"@e2e_en","follower_count":7000},
+                   {"account_ref":"e2e-small","handle":"@small","follower_count":10}]}' \
+  "$base/api/v1/accounts/report" > "$work/report.json"
+# The claim codes the platform would show each owner, by language.
+export E2E_CLAIM_CODES=$(node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
+  console.log(JSON.stringify(Object.fromEntries(r.filter(x => x.claim_code).map(x => [x.account_ref.slice(4), x.claim_code]))));
+' "$work/report.json")
 
 export BASE_URL="$base" E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}"
-node --test --test-reporter=spec pages.test.mjs
+node --test --test-reporter=spec pages.test.mjs claim.test.mjs
 echo "screenshots: $E2E_SCREENSHOTS"

@@ -1,0 +1,64 @@
+// An account owner on a phone registers with the claim code their platform
+// showed them, in each language, as a new user would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, phonePage, seriousViolations, screenshot } from './browser.mjs';
+
+const CODES = JSON.parse(process.env.E2E_CLAIM_CODES ?? '{}');
+const OWNERS = {
+  kk: { start: 'Кодпен тіркелу', submit: 'Жалғастыру', resident: 'Қазақстан резидентіне', send: 'Жіберу',
+        iinError: 'Бұл жарамды ЖСН емес: 12 санды тексеріңіз.', receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054' },
+  ru: { start: 'Зарегистрироваться по коду', submit: 'Продолжить', resident: 'Резиденту Казахстана', send: 'Отправить',
+        iinError: 'Это не действительный ИИН: проверьте 12 цифр.', receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080' },
+  en: { start: 'Register with a claim code', submit: 'Continue', resident: 'A resident of Kazakhstan', send: 'Submit',
+        iinError: 'This is not a valid IIN: check the 12 digits.', receipt: 'Your account is registered', iin: '991345530781' },
+};
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function checked(page, name) {
+  assert.deepEqual(await seriousViolations(page), [], `${name}: accessibility`);
+  await screenshot(page, name);
+}
+
+for (const [lang, t] of Object.entries(OWNERS)) {
+  test(`an owner registers their account in ${lang}`, async () => {
+    assert.ok(CODES[lang], `a claim code for ${lang}`);
+    const page = await phonePage(browser);
+    await page.goto(`${BASE}/?lang=${lang}`);
+    await page.getByRole('link', { name: t.start }).click();
+    await page.waitForURL(`${BASE}/claim`);
+
+    await page.selectOption('#platform', 'demo');
+    await page.fill('#account', `@e2e_${lang}`);
+    await page.fill('#claim_code', CODES[lang].toLowerCase().replaceAll('-', ' '));
+    await checked(page, `claim-${lang}`);
+    await page.getByRole('button', { name: t.submit }).click();
+    await page.waitForURL(`${BASE}/claim/identify`);
+
+    await page.getByRole('link', { name: t.resident }).click();
+    await page.fill('#iin', '123456789012');
+    await page.fill('#surname', 'Сейтқали');
+    await page.fill('#given_name', 'Айгүл');
+    await page.fill('#email', `owner.${lang}@example.kz`);
+    await page.check('#consent');
+    await page.getByRole('button', { name: t.send }).click();
+    assert.equal((await page.textContent('#iin-error')).trim(), t.iinError);
+    assert.equal(await page.inputValue('#surname'), 'Сейтқали', 'valid input is kept');
+    assert.equal(await page.inputValue('#iin'), '', 'the identifier is not echoed');
+    await checked(page, `identify-errors-${lang}`);
+
+    await page.fill('#iin', t.iin);
+    await page.check('#consent');
+    await checked(page, `identify-${lang}`);
+    await page.getByRole('button', { name: t.send }).click();
+    assert.equal((await page.textContent('h1')).trim(), t.receipt);
+    assert.match((await page.textContent('#reference')).trim(), /^R-[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    assert.match((await page.textContent('#management-key')).trim(), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
+    await checked(page, `receipt-${lang}`);
+    assert.deepEqual(page.consoleErrors, [], 'no console errors, CSP violations included');
+    await page.context().close();
+  });
+}
