@@ -7,11 +7,14 @@ import { BASE, launch, phonePage, seriousViolations, screenshot } from './browse
 const CODES = JSON.parse(process.env.E2E_CLAIM_CODES ?? '{}');
 const OWNERS = {
   kk: { start: 'Кодпен тіркелу', submit: 'Жалғастыру', resident: 'Қазақстан резидентіне', send: 'Жіберу',
-        iinError: 'Бұл жарамды ЖСН емес: 12 санды тексеріңіз.', receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054' },
+        iinError: 'Бұл жарамды ЖСН емес: 12 санды тексеріңіз.', receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054',
+        my: 'Менің жазбам', signIn: 'Кіру', verified: 'Расталған' },
   ru: { start: 'Зарегистрироваться по коду', submit: 'Продолжить', resident: 'Резиденту Казахстана', send: 'Отправить',
-        iinError: 'Это не действительный ИИН: проверьте 12 цифр.', receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080' },
+        iinError: 'Это не действительный ИИН: проверьте 12 цифр.', receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080',
+        my: 'Моя запись', signIn: 'Войти', verified: 'Подтверждён' },
   en: { start: 'Register with a claim code', submit: 'Continue', resident: 'A resident of Kazakhstan', send: 'Submit',
-        iinError: 'This is not a valid IIN: check the 12 digits.', receipt: 'Your account is registered', iin: '991345530781' },
+        iinError: 'This is not a valid IIN: check the 12 digits.', receipt: 'Your account is registered', iin: '991345530781',
+        my: 'My record', signIn: 'Sign in', verified: 'Verified' },
 };
 
 let browser;
@@ -55,9 +58,22 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await checked(page, `identify-${lang}`);
     await page.getByRole('button', { name: t.send }).click();
     assert.equal((await page.textContent('h1')).trim(), t.receipt);
-    assert.match((await page.textContent('#reference')).trim(), /^R-[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
-    assert.match((await page.textContent('#management-key')).trim(), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
+    const reference = (await page.textContent('#reference')).trim();
+    const key = (await page.textContent('#management-key')).trim();
+    assert.match(reference, /^R-[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    assert.match(key, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
     await checked(page, `receipt-${lang}`);
+
+    // Later, the owner looks at their record.
+    await page.getByRole('link', { name: t.my, exact: true }).click();
+    await page.fill('#reference', reference);
+    await page.fill('#management_key', key);
+    await checked(page, `my-sign-in-${lang}`);
+    await page.getByRole('button', { name: t.signIn }).click();
+    await page.waitForURL(`${BASE}/my`);
+    assert.ok((await page.textContent('tbody')).includes(`@e2e_${lang}`));
+    assert.ok((await page.textContent('tbody')).includes(t.verified));
+    await checked(page, `my-${lang}`);
     assert.deepEqual(page.consoleErrors, [], 'no console errors, CSP violations included');
     await page.context().close();
   });

@@ -113,3 +113,29 @@ receipt-reference = Reference number
 receipt-key = Management key
 receipt-key-warning = This key is shown only now and cannot be recovered. Write it down or save it somewhere safe.
 receipt-linked = This account was added to your existing record. Use the management key you received the first time.
+
+nav-my = My record
+my-title = My record
+my-sign-in-lead = Sign in with the reference number and management key from your receipt.
+field-reference = Reference number
+hint-reference = For example R-6BFR-3AEK-KSDA-EJYS.
+field-management_key = Management key
+my-sign-in-submit = Sign in
+my-sign-in-rejected = The reference number or the management key is not right.
+my-accounts-title = Your accounts
+my-col-account = Account
+my-withdrawn = Withdrawn
+my-withdraw = Withdraw
+my-withdraw-explained = You can withdraw an account that no longer needs registration. Your data is deleted after the retention period once no account needs it.
+my-withdraw-done = The account was withdrawn from your record.
+my-withdraw-refused = This account cannot be withdrawn: only accounts that no longer need registration can.
+my-email-title = Contact e-mail
+my-email-submit = Change e-mail
+my-email-changed = Your contact e-mail was changed.
+my-disclosures-title = Disclosures of your data
+my-disclosures-count = { $count ->
+    [0] Your data has not been disclosed to anyone.
+    [one] Your data has been disclosed { $count } time.
+   *[other] Your data has been disclosed { $count } times.
+}
+my-sign-out = Sign out

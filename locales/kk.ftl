@@ -103,3 +103,28 @@ receipt-reference = Жазба нөмірі
 receipt-key = Басқару кілті
 receipt-key-warning = Бұл кілт тек қазір көрсетіледі және қалпына келтірілмейді. Оны жазып алыңыз немесе қауіпсіз жерде сақтаңыз.
 receipt-linked = Аккаунт бұрыннан бар жазбаңызға қосылды. Алғаш алған басқару кілтін пайдаланыңыз.
+
+nav-my = Менің жазбам
+my-title = Менің жазбам
+my-sign-in-lead = Түбіртектегі жазба нөмірі мен басқару кілті арқылы кіріңіз.
+field-reference = Жазба нөмірі
+hint-reference = Мысалы, R-6BFR-3AEK-KSDA-EJYS.
+field-management_key = Басқару кілті
+my-sign-in-submit = Кіру
+my-sign-in-rejected = Жазба нөмірі немесе басқару кілті дұрыс емес.
+my-accounts-title = Сіздің аккаунттарыңыз
+my-col-account = Аккаунт
+my-withdrawn = Кері шақырылды
+my-withdraw = Кері шақыру
+my-withdraw-explained = Тіркеу қажет болмаған аккаунтты кері шақыра аласыз. Ешбір аккаунтқа тіркеу қажет болмаса, деректер сақтау мерзімі өткен соң жойылады.
+my-withdraw-done = Аккаунт жазбаңыздан кері шақырылды.
+my-withdraw-refused = Бұл аккаунтты кері шақыру мүмкін емес: тек тіркеу қажет болмаған аккаунтты кері шақыруға болады.
+my-email-title = Байланыс e-mail
+my-email-submit = E-mail өзгерту
+my-email-changed = Байланыс e-mail өзгертілді.
+my-disclosures-title = Деректеріңіздің ашылуы
+my-disclosures-count = { $count ->
+    [0] Деректеріңіз ешкімге ашылған жоқ.
+   *[other] Деректеріңіз { $count } рет ашылды.
+}
+my-sign-out = Шығу

@@ -166,3 +166,127 @@ pub fn identify(
         Ok(receipt)
     })
 }
+
+/// How long a `/my` session lasts.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::minutes(30);
+
+/// The digest a management key is stored as; typed input is normalized first.
+fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<crate::crypto::TokenDigest> {
+    let canonical = crate::domain::claim_code::normalize(typed).filter(|k| k.len() == 24)?;
+    let shown = crate::domain::claim_code::grouped(&canonical);
+    Some(keys.token_digester().digest(TokenPurpose::ManagementKey, &shown))
+}
+
+fn session_mac(keys: &KeyRing, identity_id: i64, expires: i64, key_digest: &[u8]) -> String {
+    let input = format!("{identity_id}.{expires}.{}", data_encoding::HEXLOWER.encode(key_digest));
+    data_encoding::HEXLOWER.encode(&keys.token_digester().digest(TokenPurpose::OwnerSession, &input).0)
+}
+
+/// Signs an owner in with their reference and management key; returns the
+/// session cookie value (`identity_id.expires.mac`, bound to the key).
+pub fn sign_in(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    reference: &str,
+    management_key: &str,
+    now: DateTime<Utc>,
+) -> Result<String, OwnerError> {
+    let reference = reference.trim().to_ascii_uppercase();
+    let (id, stored) = identities::find_for_sign_in(conn, &reference)?.ok_or(OwnerError::Rejected)?;
+    let typed = management_key_digest(keys, management_key).ok_or(OwnerError::Rejected)?;
+    if !typed.matches(&stored) {
+        return Err(OwnerError::Rejected);
+    }
+    let expires = (now + SESSION_LIFETIME).timestamp();
+    Ok(format!("{id}.{expires}.{}", session_mac(keys, id, expires, &stored)))
+}
+
+/// The identity a session cookie is for, if genuine, unexpired and the record still exists.
+pub fn session(conn: &mut DbConnection, keys: &KeyRing, cookie: &str, now: DateTime<Utc>) -> Result<i64, OwnerError> {
+    let mut parts = cookie.splitn(3, '.');
+    let (Some(Ok(id)), Some(Ok(expires)), Some(mac)) =
+        (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>), parts.next())
+    else {
+        return Err(OwnerError::Rejected);
+    };
+    if expires <= now.timestamp() {
+        return Err(OwnerError::Rejected);
+    }
+    let stored = identities::management_key_digest(conn, id)?.ok_or(OwnerError::Rejected)?;
+    let genuine: bool =
+        subtle::ConstantTimeEq::ct_eq(session_mac(keys, id, expires, &stored).as_bytes(), mac.as_bytes()).into();
+    if genuine { Ok(id) } else { Err(OwnerError::Rejected) }
+}
+
+/// One account as its owner sees it on `/my`.
+#[derive(Debug, Clone)]
+pub struct MyAccount {
+    pub account_id: i64,
+    pub platform: String,
+    pub handle: String,
+    pub status: crate::domain::AccountStatus,
+    pub withdrawn: bool,
+}
+
+impl MyAccount {
+    /// Only an account below the threshold can leave the owner's record.
+    pub fn can_withdraw(&self) -> bool {
+        !self.withdrawn && self.status == crate::domain::AccountStatus::NotRequired
+    }
+}
+
+pub fn my_accounts(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    identity_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<MyAccount>, OwnerError> {
+    identities::linked_accounts(conn, identity_id)?
+        .into_iter()
+        .map(|a| {
+            let stored = a.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?;
+            let (status, _) =
+                policy.status_at(stored, a.deadline.map(|t| t.and_utc()), a.below_since.map(|t| t.and_utc()), now);
+            Ok(MyAccount {
+                account_id: a.account_id,
+                platform: a.platform_name,
+                handle: a.handle,
+                status,
+                withdrawn: a.withdrawn_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+pub fn change_email(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: i64,
+    email: &crate::domain::ContactEmail,
+    now: DateTime<Utc>,
+) -> Result<(), OwnerError> {
+    write_tx(conn, |conn| {
+        identities::replace_field(conn, keys, identity_id, crate::domain::Field::Email, email.expose(), now)?;
+        Ok(())
+    })
+}
+
+/// Withdraws one of the owner's accounts that no longer needs registration.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    identity_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), OwnerError> {
+    write_tx(conn, |conn| {
+        let account = my_accounts(conn, policy, identity_id, now)?
+            .into_iter()
+            .find(|a| a.account_id == account_id)
+            .ok_or(OwnerError::Rejected)?;
+        if !account.can_withdraw() || !identities::withdraw_account(conn, identity_id, account_id, now)? {
+            return Err(OwnerError::Rejected);
+        }
+        Ok(())
+    })
+}

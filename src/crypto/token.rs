@@ -25,6 +25,8 @@ pub enum TokenPurpose {
     Csrf,
     /// Proof, in a cookie, that this browser entered the account's current claim code.
     ClaimTicket,
+    /// An owner's signed-in session on `/my`, bound to their management key.
+    OwnerSession,
 }
 
 impl TokenPurpose {
@@ -36,6 +38,7 @@ impl TokenPurpose {
             TokenPurpose::OfficialSession => b"official-session",
             TokenPurpose::Csrf => b"csrf",
             TokenPurpose::ClaimTicket => b"claim-ticket",
+            TokenPurpose::OwnerSession => b"owner-session",
         }
     }
 }

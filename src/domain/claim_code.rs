@@ -9,6 +9,21 @@ use super::redacted_debug;
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const LEN: usize = 12;
 
+/// Normalizes typed Crockford base32 (case, spaces and hyphens ignored; I/L
+/// read as 1, O as 0) to upper case without separators, or `None`.
+pub fn normalize(input: &str) -> Option<String> {
+    input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => Some('1'),
+            'O' => Some('0'),
+            c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One alphabet character per byte, taken modulo 32: uniform for random
 /// bytes, since 256 is a multiple of 32.
 pub(crate) fn crockford(bytes: &[u8]) -> String {
@@ -34,22 +49,7 @@ redacted_debug!(ClaimCode);
 
 impl ClaimCode {
     pub fn parse(input: &str) -> Result<Self, ClaimCodeError> {
-        let mut canonical = String::with_capacity(LEN);
-        for c in input.chars().filter(|c| !c.is_whitespace() && *c != '-') {
-            let c = match c.to_ascii_uppercase() {
-                'I' | 'L' => '1',
-                'O' => '0',
-                other => other,
-            };
-            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) || canonical.len() == LEN {
-                return Err(ClaimCodeError);
-            }
-            canonical.push(c);
-        }
-        if canonical.len() != LEN {
-            return Err(ClaimCodeError);
-        }
-        Ok(Self(canonical))
+        normalize(input).filter(|c| c.len() == LEN).map(Self).ok_or(ClaimCodeError)
     }
 
     /// Canonical form from 12 random bytes.

@@ -11,6 +11,7 @@ mod identities;
 mod logs;
 mod openapi;
 mod owner_forms;
+mod owner_record;
 mod pages;
 mod platform_errors;
 mod platform_lifecycle;

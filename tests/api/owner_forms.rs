@@ -6,20 +6,20 @@ use registry::db::schema::{account_identities, identities};
 use std::collections::HashMap;
 
 /// A visitor's browser: keeps cookies, submits forms, does not follow redirects.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
-    client: awc::Client,
-    cookies: HashMap<String, String>,
+    pub client: awc::Client,
+    pub cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
     }
 
@@ -27,7 +27,7 @@ impl<'a> Visitor<'a> {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
+    pub async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
         let request = request.insert_header(("cookie", self.cookie_header()));
         let mut response = match form {
             Some(fields) => request.send_form(&fields).await,
@@ -48,13 +48,13 @@ impl<'a> Visitor<'a> {
         Page { status: response.status().as_u16(), location, body }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let request = self.client.get(format!("{}{path}", self.app.address));
         self.send(request, None).await
     }
 
     /// Submits a form after loading the page that holds it (for its CSRF token).
-    async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+    pub async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(page_path).await;
         let csrf = csrf_of(&page.body);
         let mut all = vec![("csrf", csrf.as_str())];
@@ -68,17 +68,17 @@ fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
 }
 
-fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
+pub(crate) fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
     html.split(start).nth(1).and_then(|s| s.split(end).next()).unwrap_or_default()
 }
 
 /// Reports an account over the threshold and returns its claim code.
-async fn account_with_code(app: &TestApp, token: &str, account_ref: &str) -> String {
+pub(crate) async fn account_with_code(app: &TestApp, token: &str, account_ref: &str) -> String {
     let reply = app.report(token, &[(account_ref, 9000)]).await.json();
     reply["results"][0]["claim_code"].as_str().expect("a claim code").to_owned()
 }
 
-fn resident_fields() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn resident_fields() -> Vec<(&'static str, &'static str)> {
     vec![
         ("owner_type", "resident"),
         ("iin", TEST_IIN),
@@ -90,7 +90,7 @@ fn resident_fields() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-async fn claim(visitor: &mut Visitor<'_>, account: &str, code: &str) -> Page {
+pub(crate) async fn claim(visitor: &mut Visitor<'_>, account: &str, code: &str) -> Page {
     visitor
         .submit("/claim?lang=en", "/claim?lang=en", &[("platform", "qaz"), ("account", account), ("claim_code", code)])
         .await

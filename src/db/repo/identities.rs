@@ -172,3 +172,122 @@ pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Resu
     }
     Ok(rows.len())
 }
+
+/// The identity with this receipt reference that still has its data: id and management key digest.
+pub fn find_for_sign_in(conn: &mut DbConnection, reference: &str) -> Result<Option<(i64, Vec<u8>)>, DbError> {
+    let found: Option<(i64, Option<Vec<u8>>)> = identities::table
+        .filter(identities::reference.eq(reference).and(identities::shredded_at.is_null()))
+        .select((identities::id, identities::management_key_digest))
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|(id, digest)| digest.map(|d| (id, d))))
+}
+
+/// The management key digest of an identity that still has its data.
+pub fn management_key_digest(conn: &mut DbConnection, id: i64) -> Result<Option<Vec<u8>>, DbError> {
+    let found: Option<Option<Vec<u8>>> = identities::table
+        .find(id)
+        .filter(identities::shredded_at.is_null())
+        .select(identities::management_key_digest)
+        .first(conn)
+        .optional()?;
+    Ok(found.flatten())
+}
+
+/// Replaces one field's ciphertext, sealed with the identity's own data key.
+pub fn replace_field(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: i64,
+    field: Field,
+    plaintext: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let (reference, key_id, wrapped): (String, Option<i32>, Option<Vec<u8>>) = identities::table
+        .find(id)
+        .select((identities::reference, identities::key_id, identities::wrapped_data_key))
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound("identity"))?;
+    let (Some(key_id), Some(bytes)) = (key_id, wrapped) else {
+        return Err(DbError::NotFound("identity data (shredded)"));
+    };
+    let data_key =
+        keys.unwrap_data_key(&MasterSealed { key_id: key_id_from_db(key_id), bytes }, &data_key_context(&reference))?;
+    let ciphertext = data_key.seal(&field_context(&reference, field), plaintext.as_bytes());
+    let updated = diesel::update(
+        identity_fields::table
+            .filter(identity_fields::identity_id.eq(id).and(identity_fields::field.eq(field.as_str()))),
+    )
+    .set(identity_fields::ciphertext.eq(ciphertext))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound("identity field"));
+    }
+    diesel::update(identities::table.find(id)).set(identities::updated_at.eq(db_time(now))).execute(conn)?;
+    Ok(())
+}
+
+/// One account of an owner's record, for `/my`.
+#[derive(Debug, Clone, Queryable)]
+pub struct LinkedAccount {
+    pub account_id: i64,
+    pub platform_name: String,
+    pub account_ref: String,
+    pub handle: String,
+    pub status: String,
+    pub deadline: Option<chrono::NaiveDateTime>,
+    pub below_since: Option<chrono::NaiveDateTime>,
+    pub withdrawn_at: Option<chrono::NaiveDateTime>,
+}
+
+pub fn linked_accounts(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<LinkedAccount>, DbError> {
+    use crate::db::schema::{accounts, platforms};
+    Ok(account_identities::table
+        .inner_join(accounts::table.inner_join(platforms::table))
+        .filter(account_identities::identity_id.eq(identity_id))
+        .order((platforms::name, accounts::account_ref))
+        .select((
+            accounts::id,
+            platforms::name,
+            accounts::account_ref,
+            accounts::handle,
+            accounts::status,
+            accounts::deadline,
+            accounts::below_since,
+            account_identities::withdrawn_at,
+        ))
+        .load(conn)?)
+}
+
+/// Marks an account as withdrawn from the owner's record; false if it was not linked or already withdrawn.
+pub fn withdraw_account(
+    conn: &mut DbConnection,
+    identity_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        account_identities::table.filter(
+            account_identities::account_id
+                .eq(account_id)
+                .and(account_identities::identity_id.eq(identity_id))
+                .and(account_identities::withdrawn_at.is_null()),
+        ),
+    )
+    .set(account_identities::withdrawn_at.eq(db_time(now)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// How many disclosures of this identity's data are visible to the owner now
+/// (an approver may defer the owner's notification).
+pub fn visible_disclosures(conn: &mut DbConnection, identity_id: i64, now: DateTime<Utc>) -> Result<i64, DbError> {
+    use crate::db::schema::{access_requests, disclosures};
+    Ok(disclosures::table
+        .inner_join(access_requests::table)
+        .filter(disclosures::identity_id.eq(identity_id))
+        .filter(access_requests::notify_owner_after.is_null().or(access_requests::notify_owner_after.le(db_time(now))))
+        .count()
+        .get_result(conn)?)
+}

@@ -20,6 +20,7 @@ const LANG_COOKIE: &str = "lang";
 
 mod claim;
 mod identify;
+mod my;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(16 * 1024))
@@ -28,6 +29,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/claim", web::post().to(claim::claim))
         .route("/claim/identify", web::get().to(claim::identify_form))
         .route("/claim/identify", web::post().to(claim::identify))
+        .route("/my", web::get().to(my::my))
+        .route("/my/sign-in", web::post().to(my::sign_in))
+        .route("/my/email", web::post().to(my::change_email))
+        .route("/my/withdraw", web::post().to(my::withdraw))
+        .route("/my/sign-out", web::post().to(my::sign_out))
         .route("/transparency", web::get().to(transparency))
         .route("/static/registry.css", web::get().to(stylesheet));
 }

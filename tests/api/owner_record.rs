@@ -1,0 +1,98 @@
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::owner_forms::{Visitor, account_with_code, between, claim, resident_fields};
+use diesel::prelude::*;
+use registry::db::repo::identities;
+use registry::db::schema::account_identities;
+use registry::domain::Field;
+
+/// Registers `account` as the test resident; returns (reference, management key).
+async fn registered(app: &TestApp, token: &str, account: &str) -> (String, String) {
+    let code = account_with_code(app, token, account).await;
+    let mut visitor = Visitor::new(app);
+    assert_eq!(claim(&mut visitor, account, &code).await.status, 303);
+    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
+    let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
+    (reference, key)
+}
+
+async fn sign_in(visitor: &mut Visitor<'_>, reference: &str, key: &str) -> crate::owner_forms::Page {
+    visitor.submit("/my?lang=en", "/my/sign-in?lang=en", &[("reference", reference), ("management_key", key)]).await
+}
+
+#[actix_web::test]
+async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+
+    let wrong = sign_in(&mut visitor, &reference, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("The reference number or the management key is not right."));
+    assert!(!wrong.body.contains("AAAA"), "the key is never echoed");
+
+    let typed = key.to_lowercase().replace('-', " ");
+    let signed = sign_in(&mut visitor, &reference.to_lowercase(), &typed).await;
+    assert_eq!((signed.status, signed.location.as_deref()), (303, Some("/my")), "{}", signed.body);
+    let record = visitor.get("/my?lang=en").await;
+    assert!(record.body.contains("@acc-1") && record.body.contains("Verified"), "{}", record.body);
+    assert!(record.body.contains("Your data has not been disclosed to anyone."));
+    assert!(!record.body.contains(">Withdraw</button>"), "a verified account cannot be withdrawn");
+
+    let bad = visitor.submit("/my", "/my/email?lang=en", &[("email", "nope")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"email-error\""));
+    let changed = visitor.submit("/my", "/my/email?lang=en", &[("email", "new.address@example.kz")]).await;
+    assert_eq!(changed.location.as_deref(), Some("/my?done=email"));
+    assert!(visitor.get("/my?done=email&lang=en").await.body.contains("Your contact e-mail was changed."));
+
+    let mut conn = app.pool.get().unwrap();
+    let (id, _) = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let email = identities::open_fields(&mut conn, &app.keys, id, &[Field::Email]).unwrap();
+    assert_eq!(email[0].1.as_str(), "new.address@example.kz");
+
+    let out = visitor.submit("/my", "/my/sign-out", &[]).await;
+    assert_eq!(out.location.as_deref(), Some("/"));
+    assert!(visitor.get("/my?lang=en").await.body.contains("Sign in with the reference number"));
+}
+
+#[actix_web::test]
+async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration() {
+    let app = spawn_app_with(|s| s.policy.hysteresis = chrono::TimeDelta::seconds(1)).await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 303);
+    let mut conn = app.pool.get().unwrap();
+    let account_id: i64 = account_identities::table.select(account_identities::account_id).first(&mut conn).unwrap();
+    let id = account_id.to_string();
+
+    let early = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &id)]).await;
+    assert_eq!(early.status, 409, "still verified and over the threshold");
+
+    app.report(&token, &[("acc-1", 10)]).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let record = visitor.get("/my?lang=en").await;
+    assert!(record.body.contains("Not required") && record.body.contains(">Withdraw</button>"), "{}", record.body);
+    let done = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &id)]).await;
+    assert_eq!(done.location.as_deref(), Some("/my?done=withdrawn"));
+    assert!(visitor.get("/my?lang=en").await.body.contains("Withdrawn"));
+    let withdrawn: Option<chrono::NaiveDateTime> =
+        account_identities::table.select(account_identities::withdrawn_at).first(&mut conn).unwrap();
+    assert!(withdrawn.is_some());
+    let twice = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &id)]).await;
+    assert_eq!(twice.status, 409);
+}
+
+#[actix_web::test]
+async fn my_record_needs_a_valid_session() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    visitor.cookies.insert("my".into(), "1.99999999999.forged".into());
+    let page = visitor.get("/my?lang=en").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Sign in with the reference number"), "a forged session shows the sign-in form");
+    let change = visitor.submit("/my", "/my/email", &[("email", "x@example.kz")]).await;
+    assert_eq!(change.location.as_deref(), Some("/my"), "nothing changes without a session");
+}
