@@ -139,3 +139,19 @@ my-disclosures-count = { $count ->
    *[other] Your data has been disclosed { $count } times.
 }
 my-sign-out = Sign out
+my-col-date = Date
+my-col-authority = Authority
+my-col-basis = Legal basis
+basis-court_decision = Court decision
+basis-criminal_investigation = Criminal investigation
+basis-prosecutor_request = Prosecutor's request
+basis-administrative_case = Administrative case
+transparency-requests-title = Disclosure requests by officials
+transparency-requests-none = No disclosure requests have been made.
+transparency-col-month = Month
+transparency-col-outcome = Outcome
+transparency-col-requests = Requests
+outcome-pending = Awaiting decision
+outcome-approved = Approved
+outcome-denied = Denied
+outcome-expired = Expired

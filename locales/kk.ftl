@@ -128,3 +128,19 @@ my-disclosures-count = { $count ->
    *[other] Деректеріңіз { $count } рет ашылды.
 }
 my-sign-out = Шығу
+my-col-date = Күні
+my-col-authority = Орган
+my-col-basis = Құқықтық негіз
+basis-court_decision = Сот шешімі
+basis-criminal_investigation = Қылмыстық тергеу
+basis-prosecutor_request = Прокурор сұрауы
+basis-administrative_case = Әкімшілік іс
+transparency-requests-title = Лауазымды тұлғалардың деректерді ашу сұраулары
+transparency-requests-none = Деректерді ашу сұраулары болған жоқ.
+transparency-col-month = Ай
+transparency-col-outcome = Нәтиже
+transparency-col-requests = Сұраулар
+outcome-pending = Шешім күтуде
+outcome-approved = Мақұлданды
+outcome-denied = Қабылданбады
+outcome-expired = Мерзімі өтті

@@ -142,3 +142,19 @@ my-disclosures-count = { $count ->
    *[many] Ваши данные раскрывались { $count } раз.
 }
 my-sign-out = Выйти
+my-col-date = Дата
+my-col-authority = Орган
+my-col-basis = Правовое основание
+basis-court_decision = Решение суда
+basis-criminal_investigation = Уголовное расследование
+basis-prosecutor_request = Запрос прокурора
+basis-administrative_case = Административное дело
+transparency-requests-title = Запросы должностных лиц на раскрытие
+transparency-requests-none = Запросов на раскрытие не было.
+transparency-col-month = Месяц
+transparency-col-outcome = Итог
+transparency-col-requests = Запросы
+outcome-pending = Ожидает решения
+outcome-approved = Одобрен
+outcome-denied = Отклонён
+outcome-expired = Истёк

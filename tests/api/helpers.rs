@@ -327,3 +327,56 @@ pub fn assert_no_personal_data(haystack: &[u8], what: &str) {
         assert!(!found, "{what} contains a plaintext value of the test identity");
     }
 }
+
+/// Writes an access request the way the regulator flow will, for tests of what owners and the public see.
+pub struct FiledRequest<'a> {
+    pub basis: &'a str,
+    pub issuer: &'a str,
+    pub state: &'a str,
+    pub created_at: chrono::NaiveDateTime,
+    pub notify_owner_after: Option<chrono::NaiveDateTime>,
+}
+
+pub fn file_request(app: &TestApp, request: &FiledRequest<'_>) -> i64 {
+    use diesel::prelude::*;
+    use registry::db::schema::{access_requests, officials};
+    let mut conn = app.pool.get().unwrap();
+    let official = |conn: &mut registry::db::DbConnection, name: &str| -> i64 {
+        if let Some(id) =
+            officials::table.filter(officials::username.eq(name)).select(officials::id).first(conn).optional().unwrap()
+        {
+            return id;
+        }
+        let roles = registry::domain::RoleSet::parse("requester,approver").unwrap();
+        let secret = SecretString::from("JBSWY3DPEHPK3PXP");
+        let new = registry::db::repo::officials::NewOfficial {
+            username: name,
+            password_hash: "x",
+            totp_secret: &secret,
+            roles: &roles,
+        };
+        registry::db::repo::officials::create(conn, &app.keys, &new, Utc::now()).unwrap()
+    };
+    let (requester, approver) = (official(&mut conn, "requester"), official(&mut conn, "approver"));
+    diesel::insert_into(access_requests::table)
+        .values((
+            access_requests::requester_id.eq(requester),
+            access_requests::target_platform_id.eq(None::<i64>),
+            access_requests::target_identifier_type.eq(Some("iin")),
+            access_requests::target_blind_index.eq(Some(vec![1u8; 32])),
+            access_requests::legal_basis.eq(request.basis),
+            access_requests::basis_document_number.eq("12-345"),
+            access_requests::basis_document_date.eq(request.created_at.date()),
+            access_requests::basis_document_issuer.eq(request.issuer),
+            access_requests::justification.eq("A justification of at least fifty characters for this test."),
+            access_requests::fields.eq("surname"),
+            access_requests::state.eq(request.state),
+            access_requests::created_at.eq(request.created_at),
+            access_requests::decided_by.eq((request.state != "pending").then_some(approver)),
+            access_requests::notify_owner_after.eq(request.notify_owner_after),
+            access_requests::openings.eq(0),
+        ))
+        .returning(access_requests::id)
+        .get_result(&mut conn)
+        .unwrap()
+}

@@ -96,3 +96,60 @@ async fn my_record_needs_a_valid_session() {
     let change = visitor.submit("/my", "/my/email", &[("email", "x@example.kz")]).await;
     assert_eq!(change.location.as_deref(), Some("/my"), "nothing changes without a session");
 }
+
+#[actix_web::test]
+async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
+    use crate::helpers::{FiledRequest, file_request};
+    use registry::db::schema::disclosures;
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let now = chrono::Utc::now().naive_utc();
+    let open = file_request(
+        &app,
+        &FiledRequest {
+            basis: "court_decision",
+            issuer: "Almaty District Court",
+            state: "approved",
+            created_at: now - chrono::TimeDelta::days(3),
+            notify_owner_after: None,
+        },
+    );
+    let deferred = file_request(
+        &app,
+        &FiledRequest {
+            basis: "criminal_investigation",
+            issuer: "Financial Monitoring Agency",
+            state: "approved",
+            created_at: now - chrono::TimeDelta::days(2),
+            notify_owner_after: Some(now + chrono::TimeDelta::days(30)),
+        },
+    );
+    let mut conn = app.pool.get().unwrap();
+    let (identity, _) = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let requester: i64 =
+        registry::db::schema::officials::table.select(registry::db::schema::officials::id).first(&mut conn).unwrap();
+    for (request, days_ago) in [(open, 2), (deferred, 1)] {
+        diesel::insert_into(disclosures::table)
+            .values((
+                disclosures::request_id.eq(request),
+                disclosures::identity_id.eq(identity),
+                disclosures::opened_by.eq(requester),
+                disclosures::opened_at.eq(now - chrono::TimeDelta::days(days_ago)),
+                disclosures::audit_seq.eq(1),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 303);
+    let record = visitor.get("/my?lang=en").await.body;
+    assert!(record.contains("Your data has been disclosed 1 time."), "{record}");
+    let expected_row = format!(
+        "<tr><td>{}</td><td>Almaty District Court</td><td>Court decision</td></tr>",
+        (now - chrono::TimeDelta::days(2)).format("%Y-%m-%d")
+    );
+    assert!(record.contains(&expected_row), "{record}");
+    assert!(!record.contains("Financial Monitoring Agency"), "a deferred disclosure stays hidden until its date");
+}

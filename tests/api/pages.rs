@@ -99,3 +99,34 @@ async fn transparency_counts_are_reused_for_a_minute() {
     assert!(second.body.contains("<td class=\"number\">1 account</td>"), "served from the one-minute cache");
     assert!(second.body.contains("Counts are refreshed every minute."));
 }
+
+#[actix_web::test]
+async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_outcome() {
+    use crate::helpers::{FiledRequest, file_request};
+    let app = spawn_app().await;
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    for (basis, state, when) in [
+        ("court_decision", "approved", "2026-10-03 10:00:00"),
+        ("court_decision", "approved", "2026-10-20 10:00:00"),
+        ("court_decision", "denied", "2026-10-21 10:00:00"),
+        ("prosecutor_request", "pending", "2026-11-02 09:00:00"),
+    ] {
+        file_request(
+            &app,
+            &FiledRequest { basis, issuer: "Court", state, created_at: at(when), notify_owner_after: None },
+        );
+    }
+    let body = page(&app, "/transparency?lang=en", &[]).await.body;
+    let rows: Vec<&str> = body.split("<tr><td>2026-").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
+    assert_eq!(
+        rows,
+        [
+            "11</td><td>Prosecutor&#39;s request</td><td>Awaiting decision</td><td class=\"number\">1</td>",
+            "10</td><td>Court decision</td><td>Approved</td><td class=\"number\">2</td>",
+            "10</td><td>Court decision</td><td>Denied</td><td class=\"number\">1</td>",
+        ],
+        "{body}"
+    );
+    let none = page(&spawn_app().await, "/transparency?lang=en", &[]).await.body;
+    assert!(none.contains("No disclosure requests have been made."));
+}

@@ -280,14 +280,28 @@ pub fn withdraw_account(
     Ok(updated == 1)
 }
 
-/// How many disclosures of this identity's data are visible to the owner now
-/// (an approver may defer the owner's notification).
-pub fn visible_disclosures(conn: &mut DbConnection, identity_id: i64, now: DateTime<Utc>) -> Result<i64, DbError> {
+/// A disclosure of an identity's data, as its owner may see it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DisclosureRow {
+    pub opened_at: chrono::NaiveDateTime,
+    pub legal_basis: String,
+    /// The body that issued the basis document: the authority that asked.
+    pub authority: String,
+}
+
+/// Disclosures of this identity's data that its owner may see now, newest
+/// first: an approver may defer the owner's notification (at most 180 days).
+pub fn visible_disclosures(
+    conn: &mut DbConnection,
+    identity_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<DisclosureRow>, DbError> {
     use crate::db::schema::{access_requests, disclosures};
     Ok(disclosures::table
         .inner_join(access_requests::table)
         .filter(disclosures::identity_id.eq(identity_id))
         .filter(access_requests::notify_owner_after.is_null().or(access_requests::notify_owner_after.le(db_time(now))))
-        .count()
-        .get_result(conn)?)
+        .order(disclosures::opened_at.desc())
+        .select((disclosures::opened_at, access_requests::legal_basis, access_requests::basis_document_issuer))
+        .load(conn)?)
 }

@@ -125,6 +125,8 @@ struct TransparencyPage<'a> {
     /// Message id of each status and its count, in a fixed order.
     by_status: Vec<(&'static str, i64)>,
     total: i64,
+    /// (month, legal basis label, outcome label, count)
+    requests: Vec<(String, String, String, i64)>,
 }
 
 fn status_message(status: AccountStatus) -> &'static str {
@@ -140,22 +142,38 @@ fn status_message(status: AccountStatus) -> &'static str {
 /// counting a large registry takes tens of milliseconds.
 const COUNTS_TTL: Duration = Duration::from_secs(60);
 
-/// Account counts by status code.
-type StatusCounts = Vec<(String, i64)>;
+/// What the transparency report counts.
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    /// Accounts by status code.
+    by_status: Vec<(String, i64)>,
+    /// Disclosure requests by (month `YYYY-MM`, legal basis, state), newest month first.
+    requests: Vec<((String, String, String), i64)>,
+}
 
-/// The most recent account counts by status and when they were taken.
+/// The most recent counts and when they were taken.
 #[derive(Default)]
-pub struct CountsCache(Mutex<Option<(Instant, StatusCounts)>>);
+pub struct CountsCache(Mutex<Option<(Instant, Counts)>>);
 
 impl CountsCache {
-    fn fresh(&self) -> Option<StatusCounts> {
+    fn fresh(&self) -> Option<Counts> {
         let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
         cached.as_ref().filter(|(at, _)| at.elapsed() < COUNTS_TTL).map(|(_, counts)| counts.clone())
     }
 
-    fn store(&self, counts: StatusCounts) {
+    fn store(&self, counts: Counts) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), counts));
     }
+}
+
+fn count(conn: &mut crate::db::DbConnection) -> Result<Counts, ApiError> {
+    let mut requests = std::collections::BTreeMap::new();
+    for (created_at, basis, state) in crate::db::repo::access_requests::basis_and_state(conn)? {
+        *requests.entry((created_at.format("%Y-%m").to_string(), basis, state)).or_insert(0) += 1;
+    }
+    let mut requests: Vec<_> = requests.into_iter().collect();
+    requests.sort_by(|((a, ..), _), ((b, ..), _)| b.cmp(a));
+    Ok(Counts { by_status: accounts::count_by_status(conn)?, requests })
 }
 
 /// `GET /transparency`: aggregate counts only, at most a minute old.
@@ -164,7 +182,7 @@ async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<Http
         Some(counts) => counts,
         None => {
             // A full count: on the blocking pool, never on a worker thread.
-            let counts = with_conn(&state.pool, |conn| Ok(accounts::count_by_status(conn)?)).await?;
+            let counts = with_conn(&state.pool, count).await?;
             state.status_counts.store(counts.clone());
             counts
         }
@@ -172,12 +190,20 @@ async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<Http
     let by_status: Vec<(&'static str, i64)> = AccountStatus::ALL
         .iter()
         .map(|status| {
-            let count = counts.iter().find(|(code, _)| code == status.as_str()).map_or(0, |(_, n)| *n);
+            let count = counts.by_status.iter().find(|(code, _)| code == status.as_str()).map_or(0, |(_, n)| *n);
             (status_message(*status), count)
         })
         .collect();
     let total = by_status.iter().map(|(_, n)| n).sum();
-    render(&TransparencyPage { t: Texts::new(&state.catalogues, lang.lang), by_status, total }, lang)
+    let t = Texts::new(&state.catalogues, lang.lang);
+    let requests = counts
+        .requests
+        .into_iter()
+        .map(|((month, basis, outcome), n)| {
+            (month, t.get(&format!("basis-{basis}")), t.get(&format!("outcome-{outcome}")), n)
+        })
+        .collect();
+    render(&TransparencyPage { t, by_status, total, requests }, lang)
 }
 
 /// `GET /static/registry.css`: served by the app itself, no CDN.

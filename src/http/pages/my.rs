@@ -31,9 +31,16 @@ struct RecordPage<'a> {
     t: Texts<'a>,
     csrf: String,
     accounts: Vec<MyAccount>,
-    disclosures: i64,
+    disclosures: Vec<DisclosureView>,
     done: Option<&'static str>,
     email_error: Option<&'static str>,
+}
+
+/// One disclosure line on `/my`.
+struct DisclosureView {
+    date: String,
+    basis: String,
+    authority: String,
 }
 
 impl RecordPage<'_> {
@@ -74,8 +81,16 @@ async fn record_page(
         Ok((accounts, crate::db::repo::identities::visible_disclosures(conn, identity_id, now)?))
     })
     .await?;
-    let csrf = csrf_for(req, &state.keys);
     let t = Texts::new(&state.catalogues, lang.lang);
+    let disclosures = disclosures
+        .into_iter()
+        .map(|d| DisclosureView {
+            date: d.opened_at.format("%Y-%m-%d").to_string(),
+            basis: t.get(&format!("basis-{}", d.legal_basis)),
+            authority: d.authority,
+        })
+        .collect();
+    let csrf = csrf_for(req, &state.keys);
     let page = RecordPage { t, csrf: csrf.token, accounts, disclosures, done, email_error };
     render_with(&page, lang, status, csrf.new_cookie.into_iter().collect())
 }
