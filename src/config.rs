@@ -13,6 +13,8 @@
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes (deadlines, hysteresis) are stored |
+//! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
+//! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim and sign-in attempts per client address (raise it behind carrier-grade NAT) |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
@@ -85,6 +87,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
+    pub claim_attempts_per_minute: std::num::NonZeroU32,
+    pub argon2_concurrency: usize,
     pub log_filter: String,
     pub log_format: LogFormat,
 }
@@ -130,6 +134,17 @@ impl Settings {
                 s.parse().map_err(|_| "must be a whole number of requests per second, at least 1".into())
             })?,
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
+            claim_attempts_per_minute: vars.parse("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "10", |s| {
+                s.parse().map_err(|_| "must be a whole number of attempts, at least 1".into())
+            })?,
+            argon2_concurrency: {
+                // Half the cores: a burst of identifications leaves the rest to status reads.
+                let half = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)).to_string();
+                vars.parse("REGISTRY_ARGON2_CONCURRENCY", &half, |s| match s.parse::<usize>() {
+                    Ok(n @ 1..=256) => Ok(n),
+                    _ => Err("must be a whole number from 1 to 256".into()),
+                })?
+            },
             log_filter,
             log_format: vars.parse("REGISTRY_LOG_FORMAT", "text", |s| match s {
                 "text" => Ok(LogFormat::Text),
@@ -210,6 +225,8 @@ mod tests {
             ("REGISTRY_DB_POOL_SIZE", "0"),
             ("REGISTRY_PLATFORM_RATE_LIMIT", "0"),
             ("REGISTRY_JOB_INTERVAL", "soon"),
+            ("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "0"),
+            ("REGISTRY_ARGON2_CONCURRENCY", "0"),
             ("REGISTRY_LOG_FORMAT", "xml"),
             ("REGISTRY_LOG", "registry=[bad"),
         ];

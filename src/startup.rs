@@ -80,6 +80,8 @@ impl Application {
         const BURST_SECONDS: std::num::NonZeroU32 = std::num::NonZeroU32::new(2).unwrap();
         let rate = settings.platform_rate_limit;
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
+        let claim_limits = crate::http::forms::ClaimLimits::new(settings.claim_attempts_per_minute);
+        let argon2_concurrency = settings.argon2_concurrency;
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -89,11 +91,8 @@ impl Application {
             token_cache: Default::default(),
             catalogues: crate::i18n::Catalogues::load()?,
             status_counts: Default::default(),
-            claim_limits: Default::default(),
-            // As many argon2 evaluations at once as there are cores; more would only queue.
-            argon2_gate: crate::http::forms::Argon2Gate::new(
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-            ),
+            claim_limits,
+            argon2_gate: crate::http::forms::Argon2Gate::new(argon2_concurrency),
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {

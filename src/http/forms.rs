@@ -62,20 +62,19 @@ pub struct ClaimLimits {
     per_account: DefaultKeyedRateLimiter<String>,
 }
 
-impl Default for ClaimLimits {
-    fn default() -> Self {
-        const TEN: NonZeroU32 = NonZeroU32::new(10).unwrap();
+impl ClaimLimits {
+    /// `per_address` attempts a minute from one client address; per account,
+    /// 5 and then one every 3 minutes.
+    pub fn new(per_address: NonZeroU32) -> Self {
         const FIVE: NonZeroU32 = NonZeroU32::new(5).unwrap();
         Self {
-            per_ip: RateLimiter::dashmap(Quota::per_minute(TEN)),
+            per_ip: RateLimiter::dashmap(Quota::per_minute(per_address)),
             per_account: RateLimiter::dashmap(
                 Quota::with_period(Duration::from_secs(180)).map_or(Quota::per_minute(FIVE), |q| q.allow_burst(FIVE)),
             ),
         }
     }
-}
 
-impl ClaimLimits {
     /// `Err(seconds to wait)` when either limit is reached.
     pub fn check(&self, req: &HttpRequest, platform: &str, account: &str) -> Result<(), u64> {
         let wait = |e: governor::NotUntil<_>| e.wait_time_from(DefaultClock::default().now()).as_secs().max(1);

@@ -265,3 +265,64 @@ async fn non_residents_and_legal_entities_identify_with_their_own_fields() {
         assert_eq!(status["status"], "verified", "{owner_type}");
     }
 }
+
+#[actix_web::test]
+async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    /// (owner type, submitted fields, expected message per field, a valid value that must be kept)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case<'_>; 2] = [
+        (
+            "non_resident",
+            vec![
+                ("owner_type", "non_resident"),
+                ("document_type", ""),
+                ("document_number", "N1/23"),
+                ("country", "XX"),
+                ("surname", "Müller"),
+                ("given_name", ""),
+                ("birth_date", "2999-01-01"),
+                ("email", "anna@example.de"),
+                ("consent", "yes"),
+            ],
+            vec![
+                ("document_type", "Заполните это поле."),
+                ("document_number", "Используйте от 4 до 20 латинских букв и цифр."),
+                ("country", "Укажите двухбуквенный код страны, например DE."),
+                ("given_name", "Заполните это поле."),
+                ("birth_date", "Укажите настоящую дату в прошлом, после 1900 года."),
+            ],
+            "value=\"Müller\"",
+        ),
+        (
+            "legal_entity",
+            vec![
+                ("owner_type", "legal_entity"),
+                ("bin", "900115353054"),
+                ("legal_name", " "),
+                ("email", "office@alem.kz"),
+            ],
+            vec![
+                ("bin", "Это не действительный БИН: проверьте 12 цифр."),
+                ("legal_name", "Заполните это поле."),
+                ("consent", "Подтвердите, чтобы продолжить."),
+            ],
+            "value=\"office@alem.kz\"",
+        ),
+    ];
+    for (owner_type, fields, expected, kept) in cases {
+        let code = account_with_code(&app, &token, owner_type).await;
+        let mut visitor = Visitor::new(&app);
+        assert_eq!(claim(&mut visitor, owner_type, &code).await.status, 303);
+        let page =
+            visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=ru", &fields).await;
+        assert_eq!(page.status, 422, "{owner_type}");
+        for (field, message) in expected {
+            let shown = between(&page.body, &format!("<p class=\"error\" id=\"{field}-error\">"), "</p>");
+            assert_eq!(shown, message, "{owner_type}.{field}");
+        }
+        assert!(!page.body.contains("N1/23") && !page.body.contains("900115353054"), "identifiers are not echoed");
+        assert!(page.body.contains(kept), "{owner_type}: valid values are kept");
+    }
+}
