@@ -146,6 +146,14 @@ pub fn reissue_claim_code(
     })
 }
 
+/// Stores a lifecycle outcome of an existing account: its new state and its
+/// change-feed rows. The caller holds the feed lock.
+pub(crate) fn save_outcome(conn: &mut DbConnection, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
+    let handle = Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
+    repo::save_state(conn, row.id, &handle, &outcome.state)?;
+    repo::record_changes(conn, row.platform_id, row.id, &row.account_ref, outcome.state.identity, &outcome.changes)
+}
+
 /// Applies and stores the time-driven changes due for one account.
 fn catch_up(
     conn: &mut DbConnection,
@@ -155,16 +163,7 @@ fn catch_up(
 ) -> Result<Outcome, DbError> {
     let outcome = policy.advance(&row.state()?, now);
     if !outcome.changes.is_empty() {
-        let handle = Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
-        repo::save_state(conn, row.id, &handle, &outcome.state)?;
-        repo::record_changes(
-            conn,
-            row.platform_id,
-            row.id,
-            &row.account_ref,
-            outcome.state.identity,
-            &outcome.changes,
-        )?;
+        save_outcome(conn, row, &outcome)?;
     }
     Ok(outcome)
 }

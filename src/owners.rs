@@ -67,11 +67,30 @@ pub fn check_claim(
     Ok(Claimed { account_id: row.account.id, account_ref: row.account.account_ref, handle: row.account.handle })
 }
 
-/// The MAC of a ticket: binds the account, the expiry and the account's
-/// current claim code, so re-issuing or spending the code voids the ticket.
-fn ticket_mac(keys: &KeyRing, account_id: i64, expires: i64, claim_digest: &[u8]) -> String {
-    let input = format!("{account_id}.{expires}.{}", data_encoding::HEXLOWER.encode(claim_digest));
-    data_encoding::HEXLOWER.encode(&keys.token_digester().digest(TokenPurpose::ClaimTicket, &input).0)
+/// A cookie value `id.expires.mac`: the MAC binds the id, the expiry and a
+/// server-side secret digest (the current claim code, the management key), so
+/// replacing that secret voids every value issued for it.
+fn signed_value(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &[u8]) -> String {
+    format!("{id}.{expires}.{}", signature(keys, purpose, id, expires, binding))
+}
+
+fn signature(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &[u8]) -> String {
+    let input = format!("{id}.{expires}.{}", data_encoding::HEXLOWER.encode(binding));
+    data_encoding::HEXLOWER.encode(&keys.token_digester().digest(purpose, &input).0)
+}
+
+/// The id of an unexpired signed value; the caller then checks its MAC with [`signature_matches`].
+fn signed_id(value: &str, now: DateTime<Utc>) -> Option<(i64, i64, &str)> {
+    let mut parts = value.splitn(3, '.');
+    let id = parts.next()?.parse().ok()?;
+    let expires = parts.next()?.parse().ok()?;
+    let mac = parts.next()?;
+    (expires > now.timestamp()).then_some((id, expires, mac))
+}
+
+fn signature_matches(keys: &KeyRing, purpose: TokenPurpose, signed: (i64, i64, &str), binding: &[u8]) -> bool {
+    let (id, expires, mac) = signed;
+    subtle::ConstantTimeEq::ct_eq(signature(keys, purpose, id, expires, binding).as_bytes(), mac.as_bytes()).into()
 }
 
 /// A ticket for the claim cookie: `account_id.expires.mac`.
@@ -84,7 +103,7 @@ pub fn issue_ticket(
     let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?;
     let digest = row.claim_code_digest.ok_or(OwnerError::Rejected)?;
     let expires = (now + TICKET_LIFETIME).timestamp();
-    Ok(format!("{}.{expires}.{}", claimed.account_id, ticket_mac(keys, claimed.account_id, expires, &digest)))
+    Ok(signed_value(keys, TokenPurpose::ClaimTicket, claimed.account_id, expires, &digest))
 }
 
 /// The account a ticket is for, if the ticket is genuine, unexpired and the
@@ -96,21 +115,11 @@ pub fn redeem_ticket(
     ticket: &str,
     now: DateTime<Utc>,
 ) -> Result<Claimed, OwnerError> {
-    let mut parts = ticket.splitn(3, '.');
-    let (Some(id), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(OwnerError::Rejected);
-    };
-    let (Ok(account_id), Ok(expires)) = (id.parse::<i64>(), expires.parse::<i64>()) else {
-        return Err(OwnerError::Rejected);
-    };
-    if expires <= now.timestamp() {
-        return Err(OwnerError::Rejected);
-    }
+    let signed = signed_id(ticket, now).ok_or(OwnerError::Rejected)?;
+    let account_id = signed.0;
     let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?;
     let digest = row.claim_code_digest.as_deref().ok_or(OwnerError::Rejected)?;
-    let expected = ticket_mac(keys, account_id, expires, digest);
-    let genuine: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), mac.as_bytes()).into();
-    if !genuine || !usable(&row, policy, now) {
+    if !signature_matches(keys, TokenPurpose::ClaimTicket, signed, digest) || !usable(&row, policy, now) {
         return Err(OwnerError::Rejected);
     }
     Ok(Claimed { account_id, account_ref: row.account.account_ref, handle: row.account.handle })
@@ -152,16 +161,7 @@ pub fn identify(
         };
         identities::link_account(conn, row.id, identity_id, now)?;
         let outcome = policy.identify(&row.state()?, Assurance::Declared, now);
-        let handle = crate::domain::Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
-        repo::save_state(conn, row.id, &handle, &outcome.state)?;
-        repo::record_changes(
-            conn,
-            row.platform_id,
-            row.id,
-            &row.account_ref,
-            outcome.state.identity,
-            &outcome.changes,
-        )?;
+        crate::accounts::save_outcome(conn, &row, &outcome)?;
         repo::set_claim_code(conn, row.id, None)?;
         Ok(receipt)
     })
@@ -175,11 +175,6 @@ fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<crate::crypto::T
     let canonical = crate::domain::claim_code::normalize(typed).filter(|k| k.len() == 24)?;
     let shown = crate::domain::claim_code::grouped(&canonical);
     Some(keys.token_digester().digest(TokenPurpose::ManagementKey, &shown))
-}
-
-fn session_mac(keys: &KeyRing, identity_id: i64, expires: i64, key_digest: &[u8]) -> String {
-    let input = format!("{identity_id}.{expires}.{}", data_encoding::HEXLOWER.encode(key_digest));
-    data_encoding::HEXLOWER.encode(&keys.token_digester().digest(TokenPurpose::OwnerSession, &input).0)
 }
 
 /// Signs an owner in with their reference and management key; returns the
@@ -198,24 +193,18 @@ pub fn sign_in(
         return Err(OwnerError::Rejected);
     }
     let expires = (now + SESSION_LIFETIME).timestamp();
-    Ok(format!("{id}.{expires}.{}", session_mac(keys, id, expires, &stored)))
+    Ok(signed_value(keys, TokenPurpose::OwnerSession, id, expires, &stored))
 }
 
 /// The identity a session cookie is for, if genuine, unexpired and the record still exists.
 pub fn session(conn: &mut DbConnection, keys: &KeyRing, cookie: &str, now: DateTime<Utc>) -> Result<i64, OwnerError> {
-    let mut parts = cookie.splitn(3, '.');
-    let (Some(Ok(id)), Some(Ok(expires)), Some(mac)) =
-        (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>), parts.next())
-    else {
-        return Err(OwnerError::Rejected);
-    };
-    if expires <= now.timestamp() {
-        return Err(OwnerError::Rejected);
+    let signed = signed_id(cookie, now).ok_or(OwnerError::Rejected)?;
+    let stored = identities::management_key_digest(conn, signed.0)?.ok_or(OwnerError::Rejected)?;
+    if signature_matches(keys, TokenPurpose::OwnerSession, signed, &stored) {
+        Ok(signed.0)
+    } else {
+        Err(OwnerError::Rejected)
     }
-    let stored = identities::management_key_digest(conn, id)?.ok_or(OwnerError::Rejected)?;
-    let genuine: bool =
-        subtle::ConstantTimeEq::ct_eq(session_mac(keys, id, expires, &stored).as_bytes(), mac.as_bytes()).into();
-    if genuine { Ok(id) } else { Err(OwnerError::Rejected) }
 }
 
 /// One account as its owner sees it on `/my`.

@@ -6,7 +6,7 @@
 //! data key, bound to the reference and the field name, so no ciphertext can
 //! be moved to another record or field and still open.
 
-use crate::crypto::{BlindIndex, KeyRing, MasterSealed, TokenDigest};
+use crate::crypto::{BlindIndex, DataKey, KeyRing, MasterSealed, TokenDigest};
 use crate::db::schema::{account_identities, identities, identity_fields};
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
 use crate::db_run;
@@ -95,14 +95,8 @@ pub fn link_account(
     Ok(())
 }
 
-/// Decrypts the requested fields that the identity has. Every call is a
-/// disclosure of personal data: callers record why in the audit log.
-pub fn open_fields(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    id: i64,
-    wanted: &[Field],
-) -> Result<Vec<(Field, Zeroizing<String>)>, DbError> {
+/// The identity's reference and its unwrapped data key; `NotFound` once shredded.
+fn data_key(conn: &mut DbConnection, keys: &KeyRing, id: i64) -> Result<(String, DataKey), DbError> {
     let (reference, key_id, wrapped): (String, Option<i32>, Option<Vec<u8>>) = identities::table
         .find(id)
         .select((identities::reference, identities::key_id, identities::wrapped_data_key))
@@ -112,8 +106,20 @@ pub fn open_fields(
     let (Some(key_id), Some(bytes)) = (key_id, wrapped) else {
         return Err(DbError::NotFound("identity data (shredded)"));
     };
-    let data_key =
-        keys.unwrap_data_key(&MasterSealed { key_id: key_id_from_db(key_id), bytes }, &data_key_context(&reference))?;
+    let sealed = MasterSealed { key_id: key_id_from_db(key_id), bytes };
+    let key = keys.unwrap_data_key(&sealed, &data_key_context(&reference))?;
+    Ok((reference, key))
+}
+
+/// Decrypts the requested fields that the identity has. Every call is a
+/// disclosure of personal data: callers record why in the audit log.
+pub fn open_fields(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: i64,
+    wanted: &[Field],
+) -> Result<Vec<(Field, Zeroizing<String>)>, DbError> {
+    let (reference, data_key) = data_key(conn, keys, id)?;
     let codes: Vec<&str> = wanted.iter().map(|f| f.as_str()).collect();
     let rows: Vec<(String, Vec<u8>)> = identity_fields::table
         .filter(identity_fields::identity_id.eq(id).and(identity_fields::field.eq_any(codes)))
@@ -203,17 +209,7 @@ pub fn replace_field(
     plaintext: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let (reference, key_id, wrapped): (String, Option<i32>, Option<Vec<u8>>) = identities::table
-        .find(id)
-        .select((identities::reference, identities::key_id, identities::wrapped_data_key))
-        .first(conn)
-        .optional()?
-        .ok_or(DbError::NotFound("identity"))?;
-    let (Some(key_id), Some(bytes)) = (key_id, wrapped) else {
-        return Err(DbError::NotFound("identity data (shredded)"));
-    };
-    let data_key =
-        keys.unwrap_data_key(&MasterSealed { key_id: key_id_from_db(key_id), bytes }, &data_key_context(&reference))?;
+    let (reference, data_key) = data_key(conn, keys, id)?;
     let ciphertext = data_key.seal(&field_context(&reference, field), plaintext.as_bytes());
     let updated = diesel::update(
         identity_fields::table
