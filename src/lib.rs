@@ -11,6 +11,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod officials;
 pub mod owners;
 pub mod seed;
 pub mod startup;

@@ -12,9 +12,15 @@ pub enum ApiError {
     /// 400: the request is malformed or a value is invalid.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
-    /// 401: no valid credentials. Unknown and revoked tokens get the same answer.
-    #[error("a valid platform API token is required")]
+    /// 401: no valid credentials. Unknown, expired and revoked tokens get the same answer.
+    #[error("a valid bearer token is required")]
     Unauthorized,
+    /// 401 at login: unknown user, wrong password or wrong code get the same answer.
+    #[error("the username, password or code is not right")]
+    InvalidCredentials,
+    /// 429: locked after repeated failures; retry after this many seconds.
+    #[error("locked after repeated failed logins; retry after {0} s")]
+    Locked(u64),
     /// 404: no such resource (or not one the caller may see: the same answer).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -57,6 +63,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
             ApiError::Unauthorized => "unauthorized",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Locked(_) => "locked",
             ApiError::NotFound(_) => "not_found",
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
@@ -71,7 +79,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -95,7 +104,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
-            ApiError::TooManyRequests(seconds) => {
+            ApiError::TooManyRequests(seconds) | ApiError::Locked(seconds) => {
                 response.insert_header(("Retry-After", seconds.to_string()));
             }
             _ => {}

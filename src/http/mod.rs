@@ -8,6 +8,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod platform_api;
+pub mod regulator;
 
 use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::KeyRing;
@@ -99,6 +100,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
+        // Before the platform API: its `/api/v1` scope answers every path below it.
+        .configure(regulator::configure)
         .configure(platform_api::configure)
         .configure(pages::configure)
         .default_service(web::to(not_found));

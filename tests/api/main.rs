@@ -16,5 +16,6 @@ mod pages;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;
+mod regulator_login;
 mod seed;
 mod storage;

@@ -6,3 +6,4 @@ pub mod accounts;
 pub mod identities;
 pub mod officials;
 pub mod platforms;
+pub mod sessions;

@@ -1,6 +1,7 @@
 use crate::crypto::{KeyRing, MasterSealed};
 use crate::db::schema::officials;
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
+
 use crate::domain::RoleSet;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -91,4 +92,63 @@ pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) ->
             .execute(conn)?;
     }
     Ok(rows.len())
+}
+
+/// What a login needs to know about an official.
+#[derive(Debug, Clone, Queryable)]
+pub struct LoginRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub totp_key_id: i32,
+    pub totp_secret: Vec<u8>,
+    pub last_totp_step: Option<i64>,
+    pub failed_logins: i32,
+    pub locked_until: Option<chrono::NaiveDateTime>,
+}
+
+pub fn find_for_login(conn: &mut DbConnection, username: &str) -> Result<Option<LoginRow>, DbError> {
+    Ok(officials::table
+        .filter(officials::username.eq(username).and(officials::disabled_at.is_null()))
+        .select((
+            officials::id,
+            officials::username,
+            officials::password_hash,
+            officials::totp_key_id,
+            officials::totp_secret,
+            officials::last_totp_step,
+            officials::failed_logins,
+            officials::locked_until,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// The official's TOTP secret (base32), opened from its master-key seal.
+pub fn open_totp_secret(keys: &KeyRing, row: &LoginRow) -> Result<zeroize::Zeroizing<Vec<u8>>, DbError> {
+    let sealed = MasterSealed { key_id: key_id_from_db(row.totp_key_id), bytes: row.totp_secret.clone() };
+    Ok(keys.open(&sealed, &totp_context(&row.username))?)
+}
+
+/// Records a failed attempt; locks the official until `lock_until` when given.
+pub fn record_failure(conn: &mut DbConnection, id: i64, lock_until: Option<DateTime<Utc>>) -> Result<(), DbError> {
+    diesel::update(officials::table.find(id))
+        .set((
+            officials::failed_logins.eq(officials::failed_logins + 1),
+            officials::locked_until.eq(lock_until.map(db_time)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a successful login: failures reset, the TOTP step is used up.
+pub fn record_success(conn: &mut DbConnection, id: i64, totp_step: i64) -> Result<(), DbError> {
+    diesel::update(officials::table.find(id))
+        .set((
+            officials::failed_logins.eq(0),
+            officials::locked_until.eq(None::<chrono::NaiveDateTime>),
+            officials::last_totp_step.eq(Some(totp_step)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

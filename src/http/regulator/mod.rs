@@ -1,0 +1,95 @@
+//! The regulator JSON API (DESIGN §7). So far: login and logout.
+
+use crate::http::error::ApiError;
+use crate::http::{AppState, with_conn};
+use crate::officials::{self, LoginError};
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/regulator/login", web::post().to(login))
+        .route("/api/v1/regulator/logout", web::post().to(logout));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: SecretString,
+    totp: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/regulator/login`
+async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let Some(_permit) = state.argon2_gate.try_acquire() else {
+        return Err(ApiError::TooManyRequests(1));
+    };
+    let app = state.clone();
+    let LoginRequest { username, password, totp } = body.into_inner();
+    let session = with_conn(&state.pool, move |conn| {
+        let now = crate::db::now();
+        officials::login(conn, &app.keys, &username, &password, &totp, now).map_err(|e| match e {
+            LoginError::Rejected => ApiError::InvalidCredentials,
+            LoginError::Locked(until) => ApiError::Locked((until - now).num_seconds().max(1).unsigned_abs()),
+            LoginError::Db(e) => e.into(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .json(LoginResponse { token: session.token.expose_secret().to_owned(), expires_at: session.expires_at }))
+}
+
+/// An official signed in with a live session.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficialAuth {
+    pub official_id: i64,
+    pub session_id: i64,
+}
+
+impl FromRequest for OfficialAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_owned());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let token = token.ok_or(ApiError::Unauthorized)?;
+            let app = state.clone();
+            let live = with_conn(&state.pool, move |conn| {
+                Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?)
+            })
+            .await?;
+            let (session_id, official_id) = live.ok_or(ApiError::Unauthorized)?;
+            Ok(Self { official_id, session_id })
+        })
+    }
+}
+
+/// `POST /api/v1/regulator/logout`: ends the caller's session.
+async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    with_conn(&state.pool, move |conn| {
+        Ok(officials::logout(conn, auth.official_id, auth.session_id, crate::db::now())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

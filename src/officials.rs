@@ -1,0 +1,158 @@
+//! Regulator officials: login with password and TOTP (RFC 6238), lock-out,
+//! sessions. Every attempt, failed or not, is an audit entry written in the
+//! same transaction as its effects.
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::crypto::password::verify_password;
+use crate::crypto::token::{expose, new_password};
+use crate::crypto::{KeyRing, TokenPurpose};
+use crate::db::repo::{officials, sessions};
+use crate::db::{DbConnection, DbError, write_tx};
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::SecretString;
+use std::sync::LazyLock;
+use totp_rs::{Algorithm, Builder};
+
+/// Failed attempts in a row before an official is locked out.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+pub const LOCKOUT: TimeDelta = TimeDelta::minutes(15);
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password or wrong, reused or expired code: one answer.
+    #[error("invalid credentials")]
+    Rejected,
+    #[error("locked after repeated failures until {0}")]
+    Locked(DateTime<Utc>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for LoginError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// A new session's bearer token (shown once) and its expiry.
+pub struct Session {
+    pub token: SecretString,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Verified so that an unknown username costs the same argon2 time as a known one.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| crate::crypto::password::hash_password(&new_password()).unwrap_or_default());
+
+/// The TOTP step the code matches (RFC 6238: SHA-1, 6 digits, 30 s, one step of clock skew).
+fn totp_step(base32_secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
+    let secret = data_encoding::BASE32_NOPAD.decode(base32_secret).ok()?;
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .build()
+        .ok()?;
+    let step = totp.check(code.trim(), u64::try_from(now.timestamp()).ok()?)?;
+    i64::try_from(step).ok()
+}
+
+fn event(actor: Actor, action: &'static str, subject: String) -> AuditEvent {
+    AuditEvent { actor, action, subject, details: serde_json::json!({}) }
+}
+
+/// Checks username, password and TOTP code; opens a session. Argon2 runs
+/// before the write transaction, so the lock is never held while hashing.
+pub fn login(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    username: &str,
+    password: &SecretString,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Session, LoginError> {
+    let Some(row) = officials::find_for_login(conn, username)? else {
+        verify_password(password, &DUMMY_HASH);
+        write_tx(conn, |conn| {
+            audit::append(conn, &event(Actor::System, "official.login_failed", "official:unknown".into()), now)
+        })?;
+        return Err(LoginError::Rejected);
+    };
+    let subject = format!("official:{}", row.id);
+    if let Some(until) = row.locked_until.map(|t| t.and_utc()).filter(|until| *until > now) {
+        write_tx(conn, |conn| {
+            audit::append(conn, &event(Actor::Official(row.id), "official.login_refused_locked", subject.clone()), now)
+        })?;
+        return Err(LoginError::Locked(until));
+    }
+    let password_ok = verify_password(password, &row.password_hash);
+    let step = officials::open_totp_secret(keys, &row).ok().and_then(|secret| totp_step(&secret, code, now));
+    // A code is accepted once: a step at or before the last one used is a replay.
+    let step = step.filter(|s| row.last_totp_step.is_none_or(|last| *s > last));
+    // A failure is committed too (count, lock-out, audit entry): the rejection
+    // is returned only after the transaction, which an `Err` would roll back.
+    let session = write_tx(conn, |conn| match (password_ok, step) {
+        (true, Some(step)) => {
+            officials::record_success(conn, row.id, step)?;
+            let token = crate::crypto::token::new_cookie_value();
+            let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, expose(&token));
+            let expires_at = now + SESSION_LIFETIME;
+            let session_id = sessions::create(conn, row.id, &digest, now, expires_at)?;
+            let mut logged_in = event(Actor::Official(row.id), "official.logged_in", subject.clone());
+            logged_in.details = serde_json::json!({ "session": session_id });
+            audit::append(conn, &logged_in, now)?;
+            Ok::<_, DbError>(Some(Session { token, expires_at }))
+        }
+        _ => {
+            let lock = (row.failed_logins + 1 >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT);
+            officials::record_failure(conn, row.id, lock)?;
+            let action = if lock.is_some() { "official.locked_out" } else { "official.login_failed" };
+            audit::append(conn, &event(Actor::Official(row.id), action, subject.clone()), now)?;
+            Ok(None)
+        }
+    })?;
+    session.ok_or(LoginError::Rejected)
+}
+
+/// The official and session behind a bearer token, if it is live.
+pub fn authenticate(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(i64, i64)>, DbError> {
+    let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, token);
+    sessions::find_live(conn, &digest, now)
+}
+
+/// Ends a session; audited.
+pub fn logout(conn: &mut DbConnection, official_id: i64, session_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    write_tx(conn, |conn| {
+        sessions::revoke(conn, session_id, now)?;
+        let mut ended = event(Actor::Official(official_id), "official.logged_out", format!("official:{official_id}"));
+        ended.details = serde_json::json!({ "session": session_id });
+        audit::append(conn, &ended, now)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_their_rfc_6238_step_with_one_step_of_skew() {
+        // RFC 6238 appendix B: the SHA-1 secret "12345678901234567890", time 59 s → 94287082 (8 digits);
+        // the 6-digit code is its last six digits.
+        let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        assert_eq!(totp_step(secret.as_bytes(), "287082", at(59)), Some(1));
+        assert_eq!(totp_step(secret.as_bytes(), "287082", at(89)), Some(1), "one step late is accepted");
+        assert_eq!(totp_step(secret.as_bytes(), "287082", at(120)), None, "two steps late is not");
+        assert_eq!(totp_step(secret.as_bytes(), "287083", at(59)), None);
+        assert_eq!(totp_step(secret.as_bytes(), "28708", at(59)), None);
+    }
+}
