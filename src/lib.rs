@@ -1,6 +1,7 @@
 //! `registry`: the identification registry for anonymous online accounts over
 //! the follower threshold. See `docs/ARCHITECTURE.md` for how the parts fit.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod cli;

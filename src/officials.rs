@@ -8,6 +8,7 @@ use crate::crypto::token::{expose, new_password};
 use crate::crypto::{KeyRing, TokenPurpose};
 use crate::db::repo::{officials, sessions};
 use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::RoleSet;
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 use std::sync::LazyLock;
@@ -117,15 +118,25 @@ pub fn login(
     session.ok_or(LoginError::Rejected)
 }
 
-/// The official and session behind a bearer token, if it is live.
+/// Who is behind a live session.
+#[derive(Debug, Clone)]
+pub struct Official {
+    pub id: i64,
+    pub session_id: i64,
+    pub roles: RoleSet,
+}
+
+/// The official behind a bearer token, if the session is live.
 pub fn authenticate(
     conn: &mut DbConnection,
     keys: &KeyRing,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(i64, i64)>, DbError> {
+) -> Result<Option<Official>, DbError> {
     let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, token);
-    sessions::find_live(conn, &digest, now)
+    let Some((session_id, id, roles)) = sessions::find_live(conn, &digest, now)? else { return Ok(None) };
+    let roles = RoleSet::parse(&roles).map_err(|_| DbError::Corrupt("officials.roles"))?;
+    Ok(Some(Official { id, session_id, roles }))
 }
 
 /// Ends a session; audited.

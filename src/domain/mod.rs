@@ -4,6 +4,7 @@
 //! personal data print `<redacted>` in `Debug` and expose their value only
 //! through a method named `expose`, so every plaintext access is greppable.
 
+pub mod access_request;
 pub mod account;
 pub mod claim_code;
 pub mod contact_email;

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 429: locked after repeated failures; retry after this many seconds.
     #[error("locked after repeated failed logins; retry after {0} s")]
     Locked(u64),
+    /// 403: authenticated, but the role or rule does not allow it.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// 404: no such resource (or not one the caller may see: the same answer).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -66,6 +69,7 @@ impl ApiError {
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Locked(_) => "locked",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -82,6 +86,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

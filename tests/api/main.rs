@@ -17,5 +17,6 @@ mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;
 mod regulator_login;
+mod regulator_requests;
 mod seed;
 mod storage;

@@ -6,11 +6,15 @@ use secrecy::SecretString;
 use serde_json::json;
 
 const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates an official with a known password and TOTP secret.
 fn add_official(app: &TestApp, username: &str) -> i64 {
-    let roles = registry::domain::RoleSet::parse("requester").unwrap();
+    add_official_with_roles(app, username, "requester")
+}
+
+pub(crate) fn add_official_with_roles(app: &TestApp, username: &str, roles: &str) -> i64 {
+    let roles = registry::domain::RoleSet::parse(roles).unwrap();
     let hash = registry::crypto::password::hash_password(&SecretString::from(PASSWORD)).unwrap();
     let secret = SecretString::from(SECRET);
     let new = registry::db::repo::officials::NewOfficial {
@@ -24,13 +28,13 @@ fn add_official(app: &TestApp, username: &str) -> i64 {
 }
 
 /// The code an authenticator app shows `steps` 30-second steps from now.
-fn code(steps: i64) -> String {
+pub(crate) fn code(steps: i64) -> String {
     let secret = data_encoding::BASE32_NOPAD.decode(SECRET.as_bytes()).unwrap();
     let totp = totp_rs::Builder::new().with_step_duration(30).with_secret(secret).build().unwrap();
     totp.generate(u64::try_from(Utc::now().timestamp() + steps * 30).unwrap()).to_string()
 }
 
-async fn login(app: &TestApp, username: &str, password: &str, totp: &str) -> crate::helpers::Reply {
+pub(crate) async fn login(app: &TestApp, username: &str, password: &str, totp: &str) -> crate::helpers::Reply {
     let body = json!({ "username": username, "password": password, "totp": totp });
     let request = app
         .client

@@ -1,8 +1,8 @@
 //! Access requests by officials (DESIGN §7).
 
-use crate::db::schema::access_requests;
-use crate::db::{DbConnection, DbError};
-use chrono::NaiveDateTime;
+use crate::db::schema::{access_requests, platforms};
+use crate::db::{DbConnection, DbError, db_time};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 /// Every request's filing time, legal basis and state, for the transparency
@@ -12,4 +12,124 @@ pub fn basis_and_state(conn: &mut DbConnection) -> Result<Vec<(NaiveDateTime, St
     Ok(access_requests::table
         .select((access_requests::created_at, access_requests::legal_basis, access_requests::state))
         .load(conn)?)
+}
+
+/// A new request as stored. Exactly one kind of target is set.
+pub struct NewRequest<'a> {
+    pub requester_id: i64,
+    pub target_platform_id: Option<i64>,
+    pub target_account_ref: Option<&'a str>,
+    pub target_identifier_type: Option<&'a str>,
+    pub target_blind_index: Option<&'a [u8]>,
+    pub legal_basis: &'a str,
+    pub basis_document_number: &'a str,
+    pub basis_document_date: NaiveDate,
+    pub basis_document_issuer: &'a str,
+    pub justification: &'a str,
+    /// Comma-separated field codes.
+    pub fields: &'a str,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+    Ok(diesel::insert_into(access_requests::table)
+        .values((
+            access_requests::requester_id.eq(new.requester_id),
+            access_requests::target_platform_id.eq(new.target_platform_id),
+            access_requests::target_account_ref.eq(new.target_account_ref),
+            access_requests::target_identifier_type.eq(new.target_identifier_type),
+            access_requests::target_blind_index.eq(new.target_blind_index),
+            access_requests::legal_basis.eq(new.legal_basis),
+            access_requests::basis_document_number.eq(new.basis_document_number),
+            access_requests::basis_document_date.eq(new.basis_document_date),
+            access_requests::basis_document_issuer.eq(new.basis_document_issuer),
+            access_requests::justification.eq(new.justification),
+            access_requests::fields.eq(new.fields),
+            access_requests::state.eq("pending"),
+            access_requests::created_at.eq(db_time(now)),
+            access_requests::openings.eq(0),
+        ))
+        .returning(access_requests::id)
+        .get_result(conn)?)
+}
+
+/// A request as officials see it (the target's platform by slug; never a blind index).
+#[derive(Debug, Clone, Queryable)]
+pub struct RequestRow {
+    pub id: i64,
+    pub requester_id: i64,
+    pub target_platform: Option<String>,
+    pub target_account_ref: Option<String>,
+    pub target_identifier_type: Option<String>,
+    pub legal_basis: String,
+    pub basis_document_number: String,
+    pub basis_document_date: NaiveDate,
+    pub basis_document_issuer: String,
+    pub justification: String,
+    pub fields: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub notify_owner_after: Option<NaiveDateTime>,
+    pub valid_until: Option<NaiveDateTime>,
+    pub openings: i32,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbError> {
+    Ok(access_requests::table
+        .left_join(platforms::table)
+        .filter(access_requests::id.eq(id))
+        .select((
+            access_requests::id,
+            access_requests::requester_id,
+            platforms::slug.nullable(),
+            access_requests::target_account_ref,
+            access_requests::target_identifier_type,
+            access_requests::legal_basis,
+            access_requests::basis_document_number,
+            access_requests::basis_document_date,
+            access_requests::basis_document_issuer,
+            access_requests::justification,
+            access_requests::fields,
+            access_requests::state,
+            access_requests::created_at,
+            access_requests::decided_by,
+            access_requests::decided_at,
+            access_requests::decision_reason,
+            access_requests::notify_owner_after,
+            access_requests::valid_until,
+            access_requests::openings,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A decision; only a pending request by someone else can be decided.
+pub struct Decision<'a> {
+    pub approver_id: i64,
+    pub approve: bool,
+    pub reason: &'a str,
+    pub notify_owner_after: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// Returns false if the request was no longer pending (or is the approver's own).
+pub fn decide(conn: &mut DbConnection, id: i64, decision: &Decision<'_>, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        access_requests::table
+            .find(id)
+            .filter(access_requests::state.eq("pending"))
+            .filter(access_requests::requester_id.ne(decision.approver_id)),
+    )
+    .set((
+        access_requests::state.eq(if decision.approve { "approved" } else { "denied" }),
+        access_requests::decided_by.eq(Some(decision.approver_id)),
+        access_requests::decided_at.eq(Some(db_time(now))),
+        access_requests::decision_reason.eq(Some(decision.reason)),
+        access_requests::notify_owner_after.eq(decision.notify_owner_after.map(db_time)),
+        access_requests::valid_until.eq(decision.valid_until.map(db_time)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

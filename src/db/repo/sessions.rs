@@ -1,7 +1,7 @@
 //! Officials' sessions: bearer tokens stored as digests, expiring, revocable.
 
 use crate::crypto::TokenDigest;
-use crate::db::schema::sessions;
+use crate::db::schema::{officials, sessions};
 use crate::db::{DbConnection, DbError, db_time};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -24,16 +24,19 @@ pub fn create(
         .get_result(conn)?)
 }
 
-/// The session and official of a token that is neither expired nor revoked.
+/// The session, official and the official's roles of a token that is
+/// neither expired nor revoked, for an official who is not disabled.
 pub fn find_live(
     conn: &mut DbConnection,
     token: &TokenDigest,
     now: DateTime<Utc>,
-) -> Result<Option<(i64, i64)>, DbError> {
+) -> Result<Option<(i64, i64, String)>, DbError> {
     Ok(sessions::table
+        .inner_join(officials::table)
         .filter(sessions::token_digest.eq(token.0.as_slice()))
         .filter(sessions::revoked_at.is_null().and(sessions::expires_at.gt(db_time(now))))
-        .select((sessions::id, sessions::official_id))
+        .filter(officials::disabled_at.is_null())
+        .select((sessions::id, sessions::official_id, officials::roles))
         .first(conn)
         .optional()?)
 }

@@ -12,9 +12,14 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
+mod requests;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/regulator/login", web::post().to(login))
-        .route("/api/v1/regulator/logout", web::post().to(logout));
+        .route("/api/v1/regulator/logout", web::post().to(logout))
+        .route("/api/v1/regulator/requests", web::post().to(requests::file))
+        .route("/api/v1/regulator/requests/{id}", web::get().to(requests::get))
+        .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide));
 }
 
 #[derive(Deserialize)]
@@ -52,11 +57,8 @@ async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Res
 }
 
 /// An official signed in with a live session.
-#[derive(Debug, Clone, Copy)]
-pub struct OfficialAuth {
-    pub official_id: i64,
-    pub session_id: i64,
-}
+#[derive(Debug, Clone)]
+pub struct OfficialAuth(pub officials::Official);
 
 impl FromRequest for OfficialAuth {
     type Error = ApiError;
@@ -79,17 +81,14 @@ impl FromRequest for OfficialAuth {
                 Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?)
             })
             .await?;
-            let (session_id, official_id) = live.ok_or(ApiError::Unauthorized)?;
-            Ok(Self { official_id, session_id })
+            Ok(Self(live.ok_or(ApiError::Unauthorized)?))
         })
     }
 }
 
 /// `POST /api/v1/regulator/logout`: ends the caller's session.
 async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_conn(&state.pool, move |conn| {
-        Ok(officials::logout(conn, auth.official_id, auth.session_id, crate::db::now())?)
-    })
-    .await?;
+    with_conn(&state.pool, move |conn| Ok(officials::logout(conn, auth.0.id, auth.0.session_id, crate::db::now())?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

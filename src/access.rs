@@ -1,0 +1,171 @@
+//! Access requests (DESIGN §7): an official files a request with a legal
+//! basis; a different official with the approver role decides. Every step is
+//! an audit entry in the same transaction.
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::crypto::BlindIndex;
+use crate::db::repo::access_requests::{self as repo, Decision, NewRequest, RequestRow};
+use crate::db::repo::platforms;
+use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
+use crate::domain::{Identifier, RegistryPolicy, Role};
+use crate::officials::Official;
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// The longest an approver may defer telling the owner.
+pub const MAX_NOTIFICATION_DEFERRAL: TimeDelta = TimeDelta::days(180);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("access request not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] RequestError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AccessError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+fn identifier_type(identifier: &Identifier) -> &'static str {
+    match identifier {
+        Identifier::Iin(_) => "iin",
+        Identifier::Bin(_) => "bin",
+        Identifier::Document { .. } => "document",
+    }
+}
+
+/// Files a request. `blind_index` is the target identifier's, computed by the
+/// caller off the async executor (it costs one argon2 evaluation).
+pub fn file(
+    conn: &mut DbConnection,
+    official: &Official,
+    request: &NewAccessRequest,
+    blind_index: Option<&BlindIndex>,
+    now: DateTime<Utc>,
+) -> Result<i64, AccessError> {
+    if !official.roles.contains(Role::Requester) {
+        return Err(AccessError::Forbidden("filing access requests needs the requester role"));
+    }
+    let fields = request.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+    write_tx(conn, |conn| {
+        let mut new = NewRequest {
+            requester_id: official.id,
+            target_platform_id: None,
+            target_account_ref: None,
+            target_identifier_type: None,
+            target_blind_index: None,
+            legal_basis: request.legal_basis.as_str(),
+            basis_document_number: &request.basis_document.number,
+            basis_document_date: request.basis_document.date,
+            basis_document_issuer: &request.basis_document.issuer,
+            justification: &request.justification,
+            fields: &fields,
+        };
+        match &request.target {
+            Target::Account { platform, account_ref } => {
+                let id = platforms::find_id_by_slug(conn, platform)?.ok_or_else(|| RequestError {
+                    field: "target.platform",
+                    problem: "is not a registered platform".into(),
+                })?;
+                new.target_platform_id = Some(id);
+                new.target_account_ref = Some(account_ref.as_str());
+            }
+            Target::Identifier(identifier) => {
+                let index = blind_index.ok_or(DbError::NotFound("blind index of the target"))?;
+                new.target_identifier_type = Some(identifier_type(identifier));
+                new.target_blind_index = Some(index.0.as_slice());
+            }
+        }
+        let id = repo::insert(conn, &new, now)?;
+        let event = AuditEvent {
+            actor: Actor::Official(official.id),
+            action: "access_request.filed",
+            subject: format!("access_request:{id}"),
+            details: serde_json::json!({ "legal_basis": request.legal_basis.as_str(), "fields": fields }),
+        };
+        audit::append(conn, &event, now)?;
+        Ok(id)
+    })
+}
+
+/// Who may read a request: its requester, approvers and auditors.
+pub fn view(conn: &mut DbConnection, official: &Official, id: i64) -> Result<RequestRow, AccessError> {
+    let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
+    let allowed = row.requester_id == official.id
+        || official.roles.contains(Role::Approver)
+        || official.roles.contains(Role::Auditor);
+    // A request the official may not see is reported as absent.
+    if allowed { Ok(row) } else { Err(AccessError::NotFound) }
+}
+
+/// The state as of `now`: an approval past its validity window has expired.
+pub fn state_at(row: &RequestRow, now: DateTime<Utc>) -> &str {
+    match (row.state.as_str(), row.valid_until) {
+        ("approved", Some(until)) if until.and_utc() <= now => "expired",
+        (state, _) => state,
+    }
+}
+
+/// What an approver decided.
+pub struct Verdict<'a> {
+    pub approve: bool,
+    pub reason: &'a str,
+    pub notify_owner_after: Option<DateTime<Utc>>,
+}
+
+/// Approves or denies a pending request filed by someone else.
+pub fn decide(
+    conn: &mut DbConnection,
+    official: &Official,
+    id: i64,
+    verdict: &Verdict<'_>,
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, AccessError> {
+    let Verdict { approve, reason, notify_owner_after } = *verdict;
+    if !official.roles.contains(Role::Approver) {
+        return Err(AccessError::Forbidden("deciding access requests needs the approver role"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(RequestError { field: "reason", problem: "must be 1 to 2000 characters".into() }.into());
+    }
+    if let Some(after) = notify_owner_after
+        && (after <= now || after > now + MAX_NOTIFICATION_DEFERRAL)
+    {
+        return Err(RequestError { field: "notify_owner_after", problem: "must be in the next 180 days".into() }.into());
+    }
+    write_tx(conn, |conn| {
+        let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
+        if row.requester_id == official.id {
+            return Err(AccessError::Forbidden("nobody decides their own request"));
+        }
+        let decision = Decision {
+            approver_id: official.id,
+            approve,
+            reason,
+            notify_owner_after,
+            valid_until: approve.then(|| now + policy.disclosure_validity),
+        };
+        if !repo::decide(conn, id, &decision, now)? {
+            return Err(AccessError::Conflict("the request has already been decided"));
+        }
+        let event = AuditEvent {
+            actor: Actor::Official(official.id),
+            action: if approve { "access_request.approved" } else { "access_request.denied" },
+            subject: format!("access_request:{id}"),
+            details: serde_json::json!({ "deferred": notify_owner_after.is_some() }),
+        };
+        audit::append(conn, &event, now)?;
+        repo::find(conn, id)?.ok_or(AccessError::NotFound)
+    })
+}

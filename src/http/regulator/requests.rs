@@ -1,0 +1,245 @@
+//! `/api/v1/regulator/requests`: file, read and decide access requests.
+
+use super::OfficialAuth;
+use crate::access::{self, AccessError, Verdict};
+use crate::db::repo::access_requests::RequestRow;
+use crate::domain::access_request::{BasisDocument, NewAccessRequest, Target, parse_fields, parse_justification};
+use crate::domain::{AccountRef, Bin, CountryCode, DocumentNumber, Identifier, Iin, LegalBasis, PlatformSlug};
+use crate::http::error::ApiError;
+use crate::http::{AppState, with_conn};
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountTarget {
+    platform: String,
+    account_ref: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierTarget {
+    identifier_type: String,
+    identifier: String,
+    #[serde(default)]
+    country: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TargetDto {
+    Account(AccountTarget),
+    Identifier(IdentifierTarget),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BasisDocumentDto {
+    number: String,
+    date: String,
+    issuer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileRequest {
+    target: TargetDto,
+    legal_basis: String,
+    basis_document: BasisDocumentDto,
+    justification: String,
+    fields: Vec<String>,
+}
+
+fn parse_target(target: TargetDto) -> Result<Target, ApiError> {
+    let bad = |field: &str| ApiError::invalid_field(format_args!("target.{field}"), "is not valid");
+    Ok(match target {
+        TargetDto::Account(t) => Target::Account {
+            platform: PlatformSlug::parse(&t.platform).map_err(|_| bad("platform"))?,
+            account_ref: AccountRef::parse(&t.account_ref).map_err(|_| bad("account_ref"))?,
+        },
+        TargetDto::Identifier(t) => Target::Identifier(match t.identifier_type.as_str() {
+            "iin" => Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
+            "bin" => Identifier::Bin(Bin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
+            "document" => Identifier::Document {
+                country: CountryCode::parse(t.country.as_deref().unwrap_or("")).map_err(|_| bad("country"))?,
+                number: DocumentNumber::parse(&t.identifier).map_err(|_| bad("identifier"))?,
+            },
+            _ => return Err(ApiError::invalid_field("target.identifier_type", "must be iin, bin or document")),
+        }),
+    })
+}
+
+impl FileRequest {
+    fn parse(self, today: NaiveDate) -> Result<NewAccessRequest, ApiError> {
+        let invalid = |e: crate::domain::access_request::RequestError| ApiError::invalid_field(e.field, e.problem);
+        Ok(NewAccessRequest {
+            target: parse_target(self.target)?,
+            legal_basis: self.legal_basis.parse::<LegalBasis>().map_err(|_| {
+                ApiError::invalid_field(
+                    "legal_basis",
+                    "must be court_decision, criminal_investigation, prosecutor_request or administrative_case",
+                )
+            })?,
+            basis_document: BasisDocument::parse(
+                &self.basis_document.number,
+                &self.basis_document.date,
+                &self.basis_document.issuer,
+                today,
+            )
+            .map_err(invalid)?,
+            justification: parse_justification(&self.justification).map_err(invalid)?,
+            fields: parse_fields(&self.fields).map_err(invalid)?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct BasisDocumentView {
+    number: String,
+    date: NaiveDate,
+    issuer: String,
+}
+
+/// A request as the API shows it. An identifier target shows only its type.
+#[derive(Serialize)]
+struct RequestView {
+    id: i64,
+    state: String,
+    target: serde_json::Value,
+    legal_basis: String,
+    basis_document: BasisDocumentView,
+    justification: String,
+    fields: Vec<String>,
+    requested_by: i64,
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_by: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notify_owner_after: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_until: Option<DateTime<Utc>>,
+    openings: i32,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+impl RequestView {
+    fn of(row: RequestRow, now: DateTime<Utc>) -> Self {
+        let target = match (&row.target_platform, &row.target_account_ref, &row.target_identifier_type) {
+            (Some(platform), Some(account_ref), _) => {
+                serde_json::json!({ "platform": platform, "account_ref": account_ref })
+            }
+            (_, _, identifier_type) => serde_json::json!({ "identifier_type": identifier_type }),
+        };
+        Self {
+            state: access::state_at(&row, now).to_owned(),
+            id: row.id,
+            target,
+            legal_basis: row.legal_basis,
+            basis_document: BasisDocumentView {
+                number: row.basis_document_number,
+                date: row.basis_document_date,
+                issuer: row.basis_document_issuer,
+            },
+            justification: row.justification,
+            fields: row.fields.split(',').map(str::to_owned).collect(),
+            requested_by: row.requester_id,
+            created_at: utc(row.created_at),
+            decided_by: row.decided_by,
+            decided_at: row.decided_at.map(utc),
+            decision_reason: row.decision_reason,
+            notify_owner_after: row.notify_owner_after.map(utc),
+            valid_until: row.valid_until.map(utc),
+            openings: row.openings,
+        }
+    }
+}
+
+fn access_error(e: AccessError) -> ApiError {
+    match e {
+        AccessError::Forbidden(why) => ApiError::Forbidden(why),
+        AccessError::NotFound => ApiError::NotFound("access request"),
+        AccessError::Conflict(why) => ApiError::Conflict { code: "already_decided", message: why.into() },
+        AccessError::Invalid(e) => ApiError::invalid_field(e.field, e.problem),
+        AccessError::Db(e) => e.into(),
+    }
+}
+
+/// `POST /api/v1/regulator/requests`
+pub(super) async fn file(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    body: web::Json<FileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let now = crate::db::now();
+    let request = body.into_inner().parse(now.date_naive())?;
+    let blind_index = match &request.target {
+        Target::Identifier(identifier) => {
+            let Some(_permit) = state.argon2_gate.try_acquire() else { return Err(ApiError::TooManyRequests(1)) };
+            let (keys, identifier) = (state.keys.clone(), identifier.clone());
+            Some(
+                web::block(move || keys.blind_indexer().index(&identifier))
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            )
+        }
+        Target::Account { .. } => None,
+    };
+    let official = auth.0;
+    let row = with_conn(&state.pool, move |conn| {
+        let id = access::file(conn, &official, &request, blind_index.as_ref(), now).map_err(access_error)?;
+        access::view(conn, &official, id).map_err(access_error)
+    })
+    .await?;
+    tracing::info!(access_request.id = row.id, "access request filed");
+    Ok(HttpResponse::Created().json(RequestView::of(row, now)))
+}
+
+/// `GET /api/v1/regulator/requests/{id}`
+pub(super) async fn get(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row = with_conn(&state.pool, move |conn| access::view(conn, &auth.0, id).map_err(access_error)).await?;
+    Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DecisionRequest {
+    approve: bool,
+    reason: String,
+    #[serde(default)]
+    notify_owner_after: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/regulator/requests/{id}/decision`
+pub(super) async fn decide(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let app = state.clone();
+    let now = crate::db::now();
+    let row = with_conn(&state.pool, move |conn| {
+        let verdict =
+            Verdict { approve: body.approve, reason: &body.reason, notify_owner_after: body.notify_owner_after };
+        access::decide(conn, &auth.0, id, &verdict, &app.settings.policy, now).map_err(access_error)
+    })
+    .await?;
+    tracing::info!(access_request.id = id, approved = row.state == "approved", "access request decided");
+    Ok(HttpResponse::Ok().json(RequestView::of(row, now)))
+}
