@@ -169,3 +169,67 @@ pub fn decide(
         repo::find(conn, id)?.ok_or(AccessError::NotFound)
     })
 }
+
+/// How many times an approved request may be opened.
+pub const MAX_OPENINGS: i32 = 3;
+
+/// What a disclosure reveals: the person's accounts and only the approved fields.
+pub struct Disclosed {
+    /// (platform slug, account ref, status)
+    pub accounts: Vec<(String, String, String)>,
+    pub fields: Vec<(crate::domain::Field, zeroize::Zeroizing<String>)>,
+}
+
+/// Opens an approved request: in one transaction the opening is counted,
+/// written to the audit log and recorded for the owner, and only then are
+/// the approved fields decrypted. If any of it fails, nothing is returned.
+pub fn disclose(
+    conn: &mut DbConnection,
+    keys: &crate::crypto::KeyRing,
+    official: &Official,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Disclosed, AccessError> {
+    use crate::db::repo::identities;
+    write_tx(conn, |conn| {
+        let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
+        if row.requester_id != official.id {
+            return Err(AccessError::Forbidden("only the official who filed the request opens it"));
+        }
+        match state_at(&row, now) {
+            "approved" => {}
+            "expired" => return Err(AccessError::Conflict("the approval has expired")),
+            _ => return Err(AccessError::Conflict("the request is not approved")),
+        }
+        let (platform_id, account_ref, blind_index) = repo::target(conn, id)?.ok_or(AccessError::NotFound)?;
+        let identity_id = match (platform_id, account_ref, blind_index) {
+            (Some(platform_id), Some(account_ref), _) => {
+                identities::find_id_by_account(conn, platform_id, &account_ref)?
+            }
+            (_, _, Some(index)) => {
+                let index =
+                    BlindIndex(index.try_into().map_err(|_| DbError::Corrupt("access_requests.target_blind_index"))?);
+                identities::find_id_by_blind_index(conn, &index)?
+            }
+            _ => None,
+        }
+        .ok_or(AccessError::NotFound)?;
+        if !repo::count_opening(conn, id, MAX_OPENINGS)? {
+            return Err(AccessError::Conflict("the request has been opened the maximum number of times"));
+        }
+        let event = AuditEvent {
+            actor: Actor::Official(official.id),
+            action: "disclosure.opened",
+            subject: format!("access_request:{id}"),
+            details: serde_json::json!({ "identity": format!("identity:{identity_id}"), "opening": row.openings + 1 }),
+        };
+        let seq = audit::append(conn, &event, now)?;
+        identities::record_disclosure(conn, id, identity_id, official.id, seq, now)?;
+        let approved =
+            crate::domain::access_request::parse_fields(&row.fields.split(',').map(str::to_owned).collect::<Vec<_>>())?;
+        Ok(Disclosed {
+            accounts: identities::accounts_of(conn, identity_id)?,
+            fields: identities::open_fields(conn, keys, identity_id, &approved)?,
+        })
+    })
+}

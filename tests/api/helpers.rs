@@ -182,6 +182,10 @@ impl TestApp {
         (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
     }
 
+    pub fn on_postgres(&self) -> bool {
+        self._db.url.backend_name() == "postgres"
+    }
+
     /// Every byte the database holds at rest.
     pub fn db_contents(&self) -> Vec<u8> {
         self._db.raw_contents()

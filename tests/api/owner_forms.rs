@@ -91,9 +91,12 @@ pub(crate) fn resident_fields() -> Vec<(&'static str, &'static str)> {
 }
 
 pub(crate) async fn claim(visitor: &mut Visitor<'_>, account: &str, code: &str) -> Page {
-    visitor
-        .submit("/claim?lang=en", "/claim?lang=en", &[("platform", "qaz"), ("account", account), ("claim_code", code)])
-        .await
+    claim_on(visitor, "qaz", account, code).await
+}
+
+pub(crate) async fn claim_on(visitor: &mut Visitor<'_>, platform: &str, account: &str, code: &str) -> Page {
+    let fields = [("platform", platform), ("account", account), ("claim_code", code)];
+    visitor.submit("/claim?lang=en", "/claim?lang=en", &fields).await
 }
 
 #[actix_web::test]

@@ -1,15 +1,19 @@
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use crate::owner_forms::{Visitor, account_with_code, between, claim, resident_fields};
+use crate::owner_forms::{Visitor, account_with_code, between, claim_on, resident_fields};
 use diesel::prelude::*;
 use registry::db::repo::identities;
 use registry::db::schema::account_identities;
 use registry::domain::Field;
 
-/// Registers `account` as the test resident; returns (reference, management key).
-async fn registered(app: &TestApp, token: &str, account: &str) -> (String, String) {
+/// Registers `account` on platform qaz as the test resident; returns (reference, management key).
+pub(crate) async fn registered(app: &TestApp, token: &str, account: &str) -> (String, String) {
+    registered_on(app, token, "qaz", account).await
+}
+
+pub(crate) async fn registered_on(app: &TestApp, token: &str, platform: &str, account: &str) -> (String, String) {
     let code = account_with_code(app, token, account).await;
     let mut visitor = Visitor::new(app);
-    assert_eq!(claim(&mut visitor, account, &code).await.status, 303);
+    assert_eq!(claim_on(&mut visitor, platform, account, &code).await.status, 303);
     let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
     let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
     let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();

@@ -3,14 +3,14 @@ use crate::regulator_login::{PASSWORD, add_official_with_roles, code, login};
 use serde_json::{Value, json};
 
 /// An official with these roles, signed in; returns their bearer token.
-async fn official(app: &TestApp, username: &str, roles: &str) -> String {
+pub(crate) async fn official(app: &TestApp, username: &str, roles: &str) -> String {
     add_official_with_roles(app, username, roles);
     let reply = login(app, username, PASSWORD, &code(0)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["token"].as_str().unwrap().to_owned()
 }
 
-fn request_body() -> Value {
+pub(crate) fn request_body() -> Value {
     json!({
         "target": { "platform": "qaz", "account_ref": "acc-1" },
         "legal_basis": "court_decision",
@@ -20,7 +20,7 @@ fn request_body() -> Value {
     })
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> Reply {
     let request = app
         .client
         .post(format!("{}{path}", app.address))

@@ -133,3 +133,27 @@ pub fn decide(conn: &mut DbConnection, id: i64, decision: &Decision<'_>, now: Da
     .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// A request's target as stored: (platform id, account ref) or a blind index.
+pub type StoredTarget = (Option<i64>, Option<String>, Option<Vec<u8>>);
+
+/// The target columns of a request: what the disclosure looks up.
+pub fn target(conn: &mut DbConnection, id: i64) -> Result<Option<StoredTarget>, DbError> {
+    Ok(access_requests::table
+        .find(id)
+        .select((
+            access_requests::target_platform_id,
+            access_requests::target_account_ref,
+            access_requests::target_blind_index,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Counts one opening; false if the limit was reached meanwhile.
+pub fn count_opening(conn: &mut DbConnection, id: i64, max_openings: i32) -> Result<bool, DbError> {
+    let updated = diesel::update(access_requests::table.find(id).filter(access_requests::openings.lt(max_openings)))
+        .set(access_requests::openings.eq(access_requests::openings + 1))
+        .execute(conn)?;
+    Ok(updated == 1)
+}

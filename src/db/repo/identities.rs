@@ -301,3 +301,51 @@ pub fn visible_disclosures(
         .select((disclosures::opened_at, access_requests::legal_basis, access_requests::basis_document_issuer))
         .load(conn)?)
 }
+
+/// The identity an account is linked to, if any.
+pub fn find_id_by_account(
+    conn: &mut DbConnection,
+    platform_id: i64,
+    account_ref: &str,
+) -> Result<Option<i64>, DbError> {
+    use crate::db::schema::accounts;
+    Ok(account_identities::table
+        .inner_join(accounts::table)
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
+        .select(account_identities::identity_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Every account of an identity: platform slug, account ref, stored status.
+pub fn accounts_of(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<(String, String, String)>, DbError> {
+    use crate::db::schema::{accounts, platforms};
+    Ok(account_identities::table
+        .inner_join(accounts::table.inner_join(platforms::table))
+        .filter(account_identities::identity_id.eq(identity_id))
+        .order((platforms::slug, accounts::account_ref))
+        .select((platforms::slug, accounts::account_ref, accounts::status))
+        .load(conn)?)
+}
+
+/// Records one disclosure of an identity under a request, with its audit entry.
+pub fn record_disclosure(
+    conn: &mut DbConnection,
+    request_id: i64,
+    identity_id: i64,
+    official_id: i64,
+    audit_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    use crate::db::schema::disclosures;
+    diesel::insert_into(disclosures::table)
+        .values((
+            disclosures::request_id.eq(request_id),
+            disclosures::identity_id.eq(identity_id),
+            disclosures::opened_by.eq(official_id),
+            disclosures::opened_at.eq(db_time(now)),
+            disclosures::audit_seq.eq(audit_seq),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

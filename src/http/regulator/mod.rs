@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regulator/logout", web::post().to(logout))
         .route("/api/v1/regulator/requests", web::post().to(requests::file))
         .route("/api/v1/regulator/requests/{id}", web::get().to(requests::get))
-        .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide));
+        .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide))
+        .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose));
 }
 
 #[derive(Deserialize)]

@@ -243,3 +243,35 @@ pub(super) async fn decide(
     tracing::info!(access_request.id = id, approved = row.state == "approved", "access request decided");
     Ok(HttpResponse::Ok().json(RequestView::of(row, now)))
 }
+
+/// `POST /api/v1/regulator/requests/{id}/disclosure`: fails closed with 503
+/// when the opening cannot be recorded; nothing is disclosed then.
+pub(super) async fn disclose(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let app = state.clone();
+    let disclosed = with_conn(&state.pool, move |conn| {
+        access::disclose(conn, &app.keys, &auth.0, id, crate::db::now()).map_err(|e| match e {
+            AccessError::Db(e) => {
+                tracing::error!(access_request.id = id, error = %e, "disclosure not recorded; nothing disclosed");
+                ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed")
+            }
+            other => access_error(other),
+        })
+    })
+    .await?;
+    tracing::info!(access_request.id = id, "disclosure opened");
+    let accounts: Vec<_> = disclosed
+        .accounts
+        .iter()
+        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
+        .collect();
+    let identity: serde_json::Map<String, serde_json::Value> =
+        disclosed.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "accounts": accounts, "identity": identity })))
+}

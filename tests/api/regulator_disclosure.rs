@@ -1,0 +1,129 @@
+use crate::helpers::{TEST_EMAIL, TEST_IIN, TEST_SURNAME, TestApp, spawn_app};
+use crate::owner_record::{registered, registered_on};
+use crate::regulator_requests::{official, post, request_body};
+use diesel::RunQueryDsl;
+use diesel::prelude::*;
+use registry::db::schema::{access_requests, audit_log, disclosures};
+use serde_json::{Value, json};
+
+/// An approved request for qaz/acc-1's surname and e-mail; returns (requester token, request id).
+async fn approved(app: &TestApp, body: Value) -> (String, i64) {
+    let requester = official(app, "a.requester", "requester").await;
+    let approver = official(app, "an.approver", "approver").await;
+    let filed = post(app, &requester, "/api/v1/regulator/requests", &body).await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let id = filed.json()["id"].as_i64().unwrap();
+    let decision = json!({ "approve": true, "reason": "In order." });
+    assert_eq!(post(app, &approver, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await.status, 200);
+    (requester, id)
+}
+
+fn with_fields(fields: &[&str]) -> Value {
+    let mut body = request_body();
+    body["fields"] = json!(fields);
+    body
+}
+
+async fn open(app: &TestApp, token: &str, id: i64) -> crate::helpers::Reply {
+    post(app, token, &format!("/api/v1/regulator/requests/{id}/disclosure"), &Value::Null).await
+}
+
+#[actix_web::test]
+async fn an_approved_request_discloses_only_the_approved_fields_and_is_logged() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    registered(&app, &token, "acc-1").await;
+    let (requester, id) = approved(&app, with_fields(&["surname", "email"])).await;
+
+    let reply = open(&app, &requester, id).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(
+        body["identity"],
+        json!({ "surname": TEST_SURNAME, "email": TEST_EMAIL }),
+        "nothing but the approved fields"
+    );
+    assert_eq!(body["accounts"], json!([{ "platform": "qaz", "account_ref": "acc-1", "status": "verified" }]));
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+
+    let mut conn = app.pool.get().unwrap();
+    let logged: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
+    assert!(logged.contains(&"disclosure.opened".to_string()));
+    assert!(registry::audit::verify(&mut conn).unwrap().is_ok());
+    let recorded: i64 = disclosures::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(recorded, 1, "the owner will see it on /my");
+}
+
+#[actix_web::test]
+async fn a_disclosure_opens_at_most_three_times_and_only_for_its_requester() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    registered(&app, &token, "acc-1").await;
+    let (requester, id) = approved(&app, with_fields(&["surname"])).await;
+    let other = official(&app, "another.requester", "requester").await;
+    assert_eq!(open(&app, &other, id).await.status, 403);
+    for _ in 0..3 {
+        assert_eq!(open(&app, &requester, id).await.status, 200);
+    }
+    let fourth = open(&app, &requester, id).await;
+    assert_eq!(fourth.status, 409);
+    assert!(!fourth.body.contains(TEST_SURNAME));
+}
+
+#[actix_web::test]
+async fn a_pending_request_discloses_nothing() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    registered(&app, &token, "acc-1").await;
+    let requester = official(&app, "a.requester", "requester").await;
+    let id = post(&app, &requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
+    let reply = open(&app, &requester, id).await;
+    assert_eq!(reply.status, 409);
+    assert!(!reply.body.contains(TEST_SURNAME));
+}
+
+#[actix_web::test]
+async fn when_the_audit_log_cannot_be_written_nothing_is_disclosed() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    registered(&app, &token, "acc-1").await;
+    let (requester, id) = approved(&app, with_fields(&["surname", "iin"])).await;
+    let mut conn = app.pool.get().unwrap();
+    let statements: &[&str] = if app.on_postgres() {
+        &[
+            "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit log is read-only'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER audit_read_only BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER audit_read_only BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is read-only'); END",
+        ]
+    };
+    for statement in statements {
+        diesel::sql_query(*statement).execute(&mut *conn).unwrap();
+    }
+
+    let reply = open(&app, &requester, id).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(!reply.body.contains(TEST_SURNAME) && !reply.body.contains(TEST_IIN), "nothing is revealed");
+    let openings: i32 = access_requests::table.find(id).select(access_requests::openings).first(&mut conn).unwrap();
+    let recorded: i64 = disclosures::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((openings, recorded), (0, 0), "the failed opening left nothing behind");
+}
+
+#[actix_web::test]
+async fn a_request_by_iin_finds_every_account_of_the_person() {
+    let app = spawn_app().await;
+    let qaz = app.add_platform("qaz");
+    let tube = app.add_platform("tube");
+    registered(&app, &qaz, "acc-1").await;
+    registered_on(&app, &tube, "tube", "channel-9").await;
+    let mut body = with_fields(&["iin"]);
+    body["target"] = json!({ "identifier_type": "iin", "identifier": TEST_IIN });
+    let (requester, id) = approved(&app, body).await;
+    let reply = open(&app, &requester, id).await.json();
+    assert_eq!(reply["identity"], json!({ "iin": TEST_IIN }));
+    let platforms: Vec<&str> =
+        reply["accounts"].as_array().unwrap().iter().map(|a| a["platform"].as_str().unwrap()).collect();
+    assert_eq!(platforms, ["qaz", "tube"]);
+}
