@@ -13,6 +13,7 @@
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes (deadlines, hysteresis) are stored |
+//! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
 //! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim and sign-in attempts per client address (raise it behind carrier-grade NAT) |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
@@ -87,6 +88,7 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
+    pub checkpoint_interval: TimeDelta,
     pub claim_attempts_per_minute: std::num::NonZeroU32,
     pub argon2_concurrency: usize,
     pub log_filter: String,
@@ -134,6 +136,7 @@ impl Settings {
                 s.parse().map_err(|_| "must be a whole number of requests per second, at least 1".into())
             })?,
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
+            checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1h", parse_duration)?,
             claim_attempts_per_minute: vars.parse("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "10", |s| {
                 s.parse().map_err(|_| "must be a whole number of attempts, at least 1".into())
             })?,

@@ -38,3 +38,24 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
         }
     }
 }
+
+/// Signs a checkpoint of the audit chain every `interval` (an existing one at
+/// the same head is kept). Runs until the process ends.
+pub async fn run_checkpoints(pool: Pool, keys: std::sync::Arc<crate::crypto::KeyRing>, interval: TimeDelta) {
+    let mut ticker = actix_web::rt::time::interval(interval.to_std().unwrap_or(Duration::from_secs(3600)));
+    loop {
+        ticker.tick().await;
+        let (pool, keys) = (pool.clone(), keys.clone());
+        let result = actix_web::web::block(move || -> Result<_, DbError> {
+            let mut conn = pool.get()?;
+            crate::audit::checkpoint::create(&mut conn, &keys.audit_signing_key(), crate::db::now())
+        })
+        .await;
+        match result {
+            Ok(Ok(Some(point))) => tracing::info!(audit.seq = point.seq, "audit checkpoint signed"),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "signing an audit checkpoint failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "the checkpoint job could not run"),
+        }
+    }
+}

@@ -66,8 +66,10 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: Pool,
+    keys: Arc<KeyRing>,
     policy: RegistryPolicy,
     job_interval: TimeDelta,
+    checkpoint_interval: TimeDelta,
 }
 
 impl Application {
@@ -80,12 +82,14 @@ impl Application {
         const BURST_SECONDS: std::num::NonZeroU32 = std::num::NonZeroU32::new(2).unwrap();
         let rate = settings.platform_rate_limit;
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
+        let checkpoint_interval = settings.checkpoint_interval;
+        let keys = Arc::new(keys);
         let claim_limits = crate::http::forms::ClaimLimits::new(settings.claim_attempts_per_minute);
         let argon2_concurrency = settings.argon2_concurrency;
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            keys: Arc::new(keys),
+            keys: keys.clone(),
             settings: Arc::new(settings),
             platform_limiter: governor::RateLimiter::dashmap(quota),
             token_cache: Default::default(),
@@ -108,7 +112,7 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr: format!("port {port}"), source })?
         .run();
-        Ok(Self { port, server, pool, policy, job_interval })
+        Ok(Self { port, server, pool, keys, policy, job_interval, checkpoint_interval })
     }
 
     pub fn port(&self) -> u16 {
@@ -117,9 +121,13 @@ impl Application {
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = actix_web::rt::spawn(crate::jobs::run_transitions(self.pool, self.policy, self.job_interval));
+        let transitions =
+            actix_web::rt::spawn(crate::jobs::run_transitions(self.pool.clone(), self.policy, self.job_interval));
+        let checkpoints =
+            actix_web::rt::spawn(crate::jobs::run_checkpoints(self.pool, self.keys, self.checkpoint_interval));
         let result = self.server.await;
-        jobs.abort();
+        transitions.abort();
+        checkpoints.abort();
         result
     }
 }

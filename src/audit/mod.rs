@@ -11,6 +11,8 @@
 //! Entries hold keyed references only (`official:7`, `identity:12`), never
 //! plaintext personal data.
 
+pub mod checkpoint;
+
 use crate::db::schema::audit_log;
 use crate::db::{DbConnection, DbError, db_time};
 use chrono::{DateTime, NaiveDateTime, Utc};

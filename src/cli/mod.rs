@@ -1,6 +1,7 @@
 //! The `registry` command line. Every subcommand runs the same library code
 //! the service runs.
 
+mod audit;
 mod demo;
 mod keys;
 mod official;
@@ -37,6 +38,11 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Verify the audit log, or sign a checkpoint of it.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create or rotate the key file.
     Keys {
         #[command(subcommand)]
@@ -64,6 +70,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and check every signed checkpoint; names the first bad entry.
+    Verify,
+    /// Sign the current head of the chain with the deployment's Ed25519 key.
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +154,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve::run(settings, demo),
         Command::Migrate => serve::migrate(&settings),
+        Command::Audit { command: AuditCommand::Verify } => audit::verify(&settings),
+        Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),
         Command::Keys { command: KeysCommand::Rotate } => keys::rotate(&settings),
         Command::Platform { command: PlatformCommand::Add { slug, name, json } } => {

@@ -275,6 +275,13 @@ impl KeyRing {
     pub fn token_digester(&self) -> TokenDigester<'_> {
         TokenDigester::new(&self.token_key.0)
     }
+
+    /// The Ed25519 key that signs audit checkpoints, derived from the token
+    /// key by HMAC under its own label (so the key file format stays as it is).
+    pub fn audit_signing_key(&self) -> ed25519_dalek::SigningKey {
+        let seed = self.token_digester().digest(super::TokenPurpose::AuditSigningKey, "v1");
+        ed25519_dalek::SigningKey::from_bytes(&seed.0)
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub enum TokenPurpose {
     ClaimTicket,
     /// An owner's signed-in session on `/my`, bound to their management key.
     OwnerSession,
+    /// Derives the audit checkpoint signing key from the token key.
+    AuditSigningKey,
 }
 
 impl TokenPurpose {
@@ -39,6 +41,7 @@ impl TokenPurpose {
             TokenPurpose::Csrf => b"csrf",
             TokenPurpose::ClaimTicket => b"claim-ticket",
             TokenPurpose::OwnerSession => b"owner-session",
+            TokenPurpose::AuditSigningKey => b"audit-signing-key",
         }
     }
 }

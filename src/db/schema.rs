@@ -172,6 +172,7 @@ diesel::joinable!(account_identities -> identities (identity_id));
 diesel::joinable!(sessions -> officials (official_id));
 diesel::joinable!(disclosures -> access_requests (request_id));
 diesel::joinable!(access_requests -> platforms (target_platform_id));
+diesel::joinable!(checkpoints -> audit_log (seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
     platforms,

@@ -12,25 +12,25 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A database and a key file, and the environment that points the CLI at them.
-struct CliFixture {
-    db: TestDb,
+pub(crate) struct CliFixture {
+    pub db: TestDb,
 }
 
 impl CliFixture {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let db = TestDb::new();
         KeyRing::generate(Utc::now()).create(&key_file(&db)).unwrap();
         Self { db }
     }
 
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
         let key_file = key_file(&self.db);
         let env =
             [("REGISTRY_DATABASE_URL", self.db.url_string.as_str()), ("REGISTRY_KEY_FILE", key_file.to_str().unwrap())];
         run_cli(self.db.dir.path(), &env, args)
     }
 
-    fn keys(&self) -> KeyRing {
+    pub fn keys(&self) -> KeyRing {
         KeyRing::load(&key_file(&self.db)).unwrap()
     }
 }

@@ -4,6 +4,7 @@
 //! gets a fresh PostgreSQL database created from that server.
 
 mod audit_chain;
+mod audit_cli;
 mod cli;
 mod health;
 mod helpers;
