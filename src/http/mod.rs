@@ -38,6 +38,13 @@ pub struct AppState {
     pub argon2_gate: forms::Argon2Gate,
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
 thread_local! {
     /// Each worker thread's own SQLite connection for hot-path reads, per database file.
     static SQLITE_READERS: RefCell<HashMap<PathBuf, DbConnection>> = RefCell::new(HashMap::new());

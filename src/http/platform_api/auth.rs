@@ -4,9 +4,8 @@
 use crate::crypto::TokenPurpose;
 use crate::db::repo::platforms;
 use crate::http::error::ApiError;
-use crate::http::{AppState, read};
+use crate::http::{AppState, bearer_token, read};
 use actix_web::dev::Payload;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
 use std::future::Future;
@@ -16,12 +15,6 @@ use std::pin::Pin;
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformAuth {
     pub platform_id: i64,
-}
-
-fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 impl FromRequest for PlatformAuth {
