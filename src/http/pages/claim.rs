@@ -70,6 +70,17 @@ async fn claim_page(
     render_with(&page, lang, status, csrf.new_cookie.into_iter().collect())
 }
 
+/// The answer to a form whose CSRF token does not match, or `None` when it does.
+pub(super) fn forged(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: PageLang,
+    submitted: &str,
+) -> Option<Result<HttpResponse, ApiError>> {
+    (!csrf_valid(req, &state.keys, submitted))
+        .then(|| notice(state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired"))
+}
+
 pub(super) fn notice(
     state: &AppState,
     lang: PageLang,
@@ -96,8 +107,8 @@ pub(super) async fn claim(
     lang: PageLang,
     form: web::Form<ClaimForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     if let Err(seconds) = state.claim_limits.check(&req, &form.platform, &form.account) {
         tracing::info!(retry_after_s = seconds, "claim attempts over the limit");
@@ -173,8 +184,8 @@ pub(super) async fn identify(
     lang: PageLang,
     form: web::Form<IdentifyForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     let Some(claimed) = super::identify::claimed(&state, &req).await? else {
         return notice(&state, lang, StatusCode::FORBIDDEN, "claim-title", "claim-expired");

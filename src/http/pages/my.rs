@@ -1,10 +1,10 @@
 //! `/my`: an owner's own record, behind their reference and management key.
 
-use super::claim::{notice, owner_error};
+use super::claim::{forged, notice, owner_error};
 use super::{PageLang, render_with};
 use crate::domain::ContactEmail;
 use crate::http::error::ApiError;
-use crate::http::forms::{cookie, csrf_for, csrf_valid};
+use crate::http::forms::{cookie, csrf_for};
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
 use crate::owners::{self, MyAccount, OwnerError};
@@ -150,8 +150,8 @@ pub(super) async fn sign_in(
     lang: PageLang,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     if state.claim_limits.check(&req, "my", &form.reference).is_err() {
         return notice(&state, lang, StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited");
@@ -200,8 +200,8 @@ pub(super) async fn change_email(
     lang: PageLang,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     let Some(identity_id) = signed_in(&state, &req).await? else { return Ok(see_other("/my")) };
     let Ok(email) = ContactEmail::parse(&form.email) else {
@@ -239,8 +239,8 @@ pub(super) async fn withdraw(
     lang: PageLang,
     form: web::Form<WithdrawForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     let Some(identity_id) = signed_in(&state, &req).await? else { return Ok(see_other("/my")) };
     let app = state.clone();
@@ -273,8 +273,8 @@ pub(super) async fn sign_out(
     lang: PageLang,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    if !csrf_valid(&req, &state.keys, &form.csrf) {
-        return notice(&state, lang, StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+    if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
+        return refused;
     }
     let mut gone = cookie(&req, SESSION_COOKIE, String::new());
     gone.make_removal();
