@@ -139,7 +139,30 @@ pub struct ChainHead {
     pub hash: Vec<u8>,
 }
 
-type AuditRow = (i64, NaiveDateTime, String, String, String, String, Vec<u8>, Vec<u8>);
+/// One stored entry, exactly as written.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    /// JSON, as stored.
+    pub details: String,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Up to `limit` entries with `seq` greater than `after`, oldest first.
+pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Entry>, DbError> {
+    Ok(audit_log::table
+        .filter(audit_log::seq.gt(after))
+        .order(audit_log::seq)
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)?)
+}
 
 /// Recomputes every hash from the first entry, in pages.
 pub fn verify(conn: &mut DbConnection) -> Result<Result<ChainHead, ChainError>, DbError> {
@@ -147,23 +170,25 @@ pub fn verify(conn: &mut DbConnection) -> Result<Result<ChainHead, ChainError>, 
     let mut expected_seq = 1;
     let mut prev_hash = GENESIS_HASH.to_vec();
     loop {
-        let rows: Vec<AuditRow> =
-            audit_log::table.filter(audit_log::seq.ge(expected_seq)).order(audit_log::seq).limit(PAGE).load(conn)?;
+        let rows = page(conn, expected_seq - 1, PAGE)?;
         let page_len = rows.len();
-        for (seq, occurred_at, actor, action, subject, details, stored_prev, stored_hash) in rows {
+        for entry in rows {
+            let seq = entry.seq;
             if seq != expected_seq {
                 return Ok(Err(ChainError::Gap { expected: expected_seq, found: seq }));
             }
-            if stored_prev != prev_hash {
+            if entry.prev_hash != prev_hash {
                 return Ok(Err(ChainError::BrokenLink(seq)));
             }
-            let Ok(bytes) = canonical(seq, occurred_at, &actor, &action, &subject, &details) else {
+            let Ok(bytes) =
+                canonical(seq, entry.occurred_at, &entry.actor, &entry.action, &entry.subject, &entry.details)
+            else {
                 return Ok(Err(ChainError::Modified(seq)));
             };
-            if chain_hash(&prev_hash, &bytes).as_slice() != stored_hash.as_slice() {
+            if chain_hash(&prev_hash, &bytes).as_slice() != entry.hash.as_slice() {
                 return Ok(Err(ChainError::Modified(seq)));
             }
-            prev_hash = stored_hash;
+            prev_hash = entry.hash;
             expected_seq += 1;
         }
         if i64::try_from(page_len).unwrap_or(0) < PAGE {

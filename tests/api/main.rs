@@ -17,6 +17,7 @@ mod pages;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;
+mod regulator_audit;
 mod regulator_disclosure;
 mod regulator_login;
 mod regulator_requests;

@@ -7,7 +7,7 @@ use registry::db::schema::{access_requests, audit_log, disclosures};
 use serde_json::{Value, json};
 
 /// An approved request for qaz/acc-1's surname and e-mail; returns (requester token, request id).
-async fn approved(app: &TestApp, body: Value) -> (String, i64) {
+pub(crate) async fn approved(app: &TestApp, body: Value) -> (String, i64) {
     let requester = official(app, "a.requester", "requester").await;
     let approver = official(app, "an.approver", "approver").await;
     let filed = post(app, &requester, "/api/v1/regulator/requests", &body).await;
@@ -18,13 +18,13 @@ async fn approved(app: &TestApp, body: Value) -> (String, i64) {
     (requester, id)
 }
 
-fn with_fields(fields: &[&str]) -> Value {
+pub(crate) fn with_fields(fields: &[&str]) -> Value {
     let mut body = request_body();
     body["fields"] = json!(fields);
     body
 }
 
-async fn open(app: &TestApp, token: &str, id: i64) -> crate::helpers::Reply {
+pub(crate) async fn open(app: &TestApp, token: &str, id: i64) -> crate::helpers::Reply {
     post(app, token, &format!("/api/v1/regulator/requests/{id}/disclosure"), &Value::Null).await
 }
 

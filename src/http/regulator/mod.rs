@@ -1,4 +1,4 @@
-//! The regulator JSON API (DESIGN §7). So far: login and logout.
+//! The regulator JSON API (DESIGN §7).
 
 use crate::http::error::ApiError;
 use crate::http::{AppState, bearer_token, with_conn};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
+mod audit;
 mod requests;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regulator/requests", web::post().to(requests::file))
         .route("/api/v1/regulator/requests/{id}", web::get().to(requests::get))
         .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide))
-        .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose));
+        .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose))
+        .route("/api/v1/regulator/audit", web::get().to(audit::list));
 }
 
 #[derive(Deserialize)]
