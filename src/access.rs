@@ -8,7 +8,7 @@ use crate::db::repo::access_requests::{self as repo, Decision, NewRequest, Reque
 use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
-use crate::domain::{Identifier, RegistryPolicy, Role};
+use crate::domain::{DailyLimits, Identifier, RegistryPolicy, Role};
 use crate::officials::Official;
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -26,6 +26,8 @@ pub enum AccessError {
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
+    DailyLimit(#[from] LimitReached),
+    #[error(transparent)]
     Db(#[from] DbError),
 }
 
@@ -33,6 +35,42 @@ impl From<diesel::result::Error> for AccessError {
     fn from(e: diesel::result::Error) -> Self {
         Self::Db(e.into())
     }
+}
+
+/// An official has used up a daily limit; the refusal is in the audit log.
+#[derive(Debug, thiserror::Error)]
+#[error("the limit of {limit} {what} per official in 24 hours is reached")]
+pub struct LimitReached {
+    pub what: &'static str,
+    pub limit: u32,
+    /// When the oldest counted action leaves the 24-hour window.
+    pub retry_at: DateTime<Utc>,
+}
+
+const DAY: TimeDelta = TimeDelta::days(1);
+
+/// Checks one daily limit; past it, appends the refusal and says so. The
+/// caller commits the refusal entry and then reports the error.
+fn check_limit(
+    conn: &mut DbConnection,
+    official: &Official,
+    (count, oldest): repo::RecentActions,
+    (what, limit): (&'static str, u32),
+    subject: String,
+    now: DateTime<Utc>,
+) -> Result<Option<LimitReached>, DbError> {
+    if count < i64::from(limit) {
+        return Ok(None);
+    }
+    let event = AuditEvent {
+        actor: Actor::Official(official.id),
+        action: "daily_limit.reached",
+        subject,
+        details: serde_json::json!({ "limit": what, "per_day": limit }),
+    };
+    audit::append(conn, &event, now)?;
+    let retry_at = oldest.map_or(now + DAY, |t| t.and_utc() + DAY);
+    Ok(Some(LimitReached { what, limit, retry_at }))
 }
 
 fn identifier_type(identifier: &Identifier) -> &'static str {
@@ -50,13 +88,23 @@ pub fn file(
     official: &Official,
     request: &NewAccessRequest,
     blind_index: Option<&BlindIndex>,
+    limits: &DailyLimits,
     now: DateTime<Utc>,
 ) -> Result<i64, AccessError> {
     if !official.roles.contains(Role::Requester) {
         return Err(AccessError::Forbidden("filing access requests needs the requester role"));
     }
     let fields = request.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
-    write_tx(conn, |conn| {
+    let filed = write_tx(conn, |conn| -> Result<Result<i64, LimitReached>, AccessError> {
+        audit::serialize_appenders(conn)?;
+        if matches!(request.target, Target::Identifier(_)) {
+            let recent = repo::identifier_filings_since(conn, official.id, now - DAY)?;
+            let limit = ("identifier searches", limits.identifier_searches);
+            if let Some(reached) = check_limit(conn, official, recent, limit, format!("official:{}", official.id), now)?
+            {
+                return Ok(Err(reached));
+            }
+        }
         let mut new = NewRequest {
             requester_id: official.id,
             target_platform_id: None,
@@ -93,8 +141,9 @@ pub fn file(
             details: serde_json::json!({ "legal_basis": request.legal_basis.as_str(), "fields": fields }),
         };
         audit::append(conn, &event, now)?;
-        Ok(id)
-    })
+        Ok(Ok(id))
+    })?;
+    Ok(filed?)
 }
 
 /// Who may read a request: its requester, approvers and auditors.
@@ -188,10 +237,12 @@ pub fn disclose(
     keys: &crate::crypto::KeyRing,
     official: &Official,
     id: i64,
+    limits: &DailyLimits,
     now: DateTime<Utc>,
 ) -> Result<Disclosed, AccessError> {
     use crate::db::repo::identities;
-    write_tx(conn, |conn| {
+    let disclosed = write_tx(conn, |conn| -> Result<Result<Disclosed, LimitReached>, AccessError> {
+        audit::serialize_appenders(conn)?;
         let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
         if row.requester_id != official.id {
             return Err(AccessError::Forbidden("only the official who filed the request opens it"));
@@ -214,6 +265,11 @@ pub fn disclose(
             _ => None,
         }
         .ok_or(AccessError::NotFound)?;
+        let recent = repo::disclosures_since(conn, official.id, now - DAY)?;
+        let limit = ("disclosures", limits.disclosures);
+        if let Some(reached) = check_limit(conn, official, recent, limit, format!("access_request:{id}"), now)? {
+            return Ok(Err(reached));
+        }
         if !repo::count_opening(conn, id, MAX_OPENINGS)? {
             return Err(AccessError::Conflict("the request has been opened the maximum number of times"));
         }
@@ -227,9 +283,10 @@ pub fn disclose(
         identities::record_disclosure(conn, id, identity_id, official.id, seq, now)?;
         let approved =
             crate::domain::access_request::parse_fields(&row.fields.split(',').map(str::to_owned).collect::<Vec<_>>())?;
-        Ok(Disclosed {
+        Ok(Ok(Disclosed {
             accounts: identities::accounts_of(conn, identity_id)?,
             fields: identities::open_fields(conn, keys, identity_id, &approved)?,
-        })
-    })
+        }))
+    })?;
+    Ok(disclosed?)
 }

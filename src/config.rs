@@ -10,6 +10,8 @@
 //! | `REGISTRY_HYSTERESIS` | `30d` | time at or below the threshold before `not_required` |
 //! | `REGISTRY_RETENTION` | `180d` | how long identity data outlives its last account |
 //! | `REGISTRY_DISCLOSURE_VALIDITY` | `72h` | how long an approved disclosure may be opened |
+//! | `REGISTRY_DISCLOSURES_PER_DAY` | `20` | disclosures one official may open in any 24 hours |
+//! | `REGISTRY_IDENTIFIER_SEARCHES_PER_DAY` | `10` | requests by identifier one official may file in any 24 hours |
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes (deadlines, hysteresis) are stored |
@@ -22,7 +24,7 @@
 //! Only the default key-file location may be created on first start, and only
 //! for SQLite; a configured key file that is missing is an error.
 
-use crate::domain::RegistryPolicy;
+use crate::domain::{DailyLimits, RegistryPolicy};
 use crate::telemetry::LogFormat;
 use chrono::TimeDelta;
 use secrecy::SecretString;
@@ -112,6 +114,10 @@ impl Settings {
             hysteresis: vars.parse("REGISTRY_HYSTERESIS", "30d", parse_duration)?,
             retention: vars.parse("REGISTRY_RETENTION", "180d", parse_duration)?,
             disclosure_validity: vars.parse("REGISTRY_DISCLOSURE_VALIDITY", "72h", parse_duration)?,
+            daily_limits: DailyLimits {
+                disclosures: vars.parse("REGISTRY_DISCLOSURES_PER_DAY", "20", parse_daily_limit)?,
+                identifier_searches: vars.parse("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "10", parse_daily_limit)?,
+            },
         };
         let log_filter = vars.parse("REGISTRY_LOG", "info", |s| {
             tracing_subscriber::EnvFilter::try_new(s)
@@ -176,6 +182,14 @@ impl Vars<'_> {
     }
 }
 
+/// A daily limit: 0 switches the action off for everyone.
+fn parse_daily_limit(input: &str) -> Result<u32, String> {
+    match input.parse() {
+        Ok(n @ 0..=10_000) => Ok(n),
+        _ => Err("must be a whole number from 0 to 10000".into()),
+    }
+}
+
 /// Parses a positive duration in human form: `30d`, `72h`, `2s`, `1h 30m`.
 pub fn parse_duration(input: &str) -> Result<TimeDelta, String> {
     let std = humantime::parse_duration(input).map_err(|_| "must be a duration like 30d, 72h or 2s".to_string())?;
@@ -214,6 +228,14 @@ mod tests {
     }
 
     #[test]
+    fn daily_limits_default_to_twenty_and_ten_and_may_be_zero() {
+        let s = settings(&[]).unwrap();
+        assert_eq!((s.policy.daily_limits.disclosures, s.policy.daily_limits.identifier_searches), (20, 10));
+        let s = settings(&[("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "0")]).unwrap();
+        assert_eq!(s.policy.daily_limits.identifier_searches, 0);
+    }
+
+    #[test]
     fn each_bad_value_is_reported_with_the_variable_name() {
         let cases = [
             ("REGISTRY_DATABASE_URL", "mysql://registry:hunter2@localhost/registry"),
@@ -225,6 +247,8 @@ mod tests {
             ("REGISTRY_HYSTERESIS", "0s"),
             ("REGISTRY_RETENTION", "180"),
             ("REGISTRY_DISCLOSURE_VALIDITY", "-1h"),
+            ("REGISTRY_DISCLOSURES_PER_DAY", "twenty"),
+            ("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "10001"),
             ("REGISTRY_DB_POOL_SIZE", "0"),
             ("REGISTRY_PLATFORM_RATE_LIMIT", "0"),
             ("REGISTRY_JOB_INTERVAL", "soon"),

@@ -29,7 +29,7 @@ pub use legal_basis::LegalBasis;
 pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};
 pub use person::{BirthDate, LegalName, PersonName};
-pub use policy::RegistryPolicy;
+pub use policy::{DailyLimits, RegistryPolicy};
 pub use role::{Role, RoleSet, Username};
 pub use status::{AccountStatus, Assurance};
 

@@ -13,6 +13,18 @@ pub struct RegistryPolicy {
     pub retention: TimeDelta,
     /// How long an approved disclosure may be opened.
     pub disclosure_validity: TimeDelta,
+    /// The abuse brakes on each official, per rolling 24 hours.
+    pub daily_limits: DailyLimits,
+}
+
+/// How much one official may do in any 24 hours (DESIGN §7 abuse brakes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyLimits {
+    /// Disclosures opened.
+    pub disclosures: u32,
+    /// Requests filed against an identifier (each one searches the whole
+    /// registry for a person's accounts).
+    pub identifier_searches: u32,
 }
 
 impl Default for RegistryPolicy {
@@ -23,6 +35,7 @@ impl Default for RegistryPolicy {
             hysteresis: TimeDelta::days(30),
             retention: TimeDelta::days(180),
             disclosure_validity: TimeDelta::hours(72),
+            daily_limits: DailyLimits { disclosures: 20, identifier_searches: 10 },
         }
     }
 }

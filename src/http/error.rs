@@ -37,6 +37,9 @@ pub enum ApiError {
     /// 429: over the rate limit; retry after this many seconds.
     #[error("too many requests; retry after {0} s")]
     TooManyRequests(u64),
+    /// 429: an official's daily limit is used up; retry after this many seconds.
+    #[error("{message}")]
+    DailyLimit { message: String, retry_after: u64 },
     /// 503: a dependency is down; the client may retry.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::DailyLimit { .. } => "daily_limit_reached",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
@@ -88,7 +92,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::DailyLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -109,7 +113,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
-            ApiError::TooManyRequests(seconds) | ApiError::Locked(seconds) => {
+            ApiError::TooManyRequests(seconds)
+            | ApiError::Locked(seconds)
+            | ApiError::DailyLimit { retry_after: seconds, .. } => {
                 response.insert_header(("Retry-After", seconds.to_string()));
             }
             _ => {}

@@ -43,6 +43,8 @@ fn a_deleted_entry_is_named() {
     assert_eq!(audit::verify(&mut conn).unwrap(), Err(ChainError::Gap { expected: 2, found: 3 }));
 }
 
+type Tamper<'a> = dyn FnOnce(&mut registry::db::DbConnection) -> diesel::QueryResult<usize> + 'a;
+
 /// Runs `tamper` on a five-entry chain inside a transaction, verifies, and
 /// rolls back, so every case starts from the same intact chain.
 fn verify_after(
@@ -70,7 +72,7 @@ fn changing_any_column_of_any_entry_names_that_entry() {
     let when = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
     for n in 1..=5_i64 {
         let row = || audit_log.filter(seq.eq(n));
-        let cases: [(&str, ChainError, Box<dyn FnOnce(&mut _) -> QueryResult<usize>>); 7] = [
+        let cases: [(&str, ChainError, Box<Tamper<'_>>); 7] = [
             (
                 "occurred_at",
                 ChainError::Modified(n),

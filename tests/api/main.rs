@@ -19,6 +19,7 @@ mod platform_lifecycle;
 mod platform_reads;
 mod regulator_audit;
 mod regulator_disclosure;
+mod regulator_limits;
 mod regulator_login;
 mod regulator_requests;
 mod seed;

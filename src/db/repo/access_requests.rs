@@ -157,3 +157,37 @@ pub fn count_opening(conn: &mut DbConnection, id: i64, max_openings: i32) -> Res
         .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// An official's actions of one kind since a moment: how many, and when the
+/// oldest was (it is the first to leave a rolling window).
+pub type RecentActions = (i64, Option<NaiveDateTime>);
+
+/// Requests `official_id` filed against an identifier since `since`.
+pub fn identifier_filings_since(
+    conn: &mut DbConnection,
+    official_id: i64,
+    since: DateTime<Utc>,
+) -> Result<RecentActions, DbError> {
+    use diesel::dsl::{count_star, min};
+    Ok(access_requests::table
+        .filter(access_requests::requester_id.eq(official_id))
+        .filter(access_requests::created_at.gt(db_time(since)))
+        .filter(access_requests::target_identifier_type.is_not_null())
+        .select((count_star(), min(access_requests::created_at)))
+        .first(conn)?)
+}
+
+/// Disclosures `official_id` opened since `since`.
+pub fn disclosures_since(
+    conn: &mut DbConnection,
+    official_id: i64,
+    since: DateTime<Utc>,
+) -> Result<RecentActions, DbError> {
+    use crate::db::schema::disclosures;
+    use diesel::dsl::{count_star, min};
+    Ok(disclosures::table
+        .filter(disclosures::opened_by.eq(official_id))
+        .filter(disclosures::opened_at.gt(db_time(since)))
+        .select((count_star(), min(disclosures::opened_at)))
+        .first(conn)?)
+}

@@ -169,6 +169,10 @@ fn access_error(e: AccessError) -> ApiError {
         AccessError::NotFound => ApiError::NotFound("access request"),
         AccessError::Conflict(why) => ApiError::Conflict { code: "already_decided", message: why.into() },
         AccessError::Invalid(e) => ApiError::invalid_field(e.field, e.problem),
+        AccessError::DailyLimit(reached) => ApiError::DailyLimit {
+            message: reached.to_string(),
+            retry_after: (reached.retry_at - crate::db::now()).num_seconds().max(1).unsigned_abs(),
+        },
         AccessError::Db(e) => e.into(),
     }
 }
@@ -195,8 +199,10 @@ pub(super) async fn file(
         Target::Account { .. } => None,
     };
     let official = auth.0;
+    let app = state.clone();
     let row = with_conn(&state.pool, move |conn| {
-        let id = access::file(conn, &official, &request, blind_index.as_ref(), now).map_err(access_error)?;
+        let limits = &app.settings.policy.daily_limits;
+        let id = access::file(conn, &official, &request, blind_index.as_ref(), limits, now).map_err(access_error)?;
         access::view(conn, &official, id).map_err(access_error)
     })
     .await?;
@@ -254,7 +260,8 @@ pub(super) async fn disclose(
     let id = path.into_inner();
     let app = state.clone();
     let disclosed = with_conn(&state.pool, move |conn| {
-        access::disclose(conn, &app.keys, &auth.0, id, crate::db::now()).map_err(|e| match e {
+        let limits = &app.settings.policy.daily_limits;
+        access::disclose(conn, &app.keys, &auth.0, id, limits, crate::db::now()).map_err(|e| match e {
             AccessError::Db(e) => {
                 tracing::error!(access_request.id = id, error = %e, "disclosure not recorded; nothing disclosed");
                 ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed")
