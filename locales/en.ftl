@@ -155,3 +155,20 @@ outcome-pending = Awaiting decision
 outcome-approved = Approved
 outcome-denied = Denied
 outcome-expired = Expired
+transparency-median-none = No request has been decided yet.
+transparency-median-minutes = Median time from request to decision: { $count } { $count ->
+    [one] minute
+   *[other] minutes
+}.
+transparency-median-hours = Median time from request to decision: { $count } { $count ->
+    [one] hour
+   *[other] hours
+}.
+transparency-checkpoint-title = Signed audit checkpoint
+transparency-checkpoint-lead = The request counts above were taken at this signed point of the audit log. Anyone may keep a copy: if the log is ever altered, it will no longer match.
+transparency-checkpoint-none = The audit log is empty: there is nothing to sign yet.
+transparency-checkpoint-seq = Audit entry
+transparency-checkpoint-signed-at = Signed at
+transparency-checkpoint-hash = Chain hash (SHA-256)
+transparency-checkpoint-key = Public key (Ed25519)
+transparency-checkpoint-signature = Signature

@@ -158,3 +158,22 @@ outcome-pending = Ожидает решения
 outcome-approved = Одобрен
 outcome-denied = Отклонён
 outcome-expired = Истёк
+transparency-median-none = Решений по запросам ещё не было.
+transparency-median-minutes = Медианное время от запроса до решения: { $count } { $count ->
+    [one] минута
+    [few] минуты
+   *[other] минут
+}.
+transparency-median-hours = Медианное время от запроса до решения: { $count } { $count ->
+    [one] час
+    [few] часа
+   *[other] часов
+}.
+transparency-checkpoint-title = Подписанная контрольная точка журнала аудита
+transparency-checkpoint-lead = Количества запросов выше посчитаны в этой подписанной точке журнала аудита. Любой может сохранить копию: если журнал когда-либо изменят, она перестанет совпадать.
+transparency-checkpoint-none = Журнал аудита пуст: подписывать пока нечего.
+transparency-checkpoint-seq = Запись журнала
+transparency-checkpoint-signed-at = Подписано
+transparency-checkpoint-hash = Хеш цепочки (SHA-256)
+transparency-checkpoint-key = Открытый ключ (Ed25519)
+transparency-checkpoint-signature = Подпись

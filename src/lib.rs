@@ -17,3 +17,4 @@ pub mod owners;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod transparency;

@@ -94,7 +94,7 @@ impl Application {
             platform_limiter: governor::RateLimiter::dashmap(quota),
             token_cache: Default::default(),
             catalogues: crate::i18n::Catalogues::load()?,
-            status_counts: Default::default(),
+            report_cache: Default::default(),
             claim_limits,
             argon2_gate: crate::http::forms::Argon2Gate::new(argon2_concurrency),
         });

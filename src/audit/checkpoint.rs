@@ -4,7 +4,7 @@
 
 use crate::db::schema::{audit_log, checkpoints};
 use crate::db::{DbConnection, DbError, db_time, write_tx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
@@ -15,38 +15,56 @@ fn message(seq: i64, hash: &[u8]) -> Vec<u8> {
     message
 }
 
-/// A checkpoint: the chain's head at `seq` had this hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A signed checkpoint: the chain's head at `seq` had this hash.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = checkpoints)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: Vec<u8>,
+    pub signed_at: NaiveDateTime,
+    /// Ed25519, 32 bytes.
+    pub public_key: Vec<u8>,
+    /// Ed25519 over [`message`], 64 bytes.
+    pub signature: Vec<u8>,
 }
 
 /// Signs the current head of the chain; returns it (an existing checkpoint
 /// at the head is returned as it is). `None` for an empty log.
 pub fn create(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) -> Result<Option<Checkpoint>, DbError> {
-    write_tx(conn, |conn| {
-        let head: Option<(i64, Vec<u8>)> = audit_log::table
-            .order(audit_log::seq.desc())
-            .select((audit_log::seq, audit_log::hash))
-            .first(conn)
-            .optional()?;
-        let Some((seq, hash)) = head else { return Ok(None) };
-        let exists: Option<i64> = checkpoints::table.find(seq).select(checkpoints::seq).first(conn).optional()?;
-        if exists.is_none() {
-            let signature = key.sign(&message(seq, &hash));
-            diesel::insert_into(checkpoints::table)
-                .values((
-                    checkpoints::seq.eq(seq),
-                    checkpoints::hash.eq(&hash),
-                    checkpoints::signed_at.eq(db_time(now)),
-                    checkpoints::public_key.eq(key.verifying_key().to_bytes().as_slice()),
-                    checkpoints::signature.eq(signature.to_bytes().as_slice()),
-                ))
-                .execute(conn)?;
-        }
-        Ok(Some(Checkpoint { seq, hash }))
-    })
+    write_tx(conn, |conn| sign_head(conn, key, now))
+}
+
+/// [`create`] inside the caller's write transaction, which should hold the
+/// appenders off ([`super::serialize_appenders`]) if it reads state the
+/// checkpoint is meant to cover.
+pub fn sign_head(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) -> Result<Option<Checkpoint>, DbError> {
+    let head: Option<(i64, Vec<u8>)> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash))
+        .first(conn)
+        .optional()?;
+    let Some((seq, hash)) = head else { return Ok(None) };
+    let existing = checkpoints::table.find(seq).select(Checkpoint::as_select()).first(conn).optional()?;
+    if let Some(existing) = existing {
+        return Ok(Some(existing));
+    }
+    let checkpoint = Checkpoint {
+        signature: key.sign(&message(seq, &hash)).to_bytes().to_vec(),
+        public_key: key.verifying_key().to_bytes().to_vec(),
+        signed_at: db_time(now),
+        seq,
+        hash,
+    };
+    diesel::insert_into(checkpoints::table)
+        .values((
+            checkpoints::seq.eq(checkpoint.seq),
+            checkpoints::hash.eq(&checkpoint.hash),
+            checkpoints::signed_at.eq(checkpoint.signed_at),
+            checkpoints::public_key.eq(&checkpoint.public_key),
+            checkpoints::signature.eq(&checkpoint.signature),
+        ))
+        .execute(conn)?;
+    Ok(Some(checkpoint))
 }
 
 /// Why the checkpoints do not verify: names the first bad one.

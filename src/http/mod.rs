@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod pages;
 pub mod platform_api;
 pub mod regulator;
+pub mod transparency;
 
 use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::KeyRing;
@@ -33,7 +34,7 @@ pub struct AppState {
     pub platform_limiter: governor::DefaultKeyedRateLimiter<i64>,
     pub token_cache: platform_api::token_cache::TokenCache,
     pub catalogues: crate::i18n::Catalogues,
-    pub status_counts: pages::CountsCache,
+    pub report_cache: transparency::ReportCache,
     pub claim_limits: forms::ClaimLimits,
     pub argon2_gate: forms::Argon2Gate,
 }
@@ -108,6 +109,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         // Before the platform API: its `/api/v1` scope answers every path below it.
+        .route("/api/v1/transparency", web::get().to(transparency::report))
         .configure(regulator::configure)
         .configure(platform_api::configure)
         .configure(pages::configure)

@@ -338,6 +338,8 @@ pub struct FiledRequest<'a> {
     pub issuer: &'a str,
     pub state: &'a str,
     pub created_at: chrono::NaiveDateTime,
+    /// How long the decision took (for a request that is not pending).
+    pub decided_after: chrono::TimeDelta,
     pub notify_owner_after: Option<chrono::NaiveDateTime>,
 }
 
@@ -377,6 +379,8 @@ pub fn file_request(app: &TestApp, request: &FiledRequest<'_>) -> i64 {
             access_requests::state.eq(request.state),
             access_requests::created_at.eq(request.created_at),
             access_requests::decided_by.eq((request.state != "pending").then_some(approver)),
+            access_requests::decided_at
+                .eq((request.state != "pending").then_some(request.created_at + request.decided_after)),
             access_requests::notify_owner_after.eq(request.notify_owner_after),
             access_requests::openings.eq(0),
         ))

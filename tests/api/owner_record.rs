@@ -116,6 +116,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
             issuer: "Almaty District Court",
             state: "approved",
             created_at: now - chrono::TimeDelta::days(3),
+            decided_after: chrono::TimeDelta::hours(5),
             notify_owner_after: None,
         },
     );
@@ -126,6 +127,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
             issuer: "Financial Monitoring Agency",
             state: "approved",
             created_at: now - chrono::TimeDelta::days(2),
+            decided_after: chrono::TimeDelta::hours(5),
             notify_owner_after: Some(now + chrono::TimeDelta::days(30)),
         },
     );

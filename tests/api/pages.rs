@@ -105,16 +105,22 @@ async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_o
     use crate::helpers::{FiledRequest, file_request};
     let app = spawn_app().await;
     let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
-    for (basis, state, when) in [
-        ("court_decision", "approved", "2026-10-03 10:00:00"),
-        ("court_decision", "approved", "2026-10-20 10:00:00"),
-        ("court_decision", "denied", "2026-10-21 10:00:00"),
-        ("prosecutor_request", "pending", "2026-11-02 09:00:00"),
+    for (basis, state, when, hours) in [
+        ("court_decision", "approved", "2026-10-03 10:00:00", 2),
+        ("court_decision", "approved", "2026-10-20 10:00:00", 30),
+        ("court_decision", "denied", "2026-10-21 10:00:00", 4),
+        ("prosecutor_request", "pending", "2026-11-02 09:00:00", 0),
     ] {
-        file_request(
-            &app,
-            &FiledRequest { basis, issuer: "Court", state, created_at: at(when), notify_owner_after: None },
-        );
+        let decided_after = chrono::TimeDelta::hours(hours);
+        let request = FiledRequest {
+            basis,
+            issuer: "Court",
+            state,
+            created_at: at(when),
+            decided_after,
+            notify_owner_after: None,
+        };
+        file_request(&app, &request);
     }
     let body = page(&app, "/transparency?lang=en", &[]).await.body;
     let rows: Vec<&str> = body.split("<tr><td>2026-").skip(1).map(|r| r.split("</tr>").next().unwrap()).collect();
@@ -127,6 +133,54 @@ async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_o
         ],
         "{body}"
     );
+    assert!(body.contains("Median time from request to decision: 4 hours."), "of 2, 4 and 30 hours");
     let none = page(&spawn_app().await, "/transparency?lang=en", &[]).await.body;
     assert!(none.contains("No disclosure requests have been made."));
+    assert!(none.contains("No request has been decided yet."));
+}
+
+#[actix_web::test]
+async fn the_transparency_report_is_published_as_json_with_the_checkpoint_it_was_taken_at() {
+    use crate::regulator_requests::{official, post, request_body};
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("a", 7000), ("b", 100)]).await;
+    let requester = official(&app, "a.requester", "requester").await;
+    let approver = official(&app, "an.approver", "approver").await;
+    let id = post(&app, &requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
+    let decision = serde_json::json!({ "approve": false, "reason": "The court decision does not name this account." });
+    assert_eq!(
+        post(&app, &approver, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await.status,
+        200
+    );
+
+    let reply = app.get("/api/v1/transparency").await;
+    assert_eq!(reply.0, 200, "public, no token: {}", reply.2);
+    assert_eq!(reply.1.get("cache-control").unwrap(), "public, max-age=60");
+    let report: serde_json::Value = serde_json::from_str(&reply.2).unwrap();
+    assert_eq!(
+        report["accounts"],
+        serde_json::json!({ "required": 1, "verified": 0, "overdue": 0, "not_required": 1, "total": 2 })
+    );
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    assert_eq!(
+        report["requests"],
+        serde_json::json!([{ "month": month, "legal_basis": "court_decision", "outcome": "denied", "count": 1 }])
+    );
+    assert!(report["median_seconds_to_decision"].as_i64().unwrap() < 60);
+
+    // The checkpoint covers the decision: it is the head of the chain, signed
+    // by this deployment's key, and `audit verify` accepts it.
+    let checkpoint = &report["checkpoint"];
+    let mut conn = app.pool.get().unwrap();
+    let head = registry::audit::verify(&mut conn).unwrap().unwrap();
+    assert_eq!(checkpoint["seq"], head.entries);
+    assert_eq!(checkpoint["hash"], data_encoding::HEXLOWER.encode(&head.hash));
+    let key = app.keys.audit_signing_key().verifying_key();
+    assert_eq!(checkpoint["public_key"], data_encoding::HEXLOWER.encode(&key.to_bytes()));
+    assert_eq!(registry::audit::checkpoint::verify(&mut conn, &key).unwrap(), Ok(1));
+
+    let html = page(&app, "/transparency?lang=en", &[]).await.body;
+    assert!(html.contains(&format!("<dd>{}</dd>", head.entries)), "{html}");
+    assert!(html.contains(checkpoint["signature"].as_str().unwrap()));
 }

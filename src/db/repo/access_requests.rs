@@ -5,12 +5,20 @@ use crate::db::{DbConnection, DbError, db_time};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-/// Every request's filing time, legal basis and state, for the transparency
-/// report. Requests are few (officials file them), so they are grouped in Rust
-/// rather than with backend-specific date functions.
-pub fn basis_and_state(conn: &mut DbConnection) -> Result<Vec<(NaiveDateTime, String, String)>, DbError> {
+/// (filed at, legal basis, state, decided at)
+pub type ReportRow = (NaiveDateTime, String, String, Option<NaiveDateTime>);
+
+/// Every request's filing time, legal basis, state and decision time, for
+/// the transparency report. Requests are few (officials file them), so they
+/// are grouped in Rust rather than with backend-specific date functions.
+pub fn basis_and_state(conn: &mut DbConnection) -> Result<Vec<ReportRow>, DbError> {
     Ok(access_requests::table
-        .select((access_requests::created_at, access_requests::legal_basis, access_requests::state))
+        .select((
+            access_requests::created_at,
+            access_requests::legal_basis,
+            access_requests::state,
+            access_requests::decided_at,
+        ))
         .load(conn)?)
 }
 

@@ -1,10 +1,9 @@
 //! Server-rendered pages for owners and the public: no JavaScript, in
 //! Kazakh, Russian and English.
 
-use crate::db::repo::accounts;
 use crate::domain::AccountStatus;
+use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
 use crate::i18n::{Lang, Texts};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
@@ -12,9 +11,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, AcceptLanguage, Header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::TimeDelta;
 use std::future::{Ready, ready};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 const LANG_COOKIE: &str = "lang";
 
@@ -127,6 +125,18 @@ struct TransparencyPage<'a> {
     total: i64,
     /// (month, legal basis label, outcome label, count)
     requests: Vec<(String, String, String, i64)>,
+    /// The median time from request to decision, as a sentence.
+    median: String,
+    checkpoint: Option<CheckpointFacts>,
+}
+
+/// A signed checkpoint as the page shows it, for outside bodies to copy.
+struct CheckpointFacts {
+    seq: i64,
+    signed_at: String,
+    hash: String,
+    public_key: String,
+    signature: String,
 }
 
 fn status_message(status: AccountStatus) -> &'static str {
@@ -138,72 +148,40 @@ fn status_message(status: AccountStatus) -> &'static str {
     }
 }
 
-/// How long the transparency counts are reused: the page is public, and
-/// counting a large registry takes tens of milliseconds.
-const COUNTS_TTL: Duration = Duration::from_secs(60);
-
-/// What the transparency report counts.
-#[derive(Debug, Clone, Default)]
-struct Counts {
-    /// Accounts by status code.
-    by_status: Vec<(String, i64)>,
-    /// Disclosure requests by (month `YYYY-MM`, legal basis, state), newest month first.
-    requests: Vec<((String, String, String), i64)>,
-}
-
-/// The most recent counts and when they were taken.
-#[derive(Default)]
-pub struct CountsCache(Mutex<Option<(Instant, Counts)>>);
-
-impl CountsCache {
-    fn fresh(&self) -> Option<Counts> {
-        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cached.as_ref().filter(|(at, _)| at.elapsed() < COUNTS_TTL).map(|(_, counts)| counts.clone())
-    }
-
-    fn store(&self, counts: Counts) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), counts));
-    }
-}
-
-fn count(conn: &mut crate::db::DbConnection) -> Result<Counts, ApiError> {
-    let mut requests = std::collections::BTreeMap::new();
-    for (created_at, basis, state) in crate::db::repo::access_requests::basis_and_state(conn)? {
-        *requests.entry((created_at.format("%Y-%m").to_string(), basis, state)).or_insert(0) += 1;
-    }
-    let mut requests: Vec<_> = requests.into_iter().collect();
-    requests.sort_by(|((a, ..), _), ((b, ..), _)| b.cmp(a));
-    Ok(Counts { by_status: accounts::count_by_status(conn)?, requests })
-}
-
-/// `GET /transparency`: aggregate counts only, at most a minute old.
+/// `GET /transparency`: aggregate counts only, at most a minute old, with the
+/// signed checkpoint they were taken at.
 async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<HttpResponse, ApiError> {
-    let counts = match state.status_counts.fresh() {
-        Some(counts) => counts,
-        None => {
-            // A full count: on the blocking pool, never on a worker thread.
-            let counts = with_conn(&state.pool, count).await?;
-            state.status_counts.store(counts.clone());
-            counts
-        }
-    };
-    let by_status: Vec<(&'static str, i64)> = AccountStatus::ALL
-        .iter()
-        .map(|status| {
-            let count = counts.by_status.iter().find(|(code, _)| code == status.as_str()).map_or(0, |(_, n)| *n);
-            (status_message(*status), count)
-        })
-        .collect();
+    let report = crate::http::transparency::current(&state).await?;
+    let by_status: Vec<(&'static str, i64)> =
+        report.accounts.iter().map(|(status, n)| (status_message(*status), *n)).collect();
     let total = by_status.iter().map(|(_, n)| n).sum();
     let t = Texts::new(&state.catalogues, lang.lang);
-    let requests = counts
+    let requests = report
         .requests
-        .into_iter()
-        .map(|((month, basis, outcome), n)| {
-            (month, t.get(&format!("basis-{basis}")), t.get(&format!("outcome-{outcome}")), n)
+        .iter()
+        .map(|r| {
+            (
+                r.month.clone(),
+                t.get(&format!("basis-{}", r.legal_basis)),
+                t.get(&format!("outcome-{}", r.outcome)),
+                r.count,
+            )
         })
         .collect();
-    render(&TransparencyPage { t, by_status, total, requests }, lang)
+    let median = match report.median_time_to_decision {
+        None => t.get("transparency-median-none"),
+        // Minutes up to two hours, whole hours beyond.
+        Some(d) if d < TimeDelta::hours(2) => t.count("transparency-median-minutes", d.num_minutes()),
+        Some(d) => t.count("transparency-median-hours", (d + TimeDelta::minutes(30)).num_hours()),
+    };
+    let checkpoint = report.checkpoint.as_ref().map(|c| CheckpointFacts {
+        seq: c.seq,
+        signed_at: c.signed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        hash: data_encoding::HEXLOWER.encode(&c.hash),
+        public_key: data_encoding::HEXLOWER.encode(&c.public_key),
+        signature: data_encoding::HEXLOWER.encode(&c.signature),
+    });
+    render(&TransparencyPage { t, by_status, total, requests, median, checkpoint }, lang)
 }
 
 /// `GET /static/registry.css`: served by the app itself, no CDN.

@@ -1,0 +1,105 @@
+//! `GET /api/v1/transparency`: the public report as JSON, and the cache the
+//! `/transparency` page shares.
+
+use super::error::ApiError;
+use super::{AppState, with_conn};
+use crate::transparency::{self, Report};
+use actix_web::{HttpResponse, http::header, web};
+use chrono::{DateTime, Utc};
+use data_encoding::HEXLOWER;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a report is reused: it is public, counting a large registry takes
+/// tens of milliseconds, and each new report may sign a checkpoint.
+const REPORT_TTL: Duration = Duration::from_secs(60);
+
+/// The most recent report and when it was computed.
+#[derive(Default)]
+pub struct ReportCache(Mutex<Option<(Instant, Arc<Report>)>>);
+
+impl ReportCache {
+    fn fresh(&self) -> Option<Arc<Report>> {
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cached.as_ref().filter(|(at, _)| at.elapsed() < REPORT_TTL).map(|(_, report)| report.clone())
+    }
+
+    fn store(&self, report: Arc<Report>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), report));
+    }
+}
+
+/// The report, at most [`REPORT_TTL`] old.
+pub async fn current(state: &web::Data<AppState>) -> Result<Arc<Report>, ApiError> {
+    if let Some(report) = state.report_cache.fresh() {
+        return Ok(report);
+    }
+    let keys = state.keys.clone();
+    // A full count: on the blocking pool, never on a worker thread.
+    let report = Arc::new(
+        with_conn(&state.pool, move |conn| {
+            Ok(transparency::compute(conn, &keys.audit_signing_key(), crate::db::now())?)
+        })
+        .await?,
+    );
+    state.report_cache.store(report.clone());
+    Ok(report)
+}
+
+#[derive(Serialize)]
+struct RequestCountView<'a> {
+    month: &'a str,
+    legal_basis: &'a str,
+    outcome: &'a str,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct CheckpointView {
+    seq: i64,
+    hash: String,
+    signed_at: DateTime<Utc>,
+    public_key: String,
+    signature: String,
+}
+
+#[derive(Serialize)]
+struct ReportView<'a> {
+    computed_at: DateTime<Utc>,
+    accounts: serde_json::Map<String, serde_json::Value>,
+    requests: Vec<RequestCountView<'a>>,
+    median_seconds_to_decision: Option<i64>,
+    checkpoint: Option<CheckpointView>,
+}
+
+/// `GET /api/v1/transparency` (public).
+pub async fn report(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let report = current(&state).await?;
+    let mut accounts: serde_json::Map<_, _> =
+        report.accounts.iter().map(|(status, n)| (status.as_str().to_owned(), (*n).into())).collect();
+    accounts.insert("total".into(), report.accounts.iter().map(|(_, n)| n).sum::<i64>().into());
+    let view = ReportView {
+        computed_at: report.computed_at,
+        accounts,
+        requests: report
+            .requests
+            .iter()
+            .map(|r| RequestCountView {
+                month: &r.month,
+                legal_basis: &r.legal_basis,
+                outcome: &r.outcome,
+                count: r.count,
+            })
+            .collect(),
+        median_seconds_to_decision: report.median_time_to_decision.map(|d| d.num_seconds()),
+        checkpoint: report.checkpoint.as_ref().map(|c| CheckpointView {
+            seq: c.seq,
+            hash: HEXLOWER.encode(&c.hash),
+            signed_at: c.signed_at.and_utc(),
+            public_key: HEXLOWER.encode(&c.public_key),
+            signature: HEXLOWER.encode(&c.signature),
+        }),
+    };
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(view))
+}
