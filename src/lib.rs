@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod officials;
 pub mod owners;
+pub mod review;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

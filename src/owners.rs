@@ -149,18 +149,22 @@ pub fn identify(
         // Checked again inside the transaction: the code may have been spent meanwhile.
         let claimed = redeem_ticket(conn, keys, policy, ticket, now)?;
         let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
-        let (identity_id, receipt) = match identities::find_by_blind_index(conn, blind_index)? {
-            Some((id, reference)) => (id, Receipt { reference, management_key: None }),
+        // A person a registrar has confirmed keeps that assurance on every new account.
+        let (identity_id, receipt, assurance) = match identities::find_by_blind_index(conn, blind_index)? {
+            Some((id, reference, true)) => {
+                (id, Receipt { reference, management_key: None }, Assurance::RegistrarChecked)
+            }
+            Some((id, reference, false)) => (id, Receipt { reference, management_key: None }, Assurance::Declared),
             None => {
                 let reference = new_reference();
                 let key = new_management_key();
                 let digest = keys.token_digester().digest(TokenPurpose::ManagementKey, expose(&key));
                 let id = identities::create(conn, keys, declaration, blind_index, &reference, &digest, now)?;
-                (id, Receipt { reference, management_key: Some(key) })
+                (id, Receipt { reference, management_key: Some(key) }, Assurance::Declared)
             }
         };
         identities::link_account(conn, row.id, identity_id, now)?;
-        let outcome = policy.identify(&row.state()?, Assurance::Declared, now);
+        let outcome = policy.identify(&row.state()?, assurance, now);
         crate::accounts::save_outcome(conn, &row, &outcome)?;
         repo::set_claim_code(conn, row.id, None)?;
         Ok(receipt)

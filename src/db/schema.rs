@@ -58,6 +58,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         shredded_at -> Nullable<Timestamp>,
+        registrar_checked_at -> Nullable<Timestamp>,
     }
 }
 

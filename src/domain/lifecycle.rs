@@ -121,6 +121,20 @@ impl RegistryPolicy {
         outcome
     }
 
+    /// A registrar confirmed the identity behind the account: `declared`
+    /// becomes `registrar_checked`. A `verified` account gets a change-feed
+    /// row (same status, new assurance) so that platforms learn of it.
+    pub fn confirm_identity(&self, state: &AccountState, now: DateTime<Utc>) -> Outcome {
+        let mut outcome = self.advance(state, now);
+        if outcome.state.identity == Some(Assurance::Declared) {
+            outcome.state.identity = Some(Assurance::RegistrarChecked);
+            if outcome.state.status == AccountStatus::Verified {
+                outcome.changes.push(StatusChange { status: AccountStatus::Verified, at: now });
+            }
+        }
+        outcome
+    }
+
     /// The earliest time-driven change due by `now`: `required` → `overdue` at
     /// the deadline, anything → `not_required` once the account has stayed at
     /// or below the threshold for the hysteresis period.
@@ -262,6 +276,22 @@ mod tests {
         let dipped = p.report(&required, count(10), t(1), t(1));
         let later = p.advance(&dipped.state, t(100));
         assert_eq!(later.changes, [StatusChange { status: AccountStatus::NotRequired, at: t(6) }]);
+    }
+
+    #[test]
+    fn a_registrar_confirmation_raises_the_assurance_and_tells_platforms_of_verified_accounts() {
+        let p = policy();
+        let verified = p.identify(&p.first_report(count(7000), t(0), t(0)).state, Assurance::Declared, t(1)).state;
+        let confirmed = p.confirm_identity(&verified, t(2));
+        assert_eq!(confirmed.state.identity, Some(Assurance::RegistrarChecked));
+        assert_eq!(confirmed.changes, [StatusChange { status: AccountStatus::Verified, at: t(2) }]);
+        assert!(p.confirm_identity(&confirmed.state, t(3)).changes.is_empty(), "confirming twice changes nothing");
+
+        let mut released = verified;
+        released.status = AccountStatus::NotRequired;
+        let quiet = p.confirm_identity(&released, t(4));
+        assert_eq!(quiet.state.identity, Some(Assurance::RegistrarChecked));
+        assert!(quiet.changes.is_empty(), "platforms see assurance only on verified accounts");
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 409: the request is valid but the resource's state does not allow it.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// 410: the data was crypto-shredded under retention; it cannot come back.
+    #[error("{0}")]
+    DataDeleted(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the request body must be application/json")]
@@ -74,6 +77,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests(_) => "rate_limited",
+            ApiError::DataDeleted(_) => "data_deleted",
             ApiError::DailyLimit { .. } => "daily_limit_reached",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -92,6 +96,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::DataDeleted(_) => StatusCode::GONE,
             ApiError::TooManyRequests(_) | ApiError::DailyLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

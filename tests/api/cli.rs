@@ -99,7 +99,12 @@ fn official_add_prints_a_password_and_totp_secret_that_match_what_is_stored() {
 fn migrate_applies_the_schema_once() {
     let fx = CliFixture::new();
     let first = fx.run(&["migrate"]);
-    assert_eq!(stdout(&first), "Applied 2 migration(s): 20261123000000, 20261124000000\n", "{}", stderr(&first));
+    assert_eq!(
+        stdout(&first),
+        "Applied 3 migration(s): 20261123000000, 20261124000000, 20261124000001\n",
+        "{}",
+        stderr(&first)
+    );
     let second = fx.run(&["migrate"]);
     assert_eq!(stdout(&second), "The database schema is up to date.\n");
 }

@@ -22,5 +22,6 @@ mod regulator_disclosure;
 mod regulator_limits;
 mod regulator_login;
 mod regulator_requests;
+mod regulator_review;
 mod seed;
 mod storage;

@@ -348,6 +348,17 @@ pub fn find_by_claim_code(conn: &mut DbConnection, digest: &TokenDigest) -> Resu
     Ok(with_claim(found))
 }
 
+/// The accounts linked to an identity (withdrawn ones included).
+pub fn linked_to_identity(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<AccountRow>, DbError> {
+    use crate::db::schema::account_identities;
+    Ok(accounts::table
+        .inner_join(account_identities::table)
+        .filter(account_identities::identity_id.eq(identity_id))
+        .order(accounts::id)
+        .select(account_columns!())
+        .load(conn)?)
+}
+
 pub fn find_with_claim(conn: &mut DbConnection, id: i64) -> Result<Option<ClaimRow>, DbError> {
     let found = accounts::table
         .find(id)

@@ -65,16 +65,21 @@ pub fn create(
 }
 
 pub fn find_id_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<i64>, DbError> {
-    Ok(find_by_blind_index(conn, index)?.map(|(id, _)| id))
+    Ok(find_by_blind_index(conn, index)?.map(|(id, ..)| id))
 }
 
-/// The identity with this blind index: its id and receipt reference.
-pub fn find_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<(i64, String)>, DbError> {
-    Ok(identities::table
+/// The identity with this blind index: its id, receipt reference and whether
+/// a registrar has confirmed it.
+pub fn find_by_blind_index(
+    conn: &mut DbConnection,
+    index: &BlindIndex,
+) -> Result<Option<(i64, String, bool)>, DbError> {
+    let found: Option<(i64, String, Option<chrono::NaiveDateTime>)> = identities::table
         .filter(identities::blind_index.eq(index.0.as_slice()))
-        .select((identities::id, identities::reference))
+        .select((identities::id, identities::reference, identities::registrar_checked_at))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(found.map(|(id, reference, checked_at)| (id, reference, checked_at.is_some())))
 }
 
 /// Records that an account belongs to an identity.
@@ -348,4 +353,61 @@ pub fn record_disclosure(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// An identity as a registrar sees it before opening its data.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub reference: String,
+    pub owner_type: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub registrar_checked_at: Option<chrono::NaiveDateTime>,
+    pub shredded_at: Option<chrono::NaiveDateTime>,
+}
+
+macro_rules! review_columns {
+    () => {
+        (
+            identities::id,
+            identities::reference,
+            identities::owner_type,
+            identities::created_at,
+            identities::registrar_checked_at,
+            identities::shredded_at,
+        )
+    };
+}
+
+/// Identities still `declared` that have data and an account in the
+/// registry, oldest first, after the identity `after_id`.
+pub fn review_queue(conn: &mut DbConnection, after_id: i64, limit: i64) -> Result<Vec<ReviewRow>, DbError> {
+    let linked = account_identities::table
+        .filter(account_identities::withdrawn_at.is_null())
+        .select(account_identities::identity_id);
+    Ok(identities::table
+        .filter(identities::id.gt(after_id))
+        .filter(identities::registrar_checked_at.is_null())
+        .filter(identities::shredded_at.is_null())
+        .filter(identities::id.eq_any(linked))
+        .order(identities::id)
+        .limit(limit)
+        .select(review_columns!())
+        .load(conn)?)
+}
+
+pub fn find_for_review(conn: &mut DbConnection, reference: &str) -> Result<Option<ReviewRow>, DbError> {
+    Ok(identities::table
+        .filter(identities::reference.eq(reference))
+        .select(review_columns!())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks an identity as confirmed by a registrar; false if it already was.
+pub fn mark_registrar_checked(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let updated = diesel::update(identities::table.find(id).filter(identities::registrar_checked_at.is_null()))
+        .set(identities::registrar_checked_at.eq(Some(db_time(now))))
+        .execute(conn)?;
+    Ok(updated == 1)
 }

@@ -13,6 +13,7 @@ use std::pin::Pin;
 
 mod audit;
 mod requests;
+mod review;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/regulator/login", web::post().to(login))
@@ -21,7 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regulator/requests/{id}", web::get().to(requests::get))
         .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide))
         .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose))
-        .route("/api/v1/regulator/audit", web::get().to(audit::list));
+        .route("/api/v1/regulator/audit", web::get().to(audit::list))
+        .route("/api/v1/regulator/review", web::get().to(review::queue))
+        .route("/api/v1/regulator/review/{reference}/view", web::post().to(review::view))
+        .route("/api/v1/regulator/review/{reference}/confirm", web::post().to(review::confirm));
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,126 @@
+//! `/api/v1/regulator/review`: registrars confirm declared identities.
+
+use super::OfficialAuth;
+use crate::http::error::ApiError;
+use crate::http::{AppState, with_conn};
+use crate::review::{self, ReviewError};
+use actix_web::{HttpResponse, http::header, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+
+fn review_error(e: ReviewError) -> ApiError {
+    match e {
+        ReviewError::Forbidden => ApiError::Forbidden("registrar review needs the registrar role"),
+        ReviewError::NotFound => ApiError::NotFound("identity"),
+        ReviewError::AlreadyConfirmed => {
+            ApiError::Conflict { code: "already_confirmed", message: "the identity was already confirmed".into() }
+        }
+        e @ ReviewError::Shredded(_) => ApiError::DataDeleted(e.to_string()),
+        ReviewError::Db(e) => e.into(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct QueueQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    DEFAULT_LIMIT
+}
+
+#[derive(Serialize)]
+struct Waiting {
+    reference: String,
+    owner_type: String,
+    declared_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/regulator/review?after=&limit=`: identities still `declared`, oldest first.
+pub(super) async fn queue(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let QueueQuery { after, limit } = query.into_inner();
+    if after < 0 {
+        return Err(ApiError::invalid_field("after", "must not be negative"));
+    }
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {MAX_LIMIT}")));
+    }
+    let rows =
+        with_conn(&state.pool, move |conn| review::queue(conn, &auth.0, after, limit).map_err(review_error)).await?;
+    let next = rows.last().map_or(after, |r| r.id);
+    let identities: Vec<Waiting> = rows
+        .into_iter()
+        .map(|r| Waiting { reference: r.reference, owner_type: r.owner_type, declared_at: r.created_at.and_utc() })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "identities": identities, "next": next })))
+}
+
+/// `POST /api/v1/regulator/review/{reference}/view`: every field, logged;
+/// fails closed with 503 when the view cannot be recorded.
+pub(super) async fn view(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = path.into_inner();
+    let app = state.clone();
+    let opened = with_conn(&state.pool, move |conn| {
+        review::open(conn, &app.keys, &auth.0, &reference, crate::db::now()).map_err(|e| match e {
+            ReviewError::Db(e) => {
+                tracing::error!(error = %e, "registrar view not recorded; nothing shown");
+                ApiError::Unavailable("the view could not be recorded, so nothing was shown")
+            }
+            other => review_error(other),
+        })
+    })
+    .await?;
+    tracing::info!(identity.id = opened.identity.id, "identity opened for registrar review");
+    let identity: serde_json::Map<String, serde_json::Value> =
+        opened.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
+    let accounts: Vec<_> = opened
+        .accounts
+        .iter()
+        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+        "reference": opened.identity.reference,
+        "owner_type": opened.identity.owner_type,
+        "declared_at": opened.identity.created_at.and_utc(),
+        "registrar_checked_at": opened.identity.registrar_checked_at.map(|t| t.and_utc()),
+        "identity": identity,
+        "accounts": accounts,
+    })))
+}
+
+/// `POST /api/v1/regulator/review/{reference}/confirm`
+pub(super) async fn confirm(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = path.into_inner();
+    let app = state.clone();
+    let shown = reference.clone();
+    let raised = with_conn(&state.pool, move |conn| {
+        review::confirm(conn, &auth.0, &reference, &app.settings.policy, crate::db::now()).map_err(review_error)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "reference": shown,
+        "assurance": "registrar_checked",
+        "accounts_raised": raised,
+    })))
+}
