@@ -21,8 +21,14 @@ pub enum AccessError {
     Forbidden(&'static str),
     #[error("access request not found")]
     NotFound,
-    #[error("{0}")]
-    Conflict(&'static str),
+    #[error("the request has already been decided")]
+    AlreadyDecided,
+    #[error("the request is not approved")]
+    NotApproved,
+    #[error("the approval has expired")]
+    ApprovalExpired,
+    #[error("the request has been opened the maximum number of times")]
+    OpeningsUsed,
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
@@ -156,6 +162,13 @@ pub fn view(conn: &mut DbConnection, official: &Official, id: i64) -> Result<Req
     if allowed { Ok(row) } else { Err(AccessError::NotFound) }
 }
 
+/// The newest requests an official may read: all of them for approvers and
+/// auditors, their own for requesters.
+pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<RequestRow>, AccessError> {
+    let sees_all = official.roles.contains(Role::Approver) || official.roles.contains(Role::Auditor);
+    Ok(repo::newest(conn, (!sees_all).then_some(official.id), limit)?)
+}
+
 /// The state as of `now`: an approval past its validity window has expired.
 pub fn state_at(row: &RequestRow, now: DateTime<Utc>) -> &str {
     match (row.state.as_str(), row.valid_until) {
@@ -206,7 +219,7 @@ pub fn decide(
             valid_until: approve.then(|| now + policy.disclosure_validity),
         };
         if !repo::decide(conn, id, &decision, now)? {
-            return Err(AccessError::Conflict("the request has already been decided"));
+            return Err(AccessError::AlreadyDecided);
         }
         let event = AuditEvent {
             actor: Actor::Official(official.id),
@@ -249,8 +262,8 @@ pub fn disclose(
         }
         match state_at(&row, now) {
             "approved" => {}
-            "expired" => return Err(AccessError::Conflict("the approval has expired")),
-            _ => return Err(AccessError::Conflict("the request is not approved")),
+            "expired" => return Err(AccessError::ApprovalExpired),
+            _ => return Err(AccessError::NotApproved),
         }
         let (platform_id, account_ref, blind_index) = repo::target(conn, id)?.ok_or(AccessError::NotFound)?;
         let identity_id = match (platform_id, account_ref, blind_index) {
@@ -271,7 +284,7 @@ pub fn disclose(
             return Ok(Err(reached));
         }
         if !repo::count_opening(conn, id, MAX_OPENINGS)? {
-            return Err(AccessError::Conflict("the request has been opened the maximum number of times"));
+            return Err(AccessError::OpeningsUsed);
         }
         let event = AuditEvent {
             actor: Actor::Official(official.id),

@@ -66,7 +66,7 @@ async fn a_disclosure_opens_at_most_three_times_and_only_for_its_requester() {
         assert_eq!(open(&app, &requester, id).await.status, 200);
     }
     let fourth = open(&app, &requester, id).await;
-    assert_eq!(fourth.status, 409);
+    assert_eq!((fourth.status, fourth.error_code()), (409, "openings_used".to_string()));
     assert!(!fourth.body.contains(TEST_SURNAME));
 }
 
@@ -78,7 +78,7 @@ async fn a_pending_request_discloses_nothing() {
     let requester = official(&app, "a.requester", "requester").await;
     let id = post(&app, &requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
     let reply = open(&app, &requester, id).await;
-    assert_eq!(reply.status, 409);
+    assert_eq!((reply.status, reply.error_code()), (409, "not_approved".to_string()));
     assert!(!reply.body.contains(TEST_SURNAME));
 }
 
@@ -126,4 +126,18 @@ async fn a_request_by_iin_finds_every_account_of_the_person() {
     let platforms: Vec<&str> =
         reply["accounts"].as_array().unwrap().iter().map(|a| a["platform"].as_str().unwrap()).collect();
     assert_eq!(platforms, ["qaz", "tube"]);
+}
+
+#[actix_web::test]
+async fn an_approval_past_its_validity_window_has_expired_and_discloses_nothing() {
+    let app = crate::helpers::spawn_app_with(|s| s.policy.disclosure_validity = chrono::TimeDelta::seconds(1)).await;
+    let token = app.add_platform("qaz");
+    registered(&app, &token, "acc-1").await;
+    let (requester, id) = approved(&app, with_fields(&["surname"])).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let reply = open(&app, &requester, id).await;
+    assert_eq!((reply.status, reply.error_code()), (409, "approval_expired".to_string()), "{}", reply.body);
+    assert!(!reply.body.contains(TEST_SURNAME));
+    let seen = app.api_get(&requester, &format!("/api/v1/regulator/requests/{id}")).await.json();
+    assert_eq!(seen["state"], "expired");
 }

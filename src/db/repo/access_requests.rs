@@ -84,11 +84,9 @@ pub struct RequestRow {
     pub openings: i32,
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbError> {
-    Ok(access_requests::table
-        .left_join(platforms::table)
-        .filter(access_requests::id.eq(id))
-        .select((
+macro_rules! request_columns {
+    () => {
+        (
             access_requests::id,
             access_requests::requester_id,
             platforms::slug.nullable(),
@@ -108,9 +106,26 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbEr
             access_requests::notify_owner_after,
             access_requests::valid_until,
             access_requests::openings,
-        ))
+        )
+    };
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbError> {
+    Ok(access_requests::table
+        .left_join(platforms::table)
+        .filter(access_requests::id.eq(id))
+        .select(request_columns!())
         .first(conn)
         .optional()?)
+}
+
+/// The newest `limit` requests, only `requester_id`'s if given.
+pub fn newest(conn: &mut DbConnection, requester_id: Option<i64>, limit: i64) -> Result<Vec<RequestRow>, DbError> {
+    let mut query = access_requests::table.left_join(platforms::table).into_boxed();
+    if let Some(requester_id) = requester_id {
+        query = query.filter(access_requests::requester_id.eq(requester_id));
+    }
+    Ok(query.order(access_requests::id.desc()).limit(limit).select(request_columns!()).load(conn)?)
 }
 
 /// A decision; only a pending request by someone else can be decided.

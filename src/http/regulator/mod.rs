@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod audit;
-mod requests;
+pub(crate) mod requests;
 mod review;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

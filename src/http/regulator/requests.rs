@@ -1,55 +1,56 @@
 //! `/api/v1/regulator/requests`: file, read and decide access requests.
 
 use super::OfficialAuth;
-use crate::access::{self, AccessError, Verdict};
+use crate::access::{self, AccessError, Disclosed, Verdict};
 use crate::db::repo::access_requests::RequestRow;
 use crate::domain::access_request::{BasisDocument, NewAccessRequest, Target, parse_fields, parse_justification};
 use crate::domain::{AccountRef, Bin, CountryCode, DocumentNumber, Identifier, Iin, LegalBasis, PlatformSlug};
 use crate::http::error::ApiError;
 use crate::http::{AppState, with_conn};
+use crate::officials::Official;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AccountTarget {
-    platform: String,
-    account_ref: String,
+pub(crate) struct AccountTarget {
+    pub platform: String,
+    pub account_ref: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IdentifierTarget {
-    identifier_type: String,
-    identifier: String,
+pub(crate) struct IdentifierTarget {
+    pub identifier_type: String,
+    pub identifier: String,
     #[serde(default)]
-    country: Option<String>,
+    pub country: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum TargetDto {
+pub(crate) enum TargetDto {
     Account(AccountTarget),
     Identifier(IdentifierTarget),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BasisDocumentDto {
-    number: String,
-    date: String,
-    issuer: String,
+pub(crate) struct BasisDocumentDto {
+    pub number: String,
+    pub date: String,
+    pub issuer: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct FileRequest {
-    target: TargetDto,
-    legal_basis: String,
-    basis_document: BasisDocumentDto,
-    justification: String,
-    fields: Vec<String>,
+pub(crate) struct FileRequest {
+    pub target: TargetDto,
+    pub legal_basis: String,
+    pub basis_document: BasisDocumentDto,
+    pub justification: String,
+    pub fields: Vec<String>,
 }
 
 fn parse_target(target: TargetDto) -> Result<Target, ApiError> {
@@ -163,11 +164,14 @@ impl RequestView {
     }
 }
 
-fn access_error(e: AccessError) -> ApiError {
+pub(crate) fn access_error(e: AccessError) -> ApiError {
     match e {
         AccessError::Forbidden(why) => ApiError::Forbidden(why),
         AccessError::NotFound => ApiError::NotFound("access request"),
-        AccessError::Conflict(why) => ApiError::Conflict { code: "already_decided", message: why.into() },
+        e @ AccessError::AlreadyDecided => ApiError::Conflict { code: "already_decided", message: e.to_string() },
+        e @ AccessError::NotApproved => ApiError::Conflict { code: "not_approved", message: e.to_string() },
+        e @ AccessError::ApprovalExpired => ApiError::Conflict { code: "approval_expired", message: e.to_string() },
+        e @ AccessError::OpeningsUsed => ApiError::Conflict { code: "openings_used", message: e.to_string() },
         AccessError::Invalid(e) => ApiError::invalid_field(e.field, e.problem),
         AccessError::DailyLimit(reached) => ApiError::DailyLimit {
             message: reached.to_string(),
@@ -177,14 +181,14 @@ fn access_error(e: AccessError) -> ApiError {
     }
 }
 
-/// `POST /api/v1/regulator/requests`
-pub(super) async fn file(
-    auth: OfficialAuth,
-    state: web::Data<AppState>,
-    body: web::Json<FileRequest>,
-) -> Result<HttpResponse, ApiError> {
+/// Files a parsed request for `official`; shared by the API and the forms.
+pub(crate) async fn file_request(
+    state: &web::Data<AppState>,
+    official: Official,
+    body: FileRequest,
+) -> Result<RequestRow, ApiError> {
     let now = crate::db::now();
-    let request = body.into_inner().parse(now.date_naive())?;
+    let request = body.parse(now.date_naive())?;
     let blind_index = match &request.target {
         Target::Identifier(identifier) => {
             let Some(_permit) = state.argon2_gate.try_acquire() else { return Err(ApiError::TooManyRequests(1)) };
@@ -198,7 +202,6 @@ pub(super) async fn file(
         }
         Target::Account { .. } => None,
     };
-    let official = auth.0;
     let app = state.clone();
     let row = with_conn(&state.pool, move |conn| {
         let limits = &app.settings.policy.daily_limits;
@@ -207,7 +210,17 @@ pub(super) async fn file(
     })
     .await?;
     tracing::info!(access_request.id = row.id, "access request filed");
-    Ok(HttpResponse::Created().json(RequestView::of(row, now)))
+    Ok(row)
+}
+
+/// `POST /api/v1/regulator/requests`
+pub(super) async fn file(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    body: web::Json<FileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let row = file_request(&state, auth.0, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(RequestView::of(row, crate::db::now())))
 }
 
 /// `GET /api/v1/regulator/requests/{id}`
@@ -223,11 +236,30 @@ pub(super) async fn get(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct DecisionRequest {
-    approve: bool,
-    reason: String,
+pub(crate) struct DecisionRequest {
+    pub approve: bool,
+    pub reason: String,
     #[serde(default)]
-    notify_owner_after: Option<DateTime<Utc>>,
+    pub notify_owner_after: Option<DateTime<Utc>>,
+}
+
+/// Records a decision; shared by the API and the forms.
+pub(crate) async fn decide_request(
+    state: &web::Data<AppState>,
+    official: Official,
+    id: i64,
+    body: DecisionRequest,
+) -> Result<RequestRow, ApiError> {
+    let app = state.clone();
+    let now = crate::db::now();
+    let row = with_conn(&state.pool, move |conn| {
+        let verdict =
+            Verdict { approve: body.approve, reason: &body.reason, notify_owner_after: body.notify_owner_after };
+        access::decide(conn, &official, id, &verdict, &app.settings.policy, now).map_err(access_error)
+    })
+    .await?;
+    tracing::info!(access_request.id = id, approved = row.state == "approved", "access request decided");
+    Ok(row)
 }
 
 /// `POST /api/v1/regulator/requests/{id}/decision`
@@ -237,31 +269,21 @@ pub(super) async fn decide(
     path: web::Path<i64>,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let app = state.clone();
-    let now = crate::db::now();
-    let row = with_conn(&state.pool, move |conn| {
-        let verdict =
-            Verdict { approve: body.approve, reason: &body.reason, notify_owner_after: body.notify_owner_after };
-        access::decide(conn, &auth.0, id, &verdict, &app.settings.policy, now).map_err(access_error)
-    })
-    .await?;
-    tracing::info!(access_request.id = id, approved = row.state == "approved", "access request decided");
-    Ok(HttpResponse::Ok().json(RequestView::of(row, now)))
+    let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
 }
 
-/// `POST /api/v1/regulator/requests/{id}/disclosure`: fails closed with 503
-/// when the opening cannot be recorded; nothing is disclosed then.
-pub(super) async fn disclose(
-    auth: OfficialAuth,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+/// Opens a disclosure; fails closed with 503 when the opening cannot be
+/// recorded (nothing is disclosed then). Shared by the API and the forms.
+pub(crate) async fn open_disclosure(
+    state: &web::Data<AppState>,
+    official: Official,
+    id: i64,
+) -> Result<Disclosed, ApiError> {
     let app = state.clone();
     let disclosed = with_conn(&state.pool, move |conn| {
         let limits = &app.settings.policy.daily_limits;
-        access::disclose(conn, &app.keys, &auth.0, id, limits, crate::db::now()).map_err(|e| match e {
+        access::disclose(conn, &app.keys, &official, id, limits, crate::db::now()).map_err(|e| match e {
             AccessError::Db(e) => {
                 tracing::error!(access_request.id = id, error = %e, "disclosure not recorded; nothing disclosed");
                 ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed")
@@ -271,6 +293,16 @@ pub(super) async fn disclose(
     })
     .await?;
     tracing::info!(access_request.id = id, "disclosure opened");
+    Ok(disclosed)
+}
+
+/// `POST /api/v1/regulator/requests/{id}/disclosure`
+pub(super) async fn disclose(
+    auth: OfficialAuth,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?;
     let accounts: Vec<_> = disclosed
         .accounts
         .iter()
