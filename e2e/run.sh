@@ -39,6 +39,18 @@ export E2E_CLAIM_CODES=$(node -e '
   console.log(JSON.stringify(Object.fromEntries(r.filter(x => x.claim_code).map(x => [x.account_ref.slice(4), x.claim_code]))));
 ' "$work/report.json")
 
+# The demo officials' passwords and TOTP secrets, by username.
+export E2E_OFFICIALS=$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+  const officials = {};
+  lines.forEach((line, i) => {
+    const m = line.match(/^Official (\S+) /);
+    if (m) officials[m[1]] = { password: lines[i + 1].split(": ")[1].trim(), totp_secret: lines[i + 2].split(": ")[1].trim() };
+  });
+  console.log(JSON.stringify(officials));
+' "$work/stdout")
+
 export BASE_URL="$base" E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}"
-node --test --test-reporter=spec pages.test.mjs claim.test.mjs
+# One file at a time: the regulator test asks about an owner the claim test registers.
+node --test --test-concurrency=1 --test-reporter=spec pages.test.mjs claim.test.mjs regulator.test.mjs
 echo "screenshots: $E2E_SCREENSHOTS"

@@ -21,6 +21,7 @@ mod regulator_audit;
 mod regulator_disclosure;
 mod regulator_limits;
 mod regulator_login;
+mod regulator_pages;
 mod regulator_requests;
 mod regulator_review;
 mod seed;

@@ -19,6 +19,7 @@ const LANG_COOKIE: &str = "lang";
 mod claim;
 mod identify;
 mod my;
+mod regulator;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(16 * 1024))
@@ -33,6 +34,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/my/withdraw", web::post().to(my::withdraw))
         .route("/my/sign-out", web::post().to(my::sign_out))
         .route("/transparency", web::get().to(transparency))
+        .route("/regulator", web::get().to(regulator::start))
+        .route("/regulator/login", web::post().to(regulator::login))
+        .route("/regulator/logout", web::post().to(regulator::logout))
+        .route("/regulator/requests", web::get().to(regulator::list))
+        .route("/regulator/requests", web::post().to(regulator::file))
+        .route("/regulator/requests/new", web::get().to(regulator::new_request))
+        .route("/regulator/requests/{id}", web::get().to(regulator::show))
+        .route("/regulator/requests/{id}/decision", web::post().to(regulator::decide))
+        .route("/regulator/requests/{id}/disclosure", web::post().to(regulator::disclose))
         .route("/static/registry.css", web::get().to(stylesheet));
 }
 
