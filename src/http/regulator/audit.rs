@@ -10,23 +10,10 @@ use crate::http::{AppState, with_conn};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use data_encoding::HEXLOWER;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AuditQuery {
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    DEFAULT_LIMIT
-}
 
 #[derive(Serialize)]
 struct EntryView {
@@ -67,18 +54,12 @@ struct AuditPage {
 pub(super) async fn list(
     auth: OfficialAuth,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
+    query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
     if !auth.0.roles.contains(Role::Auditor) {
         return Err(ApiError::Forbidden("reading the audit log needs the auditor role"));
     }
-    let AuditQuery { after, limit } = query.into_inner();
-    if after < 0 {
-        return Err(ApiError::invalid_field("after", "must not be negative"));
-    }
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {MAX_LIMIT}")));
-    }
+    let (after, limit) = query.into_inner().parse(DEFAULT_LIMIT, MAX_LIMIT)?;
     let entries = with_conn(&state.pool, move |conn| Ok(audit::page(conn, after, limit)?)).await?;
     let next = entries.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok()

@@ -62,6 +62,37 @@ async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Res
         .json(LoginResponse { token: session.token.expose_secret().to_owned(), expires_at: session.expires_at }))
 }
 
+/// `?after=&limit=` on the regulator's paged lists.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Cursor {
+    #[serde(default)]
+    after: i64,
+    limit: Option<i64>,
+}
+
+impl Cursor {
+    /// `(after, limit)`, with `limit` defaulting to `default` and at most `max`.
+    fn parse(self, default: i64, max: i64) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(default);
+        if self.after < 0 {
+            return Err(ApiError::invalid_field("after", "must not be negative"));
+        }
+        if !(1..=max).contains(&limit) {
+            return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {max}")));
+        }
+        Ok((self.after, limit))
+    }
+}
+
+/// Accounts as disclosures and reviews show them.
+fn accounts_json(accounts: &[(String, String, String)]) -> Vec<serde_json::Value> {
+    accounts
+        .iter()
+        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
+        .collect()
+}
+
 /// An official signed in with a live session.
 #[derive(Debug, Clone)]
 pub struct OfficialAuth(pub officials::Official);

@@ -303,11 +303,7 @@ pub(super) async fn disclose(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?;
-    let accounts: Vec<_> = disclosed
-        .accounts
-        .iter()
-        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
-        .collect();
+    let accounts = super::accounts_json(&disclosed.accounts);
     let identity: serde_json::Map<String, serde_json::Value> =
         disclosed.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
     Ok(HttpResponse::Ok()

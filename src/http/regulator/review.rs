@@ -6,7 +6,7 @@ use crate::http::{AppState, with_conn};
 use crate::review::{self, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
@@ -23,19 +23,6 @@ fn review_error(e: ReviewError) -> ApiError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct QueueQuery {
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    DEFAULT_LIMIT
-}
-
 #[derive(Serialize)]
 struct Waiting {
     reference: String,
@@ -47,15 +34,9 @@ struct Waiting {
 pub(super) async fn queue(
     auth: OfficialAuth,
     state: web::Data<AppState>,
-    query: web::Query<QueueQuery>,
+    query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
-    let QueueQuery { after, limit } = query.into_inner();
-    if after < 0 {
-        return Err(ApiError::invalid_field("after", "must not be negative"));
-    }
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {MAX_LIMIT}")));
-    }
+    let (after, limit) = query.into_inner().parse(DEFAULT_LIMIT, MAX_LIMIT)?;
     let rows =
         with_conn(&state.pool, move |conn| review::queue(conn, &auth.0, after, limit).map_err(review_error)).await?;
     let next = rows.last().map_or(after, |r| r.id);
@@ -90,11 +71,7 @@ pub(super) async fn view(
     tracing::info!(identity.id = opened.identity.id, "identity opened for registrar review");
     let identity: serde_json::Map<String, serde_json::Value> =
         opened.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
-    let accounts: Vec<_> = opened
-        .accounts
-        .iter()
-        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
-        .collect();
+    let accounts = super::accounts_json(&opened.accounts);
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
         "reference": opened.identity.reference,
         "owner_type": opened.identity.owner_type,
