@@ -152,21 +152,22 @@ pub fn file(
     Ok(filed?)
 }
 
+/// Approvers and auditors read every request; requesters only their own.
+fn reads_every_request(official: &Official) -> bool {
+    official.roles.contains(Role::Approver) || official.roles.contains(Role::Auditor)
+}
+
 /// Who may read a request: its requester, approvers and auditors.
 pub fn view(conn: &mut DbConnection, official: &Official, id: i64) -> Result<RequestRow, AccessError> {
     let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
-    let allowed = row.requester_id == official.id
-        || official.roles.contains(Role::Approver)
-        || official.roles.contains(Role::Auditor);
+    let allowed = row.requester_id == official.id || reads_every_request(official);
     // A request the official may not see is reported as absent.
     if allowed { Ok(row) } else { Err(AccessError::NotFound) }
 }
 
-/// The newest requests an official may read: all of them for approvers and
-/// auditors, their own for requesters.
+/// The newest requests an official may read (the rule of [`view`]).
 pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<RequestRow>, AccessError> {
-    let sees_all = official.roles.contains(Role::Approver) || official.roles.contains(Role::Auditor);
-    Ok(repo::newest(conn, (!sees_all).then_some(official.id), limit)?)
+    Ok(repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)?)
 }
 
 /// The state as of `now`: an approval past its validity window has expired.

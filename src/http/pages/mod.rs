@@ -140,6 +140,11 @@ struct TransparencyPage<'a> {
     checkpoint: Option<CheckpointFacts>,
 }
 
+/// A stored UTC time as pages show it, to the minute.
+fn utc_minute(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// A signed checkpoint as the page shows it, for outside bodies to copy.
 struct CheckpointFacts {
     seq: i64,
@@ -186,7 +191,7 @@ async fn transparency(state: web::Data<AppState>, lang: PageLang) -> Result<Http
     };
     let checkpoint = report.checkpoint.as_ref().map(|c| CheckpointFacts {
         seq: c.seq,
-        signed_at: c.signed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        signed_at: utc_minute(c.signed_at),
         hash: data_encoding::HEXLOWER.encode(&c.hash),
         public_key: data_encoding::HEXLOWER.encode(&c.public_key),
         signature: data_encoding::HEXLOWER.encode(&c.signature),

@@ -204,10 +204,6 @@ struct RequestsPage<'a> {
     requests: Vec<ListedRequest>,
 }
 
-fn when(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// `GET /regulator/requests`
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -224,7 +220,7 @@ pub(super) async fn list(
         .iter()
         .map(|r| ListedRequest {
             id: r.id,
-            filed: when(r.created_at),
+            filed: super::utc_minute(r.created_at),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
             state: t.get(&format!("outcome-{}", crate::access::state_at(r, now))),
         })
@@ -417,7 +413,7 @@ async fn request_page(
         openings: request.openings.into(),
         state: t.get(&format!("outcome-{current}")),
         basis: t.get(&format!("basis-{}", request.legal_basis)),
-        filed: when(request.created_at),
+        filed: super::utc_minute(request.created_at),
         csrf: csrf.token,
         t,
         problem,

@@ -85,6 +85,13 @@ impl Cursor {
     }
 }
 
+/// Decrypted fields as disclosures and reviews show them: `{"surname": …}`.
+fn identity_json(
+    fields: &[(crate::domain::Field, zeroize::Zeroizing<String>)],
+) -> serde_json::Map<String, serde_json::Value> {
+    fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect()
+}
+
 /// Accounts as disclosures and reviews show them.
 fn accounts_json(accounts: &[(String, String, String)]) -> Vec<serde_json::Value> {
     accounts

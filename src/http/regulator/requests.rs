@@ -304,8 +304,7 @@ pub(super) async fn disclose(
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?;
     let accounts = super::accounts_json(&disclosed.accounts);
-    let identity: serde_json::Map<String, serde_json::Value> =
-        disclosed.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
+    let identity = super::identity_json(&disclosed.fields);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({ "accounts": accounts, "identity": identity })))

@@ -69,8 +69,7 @@ pub(super) async fn view(
     })
     .await?;
     tracing::info!(identity.id = opened.identity.id, "identity opened for registrar review");
-    let identity: serde_json::Map<String, serde_json::Value> =
-        opened.fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect();
+    let identity = super::identity_json(&opened.fields);
     let accounts = super::accounts_json(&opened.accounts);
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
         "reference": opened.identity.reference,
