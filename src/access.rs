@@ -29,6 +29,11 @@ pub enum AccessError {
     ApprovalExpired,
     #[error("the request has been opened the maximum number of times")]
     OpeningsUsed,
+    /// Nobody with the request's target has identified (or the identifier's data was shredded: its blind index is gone too).
+    #[error("no identity is on file for the request's target")]
+    NoIdentity,
+    #[error("the identity's data was deleted under retention on {}", .0.date_naive())]
+    DataDeleted(DateTime<Utc>),
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
@@ -212,6 +217,9 @@ pub fn decide(
         if row.requester_id == official.id {
             return Err(AccessError::Forbidden("nobody decides their own request"));
         }
+        if approve && let Err(deleted @ AccessError::DataDeleted(_)) = target_identity(conn, id) {
+            return Err(deleted); // nothing left to approve; denying still closes the request
+        }
         let decision = Decision {
             approver_id: official.id,
             approve,
@@ -231,6 +239,26 @@ pub fn decide(
         audit::append(conn, &event, now)?;
         repo::find(conn, id)?.ok_or(AccessError::NotFound)
     })
+}
+
+/// The identity a request is for, if its data is still on file.
+fn target_identity(conn: &mut DbConnection, request_id: i64) -> Result<i64, AccessError> {
+    use crate::db::repo::identities;
+    let (platform_id, account_ref, blind_index) = repo::target(conn, request_id)?.ok_or(AccessError::NotFound)?;
+    let identity_id = match (platform_id, account_ref, blind_index) {
+        (Some(platform_id), Some(account_ref), _) => identities::find_id_by_account(conn, platform_id, &account_ref)?,
+        (_, _, Some(index)) => {
+            let index =
+                BlindIndex(index.try_into().map_err(|_| DbError::Corrupt("access_requests.target_blind_index"))?);
+            identities::find_id_by_blind_index(conn, &index)?
+        }
+        _ => None,
+    }
+    .ok_or(AccessError::NoIdentity)?;
+    match identities::shredded_at(conn, identity_id)? {
+        Some(at) => Err(AccessError::DataDeleted(at)),
+        None => Ok(identity_id),
+    }
 }
 
 /// How many times an approved request may be opened.
@@ -266,19 +294,7 @@ pub fn disclose(
             "expired" => return Err(AccessError::ApprovalExpired),
             _ => return Err(AccessError::NotApproved),
         }
-        let (platform_id, account_ref, blind_index) = repo::target(conn, id)?.ok_or(AccessError::NotFound)?;
-        let identity_id = match (platform_id, account_ref, blind_index) {
-            (Some(platform_id), Some(account_ref), _) => {
-                identities::find_id_by_account(conn, platform_id, &account_ref)?
-            }
-            (_, _, Some(index)) => {
-                let index =
-                    BlindIndex(index.try_into().map_err(|_| DbError::Corrupt("access_requests.target_blind_index"))?);
-                identities::find_id_by_blind_index(conn, &index)?
-            }
-            _ => None,
-        }
-        .ok_or(AccessError::NotFound)?;
+        let identity_id = target_identity(conn, id)?;
         let recent = repo::disclosures_since(conn, official.id, now - DAY)?;
         let limit = ("disclosures", limits.disclosures);
         if let Some(reached) = check_limit(conn, official, recent, limit, format!("access_request:{id}"), now)? {

@@ -91,6 +91,8 @@ pub struct Settings {
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
+    /// How often `serve` looks for identities past retention.
+    pub retention_interval: TimeDelta,
     pub claim_attempts_per_minute: std::num::NonZeroU32,
     pub argon2_concurrency: usize,
     pub log_filter: String,
@@ -143,6 +145,7 @@ impl Settings {
             })?,
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
             checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1h", parse_duration)?,
+            retention_interval: vars.parse("REGISTRY_RETENTION_INTERVAL", "1h", parse_duration)?,
             claim_attempts_per_minute: vars.parse("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "10", |s| {
                 s.parse().map_err(|_| "must be a whole number of attempts, at least 1".into())
             })?,

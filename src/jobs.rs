@@ -1,13 +1,16 @@
 //! Time-driven work inside `serve`. Each job's single step lives in the
-//! library (`accounts::apply_due_transitions`, `audit::checkpoint::create`),
-//! so tests and commands can run it directly; this module only schedules it.
+//! library (`accounts::apply_due_transitions`, `audit::checkpoint::create`,
+//! `retention::run`, `key_rotation::rewrap`), so tests and commands can run
+//! it directly; this module only schedules it.
 
 use crate::accounts::apply_due_transitions;
 use crate::crypto::KeyRing;
 use crate::db::{DbConnection, DbError, Pool};
 use crate::domain::RegistryPolicy;
 use chrono::TimeDelta;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 /// Accounts handled per transaction: keeps write locks short.
 const BATCH: i64 = 500;
@@ -71,4 +74,51 @@ pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta
         }
     })
     .await;
+}
+
+/// Crypto-shreds identities past retention every `interval`. Runs until the process ends.
+pub async fn run_retention(pool: Pool, policy: RegistryPolicy, interval: TimeDelta) {
+    let step = move |conn: &mut DbConnection| crate::retention::run(conn, &policy, crate::db::now());
+    every(interval, "retention", pool, step, |shredded: usize| {
+        if shredded > 0 {
+            tracing::info!(identities = shredded, "crypto-shredded identities past retention");
+        }
+    })
+    .await;
+}
+
+/// Every `interval`: takes a rotated or retired master key from the key file
+/// if it changed, then re-wraps what older versions still wrap. Runs until
+/// the process ends.
+pub async fn run_key_maintenance(pool: Pool, keys: Arc<KeyRing>, key_file: PathBuf, interval: TimeDelta) {
+    let seen: Arc<Mutex<Option<SystemTime>>> = Arc::default();
+    let step = move |conn: &mut DbConnection| {
+        reload_if_changed(&keys, &key_file, &seen);
+        crate::key_rotation::rewrap(conn, &keys)
+    };
+    every(interval, "keys", pool, step, |done: crate::key_rotation::Rewrapped| {
+        if done != Default::default() {
+            tracing::info!(
+                data_keys = done.data_keys,
+                totp_secrets = done.totp_secrets,
+                "re-wrapped under the active master key"
+            );
+        }
+    })
+    .await;
+}
+
+/// Reloads the key file when its modification time changed; a file that
+/// does not fit the running keys is reported once and left alone.
+fn reload_if_changed(keys: &KeyRing, key_file: &std::path::Path, seen: &Mutex<Option<SystemTime>>) {
+    let Ok(modified) = std::fs::metadata(key_file).and_then(|m| m.modified()) else { return };
+    let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if seen.replace(modified) == Some(modified) {
+        return;
+    }
+    match keys.reload(key_file) {
+        Ok(Some(active)) => tracing::info!(key.active = %active, "key file reloaded"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "key file changed but was not loaded; the running keys stay in use"),
+    }
 }

@@ -2,6 +2,7 @@
 //! showed them, then identify. Everything an owner can get wrong gets the
 //! same answer, so the forms never reveal whether an account exists.
 
+use crate::audit::{self, Actor, AuditEvent};
 use crate::crypto::token::{expose, new_management_key, new_reference};
 use crate::crypto::{BlindIndex, KeyRing, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, ClaimRow};
@@ -251,6 +252,8 @@ pub fn my_accounts(
         .collect()
 }
 
+/// Replaces the contact e-mail. The record is sealed again under a fresh
+/// data key, so the superseded address is crypto-shredded at once.
 pub fn change_email(
     conn: &mut DbConnection,
     keys: &KeyRing,
@@ -260,11 +263,15 @@ pub fn change_email(
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
         identities::replace_field(conn, keys, identity_id, crate::domain::Field::Email, email.expose(), now)?;
+        let details = serde_json::json!({ "field": "email", "superseded": "shredded" });
+        audit::append(conn, &owner_event("owner.contact_changed", identity_id, details), now)?;
         Ok(())
     })
 }
 
-/// Withdraws one of the owner's accounts that no longer needs registration.
+/// Withdraws one of the owner's accounts that no longer needs registration:
+/// the link ends, which starts the retention clock once it was the last one,
+/// and the account needs a new identification if it crosses the threshold again.
 pub fn withdraw(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
@@ -273,6 +280,7 @@ pub fn withdraw(
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
+        repo::lock_feed(conn)?;
         let account = my_accounts(conn, policy, identity_id, now)?
             .into_iter()
             .find(|a| a.account_id == account_id)
@@ -280,6 +288,14 @@ pub fn withdraw(
         if !account.can_withdraw() || !identities::withdraw_account(conn, identity_id, account_id, now)? {
             return Err(OwnerError::Rejected);
         }
+        let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?.account;
+        crate::accounts::save_outcome(conn, &row, &policy.release_identity(&row.state()?, now))?;
+        let details = serde_json::json!({ "account": format!("account:{account_id}") });
+        audit::append(conn, &owner_event("owner.account_withdrawn", identity_id, details), now)?;
         Ok(())
     })
+}
+
+fn owner_event(action: &'static str, identity_id: i64, details: serde_json::Value) -> AuditEvent {
+    AuditEvent { actor: Actor::Owner, action, subject: format!("identity:{identity_id}"), details }
 }

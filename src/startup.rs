@@ -70,6 +70,8 @@ pub struct Application {
     policy: RegistryPolicy,
     job_interval: TimeDelta,
     checkpoint_interval: TimeDelta,
+    retention_interval: TimeDelta,
+    key_file: std::path::PathBuf,
 }
 
 impl Application {
@@ -82,7 +84,8 @@ impl Application {
         const BURST_SECONDS: std::num::NonZeroU32 = std::num::NonZeroU32::new(2).unwrap();
         let rate = settings.platform_rate_limit;
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
-        let checkpoint_interval = settings.checkpoint_interval;
+        let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
+        let key_file = settings.key_file.path.clone();
         let keys = Arc::new(keys);
         let claim_limits = crate::http::forms::ClaimLimits::new(settings.claim_attempts_per_minute);
         let argon2_concurrency = settings.argon2_concurrency;
@@ -112,7 +115,7 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr: format!("port {port}"), source })?
         .run();
-        Ok(Self { port, server, pool, keys, policy, job_interval, checkpoint_interval })
+        Ok(Self { port, server, pool, keys, policy, job_interval, checkpoint_interval, retention_interval, key_file })
     }
 
     pub fn port(&self) -> u16 {
@@ -121,13 +124,17 @@ impl Application {
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let transitions =
-            actix_web::rt::spawn(crate::jobs::run_transitions(self.pool.clone(), self.policy, self.job_interval));
-        let checkpoints =
-            actix_web::rt::spawn(crate::jobs::run_checkpoints(self.pool, self.keys, self.checkpoint_interval));
+        use crate::jobs;
+        let jobs = [
+            actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
+            actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
+            actix_web::rt::spawn(jobs::run_retention(self.pool.clone(), self.policy, self.retention_interval)),
+            actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
+        ];
         let result = self.server.await;
-        transitions.abort();
-        checkpoints.abort();
+        for job in jobs {
+            job.abort();
+        }
         result
     }
 }

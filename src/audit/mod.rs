@@ -29,6 +29,8 @@ pub enum Actor {
     Operator,
     /// The service itself (time-driven jobs).
     System,
+    /// An account owner on `/my`; the subject names their identity.
+    Owner,
     Official(i64),
 }
 
@@ -37,6 +39,7 @@ impl Actor {
         match self {
             Actor::Operator => "operator".into(),
             Actor::System => "system".into(),
+            Actor::Owner => "owner".into(),
             Actor::Official(id) => format!("official:{id}"),
         }
     }

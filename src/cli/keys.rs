@@ -1,14 +1,11 @@
 use super::CliError;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::config::Settings;
-use crate::crypto::KeyRing;
-use crate::db::repo::{identities, officials};
-use crate::db::{self, DbConnection, DbError, write_tx};
+use crate::crypto::{KeyId, KeyRing};
+use crate::db::{self, DbError, write_tx};
+use crate::key_rotation;
 use chrono::Utc;
 use std::path::PathBuf;
-
-/// Rows re-wrapped per transaction: short write locks, steady progress.
-const REWRAP_BATCH: i64 = 500;
 
 /// `registry keys generate`
 pub fn generate(settings: &Settings, out: Option<PathBuf>) -> Result<(), CliError> {
@@ -19,53 +16,80 @@ pub fn generate(settings: &Settings, out: Option<PathBuf>) -> Result<(), CliErro
     Ok(())
 }
 
-/// `registry keys rotate`: the new key file is written first, so a crash at
-/// any later point leaves every record readable; re-wrapping is resumable
-/// (running the command again re-wraps whatever is left under old versions).
+fn connect(settings: &Settings) -> Result<r2d2::PooledConnection<db::ConnectionManager>, CliError> {
+    let pool = db::open(&settings.database_url, 1)?;
+    Ok(pool.get().map_err(DbError::from)?)
+}
+
+fn load(settings: &Settings) -> Result<KeyRing, CliError> {
+    Ok(KeyRing::load(&settings.key_file.path).map_err(crate::startup::StartupError::from)?)
+}
+
+/// `registry keys rotate`: adds a master key version and makes it active.
+/// The key file is written before anything else, so a crash leaves every
+/// record readable; running services take it from there.
 pub fn rotate(settings: &Settings) -> Result<(), CliError> {
-    let path = &settings.key_file.path;
-    let mut keys = KeyRing::load(path).map_err(crate::startup::StartupError::from)?;
+    let mut conn = connect(settings)?;
+    let mut keys = load(settings)?;
     let previous = keys.active_key_id();
     let active = keys.rotate(Utc::now());
-    keys.replace(path).map_err(crate::startup::StartupError::from)?;
+    keys.replace(&settings.key_file.path).map_err(crate::startup::StartupError::from)?;
     tracing::info!(key.previous = %previous, key.active = %active, "master key rotated in the key file");
-
-    let pool = db::open(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::from)?;
-    let rewrapped = drain(&mut conn, |conn| identities::rewrap_batch(conn, &keys, REWRAP_BATCH))?;
-    let resealed = drain(&mut conn, |conn| officials::reseal_totp_batch(conn, &keys, REWRAP_BATCH))?;
-    let now = Utc::now();
     write_tx(&mut conn, |conn| {
         let event = AuditEvent {
             actor: Actor::Operator,
             action: "keys.rotated",
             subject: format!("master_key:{active}"),
-            details: serde_json::json!({
-                "previous": previous.0,
-                "active": active.0,
-                "rewrapped_data_keys": rewrapped,
-                "resealed_totp_secrets": resealed,
-            }),
+            details: serde_json::json!({ "previous": previous.0, "active": active.0 }),
         };
-        audit::append(conn, &event, now)
+        audit::append(conn, &event, Utc::now())
     })?;
     println!("Master key {active} is now active (was {previous}).");
-    println!("Re-wrapped {rewrapped} identity data keys and {resealed} official TOTP secrets.");
-    println!("Restart running `registry serve` processes so that they load the new key.");
+    println!(
+        "Running `registry serve` processes load it within {} and re-wrap older data keys in the background;",
+        humantime::format_duration(settings.job_interval.to_std().unwrap_or_default())
+    );
+    println!("with none running, `registry keys rewrap` does it now. `registry keys list` shows the progress.");
     Ok(())
 }
 
-/// Runs batches, each in its own write transaction, until one finds nothing to do.
-fn drain(
-    conn: &mut DbConnection,
-    mut batch: impl FnMut(&mut DbConnection) -> Result<usize, DbError>,
-) -> Result<usize, DbError> {
-    let mut total = 0;
-    loop {
-        let done = write_tx(conn, &mut batch)?;
-        if done == 0 {
-            return Ok(total);
-        }
-        total += done;
+/// `registry keys rewrap`: moves everything under older versions to the active one now.
+pub fn rewrap(settings: &Settings) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let keys = load(settings)?;
+    let done = key_rotation::rewrap(&mut conn, &keys)?;
+    println!(
+        "Re-wrapped {} identity data keys and {} official TOTP secrets under master key {}.",
+        done.data_keys,
+        done.totp_secrets,
+        keys.active_key_id()
+    );
+    Ok(())
+}
+
+/// `registry keys list`: every master key version and what it still wraps.
+pub fn list(settings: &Settings) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let keys = load(settings)?;
+    println!("{:>7}  {:<8}  {:>15}  {:>12}", "version", "state", "data keys", "TOTP secrets");
+    for usage in key_rotation::usage(&mut conn, &keys)? {
+        let state = match (usage.in_key_file, usage.key_id == keys.active_key_id()) {
+            (false, _) => "MISSING",
+            (true, true) => "active",
+            (true, false) if usage.is_unused() => "unused",
+            (true, false) => "old",
+        };
+        println!("{:>7}  {state:<8}  {:>15}  {:>12}", usage.key_id.0, usage.data_keys, usage.totp_secrets);
     }
+    Ok(())
+}
+
+/// `registry keys retire <VERSION>`
+pub fn retire(settings: &Settings, version: u32) -> Result<(), CliError> {
+    let mut conn = connect(settings)?;
+    let id = KeyId(version);
+    key_rotation::retire(&mut conn, &settings.key_file.path, id, settings.job_interval, Utc::now())
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    println!("Master key {id} is retired: it is gone from the key file, and backups sealed with it no longer open.");
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod demo;
 mod keys;
 mod official;
 mod platform;
+mod retention;
 mod seed;
 mod serve;
 
@@ -43,10 +44,15 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Create or rotate the key file.
+    /// Create the key file; rotate, re-wrap, list and retire master keys.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Apply the retention rule.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
     },
     /// Manage platforms.
     Platform {
@@ -88,8 +94,23 @@ enum KeysCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Add a new master key version, make it active, and re-wrap every stored data key with it.
+    /// Add a new master key version and make it active; running services re-wrap older data with it.
     Rotate,
+    /// Re-wrap everything still under older master key versions now (when no service runs).
+    Rewrap,
+    /// List master key versions and how many data keys and TOTP secrets each still wraps.
+    List,
+    /// Delete an unused master key version from the key file (refused while anything uses it).
+    Retire {
+        /// The version number, as `keys list` shows it.
+        version: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RetentionCommand {
+    /// Crypto-shred every identity whose last account left the registry more than REGISTRY_RETENTION ago.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +179,10 @@ pub fn run() -> ExitCode {
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),
         Command::Keys { command: KeysCommand::Rotate } => keys::rotate(&settings),
+        Command::Keys { command: KeysCommand::Rewrap } => keys::rewrap(&settings),
+        Command::Keys { command: KeysCommand::List } => keys::list(&settings),
+        Command::Keys { command: KeysCommand::Retire { version } } => keys::retire(&settings, version),
+        Command::Retention { command: RetentionCommand::Run } => retention::run(&settings),
         Command::Platform { command: PlatformCommand::Add { slug, name, json } } => {
             platform::add(&settings, &slug, &name, json)
         }

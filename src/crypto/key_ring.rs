@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::{Arc, RwLock};
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const FORMAT: u32 = 1;
@@ -99,24 +101,59 @@ struct KeyFile {
     token_key: SecretBytes<32>,
 }
 
-/// The loaded key file. Cloning is cheap enough for start-up; share it in an `Arc`.
+/// The master key versions and the one new writes use.
 #[derive(Clone)]
-pub struct KeyRing {
+struct MasterKeys {
     active: KeyId,
-    master_keys: BTreeMap<KeyId, MasterKeyEntry>,
+    keys: BTreeMap<KeyId, MasterKeyEntry>,
+}
+
+impl MasterKeys {
+    fn get(&self, id: KeyId) -> Result<&[u8; KEY_LEN], CryptoError> {
+        self.keys.get(&id).map(|e| &e.key.0).ok_or(CryptoError::UnknownKey(id))
+    }
+}
+
+/// The loaded key file; share it in an `Arc`. The master keys can be
+/// swapped while serving ([`KeyRing::reload`]); the blind-index and token
+/// secrets are fixed for the life of a deployment.
+pub struct KeyRing {
+    master: RwLock<Arc<MasterKeys>>,
     index_pepper: SecretBytes<32>,
     index_salt: SecretBytes<16>,
     index_params: IndexParams,
     token_key: SecretBytes<32>,
 }
 
+impl Clone for KeyRing {
+    fn clone(&self) -> Self {
+        Self {
+            master: RwLock::new(self.master()),
+            index_pepper: self.index_pepper.clone(),
+            index_salt: self.index_salt.clone(),
+            index_params: self.index_params,
+            token_key: self.token_key.clone(),
+        }
+    }
+}
+
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let master = self.master();
         f.debug_struct("KeyRing")
-            .field("active", &self.active)
-            .field("master_keys", &self.master_keys.keys().collect::<Vec<_>>())
+            .field("active", &master.active)
+            .field("master_keys", &master.keys.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
+}
+
+/// Why a master key version cannot be retired.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RetireError {
+    #[error("master key {0} is not in the key file")]
+    Unknown(KeyId),
+    #[error("master key {0} is the active key; rotate first")]
+    Active(KeyId),
 }
 
 impl KeyRing {
@@ -124,8 +161,7 @@ impl KeyRing {
     pub fn generate(now: DateTime<Utc>) -> Self {
         let first = MasterKeyEntry { id: KeyId(1), created_at: now, key: SecretBytes::random() };
         Self {
-            active: first.id,
-            master_keys: BTreeMap::from([(first.id, first)]),
+            master: RwLock::new(Arc::new(MasterKeys { active: first.id, keys: BTreeMap::from([(first.id, first)]) })),
             index_pepper: SecretBytes::random(),
             index_salt: SecretBytes::random(),
             index_params: IndexParams::default(),
@@ -159,8 +195,7 @@ impl KeyRing {
             tracing::warn!(key_file = %shown, "key file is readable by other users; restrict it with chmod 600");
         }
         Ok(Self {
-            active: file.active_master_key,
-            master_keys,
+            master: RwLock::new(Arc::new(MasterKeys { active: file.active_master_key, keys: master_keys })),
             index_pepper: file.index_pepper.clone(),
             index_salt: file.index_salt.clone(),
             index_params: file.index_params,
@@ -183,10 +218,11 @@ impl KeyRing {
 
     fn write_atomically(&self, path: &Path) -> Result<(), KeyFileError> {
         let write_err = |source| KeyFileError::Write { path: path.display().to_string(), source };
+        let master = self.master();
         let file = KeyFile {
             format: FORMAT,
-            active_master_key: self.active,
-            master_keys: self.master_keys.values().cloned().collect(),
+            active_master_key: master.active,
+            master_keys: master.keys.values().cloned().collect(),
             index_pepper: self.index_pepper.clone(),
             index_salt: self.index_salt.clone(),
             index_params: self.index_params,
@@ -212,24 +248,77 @@ impl KeyRing {
         Ok(())
     }
 
+    /// The master keys as they are now; a reload swaps in a new set.
+    fn master(&self) -> Arc<MasterKeys> {
+        self.master.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn master_mut(&mut self) -> &mut MasterKeys {
+        Arc::make_mut(self.master.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
     /// Adds a new master key version and makes it the one new writes use.
     pub fn rotate(&mut self, now: DateTime<Utc>) -> KeyId {
-        let id = KeyId(self.master_keys.keys().next_back().map_or(1, |k| k.0 + 1));
-        self.master_keys.insert(id, MasterKeyEntry { id, created_at: now, key: SecretBytes::random() });
-        self.active = id;
+        let master = self.master_mut();
+        let id = KeyId(master.keys.keys().next_back().map_or(1, |k| k.0 + 1));
+        master.keys.insert(id, MasterKeyEntry { id, created_at: now, key: SecretBytes::random() });
+        master.active = id;
         id
     }
 
+    /// Removes a master key version. Whatever it still wraps becomes
+    /// unreadable: the caller checks first that nothing does.
+    pub fn retire(&mut self, id: KeyId) -> Result<(), RetireError> {
+        let master = self.master_mut();
+        if master.active == id {
+            return Err(RetireError::Active(id));
+        }
+        master.keys.remove(&id).map(drop).ok_or(RetireError::Unknown(id))
+    }
+
+    /// Takes the master keys from the key file at `path` if they changed
+    /// (a rotation or a retirement); returns the active version if so. The
+    /// file must be the same deployment's: its fixed secrets and every key
+    /// version both hold must match, or nothing changes.
+    pub fn reload(&self, path: &Path) -> Result<Option<KeyId>, KeyFileError> {
+        let file = Self::load(path)?;
+        let invalid = |reason: &str| KeyFileError::Invalid { path: path.display().to_string(), reason: reason.into() };
+        let same = |a: &[u8], b: &[u8]| bool::from(a.ct_eq(b));
+        if !same(&file.index_pepper.0, &self.index_pepper.0)
+            || !same(&file.index_salt.0, &self.index_salt.0)
+            || !same(&file.token_key.0, &self.token_key.0)
+            || file.index_params != self.index_params
+        {
+            return Err(invalid(
+                "its blind-index or token secrets differ from the running ones; restart to change them",
+            ));
+        }
+        let (current, new) = (self.master(), file.master());
+        for (id, entry) in &new.keys {
+            if current.keys.get(id).is_some_and(|held| !same(&held.key.0, &entry.key.0)) {
+                return Err(invalid("a master key version has different bytes than the running one"));
+            }
+        }
+        if new.active == current.active && new.keys.keys().eq(current.keys.keys()) {
+            return Ok(None);
+        }
+        *self.master.write().unwrap_or_else(std::sync::PoisonError::into_inner) = new.clone();
+        Ok(Some(new.active))
+    }
+
     pub fn active_key_id(&self) -> KeyId {
-        self.active
+        self.master().active
     }
 
-    pub fn key_ids(&self) -> impl Iterator<Item = KeyId> + '_ {
-        self.master_keys.keys().copied()
+    /// When the active version was added: new writes use it from then on,
+    /// once every running process has reloaded the key file.
+    pub fn active_since(&self) -> DateTime<Utc> {
+        let master = self.master();
+        master.keys.get(&master.active).map_or(DateTime::<Utc>::MIN_UTC, |e| e.created_at)
     }
 
-    fn master_key(&self, id: KeyId) -> Result<&[u8; KEY_LEN], CryptoError> {
-        self.master_keys.get(&id).map(|e| &e.key.0).ok_or(CryptoError::UnknownKey(id))
+    pub fn key_ids(&self) -> Vec<KeyId> {
+        self.master().keys.keys().copied().collect()
     }
 
     /// The associated data of a master seal binds it to its key version and purpose.
@@ -242,14 +331,14 @@ impl KeyRing {
 
     /// Seals a small secret directly under the active master key.
     pub fn seal(&self, context: &[u8], plaintext: &[u8]) -> Result<MasterSealed, CryptoError> {
-        let key = self.master_key(self.active)?;
-        let bytes = envelope::seal(key, &Self::master_aad(self.active, context), plaintext);
-        Ok(MasterSealed { key_id: self.active, bytes })
+        let master = self.master();
+        let bytes = envelope::seal(master.get(master.active)?, &Self::master_aad(master.active, context), plaintext);
+        Ok(MasterSealed { key_id: master.active, bytes })
     }
 
     pub fn open(&self, sealed: &MasterSealed, context: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let key = self.master_key(sealed.key_id)?;
-        envelope::open(key, &Self::master_aad(sealed.key_id, context), &sealed.bytes)
+        let master = self.master();
+        envelope::open(master.get(sealed.key_id)?, &Self::master_aad(sealed.key_id, context), &sealed.bytes)
     }
 
     /// Opens under whichever version sealed it and seals again under the active one.
@@ -320,6 +409,30 @@ mod tests {
         assert_eq!(ring.new_data_key(b"x").unwrap().1.key_id, KeyId(2));
         let again = ring.unwrap_data_key(&rewrapped, b"identity").unwrap();
         assert_eq!(again.open(b"surname", &field).unwrap().as_slice(), b"Abayev");
+    }
+
+    #[test]
+    fn a_reload_takes_a_rotated_key_file_but_not_one_from_another_deployment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.key");
+        let mut running = KeyRing::generate(now());
+        running.create(&path).unwrap();
+        let sealed = running.seal(b"ctx", b"secret").unwrap();
+
+        let mut rotated = running.clone();
+        rotated.rotate(now());
+        rotated.replace(&path).unwrap();
+        assert_eq!(running.reload(&path).unwrap(), Some(KeyId(2)));
+        assert_eq!(running.reload(&path).unwrap(), None, "unchanged");
+        assert_eq!(running.seal(b"ctx", b"x").unwrap().key_id, KeyId(2), "new writes use the new key");
+        assert_eq!(running.open(&sealed, b"ctx").unwrap().as_slice(), b"secret");
+
+        KeyRing::generate(now()).replace(&path).unwrap();
+        let refused = running.reload(&path).unwrap_err().to_string();
+        assert!(refused.contains("differ from the running ones"), "{refused}");
+        assert_eq!(running.active_key_id(), KeyId(2), "the running keys stay");
+        running.retire(KeyId(1)).unwrap();
+        assert!(running.retire(KeyId(2)).is_err(), "the active key cannot be retired");
     }
 
     #[test]

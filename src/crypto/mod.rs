@@ -16,7 +16,7 @@ pub mod token;
 
 pub use blind_index::BlindIndex;
 pub use envelope::{DataKey, MasterSealed};
-pub use key_ring::{KeyFileError, KeyId, KeyRing};
+pub use key_ring::{KeyFileError, KeyId, KeyRing, RetireError};
 pub use token::{TokenDigest, TokenPurpose};
 
 /// A failure of a cryptographic operation. Never carries key or plaintext bytes.

@@ -71,7 +71,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    account_identities (account_id) {
+    account_identities (account_id, identity_id) {
         account_id -> BigInt,
         identity_id -> BigInt,
         linked_at -> Timestamp,

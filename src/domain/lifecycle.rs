@@ -135,6 +135,16 @@ impl RegistryPolicy {
         outcome
     }
 
+    /// The identity on file no longer covers the account: the owner withdrew
+    /// it or its data was shredded. Only `not_required` accounts lose their
+    /// identity, so no status changes; if the account crosses the threshold
+    /// again it is `required` and needs a new identification.
+    pub fn release_identity(&self, state: &AccountState, now: DateTime<Utc>) -> Outcome {
+        let mut outcome = self.advance(state, now);
+        outcome.state.identity = None;
+        outcome
+    }
+
     /// The earliest time-driven change due by `now`: `required` → `overdue` at
     /// the deadline, anything → `not_required` once the account has stayed at
     /// or below the threshold for the hysteresis period.
@@ -292,6 +302,19 @@ mod tests {
         let quiet = p.confirm_identity(&released, t(4));
         assert_eq!(quiet.state.identity, Some(Assurance::RegistrarChecked));
         assert!(quiet.changes.is_empty(), "platforms see assurance only on verified accounts");
+    }
+
+    #[test]
+    fn an_account_released_from_its_identity_needs_a_new_identification_when_it_crosses_again() {
+        let p = policy();
+        let verified = p.identify(&p.first_report(count(7000), t(0), t(0)).state, Assurance::Declared, t(1)).state;
+        let below = p.advance(&p.report(&verified, count(10), t(2), t(2)).state, t(30)).state;
+        assert_eq!(below.status, AccountStatus::NotRequired);
+        let released = p.release_identity(&below, t(31));
+        assert!(released.changes.is_empty() && released.state.identity.is_none());
+        let again = p.report(&released.state, count(9000), t(32), t(32));
+        assert_eq!(again.state.status, AccountStatus::Required);
+        assert!(again.issue_claim_code);
     }
 
     #[test]

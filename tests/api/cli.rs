@@ -101,7 +101,7 @@ fn migrate_applies_the_schema_once() {
     let first = fx.run(&["migrate"]);
     assert_eq!(
         stdout(&first),
-        "Applied 3 migration(s): 20261123000000, 20261124000000, 20261124000001\n",
+        "Applied 4 migration(s): 20261123000000, 20261124000000, 20261124000001, 20261125000000\n",
         "{}",
         stderr(&first)
     );
@@ -149,7 +149,7 @@ fn keys_generate_refuses_to_overwrite_a_key_file() {
 }
 
 #[test]
-fn keys_rotate_rewraps_stored_data_and_records_it_in_the_audit_log() {
+fn keys_rotate_then_rewrap_moves_stored_data_to_the_new_key_and_retire_refuses_a_key_in_use() {
     let fx = CliFixture::new();
     let before = fx.keys();
     let pool = fx.db.pool();
@@ -159,10 +159,22 @@ fn keys_rotate_rewraps_stored_data_and_records_it_in_the_audit_log() {
     let out = fx.run(&["keys", "rotate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Master key 2 is now active (was 1)."), "{}", stdout(&out));
-    assert!(stdout(&out).contains("Re-wrapped 1 identity data keys and 1 official TOTP secrets."));
+    let listed = stdout(&fx.run(&["keys", "list"]));
+    assert!(listed.contains("      1  old                     1             1"), "{listed}");
+    assert!(listed.contains("      2  active                  0             0"), "{listed}");
+
+    let refused = fx.run(&["keys", "retire", "1"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("master key 1 still wraps 1 identity data key(s) and 1 TOTP secret(s)"));
+    assert!(!fx.run(&["keys", "retire", "2"]).status.success(), "the active key cannot be retired");
+
+    let out = fx.run(&["keys", "rewrap"]);
+    assert!(stdout(&out).contains("Re-wrapped 1 identity data keys and 1 official TOTP secrets under master key 2."));
+    let early = fx.run(&["keys", "retire", "1"]);
+    assert!(stderr(&early).contains("the active key was added less than 1m ago"), "{}", stderr(&early));
 
     let after = fx.keys();
-    assert_eq!(after.active_key_id().0, 2);
+    assert_eq!((after.active_key_id().0, after.key_ids().len()), (2, 2), "nothing was retired");
     let mut conn = pool.get().unwrap();
     let opened = identities::open_fields(&mut conn, &after, id, &[Field::Iin]).unwrap();
     assert_eq!(opened[0].1.as_str(), crate::helpers::TEST_IIN);

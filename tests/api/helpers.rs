@@ -80,6 +80,46 @@ impl TestDb {
         db::open(&self.url, 4).expect("the test database opens and migrates")
     }
 
+    /// A consistent copy of the whole database as it is now, as a backup would hold it.
+    pub fn snapshot(&self) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match &self.postgres {
+            None => {
+                let path = dir.path().join("registry.db");
+                let mut conn = self.pool().get().unwrap();
+                diesel::sql_query(format!("VACUUM INTO '{}'", path.display())).execute(&mut *conn).unwrap();
+                let url_string = format!("sqlite://{}", path.display());
+                TestDb { url: DatabaseUrl::parse(&url_string).unwrap(), url_string, dir, postgres: None }
+            }
+            Some((admin_url, _)) => {
+                let name = format!("registry_copy_{}", data_encoding::HEXLOWER.encode(&rand_bytes()));
+                let mut admin = PgConnection::establish(admin_url).unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                let url_string = format!("{base}/{name}");
+                let dump = std::process::Command::new("pg_dump")
+                    .args(["--no-owner", "--no-privileges", &self.url_string])
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(dump.status.success(), "pg_dump: {}", String::from_utf8_lossy(&dump.stderr));
+                let mut restore = std::process::Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", &url_string])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("psql runs");
+                restore.stdin.take().unwrap().write_all(&dump.stdout).unwrap();
+                assert!(restore.wait().unwrap().success(), "psql restores the dump");
+                TestDb {
+                    url: DatabaseUrl::parse(&url_string).unwrap(),
+                    url_string,
+                    dir,
+                    postgres: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+
     /// Every byte the database holds at rest: the SQLite files, or a pg_dump.
     pub fn raw_contents(&self) -> Vec<u8> {
         match &self.postgres {
@@ -182,6 +222,29 @@ impl TestApp {
         (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
     }
 
+    pub fn snapshot(&self) -> TestDb {
+        self._db.snapshot()
+    }
+
+    /// The key file the running app loaded (and reloads when it changes).
+    pub fn key_file(&self) -> PathBuf {
+        key_file(&self._db)
+    }
+
+    /// The `registry` command against this app's database and key file.
+    pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
+        let key_file = self.key_file();
+        let env = [
+            ("REGISTRY_DATABASE_URL", self._db.url_string.as_str()),
+            ("REGISTRY_KEY_FILE", key_file.to_str().unwrap()),
+        ];
+        cli_command(self._db.dir.path(), &env, args)
+    }
+
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_command(args).output().expect("the registry binary runs")
+    }
+
     pub fn on_postgres(&self) -> bool {
         self._db.url.backend_name() == "postgres"
     }
@@ -262,14 +325,18 @@ impl TestApp {
 
 /// Runs the `registry` binary with only the given environment, in `dir`.
 pub fn run_cli(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_registry"))
+    cli_command(dir, env, args).output().expect("the registry binary runs")
+}
+
+fn cli_command(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_registry"));
+    command
         .args(args)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .expect("the registry binary runs")
+        .envs(env.iter().copied());
+    command
 }
 
 pub fn stdout(out: &std::process::Output) -> String {

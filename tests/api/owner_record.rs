@@ -11,16 +11,27 @@ pub(crate) async fn registered(app: &TestApp, token: &str, account: &str) -> (St
 }
 
 pub(crate) async fn registered_on(app: &TestApp, token: &str, platform: &str, account: &str) -> (String, String) {
+    registered_with(app, token, platform, account, &resident_fields()).await
+}
+
+/// Registers `account` with these identification form fields.
+pub(crate) async fn registered_with(
+    app: &TestApp,
+    token: &str,
+    platform: &str,
+    account: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
     let code = account_with_code(app, token, account).await;
     let mut visitor = Visitor::new(app);
     assert_eq!(claim_on(&mut visitor, platform, account, &code).await.status, 303);
-    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", fields).await;
     let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
     let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
     (reference, key)
 }
 
-async fn sign_in(visitor: &mut Visitor<'_>, reference: &str, key: &str) -> crate::owner_forms::Page {
+pub(crate) async fn sign_in(visitor: &mut Visitor<'_>, reference: &str, key: &str) -> crate::owner_forms::Page {
     visitor.submit("/my?lang=en", "/my/sign-in?lang=en", &[("reference", reference), ("management_key", key)]).await
 }
 
@@ -44,6 +55,13 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     assert!(record.body.contains("Your data has not been disclosed to anyone."));
     assert!(!record.body.contains(">Withdraw</button>"), "a verified account cannot be withdrawn");
 
+    let sealed = |conn: &mut registry::db::DbConnection| -> (Option<Vec<u8>>, Vec<Vec<u8>>) {
+        use registry::db::schema::{identities as ids, identity_fields as fields};
+        let wrapped = ids::table.select(ids::wrapped_data_key).first(conn).unwrap();
+        (wrapped, fields::table.order(fields::field).select(fields::ciphertext).load(conn).unwrap())
+    };
+    let before = sealed(&mut app.pool.get().unwrap());
+
     let bad = visitor.submit("/my", "/my/email?lang=en", &[("email", "nope")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"email-error\""));
@@ -55,6 +73,15 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     let (id, _) = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
     let email = identities::open_fields(&mut conn, &app.keys, id, &[Field::Email]).unwrap();
     assert_eq!(email[0].1.as_str(), "new.address@example.kz");
+    let surname = identities::open_fields(&mut conn, &app.keys, id, &[Field::Surname]).unwrap();
+    assert_eq!(surname[0].1.as_str(), crate::helpers::TEST_SURNAME);
+    // A fresh data key sealed the whole record: the old e-mail's ciphertext and key are gone.
+    let after = sealed(&mut conn);
+    assert_ne!(after.0, before.0);
+    assert!(after.1.iter().all(|c| !before.1.contains(c)) && after.1.len() == before.1.len());
+    let logged: Vec<String> =
+        registry::db::schema::audit_log::table.select(registry::db::schema::audit_log::action).load(&mut conn).unwrap();
+    assert_eq!(logged, ["owner.contact_changed"]);
 
     let out = visitor.submit("/my", "/my/sign-out", &[]).await;
     assert_eq!(out.location.as_deref(), Some("/"));
@@ -87,6 +114,12 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
     assert!(withdrawn.is_some());
     let twice = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &id)]).await;
     assert_eq!(twice.status, 409);
+
+    // Back over the threshold, the account gets a claim code: it needs a new identification.
+    let (again, _) = registered(&app, &token, "acc-1").await;
+    assert_eq!(again, reference, "the same person identifies again: their record takes the account back");
+    let record = visitor.get("/my?lang=en").await;
+    assert!(record.body.contains("Verified") && !record.body.contains("Withdrawn"), "{}", record.body);
 }
 
 #[actix_web::test]

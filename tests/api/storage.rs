@@ -22,7 +22,10 @@ const TABLES: [&str; 12] = [
 #[test]
 fn migrations_create_every_table_once() {
     let test_db = TestDb::new();
-    assert_eq!(db::migrate(&test_db.url).unwrap(), ["20261123000000", "20261124000000", "20261124000001"]);
+    assert_eq!(
+        db::migrate(&test_db.url).unwrap(),
+        ["20261123000000", "20261124000000", "20261124000001", "20261125000000"]
+    );
     assert!(db::migrate(&test_db.url).unwrap().is_empty(), "a second run applies nothing");
     let pool = test_db.pool();
     let mut conn = pool.get().unwrap();

@@ -348,12 +348,12 @@ pub fn find_by_claim_code(conn: &mut DbConnection, digest: &TokenDigest) -> Resu
     Ok(with_claim(found))
 }
 
-/// The accounts linked to an identity (withdrawn ones included).
+/// The accounts live-linked to an identity (not withdrawn).
 pub fn linked_to_identity(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<AccountRow>, DbError> {
     use crate::db::schema::account_identities;
     Ok(accounts::table
         .inner_join(account_identities::table)
-        .filter(account_identities::identity_id.eq(identity_id))
+        .filter(account_identities::identity_id.eq(identity_id).and(account_identities::withdrawn_at.is_null()))
         .order(accounts::id)
         .select(account_columns!())
         .load(conn)?)

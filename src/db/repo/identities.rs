@@ -11,7 +11,7 @@ use crate::db::schema::{account_identities, identities, identity_fields};
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
 use crate::db_run;
 use crate::domain::{Declaration, Field};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use zeroize::Zeroizing;
 
@@ -82,13 +82,25 @@ pub fn find_by_blind_index(
     Ok(found.map(|(id, reference, checked_at)| (id, reference, checked_at.is_some())))
 }
 
-/// Records that an account belongs to an identity.
+/// Records that an account belongs to an identity. An account identified
+/// again after its link ended gets a new link (or its old one back, for the
+/// same identity); the unique index on live links refuses a second live one.
 pub fn link_account(
     conn: &mut DbConnection,
     account_id: i64,
     identity_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let renewed = diesel::update(account_identities::table.find((account_id, identity_id)))
+        .filter(account_identities::withdrawn_at.is_not_null())
+        .set((
+            account_identities::linked_at.eq(db_time(now)),
+            account_identities::withdrawn_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if renewed == 1 {
+        return Ok(());
+    }
     diesel::insert_into(account_identities::table)
         .values((
             account_identities::account_id.eq(account_id),
@@ -108,12 +120,26 @@ fn data_key(conn: &mut DbConnection, keys: &KeyRing, id: i64) -> Result<(String,
         .first(conn)
         .optional()?
         .ok_or(DbError::NotFound("identity"))?;
+    let key = unwrap(keys, &reference, key_id, wrapped)?;
+    Ok((reference, key))
+}
+
+fn unwrap(keys: &KeyRing, reference: &str, key_id: Option<i32>, wrapped: Option<Vec<u8>>) -> Result<DataKey, DbError> {
     let (Some(key_id), Some(bytes)) = (key_id, wrapped) else {
         return Err(DbError::NotFound("identity data (shredded)"));
     };
     let sealed = MasterSealed { key_id: key_id_from_db(key_id), bytes };
-    let key = keys.unwrap_data_key(&sealed, &data_key_context(&reference))?;
-    Ok((reference, key))
+    Ok(keys.unwrap_data_key(&sealed, &data_key_context(reference))?)
+}
+
+/// One field's ciphertext with the wrapped data key that opens it.
+#[derive(Queryable)]
+struct SealedField {
+    reference: String,
+    key_id: Option<i32>,
+    wrapped: Option<Vec<u8>>,
+    field: String,
+    ciphertext: Vec<u8>,
 }
 
 /// Decrypts the requested fields that the identity has. Every call is a
@@ -124,26 +150,50 @@ pub fn open_fields(
     id: i64,
     wanted: &[Field],
 ) -> Result<Vec<(Field, Zeroizing<String>)>, DbError> {
-    let (reference, data_key) = data_key(conn, keys, id)?;
     let codes: Vec<&str> = wanted.iter().map(|f| f.as_str()).collect();
-    let rows: Vec<(String, Vec<u8>)> = identity_fields::table
+    // One statement, so the wrapped key and the ciphertexts are read from the
+    // same snapshot even while a contact change re-keys the record.
+    let rows: Vec<SealedField> = identity_fields::table
+        .inner_join(identities::table)
         .filter(identity_fields::identity_id.eq(id).and(identity_fields::field.eq_any(codes)))
-        .select((identity_fields::field, identity_fields::ciphertext))
+        .select((
+            identities::reference,
+            identities::key_id,
+            identities::wrapped_data_key,
+            identity_fields::field,
+            identity_fields::ciphertext,
+        ))
         .load(conn)?;
+    let Some(first) = rows.first() else {
+        data_key(conn, keys, id)?; // says why there is nothing: unknown or shredded
+        return Ok(Vec::new());
+    };
+    let (reference, data_key) =
+        (&first.reference, unwrap(keys, &first.reference, first.key_id, first.wrapped.clone())?);
     let mut fields = Vec::with_capacity(rows.len());
-    for (code, ciphertext) in rows {
-        let field: Field = code.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
-        let plaintext = data_key.open(&field_context(&reference, field), &ciphertext)?;
-        let text = String::from_utf8(plaintext.to_vec()).map_err(|_| crate::crypto::CryptoError::Malformed)?;
-        fields.push((field, Zeroizing::new(text)));
+    for row in &rows {
+        let field: Field = row.field.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
+        fields.push((field, open_field(&data_key, reference, field, &row.ciphertext)?));
     }
     fields.sort_by_key(|(field, _)| wanted.iter().position(|w| w == field));
     Ok(fields)
 }
 
-/// Crypto-shreds an identity: the wrapped data key, the ciphertexts and the
-/// blind index are deleted; the row stays so history still refers to it.
-/// Returns false if it was already shredded.
+fn open_field(
+    data_key: &DataKey,
+    reference: &str,
+    field: Field,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<String>, DbError> {
+    let plaintext = data_key.open(&field_context(reference, field), ciphertext)?;
+    let text = String::from_utf8(plaintext.to_vec()).map_err(|_| crate::crypto::CryptoError::Malformed)?;
+    Ok(Zeroizing::new(text))
+}
+
+/// Crypto-shreds an identity: the wrapped data key, the ciphertexts, the
+/// blind index and the management key digest are deleted; the row stays so
+/// history still refers to it, and its account links end. Returns false if
+/// it was already shredded.
 pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
     let updated = diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
         .set((
@@ -156,15 +206,60 @@ pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<boo
         ))
         .execute(conn)?;
     diesel::delete(identity_fields::table.filter(identity_fields::identity_id.eq(id))).execute(conn)?;
+    diesel::update(
+        account_identities::table
+            .filter(account_identities::identity_id.eq(id).and(account_identities::withdrawn_at.is_null())),
+    )
+    .set(account_identities::withdrawn_at.eq(db_time(now)))
+    .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// When the identity's data was shredded, if it was.
+pub fn shredded_at(conn: &mut DbConnection, id: i64) -> Result<Option<DateTime<Utc>>, DbError> {
+    let found: Option<Option<NaiveDateTime>> =
+        identities::table.find(id).select(identities::shredded_at).first(conn).optional()?;
+    Ok(found.flatten().map(|t| t.and_utc()))
+}
+
+/// Identities after `after_id` whose data the law no longer needs: every
+/// account ever linked left the registry before `cutoff`, by the owner's
+/// withdrawal or by dropping to `not_required`. Oldest first.
+pub fn due_for_shredding(
+    conn: &mut DbConnection,
+    cutoff: DateTime<Utc>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, DbError> {
+    use crate::db::schema::accounts;
+    use diesel::dsl::{exists, not};
+    let cutoff = db_time(cutoff);
+    let still_needed = account_identities::table
+        .inner_join(accounts::table)
+        .filter(account_identities::identity_id.eq(identities::id))
+        .filter(
+            account_identities::withdrawn_at.gt(cutoff).or(account_identities::withdrawn_at.is_null().and(
+                accounts::status
+                    .ne(crate::domain::AccountStatus::NotRequired.as_str())
+                    .or(accounts::status_changed_at.gt(cutoff)),
+            )),
+        );
+    Ok(identities::table
+        .filter(identities::shredded_at.is_null().and(identities::id.gt(after_id)))
+        .filter(not(exists(still_needed)))
+        .order(identities::id)
+        .limit(limit)
+        .select(identities::id)
+        .load(conn)?)
 }
 
 /// Re-wraps up to `limit` data keys still under an older master key; returns how many.
 pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
-    // Shredded rows have no key and are skipped by the filter (NULL <> n is not true).
+    // Only older versions (an indexed range; shredded rows have no key): a
+    // process that has not yet loaded a newer key file must not move keys back.
     let rows: Vec<(i64, String, i32, Vec<u8>)> = identities::table
-        .filter(identities::key_id.ne(active).and(identities::wrapped_data_key.is_not_null()))
+        .filter(identities::key_id.lt(active).and(identities::wrapped_data_key.is_not_null()))
         .select((
             identities::id,
             identities::reference,
@@ -177,11 +272,21 @@ pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Resu
     for (id, reference, key_id, bytes) in &rows {
         let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
         let new = keys.reseal(&old, &data_key_context(reference))?;
-        diesel::update(identities::table.find(id).filter(identities::key_id.eq(key_id)))
+        // Only if nobody re-keyed the record meanwhile: then the new key is already current.
+        diesel::update(identities::table.find(id).filter(identities::wrapped_data_key.eq(bytes)))
             .set((identities::key_id.eq(key_id_to_db(new.key_id)), identities::wrapped_data_key.eq(&new.bytes)))
             .execute(conn)?;
     }
     Ok(rows.len())
+}
+
+/// How many data keys each master key version wraps.
+pub fn count_by_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbError> {
+    Ok(identities::table
+        .filter(identities::key_id.is_not_null())
+        .group_by(identities::key_id)
+        .select((identities::key_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(conn)?)
 }
 
 /// The identity with this receipt reference that still has its data: id and management key digest.
@@ -205,7 +310,9 @@ pub fn management_key_digest(conn: &mut DbConnection, id: i64) -> Result<Option<
     Ok(found.flatten())
 }
 
-/// Replaces one field's ciphertext, sealed with the identity's own data key.
+/// Replaces one field's value and seals the whole record again under a
+/// fresh data key: a copy of the old ciphertext (a backup) opens only with
+/// the old data key, which is gone from the database once this commits.
 pub fn replace_field(
     conn: &mut DbConnection,
     keys: &KeyRing,
@@ -214,18 +321,31 @@ pub fn replace_field(
     plaintext: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let (reference, data_key) = data_key(conn, keys, id)?;
-    let ciphertext = data_key.seal(&field_context(&reference, field), plaintext.as_bytes());
-    let updated = diesel::update(
-        identity_fields::table
-            .filter(identity_fields::identity_id.eq(id).and(identity_fields::field.eq(field.as_str()))),
-    )
-    .set(identity_fields::ciphertext.eq(ciphertext))
-    .execute(conn)?;
-    if updated == 0 {
+    // Writing first takes the row lock: a concurrent re-key or shred waits.
+    diesel::update(identities::table.find(id)).set(identities::updated_at.eq(db_time(now))).execute(conn)?;
+    let (reference, old_key) = data_key(conn, keys, id)?;
+    let rows: Vec<(String, Vec<u8>)> = identity_fields::table
+        .filter(identity_fields::identity_id.eq(id))
+        .select((identity_fields::field, identity_fields::ciphertext))
+        .load(conn)?;
+    if !rows.iter().any(|(code, _)| code == field.as_str()) {
         return Err(DbError::NotFound("identity field"));
     }
-    diesel::update(identities::table.find(id)).set(identities::updated_at.eq(db_time(now))).execute(conn)?;
+    let (new_key, wrapped) = keys.new_data_key(&data_key_context(&reference))?;
+    for (code, ciphertext) in rows {
+        let this: Field = code.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
+        let value = if this == field {
+            Zeroizing::new(plaintext.to_owned())
+        } else {
+            open_field(&old_key, &reference, this, &ciphertext)?
+        };
+        diesel::update(identity_fields::table.find((id, this.as_str())))
+            .set(identity_fields::ciphertext.eq(new_key.seal(&field_context(&reference, this), value.as_bytes())))
+            .execute(conn)?;
+    }
+    diesel::update(identities::table.find(id))
+        .set((identities::key_id.eq(key_id_to_db(wrapped.key_id)), identities::wrapped_data_key.eq(&wrapped.bytes)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -307,7 +427,7 @@ pub fn visible_disclosures(
         .load(conn)?)
 }
 
-/// The identity an account is linked to, if any.
+/// The identity an account is linked to, or was last linked to.
 pub fn find_id_by_account(
     conn: &mut DbConnection,
     platform_id: i64,
@@ -317,6 +437,8 @@ pub fn find_id_by_account(
     Ok(account_identities::table
         .inner_join(accounts::table)
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
+        // The live link if there is one: it is always the newest.
+        .order(account_identities::linked_at.desc())
         .select(account_identities::identity_id)
         .first(conn)
         .optional()?)

@@ -79,7 +79,8 @@ pub fn replace_credentials(
 pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
     let rows: Vec<(i64, String, i32, Vec<u8>)> = officials::table
-        .filter(officials::totp_key_id.ne(active))
+        // Only older versions: a process that has not yet loaded a newer key file must not move secrets back.
+        .filter(officials::totp_key_id.lt(active))
         .select((officials::id, officials::username, officials::totp_key_id, officials::totp_secret))
         .order(officials::id)
         .limit(limit)
@@ -87,11 +88,19 @@ pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) ->
     for (id, username, key_id, bytes) in &rows {
         let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
         let new = keys.reseal(&old, &totp_context(username))?;
-        diesel::update(officials::table.find(id).filter(officials::totp_key_id.eq(key_id)))
+        diesel::update(officials::table.find(id).filter(officials::totp_secret.eq(bytes)))
             .set((officials::totp_key_id.eq(key_id_to_db(new.key_id)), officials::totp_secret.eq(&new.bytes)))
             .execute(conn)?;
     }
     Ok(rows.len())
+}
+
+/// How many TOTP secrets each master key version seals.
+pub fn count_by_totp_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbError> {
+    Ok(officials::table
+        .group_by(officials::totp_key_id)
+        .select((officials::totp_key_id, diesel::dsl::count_star()))
+        .load(conn)?)
 }
 
 /// What a login needs to know about an official.

@@ -1,0 +1,14 @@
+use super::CliError;
+use crate::config::Settings;
+use crate::db::{self, DbError};
+
+/// `registry retention run`: crypto-shreds every identity past retention now
+/// (the same step `serve` runs every `REGISTRY_RETENTION_INTERVAL`).
+pub fn run(settings: &Settings) -> Result<(), CliError> {
+    let pool = db::open(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(DbError::from)?;
+    let shredded = crate::retention::run(&mut conn, &settings.policy, db::now())?;
+    let retention = humantime::format_duration(settings.policy.retention.to_std().unwrap_or_default());
+    println!("Crypto-shredded {shredded} identities whose last account left the registry more than {retention} ago.");
+    Ok(())
+}

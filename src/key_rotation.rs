@@ -1,0 +1,150 @@
+//! Master key versions against the database (DESIGN §4): what each version
+//! still wraps, moving everything to the active one, retiring old ones.
+//!
+//! A rotation adds a version to the key file. Every `serve` process reloads
+//! the file within one job interval and seals new writes with the new
+//! version, and its background job re-wraps data keys and TOTP secrets from
+//! older versions in batches. Re-wrapping changes only the wrapping: the
+//! data keys, and so the ciphertexts, stay as they are. A version can be
+//! retired (deleted from the key file) once nothing uses it; from then on a
+//! backup taken while it was active no longer opens.
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::crypto::{KeyFileError, KeyId, KeyRing};
+use crate::db::repo::{identities, officials};
+use crate::db::{DbConnection, DbError, key_id_from_db, write_tx};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Rows re-wrapped per transaction: short write locks, steady progress.
+const BATCH: i64 = 500;
+
+/// The shortest wait between a rotation and retiring an older version.
+const MIN_RETIRE_DELAY: TimeDelta = TimeDelta::minutes(1);
+
+/// What one master key version wraps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub key_id: KeyId,
+    /// False for a version the database uses but the key file lacks: that data cannot be opened.
+    pub in_key_file: bool,
+    pub data_keys: i64,
+    pub totp_secrets: i64,
+}
+
+impl KeyUsage {
+    pub fn is_unused(&self) -> bool {
+        self.data_keys == 0 && self.totp_secrets == 0
+    }
+}
+
+/// Every version in the key file or in the database, oldest first.
+pub fn usage(conn: &mut DbConnection, keys: &KeyRing) -> Result<Vec<KeyUsage>, DbError> {
+    let mut by_id: BTreeMap<KeyId, KeyUsage> = keys
+        .key_ids()
+        .into_iter()
+        .map(|key_id| (key_id, KeyUsage { key_id, in_key_file: true, data_keys: 0, totp_secrets: 0 }))
+        .collect();
+    let data = identities::count_by_key(conn)?.into_iter().map(|(id, n)| (id, n, 0));
+    let totp = officials::count_by_totp_key(conn)?.into_iter().map(|(id, n)| (id, 0, n));
+    for (id, data_keys, totp_secrets) in data.chain(totp) {
+        let key_id = key_id_from_db(id);
+        let usage =
+            by_id.entry(key_id).or_insert(KeyUsage { key_id, in_key_file: false, data_keys: 0, totp_secrets: 0 });
+        usage.data_keys += data_keys;
+        usage.totp_secrets += totp_secrets;
+    }
+    Ok(by_id.into_values().collect())
+}
+
+/// How much one re-wrap moved to the active version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rewrapped {
+    pub data_keys: usize,
+    pub totp_secrets: usize,
+}
+
+/// Moves every data key and TOTP secret under an older version to the
+/// active one, a batch per transaction. Safe to run in several processes
+/// at once: a row changed meanwhile is left to whoever changed it.
+pub fn rewrap(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rewrapped, DbError> {
+    Ok(Rewrapped {
+        data_keys: drain(conn, |conn| identities::rewrap_batch(conn, keys, BATCH))?,
+        totp_secrets: drain(conn, |conn| officials::reseal_totp_batch(conn, keys, BATCH))?,
+    })
+}
+
+fn drain(
+    conn: &mut DbConnection,
+    mut batch: impl FnMut(&mut DbConnection) -> Result<usize, DbError>,
+) -> Result<usize, DbError> {
+    let mut total = 0;
+    loop {
+        match write_tx(conn, &mut batch)? {
+            0 => return Ok(total),
+            done => total += done,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetireError {
+    #[error(transparent)]
+    Key(#[from] crate::crypto::RetireError),
+    #[error(
+        "master key {} still wraps {} identity data key(s) and {} TOTP secret(s); running `registry serve` \
+         processes re-wrap them in the background (or run `registry keys rewrap`), then try again",
+        .0.key_id, .0.data_keys, .0.totp_secrets
+    )]
+    InUse(KeyUsage),
+    #[error(
+        "the active key was added less than {} ago; processes that have not reloaded the key file may still \
+         seal with older keys. Try again after {not_before}", humantime::format_duration(.wait.to_std().unwrap_or_default())
+    )]
+    TooSoon { wait: TimeDelta, not_before: DateTime<Utc> },
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for RetireError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// Deletes master key `id` from the key file at `path`, refusing while it
+/// is active, while anything still uses it, or too soon after the rotation
+/// for every process to have reloaded the file (`reload_interval`: how often
+/// `serve` looks at it). The audit entry commits only if the file was written.
+pub fn retire(
+    conn: &mut DbConnection,
+    path: &Path,
+    id: KeyId,
+    reload_interval: TimeDelta,
+    now: DateTime<Utc>,
+) -> Result<(), RetireError> {
+    let mut keys = KeyRing::load(path)?;
+    let wait = (reload_interval * 2).max(MIN_RETIRE_DELAY);
+    let not_before = keys.active_since() + wait;
+    write_tx(conn, |conn| {
+        if let Some(used) = usage(conn, &keys)?.into_iter().find(|u| u.key_id == id && !u.is_unused()) {
+            return Err(RetireError::InUse(used));
+        }
+        if keys.active_key_id() != id && now < not_before {
+            return Err(RetireError::TooSoon { wait, not_before });
+        }
+        keys.retire(id)?;
+        let event = AuditEvent {
+            actor: Actor::Operator,
+            action: "keys.retired",
+            subject: format!("master_key:{id}"),
+            details: serde_json::json!({ "active": keys.active_key_id().0 }),
+        };
+        audit::append(conn, &event, now)?;
+        keys.replace(path)?;
+        Ok(())
+    })
+}

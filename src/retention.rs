@@ -1,0 +1,68 @@
+//! Retention (DESIGN §4): identity data the law no longer needs is
+//! crypto-shredded. An identity is due once every account ever linked to it
+//! left the registry (the owner withdrew it, or it dropped to `not_required`)
+//! more than the retention period ago. Accounts keep their status history.
+//!
+//! Each identity is shredded in its own transaction, after checking again
+//! under the change-feed lock that it is still due, so a run can stop at any
+//! point and several can run at once: each identity is shredded, and logged,
+//! exactly once.
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::db::repo::{accounts, identities};
+use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::RegistryPolicy;
+use chrono::{DateTime, Utc};
+
+/// Identities looked at per query.
+const BATCH: i64 = 200;
+
+/// Shreds every identity due at `now`; returns how many this run shredded.
+pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<usize, DbError> {
+    let cutoff = now - policy.retention;
+    let (mut after, mut shredded) = (0, 0);
+    loop {
+        let due = identities::due_for_shredding(conn, cutoff, after, BATCH)?;
+        let Some(&last) = due.last() else { return Ok(shredded) };
+        for id in due {
+            shredded += usize::from(shred_if_due(conn, policy, id, cutoff, now)?);
+        }
+        after = last;
+    }
+}
+
+fn shred_if_due(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    id: i64,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    write_tx(conn, |conn| {
+        // Every status change and every new link takes this lock, so the
+        // answer below holds until the transaction ends.
+        accounts::lock_feed(conn)?;
+        if identities::due_for_shredding(conn, cutoff, id - 1, 1)? != [id] {
+            return Ok(false); // back in use, or another run shredded it first
+        }
+        let released = accounts::linked_to_identity(conn, id)?;
+        if !identities::shred(conn, id, now)? {
+            return Ok(false);
+        }
+        for row in &released {
+            crate::accounts::save_outcome(conn, row, &policy.release_identity(&row.state()?, now))?;
+        }
+        let event = AuditEvent {
+            actor: Actor::System,
+            action: "identity.shredded",
+            subject: format!("identity:{id}"),
+            details: serde_json::json!({
+                "reason": "retention",
+                "retention_seconds": policy.retention.num_seconds(),
+                "accounts_released": released.len(),
+            }),
+        };
+        audit::append(conn, &event, now)?;
+        Ok(true)
+    })
+}
