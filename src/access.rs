@@ -32,8 +32,8 @@ pub enum AccessError {
     /// Nobody with the request's target has identified (or the identifier's data was shredded: its blind index is gone too).
     #[error("no identity is on file for the request's target")]
     NoIdentity,
-    #[error("the identity's data was deleted under retention on {}", .0.date_naive())]
-    DataDeleted(DateTime<Utc>),
+    #[error("the identity's data was deleted under retention on {0}")]
+    DataDeleted(chrono::NaiveDate),
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
@@ -256,7 +256,7 @@ fn target_identity(conn: &mut DbConnection, request_id: i64) -> Result<i64, Acce
     }
     .ok_or(AccessError::NoIdentity)?;
     match identities::shredded_at(conn, identity_id)? {
-        Some(at) => Err(AccessError::DataDeleted(at)),
+        Some(at) => Err(AccessError::DataDeleted(at.date_naive())),
         None => Ok(identity_id),
     }
 }

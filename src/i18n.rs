@@ -120,6 +120,13 @@ impl<'a> Texts<'a> {
         self.catalogues.text(self.lang, id, None)
     }
 
+    /// A message with one text argument, such as a date.
+    pub fn with(&self, id: &str, name: &'static str, value: String) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, value);
+        self.catalogues.text(self.lang, id, Some(&args))
+    }
+
     /// A message with one numeric argument, for counts (plural forms differ per language).
     /// Takes `i64` or `&i64`: templates pass their fields by reference.
     pub fn count(&self, id: &str, count: impl std::borrow::Borrow<i64>) -> String {

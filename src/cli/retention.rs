@@ -9,6 +9,8 @@ pub fn run(settings: &Settings) -> Result<(), CliError> {
     let mut conn = pool.get().map_err(DbError::from)?;
     let shredded = crate::retention::run(&mut conn, &settings.policy, db::now())?;
     let retention = humantime::format_duration(settings.policy.retention.to_std().unwrap_or_default());
-    println!("Crypto-shredded {shredded} identities whose last account left the registry more than {retention} ago.");
+    println!(
+        "Crypto-shredded {shredded} identity record(s) whose last account left the registry more than {retention} ago."
+    );
     Ok(())
 }

@@ -30,9 +30,9 @@ pub enum ApiError {
     /// 409: the request is valid but the resource's state does not allow it.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    /// 410: the data was crypto-shredded under retention; it cannot come back.
-    #[error("{0}")]
-    DataDeleted(String),
+    /// 410: the data was crypto-shredded under retention on this date; it cannot come back.
+    #[error("the identity's data was deleted under retention on {0}")]
+    DataDeleted(chrono::NaiveDate),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the request body must be application/json")]

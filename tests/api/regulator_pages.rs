@@ -44,7 +44,7 @@ fn request_fields(justification: &str) -> Vec<(&str, &str)> {
 async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_forms() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    registered(&app, &token, "acc-1").await;
+    let (reference, _) = registered(&app, &token, "acc-1").await;
     let mut requester = signed_in(&app, "a.requester", "requester").await;
 
     let short =
@@ -86,6 +86,15 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     let not_mine = approver.submit(&path, &format!("{path}/disclosure"), &[]).await;
     assert_eq!(not_mine.status, 403);
     assert!(!not_mine.body.contains(TEST_SURNAME));
+
+    let mut conn = app.pool.get().unwrap();
+    let (identity, _) = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let now = chrono::Utc::now();
+    registry::db::write_tx(&mut conn, |conn| registry::db::repo::identities::shred(conn, identity, now)).unwrap();
+    let gone = requester.submit(&path, &format!("{path}/disclosure?lang=en"), &[]).await;
+    assert_eq!(gone.status, 410);
+    let said = format!("The data was deleted under the retention rules on {}.", now.date_naive());
+    assert!(gone.body.contains(&said), "{}", gone.body);
 }
 
 #[actix_web::test]

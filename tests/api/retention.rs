@@ -202,3 +202,21 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     assert_eq!(registry::retention::run(&mut conn, &policy, later + policy.retention + TimeDelta::days(1)).unwrap(), 1);
     assert_eq!(shredded_events(&app), [format!("identity:{identity}")]);
 }
+
+#[actix_web::test]
+async fn retention_run_on_the_command_line_shreds_what_is_due_and_then_nothing() {
+    let app = spawn_app_with(|s| s.policy.hysteresis = TimeDelta::seconds(1)).await;
+    let token = app.add_platform("qaz");
+    let (reference, _) = registered(&app, &token, "acc-1").await;
+    app.report(&token, &[("acc-1", 10)]).await;
+    actix_web::rt::time::sleep(Duration::from_millis(2500)).await; // hysteresis, then a second of retention
+
+    let run = || {
+        let out = app.cli_command(&["retention", "run"]).env("REGISTRY_RETENTION", "1s").output().unwrap();
+        assert!(out.status.success(), "{}", crate::helpers::stderr(&out));
+        crate::helpers::stdout(&out)
+    };
+    assert_eq!(run(), "Crypto-shredded 1 identity record(s) whose last account left the registry more than 1s ago.\n");
+    assert_eq!(run(), "Crypto-shredded 0 identity record(s) whose last account left the registry more than 1s ago.\n");
+    assert_eq!(shredded_events(&app), [format!("identity:{}", identity_of(&app, &reference))]);
+}

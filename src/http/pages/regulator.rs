@@ -35,20 +35,36 @@ async fn signed_in(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Opt
     with_conn(&state.pool, move |conn| Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?)).await
 }
 
-/// The message id shown for a refusal from the shared request logic.
-fn problem_of(error: &ApiError) -> Option<&'static str> {
-    Some(match error {
+/// A refusal shown at the top of a page.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    Message(&'static str),
+    DataDeleted(chrono::NaiveDate),
+}
+
+impl Problem {
+    fn text(self, t: &Texts<'_>) -> String {
+        match self {
+            Problem::Message(id) => t.get(id),
+            Problem::DataDeleted(on) => t.with("reg-problem-data_deleted", "date", on.to_string()),
+        }
+    }
+}
+
+/// What a page says for a refusal from the shared request logic.
+fn problem_of(error: &ApiError) -> Option<Problem> {
+    Some(Problem::Message(match error {
         ApiError::Forbidden(_) => "reg-problem-forbidden",
         ApiError::NotFound(_) => "reg-problem-not_found",
         ApiError::DailyLimit { .. } => "reg-problem-daily_limit_reached",
-        ApiError::DataDeleted(_) => "reg-problem-data_deleted",
+        ApiError::DataDeleted(on) => return Some(Problem::DataDeleted(*on)),
         ApiError::TooManyRequests(_) => "reg-problem-busy",
         ApiError::Conflict { code: "already_decided", .. } => "reg-problem-already_decided",
         ApiError::Conflict { code: "not_approved", .. } => "reg-problem-not_approved",
         ApiError::Conflict { code: "approval_expired", .. } => "reg-problem-approval_expired",
         ApiError::Conflict { code: "openings_used", .. } => "reg-problem-openings_used",
         _ => return None,
-    })
+    }))
 }
 
 /// A refused form: 422 for invalid input, otherwise the API's status.
@@ -74,7 +90,7 @@ struct LoginPage<'a> {
     t: Texts<'a>,
     csrf: String,
     username: String,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
 }
 
 fn login_page(
@@ -82,7 +98,7 @@ fn login_page(
     req: &HttpRequest,
     lang: PageLang,
     username: String,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let csrf = csrf_for(req, &state.keys);
@@ -130,7 +146,7 @@ pub(super) async fn login(
             &req,
             lang,
             form.username.clone(),
-            Some("reg-problem-busy"),
+            Some(Problem::Message("reg-problem-busy")),
             StatusCode::TOO_MANY_REQUESTS,
         );
     };
@@ -153,7 +169,7 @@ pub(super) async fn login(
             response.add_cookie(&cookie(&req, SESSION_COOKIE, value)).map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(response)
         }
-        Err((problem, status)) => login_page(&state, &req, lang, username, Some(problem), status),
+        Err((problem, status)) => login_page(&state, &req, lang, username, Some(Problem::Message(problem)), status),
     }
 }
 
@@ -200,7 +216,7 @@ struct RequestsPage<'a> {
     t: Texts<'a>,
     csrf: String,
     can_file: bool,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
     requests: Vec<ListedRequest>,
 }
 
@@ -296,7 +312,7 @@ struct NewRequestPage<'a> {
     t: Texts<'a>,
     csrf: String,
     can_file: bool,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
     error: Option<&'static str>,
     form: RequestForm,
     bases: &'static [LegalBasis],
@@ -308,7 +324,7 @@ fn new_request_page(
     req: &HttpRequest,
     lang: PageLang,
     form: RequestForm,
-    (problem, error): (Option<&'static str>, Option<&'static str>),
+    (problem, error): (Option<Problem>, Option<&'static str>),
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let csrf = csrf_for(req, &state.keys);
@@ -371,7 +387,7 @@ struct RequestPage<'a> {
     t: Texts<'a>,
     csrf: String,
     can_file: bool,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
     error: Option<&'static str>,
     request: RequestRow,
     state: String,
@@ -390,7 +406,7 @@ async fn request_page(
     lang: PageLang,
     official: Official,
     id: i64,
-    (problem, error): (Option<&'static str>, Option<&'static str>),
+    (problem, error): (Option<Problem>, Option<&'static str>),
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let viewer = official.clone();
@@ -494,7 +510,7 @@ struct DisclosurePage<'a> {
     t: Texts<'a>,
     csrf: String,
     can_file: bool,
-    problem: Option<&'static str>,
+    problem: Option<Problem>,
     id: i64,
     fields: Vec<(String, zeroize::Zeroizing<String>)>,
     accounts: Vec<String>,

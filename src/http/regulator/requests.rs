@@ -173,7 +173,7 @@ pub(crate) fn access_error(e: AccessError) -> ApiError {
         e @ AccessError::ApprovalExpired => ApiError::Conflict { code: "approval_expired", message: e.to_string() },
         e @ AccessError::OpeningsUsed => ApiError::Conflict { code: "openings_used", message: e.to_string() },
         AccessError::NoIdentity => ApiError::NotFound("identity for the request's target"),
-        e @ AccessError::DataDeleted(_) => ApiError::DataDeleted(e.to_string()),
+        AccessError::DataDeleted(on) => ApiError::DataDeleted(on),
         AccessError::Invalid(e) => ApiError::invalid_field(e.field, e.problem),
         AccessError::DailyLimit(reached) => ApiError::DailyLimit {
             message: reached.to_string(),

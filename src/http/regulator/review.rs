@@ -18,7 +18,7 @@ fn review_error(e: ReviewError) -> ApiError {
         ReviewError::AlreadyConfirmed => {
             ApiError::Conflict { code: "already_confirmed", message: "the identity was already confirmed".into() }
         }
-        e @ ReviewError::Shredded(_) => ApiError::DataDeleted(e.to_string()),
+        ReviewError::Shredded(on) => ApiError::DataDeleted(on),
         ReviewError::Db(e) => e.into(),
     }
 }
