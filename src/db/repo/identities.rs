@@ -256,8 +256,9 @@ pub fn due_for_shredding(
 /// Re-wraps up to `limit` data keys still under an older master key; returns how many.
 pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
-    // Only older versions (an indexed range; shredded rows have no key): a
-    // process that has not yet loaded a newer key file must not move keys back.
+    // Only older versions, in index order, so an idle check is one index
+    // probe (shredded rows have no key); and a process that has not yet
+    // loaded a newer key file must not move keys back.
     let rows: Vec<(i64, String, i32, Vec<u8>)> = identities::table
         .filter(identities::key_id.lt(active).and(identities::wrapped_data_key.is_not_null()))
         .select((
@@ -266,7 +267,7 @@ pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Resu
             identities::key_id.assume_not_null(),
             identities::wrapped_data_key.assume_not_null(),
         ))
-        .order(identities::id)
+        .order((identities::key_id, identities::id))
         .limit(limit)
         .load(conn)?;
     for (id, reference, key_id, bytes) in &rows {
