@@ -126,6 +126,7 @@ my-accounts-title = Your accounts
 my-col-account = Account
 my-withdrawn = Withdrawn
 my-withdraw = Withdraw
+my-deleted-on = No account needs your registration now: your data will be deleted on { $date }, unless one of your accounts needs it again before then.
 my-withdraw-explained = You can withdraw an account that no longer needs registration. Your data is deleted after the retention period once no account needs it.
 my-withdraw-done = The account was withdrawn from your record.
 my-withdraw-refused = This account cannot be withdrawn: only accounts that no longer need registration can.

@@ -3,8 +3,8 @@
 //! left the registry (the owner withdrew it, or it dropped to `not_required`)
 //! more than the retention period ago. Accounts keep their status history.
 //!
-//! Each identity is shredded in its own transaction, after checking again
-//! under the change-feed lock that it is still due, so a run can stop at any
+//! A query finds candidates; the rule (`domain::retention`) decides for
+//! each in its own transaction, under the change-feed lock, so a run can stop at any
 //! point and several can run at once: each identity is shredded, and logged,
 //! exactly once.
 
@@ -25,25 +25,27 @@ pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>)
         let due = identities::due_for_shredding(conn, cutoff, after, BATCH)?;
         let Some(&last) = due.last() else { return Ok(shredded) };
         for id in due {
-            shredded += usize::from(shred_if_due(conn, policy, id, cutoff, now)?);
+            shredded += usize::from(shred_if_due(conn, policy, id, now)?);
         }
         after = last;
     }
 }
 
+/// Shreds the identity if the rule says so now; false if it is back in use
+/// or another run shredded it first.
 fn shred_if_due(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
     id: i64,
-    cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
         // Every status change and every new link takes this lock, so the
         // answer below holds until the transaction ends.
         accounts::lock_feed(conn)?;
-        if identities::due_for_shredding(conn, cutoff, id - 1, 1)? != [id] {
-            return Ok(false); // back in use, or another run shredded it first
+        let due = policy.shred_due_at(&identities::retention_links(conn, id)?);
+        if due.is_none_or(|at| at > now) {
+            return Ok(false); // back in use meanwhile
         }
         let released = accounts::linked_to_identity(conn, id)?;
         if !identities::shred(conn, id, now)? {

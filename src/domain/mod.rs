@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod national_id;
 pub mod person;
 pub mod policy;
+pub mod retention;
 pub mod role;
 pub mod status;
 

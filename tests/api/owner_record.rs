@@ -108,7 +108,14 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
     assert!(record.body.contains("Not required") && record.body.contains(">Withdraw</button>"), "{}", record.body);
     let done = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &id)]).await;
     assert_eq!(done.location.as_deref(), Some("/my?done=withdrawn"));
-    assert!(visitor.get("/my?lang=en").await.body.contains("Withdrawn"));
+    let record = visitor.get("/my?lang=en").await;
+    assert!(record.body.contains("Withdrawn"));
+    let deleted_on = (chrono::Utc::now() + chrono::TimeDelta::days(180)).date_naive();
+    assert!(
+        record.body.contains(&format!("your data will be deleted on {deleted_on}, unless")),
+        "the owner sees when their data goes: {}",
+        record.body
+    );
     let withdrawn: Option<chrono::NaiveDateTime> =
         account_identities::table.select(account_identities::withdrawn_at).first(&mut conn).unwrap();
     assert!(withdrawn.is_some());
@@ -120,6 +127,7 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
     assert_eq!(again, reference, "the same person identifies again: their record takes the account back");
     let record = visitor.get("/my?lang=en").await;
     assert!(record.body.contains("Verified") && !record.body.contains("Withdrawn"), "{}", record.body);
+    assert!(!record.body.contains("id=\"deleted-on\""), "an account needs the data again");
 }
 
 #[actix_web::test]

@@ -222,9 +222,30 @@ pub fn shredded_at(conn: &mut DbConnection, id: i64) -> Result<Option<DateTime<U
     Ok(found.flatten().map(|t| t.and_utc()))
 }
 
-/// Identities after `after_id` whose data the law no longer needs: every
+/// The identity's account links as the retention rule sees them.
+pub fn retention_links(conn: &mut DbConnection, id: i64) -> Result<Vec<crate::domain::retention::LinkState>, DbError> {
+    use crate::db::schema::accounts;
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = account_identities::table
+        .inner_join(accounts::table)
+        .filter(account_identities::identity_id.eq(id))
+        .select((accounts::status, accounts::status_changed_at, account_identities::withdrawn_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(status, changed_at, ended_at)| {
+            Ok(crate::domain::retention::LinkState {
+                status: status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?,
+                status_changed_at: changed_at.and_utc(),
+                ended_at: ended_at.map(|t| t.and_utc()),
+            })
+        })
+        .collect()
+}
+
+/// Candidates for shredding after `after_id`, oldest first: the rule of
+/// `domain::retention` as one query (it decides again for each, under lock).
+/// Identities whose data the law no longer needs: every
 /// account ever linked left the registry before `cutoff`, by the owner's
-/// withdrawal or by dropping to `not_required`. Oldest first.
+/// withdrawal or by dropping to `not_required`.
 pub fn due_for_shredding(
     conn: &mut DbConnection,
     cutoff: DateTime<Utc>,

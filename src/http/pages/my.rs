@@ -32,6 +32,8 @@ struct RecordPage<'a> {
     csrf: String,
     accounts: Vec<MyAccount>,
     disclosures: Vec<DisclosureView>,
+    /// When the data will be crypto-shredded, once no account needs it.
+    deleted_on: Option<String>,
     done: Option<&'static str>,
     email_error: Option<&'static str>,
 }
@@ -75,10 +77,12 @@ async fn record_page(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.clone();
-    let (accounts, disclosures) = with_conn(&state.pool, move |conn| {
+    let (accounts, disclosures, deleted_on) = with_conn(&state.pool, move |conn| {
+        use crate::db::repo::identities;
         let now = crate::db::now();
         let accounts = owners::my_accounts(conn, &app.settings.policy, identity_id, now).map_err(owner_error)?;
-        Ok((accounts, crate::db::repo::identities::visible_disclosures(conn, identity_id, now)?))
+        let deleted_on = app.settings.policy.shred_due_at(&identities::retention_links(conn, identity_id)?);
+        Ok((accounts, identities::visible_disclosures(conn, identity_id, now)?, deleted_on))
     })
     .await?;
     let t = Texts::new(&state.catalogues, lang.lang);
@@ -91,7 +95,8 @@ async fn record_page(
         })
         .collect();
     let csrf = csrf_for(req, &state.keys);
-    let page = RecordPage { t, csrf: csrf.token, accounts, disclosures, done, email_error };
+    let deleted_on = deleted_on.map(|at| at.format("%Y-%m-%d").to_string());
+    let page = RecordPage { t, csrf: csrf.token, accounts, disclosures, deleted_on, done, email_error };
     render_with(&page, lang, status, csrf.new_cookie.into_iter().collect())
 }
 
