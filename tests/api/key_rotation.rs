@@ -70,6 +70,15 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
 
     // The service re-wraps in the background; until it is done key 1 cannot go.
     let mut conn = app.pool.get().unwrap();
+    let at_once =
+        registry::key_rotation::retire(&mut conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), Utc::now());
+    assert!(
+        matches!(
+            at_once,
+            Err(registry::key_rotation::RetireError::InUse(_) | registry::key_rotation::RetireError::TooSoon { .. })
+        ),
+        "retiring right after the rotation is refused: {at_once:?}"
+    );
     let retire_at = Utc::now() + TimeDelta::minutes(5);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
