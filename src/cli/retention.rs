@@ -8,7 +8,12 @@ pub fn run(settings: &Settings) -> Result<(), CliError> {
     let pool = db::open(&settings.database_url, 1)?;
     let mut conn = pool.get().map_err(DbError::from)?;
     let shredded = crate::retention::run(&mut conn, &settings.policy, db::now())?;
-    let retention = humantime::format_duration(settings.policy.retention.to_std().unwrap_or_default());
+    let retention = settings.policy.retention;
+    // Whole days as days: humantime would write 180 days as "5months 27days 19h 12m".
+    let retention = match retention.num_days() {
+        days if days > 0 && retention == chrono::TimeDelta::days(days) => format!("{days} days"),
+        _ => humantime::format_duration(retention.to_std().unwrap_or_default()).to_string(),
+    };
     println!(
         "Crypto-shredded {shredded} identity record(s) whose last account left the registry more than {retention} ago."
     );
