@@ -1,8 +1,8 @@
-use super::CliError;
+use super::{CliError, connect};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::config::Settings;
 use crate::crypto::{KeyId, KeyRing};
-use crate::db::{self, DbError, write_tx};
+use crate::db::write_tx;
 use crate::key_rotation;
 use chrono::Utc;
 use std::path::PathBuf;
@@ -14,11 +14,6 @@ pub fn generate(settings: &Settings, out: Option<PathBuf>) -> Result<(), CliErro
     println!("Wrote a new key file to {} (mode 0600).", path.display());
     println!("Keep a copy somewhere safe and offline: without it the registry's data cannot be decrypted.");
     Ok(())
-}
-
-fn connect(settings: &Settings) -> Result<r2d2::PooledConnection<db::ConnectionManager>, CliError> {
-    let pool = db::open(&settings.database_url, 1)?;
-    Ok(pool.get().map_err(DbError::from)?)
 }
 
 fn load(settings: &Settings) -> Result<KeyRing, CliError> {

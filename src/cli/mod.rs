@@ -162,6 +162,12 @@ pub enum CliError {
     Io(#[from] std::io::Error),
 }
 
+/// A migrated connection for commands that need the database but no keys.
+fn connect(settings: &Settings) -> Result<r2d2::PooledConnection<crate::db::ConnectionManager>, CliError> {
+    let pool = crate::db::open(&settings.database_url, 1)?;
+    Ok(pool.get().map_err(DbError::from)?)
+}
+
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::from_env() {

@@ -1,13 +1,11 @@
-use super::CliError;
+use super::{CliError, connect};
 use crate::config::Settings;
-use crate::db::{self, DbError};
 
 /// `registry retention run`: crypto-shreds every identity past retention now
 /// (the same step `serve` runs every `REGISTRY_RETENTION_INTERVAL`).
 pub fn run(settings: &Settings) -> Result<(), CliError> {
-    let pool = db::open(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::from)?;
-    let shredded = crate::retention::run(&mut conn, &settings.policy, db::now())?;
+    let mut conn = connect(settings)?;
+    let shredded = crate::retention::run(&mut conn, &settings.policy, crate::db::now())?;
     let retention = settings.policy.retention;
     // Whole days as days: humantime would write 180 days as "5months 27days 19h 12m".
     let retention = match retention.num_days() {

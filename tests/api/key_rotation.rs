@@ -26,6 +26,22 @@ async fn approved_for(app: &TestApp, requester: &str, approver: &str, account: &
     id
 }
 
+/// Retires key 1 once the service's background re-wrap has moved everything
+/// off it (retiring is refused until then), as an operator would retry.
+pub(crate) async fn retire_key_1_once_unused(app: &TestApp, conn: &mut registry::db::DbConnection) {
+    let retire_at = Utc::now() + TimeDelta::minutes(5);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match registry::key_rotation::retire(conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), retire_at) {
+            Ok(()) => return,
+            Err(registry::key_rotation::RetireError::InUse(_)) if Instant::now() < deadline => {
+                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("retiring key 1: {e}"),
+        }
+    }
+}
+
 #[actix_web::test]
 async fn rotating_during_submissions_and_disclosures_leaves_every_record_readable_under_the_new_key() {
     let app = Rc::new(spawn_app().await);
@@ -79,17 +95,7 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
         ),
         "retiring right after the rotation is refused: {at_once:?}"
     );
-    let retire_at = Utc::now() + TimeDelta::minutes(5);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match registry::key_rotation::retire(&mut conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), retire_at) {
-            Ok(()) => break,
-            Err(registry::key_rotation::RetireError::InUse(_)) if Instant::now() < deadline => {
-                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("retiring key 1: {e}"),
-        }
-    }
+    retire_key_1_once_unused(&app, &mut conn).await;
 
     // Only key 2 is left, and everything opens with it.
     let keys = KeyRing::load(&app.key_file()).unwrap();

@@ -8,7 +8,7 @@ use crate::regulator_disclosure::{approved, open, with_fields};
 use crate::regulator_requests::{post, request_body};
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
-use registry::crypto::{KeyId, KeyRing};
+use registry::crypto::KeyRing;
 use registry::db::repo::identities;
 use registry::db::schema::audit_log;
 use registry::domain::{Field, RegistryPolicy};
@@ -109,18 +109,8 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     assert_eq!(from_copy(&mut copy, &KeyRing::load(&app.key_file()).unwrap()).unwrap(), TEST_SURNAME);
     let rotated = app.cli(&["keys", "rotate"]);
     assert!(rotated.status.success(), "{}", crate::helpers::stderr(&rotated));
-    let retire_at = Utc::now() + TimeDelta::minutes(5);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        // The service re-wraps what key 1 still seals (the officials' TOTP secrets) in the background.
-        match registry::key_rotation::retire(&mut conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), retire_at) {
-            Ok(()) => break,
-            Err(registry::key_rotation::RetireError::InUse(_)) if std::time::Instant::now() < deadline => {
-                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("retiring key 1: {e}"),
-        }
-    }
+    // The service re-wraps what key 1 still seals (the officials' TOTP secrets) in the background.
+    crate::key_rotation::retire_key_1_once_unused(&app, &mut conn).await;
     let err = from_copy(&mut copy, &KeyRing::load(&app.key_file()).unwrap()).unwrap_err();
     assert!(err.to_string().contains("master key 1 is not in the key file"), "{err}");
 

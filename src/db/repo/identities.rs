@@ -241,11 +241,10 @@ pub fn retention_links(conn: &mut DbConnection, id: i64) -> Result<Vec<crate::do
         .collect()
 }
 
-/// Candidates for shredding after `after_id`, oldest first: the rule of
-/// `domain::retention` as one query (it decides again for each, under lock).
-/// Identities whose data the law no longer needs: every
-/// account ever linked left the registry before `cutoff`, by the owner's
-/// withdrawal or by dropping to `not_required`.
+/// Candidates for shredding after `after_id`, oldest first: identities every
+/// account of which left the registry (withdrawn, or dropped to
+/// `not_required`) before `cutoff`. This is the rule of `domain::retention`
+/// as one query; that rule decides again for each candidate, under lock.
 pub fn due_for_shredding(
     conn: &mut DbConnection,
     cutoff: DateTime<Utc>,
