@@ -42,12 +42,6 @@ pub enum AccessError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for AccessError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 /// An official has used up a daily limit; the refusal is in the audit log.
 #[derive(Debug, thiserror::Error)]
 #[error("the limit of {limit} {what} per official in 24 hours is reached")]
@@ -107,7 +101,7 @@ pub fn file(
     }
     let fields = request.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
     let filed = write_tx(conn, |conn| -> Result<Result<i64, LimitReached>, AccessError> {
-        audit::serialize_appenders(conn)?;
+        crate::db::serialize_appenders(conn)?;
         if matches!(request.target, Target::Identifier(_)) {
             let recent = repo::identifier_filings_since(conn, official.id, now - DAY)?;
             let limit = ("identifier searches", limits.identifier_searches);
@@ -284,7 +278,7 @@ pub fn disclose(
 ) -> Result<Disclosed, AccessError> {
     use crate::db::repo::identities;
     let disclosed = write_tx(conn, |conn| -> Result<Result<Disclosed, LimitReached>, AccessError> {
-        audit::serialize_appenders(conn)?;
+        crate::db::serialize_appenders(conn)?;
         let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
         if row.requester_id != official.id {
             return Err(AccessError::Forbidden("only the official who filed the request opens it"));

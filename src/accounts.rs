@@ -41,12 +41,6 @@ pub enum ClaimCodeError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ClaimCodeError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 /// Records a platform's report of up to 1,000 accounts (refs must be unique).
 /// Reporting the same numbers again changes nothing and issues no code.
 pub fn report(
@@ -58,7 +52,7 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> Result<Vec<ReportResult>, DbError> {
     write_tx(conn, |conn| {
-        repo::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         let refs: Vec<AccountRef> = reports.iter().map(|r| r.account_ref.clone()).collect();
         let mut existing: HashMap<String, AccountRow> =
             repo::find_many(conn, platform_id, &refs)?.into_iter().map(|row| (row.account_ref.clone(), row)).collect();
@@ -133,7 +127,7 @@ pub fn reissue_claim_code(
     now: DateTime<Utc>,
 ) -> Result<(ClaimCode, DateTime<Utc>), ClaimCodeError> {
     write_tx(conn, |conn| {
-        repo::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         let row = repo::find(conn, platform_id, account_ref)?.ok_or(ClaimCodeError::NotFound)?;
         let outcome = catch_up(conn, &row, policy, now)?;
         let state = outcome.state;
@@ -178,7 +172,7 @@ pub fn apply_due_transitions(
     limit: i64,
 ) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        repo::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         let due = repo::due_for_transition(conn, now, now - policy.hysteresis, limit)?;
         let mut changed = 0;
         for row in &due {

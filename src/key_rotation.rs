@@ -109,12 +109,6 @@ pub enum RetireError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for RetireError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 /// Deletes master key `id` from the key file at `path`, refusing while it
 /// is active, while anything still uses it, or too soon after the rotation
 /// for every process to have reloaded the file (`reload_interval`: how often

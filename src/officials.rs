@@ -30,12 +30,6 @@ pub enum LoginError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for LoginError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 /// A new session's bearer token (shown once) and its expiry.
 pub struct Session {
     pub token: SecretString,

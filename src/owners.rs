@@ -25,12 +25,6 @@ pub enum OwnerError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for OwnerError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 /// An account the visitor proved they may identify.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -146,7 +140,7 @@ pub fn identify(
     now: DateTime<Utc>,
 ) -> Result<Receipt, OwnerError> {
     write_tx(conn, |conn| {
-        repo::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         // Checked again inside the transaction: the code may have been spent meanwhile.
         let claimed = redeem_ticket(conn, keys, policy, ticket, now)?;
         let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
@@ -280,7 +274,7 @@ pub fn withdraw(
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        repo::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         let account = my_accounts(conn, policy, identity_id, now)?
             .into_iter()
             .find(|a| a.account_id == account_id)

@@ -27,12 +27,6 @@ pub enum ReviewError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ReviewError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e.into())
-    }
-}
-
 fn require_registrar(official: &Official) -> Result<(), ReviewError> {
     if official.roles.contains(Role::Registrar) { Ok(()) } else { Err(ReviewError::Forbidden) }
 }
@@ -101,7 +95,7 @@ pub fn confirm(
 ) -> Result<usize, ReviewError> {
     require_registrar(official)?;
     write_tx(conn, |conn| {
-        accounts::lock_feed(conn)?;
+        crate::db::lock_feed(conn)?;
         let identity = find(conn, reference)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);

@@ -6,9 +6,8 @@
 //! change-feed row. Seeded accounts have no claim codes and no identity
 //! records (so `verified` ones cannot be disclosed): they exist to be read.
 
-use crate::db::repo::accounts::lock_feed;
 use crate::db::schema::{accounts, status_changes};
-use crate::db::{DbConnection, DbError, db_time, write_tx};
+use crate::db::{DbConnection, DbError, db_time, lock_feed, write_tx};
 use crate::db_run;
 use crate::domain::{AccountStatus, Assurance, RegistryPolicy};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -94,14 +93,7 @@ pub fn seed_accounts(
             db_run!(conn => diesel::insert_into(accounts::table).values(&account_rows).execute(conn))?;
             db_run!(conn => diesel::insert_into(status_changes::table).values(&change_rows).execute(conn))?;
         }
-        if let DbConnection::Postgresql(pg) = conn {
-            // Explicit ids leave the identity sequences behind; move them past what was inserted.
-            diesel::sql_query(
-                "SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT MAX(id) FROM accounts)), \
-                        setval(pg_get_serial_sequence('status_changes', 'seq'), (SELECT MAX(seq) FROM status_changes))",
-            )
-            .execute(pg)?;
-        }
+        crate::db::move_sequences_past_inserted_ids(conn)?;
         Ok(count)
     })
 }

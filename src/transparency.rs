@@ -51,7 +51,7 @@ pub fn compute(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) ->
         })
         .collect();
     let (checkpoint, rows) = write_tx(conn, |conn| {
-        audit::serialize_appenders(conn)?;
+        crate::db::serialize_appenders(conn)?;
         let checkpoint = audit::checkpoint::sign_head(conn, key, now)?;
         Ok::<_, DbError>((checkpoint, access_requests::basis_and_state(conn)?))
     })?;

@@ -35,7 +35,7 @@ pub fn create(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) -> 
 }
 
 /// [`create`] inside the caller's write transaction, which should hold the
-/// appenders off ([`super::serialize_appenders`]) if it reads state the
+/// appenders off ([`crate::db::serialize_appenders`]) if it reads state the
 /// checkpoint is meant to cover.
 pub fn sign_head(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) -> Result<Option<Checkpoint>, DbError> {
     let head: Option<(i64, Vec<u8>)> = audit_log::table

@@ -89,21 +89,11 @@ fn chain_hash(prev_hash: &[u8], canonical: &[u8]) -> [u8; 32] {
     Sha256::new().chain_update(prev_hash).chain_update(leaf).finalize().into()
 }
 
-/// Makes the caller's transaction the only one appending until it ends, so a
-/// check made before appending (a daily limit) cannot race another official
-/// action. SQLite's `BEGIN IMMEDIATE` already serialises writers.
-pub fn serialize_appenders(conn: &mut DbConnection) -> Result<(), DbError> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(pg)?;
-    }
-    Ok(())
-}
-
 /// Appends an event in the caller's transaction and returns its sequence
 /// number. If the append fails the caller's transaction fails with it: an
 /// official action without its log entry never commits.
 pub fn append(conn: &mut DbConnection, event: &AuditEvent, now: DateTime<Utc>) -> Result<i64, DbError> {
-    serialize_appenders(conn)?;
+    crate::db::serialize_appenders(conn)?;
     let head: Option<(i64, Vec<u8>)> = audit_log::table
         .order(audit_log::seq.desc())
         .select((audit_log::seq, audit_log::hash))

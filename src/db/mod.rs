@@ -1,27 +1,27 @@
 //! Storage on SQLite (embedded default) or PostgreSQL, from one codebase.
 //!
 //! Queries are written once against [`DbConnection`], diesel's
-//! `MultiConnection` over both backends. The few statements it cannot express
-//! (multi-row insert, upsert, locks) go through [`db_run!`], which compiles
-//! the same diesel code once per backend. The backend is chosen from the URL
-//! scheme, never by diesel's try-each-backend `establish`, which would turn a
-//! mistyped PostgreSQL URL into a new SQLite file.
+//! `MultiConnection` over both backends. The few diesel statements it cannot
+//! express (multi-row insert, upsert) go through [`db_run!`], which compiles
+//! the same diesel code once per backend; SQL that differs between the
+//! backends (locks, `BEGIN IMMEDIATE`, sequences) lives in [`backend`]. The
+//! backend is chosen from the URL scheme, never by diesel's
+//! try-each-backend `establish`, which would turn a mistyped PostgreSQL URL
+//! into a new SQLite file.
 
+mod backend;
 pub mod repo;
 pub mod schema;
+
+pub use backend::{lock_feed, move_sequences_past_inserted_ids, serialize_appenders, write_tx};
 
 use crate::config::DatabaseUrl;
 use crate::crypto::{CryptoError, KeyId};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret;
 use std::time::Duration;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// One connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -83,13 +83,7 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
-                // busy_timeout first, so that switching to WAL waits for other connections.
-                // mmap: reads of a large registry come from the page cache without a syscall each.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA mmap_size = 4294967296;",
-                )?;
+                backend::configure_sqlite(&mut conn)?;
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
@@ -142,45 +136,11 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
         create_private_dir(dir).map_err(DbError::Directory)?;
     }
     let mut conn = ConnectionManager::new(url.clone()).establish()?;
-    let applied = match &mut conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| DbError::Migration(e.to_string()))?;
-    let applied: Vec<String> = applied.iter().map(ToString::to_string).collect();
+    let applied = backend::run_migrations(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, backend = url.backend_name(), "applied database migrations");
     }
     Ok(applied)
-}
-
-/// Runs `f` in a write transaction.
-///
-/// On SQLite this is `BEGIN IMMEDIATE`: a deferred transaction that reads and
-/// then writes cannot upgrade its lock under contention, and the busy timeout
-/// does not retry that upgrade. Not nestable; inside `f`, `conn.transaction`
-/// makes a savepoint.
-pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    match conn {
-        DbConnection::Postgresql(_) => return conn.transaction(f),
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-    }
-    let result = f(conn);
-    let DbConnection::Sqlite(c) = conn else { unreachable!("matched as SQLite above") };
-    match result {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(c)?;
-            Ok(value)
-        }
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(c)?;
-            Err(e)
-        }
-    }
 }
 
 /// A timestamp as both backends store it: UTC, microsecond precision

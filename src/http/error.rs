@@ -46,9 +46,9 @@ pub enum ApiError {
     /// 503: a dependency is down; the client may retry.
     #[error("{0}")]
     Unavailable(&'static str),
-    /// 500: a bug or an unexpected failure. The detail is logged, not sent.
+    /// 500: a bug or an unexpected failure. The cause is logged, never sent.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Every error response: `{"error":{"code","message"}}`.
@@ -107,8 +107,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let message = match self {
-            ApiError::Internal(detail) => {
-                tracing::error!(error = %detail, "request failed");
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %cause, "request failed");
                 "internal error".to_string()
             }
             other => other.to_string(),
@@ -134,12 +134,17 @@ impl From<crate::db::DbError> for ApiError {
         match e {
             // Every connection busy for the pool's whole timeout: overloaded, not broken.
             crate::db::DbError::Pool(_) => ApiError::Unavailable("the service is overloaded; retry shortly"),
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::internal(other),
         }
     }
 }
 
 impl ApiError {
+    /// A 500 for an unexpected failure; the cause goes to the log.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
     /// A 400 for one invalid field, named by its JSON path.
     pub fn invalid_field(path: impl std::fmt::Display, problem: impl std::fmt::Display) -> Self {
         ApiError::BadRequest { code: "invalid_field", message: format!("{path}: {problem}") }
@@ -198,7 +203,7 @@ mod tests {
 
     #[actix_web::test]
     async fn internal_errors_send_fixed_text() {
-        let response = ApiError::Internal("password authentication failed for user x".into()).error_response();
+        let response = ApiError::internal("password authentication failed for user x").error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
         assert_eq!(body, r#"{"error":{"code":"internal_error","message":"internal error"}}"#);

@@ -23,6 +23,6 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             tracing::warn!(error = %e, "readiness check failed");
             Err(ApiError::Unavailable("the database is not available"))
         }
-        Err(e) => Err(ApiError::Internal(e.to_string())),
+        Err(e) => Err(ApiError::internal(e)),
     }
 }

@@ -96,7 +96,7 @@ where
         f(&mut conn)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e))?
 }
 
 /// Registers every route and the extractor configuration.

@@ -153,16 +153,6 @@ pub fn find_statuses(
         .load(conn)?)
 }
 
-/// Serialises writers of the change feed, so that rows commit in `seq`
-/// order and a reader never skips one committed late. Call first in any write
-/// transaction that records changes. SQLite's `BEGIN IMMEDIATE` already does this.
-pub fn lock_feed(conn: &mut DbConnection) -> Result<(), DbError> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
-    }
-    Ok(())
-}
-
 pub fn insert(
     conn: &mut DbConnection,
     platform_id: i64,

@@ -299,8 +299,8 @@ pub(super) async fn store(
     let identifier = declaration.identifier();
     let index = web::block(move || keys.blind_indexer().index(&identifier))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| ApiError::internal(e))?
+        .map_err(|e| ApiError::internal(e))?;
     let ticket = req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     let app = state.clone();
     let receipt = with_conn(&state.pool, move |conn| {

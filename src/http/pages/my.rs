@@ -174,9 +174,7 @@ pub(super) async fn sign_in(
     match session {
         Some(session) => {
             let mut response = see_other("/my");
-            response
-                .add_cookie(&cookie(&req, SESSION_COOKIE, session))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            response.add_cookie(&cookie(&req, SESSION_COOKIE, session)).map_err(|e| ApiError::internal(e))?;
             Ok(response)
         }
         None => sign_in_page(
@@ -284,6 +282,6 @@ pub(super) async fn sign_out(
     let mut gone = cookie(&req, SESSION_COOKIE, String::new());
     gone.make_removal();
     let mut response = see_other("/");
-    response.add_cookie(&gone).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.add_cookie(&gone).map_err(|e| ApiError::internal(e))?;
     Ok(response)
 }

@@ -166,7 +166,7 @@ pub(super) async fn login(
         Ok(session) => {
             let mut response = see_other("/regulator/requests");
             let value = session.token.expose_secret().to_owned();
-            response.add_cookie(&cookie(&req, SESSION_COOKIE, value)).map_err(|e| ApiError::Internal(e.to_string()))?;
+            response.add_cookie(&cookie(&req, SESSION_COOKIE, value)).map_err(|e| ApiError::internal(e))?;
             Ok(response)
         }
         Err((problem, status)) => login_page(&state, &req, lang, username, Some(Problem::Message(problem)), status),
@@ -198,7 +198,7 @@ pub(super) async fn logout(
     let mut response = see_other("/regulator");
     let mut gone = cookie(&req, SESSION_COOKIE, String::new());
     gone.make_removal();
-    response.add_cookie(&gone).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.add_cookie(&gone).map_err(|e| ApiError::internal(e))?;
     Ok(response)
 }
 

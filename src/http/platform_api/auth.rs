@@ -25,7 +25,7 @@ impl FromRequest for PlatformAuth {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
             let digest = state.keys.token_digester().digest(TokenPurpose::PlatformApi, &token);
             let platform_id = match state.token_cache.get(&digest) {

@@ -239,7 +239,7 @@ pub struct ChangeDto {
 impl TryFrom<ChangeRow> for ChangeDto {
     type Error = ApiError;
     fn try_from(row: ChangeRow) -> Result<Self, ApiError> {
-        let corrupt = |what| ApiError::Internal(format!("unexpected stored value in status_changes.{what}"));
+        let corrupt = |what| ApiError::internal(format!("unexpected stored value in status_changes.{what}"));
         Ok(Self {
             status: row.status.parse().map_err(|_| corrupt("status"))?,
             assurance: row.assurance.as_deref().map(str::parse).transpose().map_err(|_| corrupt("assurance"))?,

@@ -112,7 +112,7 @@ impl FromRequest for OfficialAuth {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
             let app = state.clone();
             let live = with_conn(&state.pool, move |conn| {

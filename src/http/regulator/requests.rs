@@ -198,8 +198,8 @@ pub(crate) async fn file_request(
             Some(
                 web::block(move || keys.blind_indexer().index(&identifier))
                     .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| ApiError::internal(e))?
+                    .map_err(|e| ApiError::internal(e))?,
             )
         }
         Target::Account { .. } => None,

@@ -1,0 +1,126 @@
+//! The statements that differ between SQLite and PostgreSQL, in one place:
+//! connection set-up, migrations, write transactions, the locks that order
+//! writers, and sequence upkeep. Everything else is written once against
+//! [`DbConnection`].
+
+use super::{DbConnection, DbError};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Every SQLite connection's settings. `busy_timeout` first, so that
+/// switching to WAL waits for other connections; `mmap`: reads of a large
+/// registry come from the page cache without a system call each.
+pub(super) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA mmap_size = 4294967296;",
+    )
+}
+
+/// Applies every pending migration and returns the versions applied.
+///
+/// On SQLite they run with foreign keys off, as a migration that rebuilds a
+/// parent table (create, copy, drop, rename) must, and the whole database is
+/// checked for dangling references afterwards, so such a rebuild can never
+/// leave a broken reference behind unnoticed.
+pub(super) fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let versions = |applied: Vec<diesel::migration::MigrationVersion<'_>>| -> Vec<String> {
+        applied.iter().map(ToString::to_string).collect()
+    };
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            Ok(versions(pg.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(migration_error)?))
+        }
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.batch_execute("PRAGMA foreign_keys = OFF")?;
+            let applied = versions(sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?);
+            let dangling =
+                diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check").get_result::<Count>(sqlite)?.n;
+            sqlite.batch_execute("PRAGMA foreign_keys = ON")?;
+            if dangling > 0 {
+                return Err(DbError::Migration(format!("{dangling} row(s) refer to rows that do not exist")));
+            }
+            Ok(applied)
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs `f` in a write transaction: committed if it returns `Ok`, rolled
+/// back if it returns `Err`.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`: a deferred transaction that reads and
+/// then writes cannot upgrade its lock under contention, and the busy timeout
+/// does not retry that upgrade. Not nestable; inside `f`, `conn.transaction`
+/// makes a savepoint.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DbError>,
+{
+    begin_write(conn).map_err(DbError::from)?;
+    match f(conn) {
+        Ok(value) => {
+            crate::db_run!(conn => AnsiTransactionManager::commit_transaction(conn)).map_err(DbError::from)?;
+            Ok(value)
+        }
+        Err(error) => match crate::db_run!(conn => AnsiTransactionManager::rollback_transaction(conn)) {
+            // A connection whose transaction state is lost is thrown away by the pool.
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(DbError::from(rollback).into()),
+        },
+    }
+}
+
+fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(pg) => AnsiTransactionManager::begin_transaction(pg),
+        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE"),
+    }
+}
+
+/// Serialises writers of the change feed, so that rows commit in `seq`
+/// order and a reader never skips one committed late. Call first in any write
+/// transaction that records status changes or links an account to an
+/// identity. SQLite's `BEGIN IMMEDIATE` already does this.
+pub fn lock_feed(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Makes the caller's transaction the only one appending to the audit log
+/// until it ends, so a check made before appending (a daily limit) cannot
+/// race another official action. SQLite's `BEGIN IMMEDIATE` already
+/// serialises writers.
+pub fn serialize_appenders(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(pg)?;
+    }
+    Ok(())
+}
+
+/// After rows were inserted with explicit ids (`registry seed`), moves
+/// PostgreSQL's identity sequences past them; SQLite's `AUTOINCREMENT`
+/// follows the largest id by itself.
+pub fn move_sequences_past_inserted_ids(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query(
+            "SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT MAX(id) FROM accounts)), \
+                    setval(pg_get_serial_sequence('status_changes', 'seq'), (SELECT MAX(seq) FROM status_changes))",
+        )
+        .execute(pg)?;
+    }
+    Ok(())
+}
