@@ -3,10 +3,10 @@
 //! `retention::run`, `key_rotation::rewrap`), so tests and commands can run
 //! it directly; this module only schedules it.
 
-use crate::accounts::apply_due_transitions;
 use crate::crypto::KeyRing;
 use crate::db::{DbConnection, DbError, Pool};
 use crate::domain::RegistryPolicy;
+use crate::services::accounts::apply_due_transitions;
 use chrono::TimeDelta;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -78,7 +78,7 @@ pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta
 
 /// Crypto-shreds identities past retention every `interval`. Runs until the process ends.
 pub async fn run_retention(pool: Pool, policy: RegistryPolicy, interval: TimeDelta) {
-    let step = move |conn: &mut DbConnection| crate::retention::run(conn, &policy, crate::db::now());
+    let step = move |conn: &mut DbConnection| crate::services::retention::run(conn, &policy, crate::db::now());
     every(interval, "retention", pool, step, |shredded: usize| {
         if shredded > 0 {
             tracing::info!(identities = shredded, "crypto-shredded identities past retention");
@@ -94,9 +94,9 @@ pub async fn run_key_maintenance(pool: Pool, keys: Arc<KeyRing>, key_file: PathB
     let seen: Arc<Mutex<Option<SystemTime>>> = Arc::default();
     let step = move |conn: &mut DbConnection| {
         reload_if_changed(&keys, &key_file, &seen);
-        crate::key_rotation::rewrap(conn, &keys)
+        crate::services::keys::rewrap(conn, &keys)
     };
-    every(interval, "keys", pool, step, |done: crate::key_rotation::Rewrapped| {
+    every(interval, "keys", pool, step, |done: crate::services::keys::Rewrapped| {
         if done != Default::default() {
             tracing::info!(
                 data_keys = done.data_keys,

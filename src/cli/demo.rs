@@ -2,12 +2,12 @@
 //! credentials printed at every start (the previous ones stop working).
 
 use super::CliError;
-use super::official::{self, IssuedOfficial};
-use super::platform::{self, IfExists};
 use crate::crypto::KeyRing;
 use crate::crypto::token::expose;
 use crate::db::{DbError, Pool};
 use crate::domain::{PlatformName, PlatformSlug, RoleSet, Username};
+use crate::services::officials::{self, IssuedOfficial};
+use crate::services::{IfExists, platforms};
 use secrecy::SecretString;
 
 const DEMO_OFFICIALS: [(&str, &str); 3] =
@@ -22,12 +22,12 @@ pub fn ensure(pool: &Pool, keys: &KeyRing) -> Result<DemoCredentials, CliError> 
     let mut conn = pool.get().map_err(DbError::from)?;
     let slug = PlatformSlug::parse("demo").map_err(|e| CliError::Invalid(e.to_string()))?;
     let name = PlatformName::parse("Demo platform").map_err(|e| CliError::Invalid(e.to_string()))?;
-    let (_, platform_token) = platform::issue(&mut conn, keys, &slug, &name, IfExists::Reissue)?;
+    let (_, platform_token) = platforms::register(&mut conn, keys, &slug, &name, IfExists::Reissue, crate::db::now())?;
     let mut officials = Vec::new();
     for (username, roles) in DEMO_OFFICIALS {
         let username = Username::parse(username).map_err(|e| CliError::Invalid(e.to_string()))?;
         let roles = RoleSet::parse(roles).map_err(|e| CliError::Invalid(e.to_string()))?;
-        let issued = official::issue(&mut conn, keys, &username, &roles, IfExists::Reissue)?;
+        let issued = officials::register(&mut conn, keys, &username, &roles, IfExists::Reissue, crate::db::now())?;
         officials.push((username, roles, issued));
     }
     Ok(DemoCredentials { platform_token, officials })

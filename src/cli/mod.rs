@@ -11,7 +11,6 @@ mod seed;
 mod serve;
 
 use crate::config::{ConfigError, Settings};
-use crate::crypto::CryptoError;
 use crate::db::DbError;
 use crate::startup::StartupError;
 use clap::{Parser, Subcommand};
@@ -155,7 +154,7 @@ pub enum CliError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
-    Crypto(#[from] CryptoError),
+    Official(#[from] crate::services::officials::RegisterError),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]

@@ -5,7 +5,7 @@ use crate::config::Settings;
 /// (the same step `serve` runs every `REGISTRY_RETENTION_INTERVAL`).
 pub fn run(settings: &Settings) -> Result<(), CliError> {
     let mut conn = connect(settings)?;
-    let shredded = crate::retention::run(&mut conn, &settings.policy, crate::db::now())?;
+    let shredded = crate::services::retention::run(&mut conn, &settings.policy, crate::db::now())?;
     let retention = settings.policy.retention;
     // Whole days as days: humantime would write 180 days as "5months 27days 19h 12m".
     let retention = match retention.num_days() {

@@ -1,9 +1,9 @@
 use super::CliError;
-use super::platform::{self, IfExists};
 use crate::config::Settings;
 use crate::crypto::token::expose;
 use crate::db::DbError;
 use crate::domain::{PlatformName, PlatformSlug};
+use crate::services::{IfExists, platforms};
 use crate::startup::open_storage;
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ pub fn run(settings: &Settings, accounts: usize, platforms: usize, json: bool) -
     for n in 1..=platforms {
         let slug = PlatformSlug::parse(&format!("seed-{n}")).map_err(|e| CliError::Invalid(e.to_string()))?;
         let name = PlatformName::parse(&format!("Seed platform {n}")).map_err(|e| CliError::Invalid(e.to_string()))?;
-        let (id, token) = platform::issue(&mut conn, &keys, &slug, &name, IfExists::Reissue)?;
+        let (id, token) = platforms::register(&mut conn, &keys, &slug, &name, IfExists::Reissue, crate::db::now())?;
         issued.push((slug, id, token));
     }
     let ids: Vec<i64> = issued.iter().map(|(_, id, _)| *id).collect();

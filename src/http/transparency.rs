@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::{AppState, with_conn};
-use crate::transparency::{self, Report};
+use crate::services::transparency::{self, Report};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use data_encoding::HEXLOWER;

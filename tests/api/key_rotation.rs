@@ -32,9 +32,9 @@ pub(crate) async fn retire_key_1_once_unused(app: &TestApp, conn: &mut registry:
     let retire_at = Utc::now() + TimeDelta::minutes(5);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match registry::key_rotation::retire(conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), retire_at) {
+        match registry::services::keys::retire(conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), retire_at) {
             Ok(()) => return,
-            Err(registry::key_rotation::RetireError::InUse(_)) if Instant::now() < deadline => {
+            Err(registry::services::keys::RetireError::InUse(_)) if Instant::now() < deadline => {
                 actix_web::rt::time::sleep(Duration::from_millis(200)).await;
             }
             Err(e) => panic!("retiring key 1: {e}"),
@@ -87,11 +87,11 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
     // The service re-wraps in the background; until it is done key 1 cannot go.
     let mut conn = app.pool.get().unwrap();
     let at_once =
-        registry::key_rotation::retire(&mut conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), Utc::now());
+        registry::services::keys::retire(&mut conn, &app.key_file(), KeyId(1), TimeDelta::seconds(1), Utc::now());
     assert!(
         matches!(
             at_once,
-            Err(registry::key_rotation::RetireError::InUse(_) | registry::key_rotation::RetireError::TooSoon { .. })
+            Err(registry::services::keys::RetireError::InUse(_) | registry::services::keys::RetireError::TooSoon { .. })
         ),
         "retiring right after the rotation is refused: {at_once:?}"
     );

@@ -97,7 +97,7 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     let history = app.all_changes(&token, 0, 100).await;
     assert_eq!(statuses(&history, "acc-1"), ["required", "verified", "not_required"]);
     let policy = RegistryPolicy { retention: TimeDelta::seconds(2), ..RegistryPolicy::default() };
-    assert_eq!(registry::retention::run(&mut conn, &policy, Utc::now()).unwrap(), 0);
+    assert_eq!(registry::services::retention::run(&mut conn, &policy, Utc::now()).unwrap(), 0);
     assert_eq!(shredded_events(&app).len(), 1);
 
     // A copy taken before the shred still opens while its master key exists; once the key is retired it does not.
@@ -135,7 +135,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
     });
     let later = Utc::now() + TimeDelta::minutes(1);
     let mut conn = app.pool.get().unwrap();
-    registry::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
     let past_retention = later + policy.retention + TimeDelta::days(1);
 
     let barrier = std::sync::Barrier::new(2);
@@ -145,7 +145,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
                 scope.spawn(|| {
                     let mut conn = app.pool.get().unwrap();
                     barrier.wait();
-                    registry::retention::run(&mut conn, &policy, past_retention).unwrap()
+                    registry::services::retention::run(&mut conn, &policy, past_retention).unwrap()
                 })
             })
             .collect();
@@ -156,7 +156,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
     subjects.dedup();
     assert_eq!(subjects.len(), 4, "one audit entry per identity");
     assert!(registry::audit::verify(&mut conn).unwrap().is_ok());
-    assert_eq!(registry::retention::run(&mut conn, &policy, past_retention).unwrap(), 0);
+    assert_eq!(registry::services::retention::run(&mut conn, &policy, past_retention).unwrap(), 0);
 }
 
 #[actix_web::test]
@@ -182,14 +182,21 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     let withdrawn = visitor.submit("/my", "/my/withdraw?lang=en", &[("account_id", &acc_1.to_string())]).await;
     assert_eq!(withdrawn.location.as_deref(), Some("/my?done=withdrawn"));
     let far = Utc::now() + policy.retention + TimeDelta::days(1);
-    assert_eq!(registry::retention::run(&mut conn, &policy, far).unwrap(), 0, "acc-2 still needs the identity");
+    assert_eq!(
+        registry::services::retention::run(&mut conn, &policy, far).unwrap(),
+        0,
+        "acc-2 still needs the identity"
+    );
 
     // Once acc-2 has dropped out too, the retention period runs from then.
     app.report(&token, &[("acc-2", 10)]).await;
     let later = Utc::now() + TimeDelta::minutes(1);
-    registry::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
-    assert_eq!(registry::retention::run(&mut conn, &policy, later + TimeDelta::days(1)).unwrap(), 0);
-    assert_eq!(registry::retention::run(&mut conn, &policy, later + policy.retention + TimeDelta::days(1)).unwrap(), 1);
+    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    assert_eq!(registry::services::retention::run(&mut conn, &policy, later + TimeDelta::days(1)).unwrap(), 0);
+    assert_eq!(
+        registry::services::retention::run(&mut conn, &policy, later + policy.retention + TimeDelta::days(1)).unwrap(),
+        1
+    );
     assert_eq!(shredded_events(&app), [format!("identity:{identity}")]);
 }
 

@@ -1,11 +1,11 @@
 use crate::helpers::TestDb;
 use chrono::Utc;
 use diesel::prelude::*;
-use registry::accounts::{Report, report};
 use registry::crypto::{KeyRing, TokenPurpose};
 use registry::db::repo::platforms;
 use registry::db::schema::{accounts, status_changes};
 use registry::domain::{AccountRef, FollowerCount, Handle, PlatformSlug, RegistryPolicy};
+use registry::services::accounts::{Report, report};
 
 #[test]
 fn seeding_creates_accounts_with_their_feed_and_leaves_the_database_writable() {

@@ -9,7 +9,7 @@ use crate::http::error::ApiError;
 use crate::http::forms::{CLAIM_COOKIE, cookie, csrf_for, csrf_valid};
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
-use crate::owners::{self, OwnerError};
+use crate::services::owners::{self, OwnerError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;

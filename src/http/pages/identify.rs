@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 use crate::http::forms::{CLAIM_COOKIE, cookie};
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
-use crate::owners::{self, Claimed, OwnerError};
+use crate::services::owners::{self, Claimed, OwnerError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;

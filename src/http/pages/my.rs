@@ -7,7 +7,7 @@ use crate::http::error::ApiError;
 use crate::http::forms::{cookie, csrf_for};
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
-use crate::owners::{self, MyAccount, OwnerError};
+use crate::services::owners::{self, MyAccount, OwnerError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -14,7 +14,7 @@ use crate::http::regulator::requests::{
 };
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
-use crate::officials::{self, LoginError, Official};
+use crate::services::officials::{self, LoginError, Official};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -229,7 +229,8 @@ pub(super) async fn list(
     let Some(official) = signed_in(&state, &req).await? else { return Ok(see_other("/regulator")) };
     let can_file = official.roles.contains(Role::Requester);
     let rows =
-        with_conn(&state.pool, move |conn| crate::access::list(conn, &official, 200).map_err(access_error)).await?;
+        with_conn(&state.pool, move |conn| crate::services::access::list(conn, &official, 200).map_err(access_error))
+            .await?;
     let t = Texts::new(&state.catalogues, lang.lang);
     let now = crate::db::now();
     let requests = rows
@@ -238,7 +239,7 @@ pub(super) async fn list(
             id: r.id,
             filed: super::utc_minute(r.created_at),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
-            state: t.get(&format!("outcome-{}", crate::access::state_at(r, now))),
+            state: t.get(&format!("outcome-{}", crate::services::access::state_at(r, now))),
         })
         .collect();
     let csrf = csrf_for(&req, &state.keys);
@@ -411,9 +412,10 @@ async fn request_page(
 ) -> Result<HttpResponse, ApiError> {
     let viewer = official.clone();
     let request =
-        with_conn(&state.pool, move |conn| crate::access::view(conn, &viewer, id).map_err(access_error)).await?;
+        with_conn(&state.pool, move |conn| crate::services::access::view(conn, &viewer, id).map_err(access_error))
+            .await?;
     let t = Texts::new(&state.catalogues, lang.lang);
-    let current = crate::access::state_at(&request, crate::db::now()).to_owned();
+    let current = crate::services::access::state_at(&request, crate::db::now()).to_owned();
     let target = match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
         (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
         (_, _, Some(kind)) => t.get(&format!("reg-target-by-{kind}")),

@@ -1,10 +1,10 @@
 //! The JSON shapes of the platform API (DESIGN §5), and their parsing into
 //! domain values. Field names and status codes here are the contract.
 
-use crate::accounts::{Report, ReportResult, StatusView};
 use crate::db::repo::accounts::ChangeRow;
 use crate::domain::{AccountRef, AccountStatus, Assurance, FollowerCount, Handle};
 use crate::http::error::ApiError;
+use crate::services::accounts::{Report, ReportResult, StatusView};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

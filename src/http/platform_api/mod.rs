@@ -5,11 +5,11 @@ pub mod auth;
 pub mod dto;
 pub mod token_cache;
 
-use crate::accounts::{self, ClaimCodeError, StatusView};
 use crate::db::repo::accounts as repo;
 use crate::domain::AccountRef;
 use crate::http::error::{ApiError, ErrorResponse};
 use crate::http::{AppState, read, with_conn};
+use crate::services::accounts::{self, ClaimCodeError, StatusView};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use auth::PlatformAuth;

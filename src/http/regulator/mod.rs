@@ -2,7 +2,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::{AppState, bearer_token, with_conn};
-use crate::officials::{self, LoginError};
+use crate::services::officials::{self, LoginError};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};

@@ -1,13 +1,13 @@
 //! `/api/v1/regulator/requests`: file, read and decide access requests.
 
 use super::OfficialAuth;
-use crate::access::{self, AccessError, Disclosed, Verdict};
 use crate::db::repo::access_requests::RequestRow;
 use crate::domain::access_request::{BasisDocument, NewAccessRequest, Target, parse_fields, parse_justification};
 use crate::domain::{AccountRef, Bin, CountryCode, DocumentNumber, Identifier, Iin, LegalBasis, PlatformSlug};
 use crate::http::error::ApiError;
 use crate::http::{AppState, with_conn};
-use crate::officials::Official;
+use crate::services::access::{self, AccessError, Disclosed, Verdict};
+use crate::services::officials::Official;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use super::OfficialAuth;
 use crate::http::error::ApiError;
 use crate::http::{AppState, with_conn};
-use crate::review::{self, ReviewError};
+use crate::services::review::{self, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

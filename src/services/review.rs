@@ -8,7 +8,7 @@ use crate::db::repo::accounts;
 use crate::db::repo::identities::{self, ReviewRow};
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::{Field, RegistryPolicy, Role};
-use crate::officials::Official;
+use crate::services::officials::Official;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
@@ -105,7 +105,7 @@ pub fn confirm(
             let state = row.state()?;
             let outcome = policy.confirm_identity(&state, now);
             if outcome.state.identity != state.identity || !outcome.changes.is_empty() {
-                crate::accounts::save_outcome(conn, &row, &outcome)?;
+                crate::services::accounts::save_outcome(conn, &row, &outcome)?;
                 raised += 1;
             }
         }

@@ -160,7 +160,7 @@ pub fn identify(
         };
         identities::link_account(conn, row.id, identity_id, now)?;
         let outcome = policy.identify(&row.state()?, assurance, now);
-        crate::accounts::save_outcome(conn, &row, &outcome)?;
+        crate::services::accounts::save_outcome(conn, &row, &outcome)?;
         repo::set_claim_code(conn, row.id, None)?;
         Ok(receipt)
     })
@@ -283,7 +283,7 @@ pub fn withdraw(
             return Err(OwnerError::Rejected);
         }
         let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?.account;
-        crate::accounts::save_outcome(conn, &row, &policy.release_identity(&row.state()?, now))?;
+        crate::services::accounts::save_outcome(conn, &row, &policy.release_identity(&row.state()?, now))?;
         let details = serde_json::json!({ "account": format!("account:{account_id}") });
         audit::append(conn, &owner_event("owner.account_withdrawn", identity_id, details), now)?;
         Ok(())

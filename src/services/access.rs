@@ -9,7 +9,7 @@ use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
 use crate::domain::{DailyLimits, Identifier, RegistryPolicy, Role};
-use crate::officials::Official;
+use crate::services::officials::Official;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The longest an approver may defer telling the owner.

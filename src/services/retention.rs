@@ -52,7 +52,7 @@ fn shred_if_due(
             return Ok(false);
         }
         for row in &released {
-            crate::accounts::save_outcome(conn, row, &policy.release_identity(&row.state()?, now))?;
+            crate::services::accounts::save_outcome(conn, row, &policy.release_identity(&row.state()?, now))?;
         }
         let event = AuditEvent {
             actor: Actor::System,

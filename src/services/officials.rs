@@ -2,13 +2,15 @@
 //! sessions. Every attempt, failed or not, is an audit entry written in the
 //! same transaction as its effects.
 
+use super::IfExists;
 use crate::audit::{self, Actor, AuditEvent};
-use crate::crypto::password::verify_password;
-use crate::crypto::token::{expose, new_password};
-use crate::crypto::{KeyRing, TokenPurpose};
-use crate::db::repo::{officials, sessions};
+use crate::crypto::password::{hash_password, verify_password};
+use crate::crypto::token::{expose, new_password, new_totp_secret};
+use crate::crypto::{CryptoError, KeyRing, TokenPurpose};
+use crate::db::repo::officials::{self, NewOfficial};
+use crate::db::repo::sessions;
 use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::RoleSet;
+use crate::domain::{RoleSet, Username};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 use std::sync::LazyLock;
@@ -142,6 +144,69 @@ pub fn logout(conn: &mut DbConnection, official_id: i64, session_id: i64, now: D
         audit::append(conn, &ended, now)?;
         Ok(())
     })
+}
+
+/// Credentials shown once.
+pub struct IssuedOfficial {
+    pub id: i64,
+    pub password: SecretString,
+    pub totp_secret: SecretString,
+}
+
+impl IssuedOfficial {
+    /// The `otpauth://` URI authenticator apps import (RFC 6238: SHA-1, 6 digits, 30 s).
+    pub fn otpauth_uri(&self, username: &Username) -> String {
+        format!(
+            "otpauth://totp/Registry:{u}?secret={s}&issuer=Registry&algorithm=SHA1&digits=6&period=30",
+            u = username.as_str(),
+            s = expose(&self.totp_secret)
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Creates the official (or, with [`IfExists::Reissue`], resets their
+/// credentials and roles) with a generated password and TOTP secret, audited.
+pub fn register(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    username: &Username,
+    roles: &RoleSet,
+    if_exists: IfExists,
+    now: DateTime<Utc>,
+) -> Result<IssuedOfficial, RegisterError> {
+    let password = new_password();
+    let totp_secret = new_totp_secret();
+    // argon2 before the transaction: the write lock is not held while hashing.
+    let password_hash = hash_password(&password)?;
+    let new =
+        NewOfficial { username: username.as_str(), password_hash: &password_hash, totp_secret: &totp_secret, roles };
+    let id = write_tx(conn, |conn| {
+        let (id, action) = match officials::find_id_by_username(conn, username.as_str())? {
+            Some(_) if if_exists == IfExists::Fail => return Err(DbError::AlreadyExists("official")),
+            Some(id) => {
+                officials::replace_credentials(conn, keys, id, &new)?;
+                (id, "official.credentials_reissued")
+            }
+            None => (officials::create(conn, keys, &new, now)?, "official.created"),
+        };
+        let event = AuditEvent {
+            actor: Actor::Operator,
+            action,
+            subject: format!("official:{id}"),
+            details: serde_json::json!({ "roles": roles.to_canonical() }),
+        };
+        audit::append(conn, &event, now)?;
+        Ok(id)
+    })?;
+    Ok(IssuedOfficial { id, password, totp_secret })
 }
 
 #[cfg(test)]

@@ -17,6 +17,42 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A rotation: the version that was active and the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    pub previous: KeyId,
+    pub active: KeyId,
+}
+
+/// Adds a master key version to the key file at `path` and makes it active.
+/// The file is written before anything else, so a crash leaves every record
+/// readable; running services reload it and re-wrap older data.
+pub fn rotate(conn: &mut DbConnection, path: &Path, now: DateTime<Utc>) -> Result<Rotated, RotateError> {
+    let mut keys = KeyRing::load(path)?;
+    let previous = keys.active_key_id();
+    let active = keys.rotate(now);
+    keys.replace(path)?;
+    tracing::info!(key.previous = %previous, key.active = %active, "master key rotated in the key file");
+    write_tx(conn, |conn| {
+        let event = AuditEvent {
+            actor: Actor::Operator,
+            action: "keys.rotated",
+            subject: format!("master_key:{active}"),
+            details: serde_json::json!({ "previous": previous.0, "active": active.0 }),
+        };
+        audit::append(conn, &event, now)
+    })?;
+    Ok(Rotated { previous, active })
+}
+
 /// Rows re-wrapped per transaction: short write locks, steady progress.
 const BATCH: i64 = 500;
 
