@@ -9,7 +9,7 @@
 use crate::db::schema::{accounts, status_changes};
 use crate::db::{DbConnection, DbError, db_time, lock_feed, write_tx};
 use crate::db_run;
-use crate::domain::{AccountStatus, Assurance, RegistryPolicy};
+use crate::domain::{AccountStatus, Assurance, PlatformId, RegistryPolicy};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
@@ -29,7 +29,7 @@ fn status_of(i: i64) -> AccountStatus {
 pub fn seed_accounts(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
-    platform_ids: &[i64],
+    platform_ids: &[PlatformId],
     count: usize,
     now: DateTime<Utc>,
 ) -> Result<usize, DbError> {

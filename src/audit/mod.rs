@@ -9,9 +9,12 @@
 //! without changing the entry format.
 //!
 //! Entries hold keyed references only (`official:7`, `identity:12`), never
-//! plaintext personal data.
+//! plaintext personal data: the vocabulary is in [`vocabulary`].
 
 pub mod checkpoint;
+pub mod vocabulary;
+
+pub use vocabulary::{Actor, AuditAction, AuditSubject};
 
 use crate::db::schema::audit_log;
 use crate::db::{DbConnection, DbError, db_time};
@@ -22,36 +25,19 @@ use sha2::{Digest, Sha256};
 
 const GENESIS_HASH: [u8; 32] = [0; 32];
 
-/// Who did something.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// A registry operator at the command line.
-    Operator,
-    /// The service itself (time-driven jobs).
-    System,
-    /// An account owner on `/my`; the subject names their identity.
-    Owner,
-    Official(i64),
-}
-
-impl Actor {
-    fn reference(&self) -> String {
-        match self {
-            Actor::Operator => "operator".into(),
-            Actor::System => "system".into(),
-            Actor::Owner => "owner".into(),
-            Actor::Official(id) => format!("official:{id}"),
-        }
-    }
-}
-
-/// One event to append. `subject` is a keyed reference; `details` holds no personal data.
+/// One event to append. `details` holds keyed references and counts, never personal data.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub actor: Actor,
-    pub action: &'static str,
-    pub subject: String,
+    pub action: AuditAction,
+    pub subject: AuditSubject,
     pub details: serde_json::Value,
+}
+
+impl AuditEvent {
+    pub fn new(actor: Actor, action: AuditAction, subject: AuditSubject, details: serde_json::Value) -> Self {
+        Self { actor, action, subject, details }
+    }
 }
 
 #[derive(Serialize)]
@@ -101,9 +87,9 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent, now: DateTime<Utc>) -
         .optional()?;
     let (seq, prev_hash) = head.map_or((1, GENESIS_HASH.to_vec()), |(seq, hash)| (seq + 1, hash));
     let occurred_at = db_time(now);
-    let actor = event.actor.reference();
+    let (actor, subject) = (event.actor.to_string(), event.subject.to_string());
     let details = event.details.to_string();
-    let bytes = canonical(seq, occurred_at, &actor, event.action, &event.subject, &details)
+    let bytes = canonical(seq, occurred_at, &actor, event.action.as_str(), &subject, &details)
         .expect("a serde_json::Value always serializes to JSON that parses back");
     let hash = chain_hash(&prev_hash, &bytes);
     diesel::insert_into(audit_log::table)
@@ -111,8 +97,8 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent, now: DateTime<Utc>) -
             audit_log::seq.eq(seq),
             audit_log::occurred_at.eq(occurred_at),
             audit_log::actor.eq(&actor),
-            audit_log::action.eq(event.action),
-            audit_log::subject.eq(&event.subject),
+            audit_log::action.eq(event.action.as_str()),
+            audit_log::subject.eq(&subject),
             audit_log::details.eq(&details),
             audit_log::prev_hash.eq(&prev_hash),
             audit_log::hash.eq(hash.as_slice()),
@@ -139,7 +125,9 @@ pub struct ChainHead {
     pub hash: Vec<u8>,
 }
 
-/// One stored entry, exactly as written.
+/// One stored entry, exactly as written: text as stored (not the typed
+/// vocabulary), so that an entry changed outside the registry can still be
+/// read and named by [`verify`].
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct Entry {

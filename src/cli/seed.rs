@@ -2,7 +2,7 @@ use super::CliError;
 use crate::config::Settings;
 use crate::crypto::token::expose;
 use crate::db::DbError;
-use crate::domain::{PlatformName, PlatformSlug};
+use crate::domain::{PlatformId, PlatformName, PlatformSlug};
 use crate::services::{IfExists, platforms};
 use crate::startup::open_storage;
 use std::time::Instant;
@@ -22,7 +22,7 @@ pub fn run(settings: &Settings, accounts: usize, platforms: usize, json: bool) -
         let (id, token) = platforms::register(&mut conn, &keys, &slug, &name, IfExists::Reissue, crate::db::now())?;
         issued.push((slug, id, token));
     }
-    let ids: Vec<i64> = issued.iter().map(|(_, id, _)| *id).collect();
+    let ids: Vec<PlatformId> = issued.iter().map(|(_, id, _)| *id).collect();
     let started = Instant::now();
     let inserted = crate::seed::seed_accounts(&mut conn, &settings.policy, &ids, accounts, crate::db::now())?;
     let seconds = started.elapsed().as_secs_f64();

@@ -10,6 +10,7 @@
 //! into a new SQLite file.
 
 mod backend;
+mod columns;
 pub mod repo;
 pub mod schema;
 

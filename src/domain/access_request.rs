@@ -1,7 +1,31 @@
 //! An official's request to see a person's identity (DESIGN §7), parsed.
 
-use super::{AccountRef, Field, Identifier, LegalBasis, PlatformSlug};
-use chrono::NaiveDate;
+use super::{AccountRef, FieldList, Identifier, LegalBasis, PlatformSlug, string_enum};
+use chrono::{DateTime, NaiveDate, Utc};
+
+string_enum! {
+    /// Where an access request stands (DESIGN §7).
+    pub enum RequestState: UnknownRequestState {
+        /// Filed, waiting for an approver.
+        Pending = "pending",
+        /// Approved, and still within its validity window.
+        Approved = "approved",
+        Denied = "denied",
+        /// Approved, but the validity window has passed. Never stored: see [`RequestState::at`].
+        Expired = "expired",
+    }
+}
+
+impl RequestState {
+    /// The state as of `now`, from the stored one: an approval past its
+    /// validity window has expired.
+    pub fn at(self, valid_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match (self, valid_until) {
+            (RequestState::Approved, Some(until)) if until <= now => RequestState::Expired,
+            (state, _) => state,
+        }
+    }
+}
 
 /// Whose data is asked for.
 #[derive(Debug, Clone)]
@@ -29,7 +53,7 @@ pub struct NewAccessRequest {
     pub legal_basis: LegalBasis,
     pub basis_document: BasisDocument,
     pub justification: String,
-    pub fields: Vec<Field>,
+    pub fields: FieldList,
 }
 
 pub const MIN_JUSTIFICATION_CHARS: usize = 50;
@@ -87,24 +111,14 @@ pub fn parse_justification(value: &str) -> Result<String, RequestError> {
 }
 
 /// A non-empty list of known field names, each once.
-pub fn parse_fields(names: &[String]) -> Result<Vec<Field>, RequestError> {
-    if names.is_empty() {
-        return Err(invalid("fields", "must name at least one field"));
-    }
-    let mut fields = Vec::with_capacity(names.len());
-    for name in names {
-        let field: Field = name.parse().map_err(|_| invalid("fields", "contains an unknown field name"))?;
-        if fields.contains(&field) {
-            return Err(invalid("fields", "names a field twice"));
-        }
-        fields.push(field);
-    }
-    Ok(fields)
+pub fn parse_fields(names: &[String]) -> Result<FieldList, RequestError> {
+    FieldList::parse(names).map_err(|e| invalid("fields", e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Field;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -118,9 +132,19 @@ mod tests {
     }
 
     #[test]
+    fn an_approval_expires_at_the_end_of_its_validity_window() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let later = Some(now + chrono::TimeDelta::seconds(1));
+        assert_eq!(RequestState::Approved.at(later, now), RequestState::Approved);
+        assert_eq!(RequestState::Approved.at(Some(now), now), RequestState::Expired);
+        assert_eq!(RequestState::Pending.at(Some(now), now), RequestState::Pending);
+        assert_eq!(RequestState::Denied.at(None, now), RequestState::Denied);
+    }
+
+    #[test]
     fn fields_are_known_and_unique() {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_fields(&names(&["surname", "iin"])).unwrap(), [Field::Surname, Field::Iin]);
+        assert_eq!(parse_fields(&names(&["surname", "iin"])).unwrap().as_slice(), [Field::Surname, Field::Iin]);
         assert!(parse_fields(&[]).is_err());
         assert!(parse_fields(&names(&["surname", "address"])).is_err());
         assert!(parse_fields(&names(&["email", "email"])).is_err());

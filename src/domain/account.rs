@@ -60,21 +60,23 @@ impl Handle {
     }
 }
 
-/// A follower count as reported by a platform; never negative.
+/// A follower count as reported by a platform; never negative. Held as the
+/// signed number both databases store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FollowerCount(u64);
+pub struct FollowerCount(pub(crate) i64);
 
 impl FollowerCount {
+    /// Counts beyond `i64::MAX` are held as `i64::MAX`: no platform has that many followers.
     pub fn new(count: u64) -> Self {
-        Self(count)
+        Self(i64::try_from(count).unwrap_or(i64::MAX))
     }
 
     pub fn parse(count: i64) -> Result<Self, AccountFieldError> {
-        u64::try_from(count).map(Self).map_err(|_| AccountFieldError::Negative)
+        if count < 0 { Err(AccountFieldError::Negative) } else { Ok(Self(count)) }
     }
 
     pub fn get(self) -> u64 {
-        self.0
+        self.0.unsigned_abs()
     }
 }
 
@@ -113,6 +115,32 @@ impl PlatformName {
         &self.0
     }
 }
+
+/// `FromStr` through each type's `parse` (for values read back from
+/// storage), `Display` and the way back to a plain `String`.
+macro_rules! checked_text {
+    ($($ty:ident),+) => {$(
+        impl std::str::FromStr for $ty {
+            type Err = AccountFieldError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(value: $ty) -> String {
+                value.0
+            }
+        }
+    )+};
+}
+checked_text!(AccountRef, Handle, PlatformSlug);
 
 #[cfg(test)]
 mod tests {

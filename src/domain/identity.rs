@@ -15,6 +15,16 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Which kind of identifier an official searches by.
+    pub enum IdentifierType: UnknownIdentifierType {
+        Iin = "iin",
+        Bin = "bin",
+        /// A foreign document's number with its issuing country.
+        Document = "document",
+    }
+}
+
 /// What identifies a person or entity uniquely: the input of the blind index.
 #[derive(Debug, Clone)]
 pub enum Identifier {
@@ -24,6 +34,14 @@ pub enum Identifier {
 }
 
 impl Identifier {
+    pub fn kind(&self) -> IdentifierType {
+        match self {
+            Identifier::Iin(_) => IdentifierType::Iin,
+            Identifier::Bin(_) => IdentifierType::Bin,
+            Identifier::Document { .. } => IdentifierType::Document,
+        }
+    }
+
     /// The canonical string that is hashed into the blind index. Each kind has
     /// its own prefix so that equal digits of different kinds never collide.
     pub fn index_input(&self) -> Zeroizing<String> {

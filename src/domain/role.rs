@@ -58,6 +58,13 @@ impl RoleSet {
     }
 }
 
+impl std::str::FromStr for RoleSet {
+    type Err = RoleSetError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 /// Why a username was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("must be 3 to 32 of a-z, 0-9, '.', '_' and '-', starting with a letter")]

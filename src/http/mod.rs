@@ -31,7 +31,7 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub settings: Arc<Settings>,
     /// Requests per second per platform.
-    pub platform_limiter: governor::DefaultKeyedRateLimiter<i64>,
+    pub platform_limiter: governor::DefaultKeyedRateLimiter<crate::domain::PlatformId>,
     pub token_cache: platform_api::token_cache::TokenCache,
     pub catalogues: crate::i18n::Catalogues,
     pub report_cache: transparency::ReportCache,
@@ -96,7 +96,7 @@ where
         f(&mut conn)
     })
     .await
-    .map_err(|e| ApiError::internal(e))?
+    .map_err(ApiError::internal)?
 }
 
 /// Registers every route and the extractor configuration.

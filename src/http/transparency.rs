@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::{AppState, with_conn};
+use crate::domain::{LegalBasis, RequestState};
 use crate::services::transparency::{self, Report};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
@@ -50,8 +51,8 @@ pub async fn current(state: &web::Data<AppState>) -> Result<Arc<Report>, ApiErro
 #[derive(Serialize)]
 struct RequestCountView<'a> {
     month: &'a str,
-    legal_basis: &'a str,
-    outcome: &'a str,
+    legal_basis: LegalBasis,
+    outcome: RequestState,
     count: i64,
 }
 
@@ -87,8 +88,8 @@ pub async fn report(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             .iter()
             .map(|r| RequestCountView {
                 month: &r.month,
-                legal_basis: &r.legal_basis,
-                outcome: &r.outcome,
+                legal_basis: r.legal_basis,
+                outcome: r.outcome,
                 count: r.count,
             })
             .collect(),

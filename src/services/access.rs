@@ -1,19 +1,28 @@
 //! Access requests (DESIGN §7): an official files a request with a legal
-//! basis; a different official with the approver role decides. Every step is
-//! an audit entry in the same transaction.
+//! basis; a different official with the approver role decides; the
+//! requester opens what was approved. Every step is an audit entry in the
+//! same transaction, and a disclosure fails closed.
 
-use crate::audit::{self, Actor, AuditEvent};
-use crate::crypto::BlindIndex;
-use crate::db::repo::access_requests::{self as repo, Decision, NewRequest, RequestRow};
+use super::officials::Official;
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
+use crate::crypto::{BlindIndex, KeyRing};
+use crate::db::repo::access_requests::{self as repo, Decision, NewRequest, RecentActions, StoredTarget};
+use crate::db::repo::identities;
 use crate::db::repo::platforms;
-use crate::db::{DbConnection, DbError, write_tx};
+use crate::db::{DbConnection, DbError, serialize_appenders, write_tx};
 use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
-use crate::domain::{DailyLimits, Identifier, RegistryPolicy, Role};
-use crate::services::officials::Official;
-use chrono::{DateTime, TimeDelta, Utc};
+use crate::domain::{DailyLimits, Field, IdentityId, RegistryPolicy, RequestId, RequestState, Role};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use zeroize::Zeroizing;
+
+pub use crate::db::repo::access_requests::RequestRow;
+pub use crate::db::repo::identities::AccountSummary;
 
 /// The longest an approver may defer telling the owner.
 pub const MAX_NOTIFICATION_DEFERRAL: TimeDelta = TimeDelta::days(180);
+
+/// How many times an approved request may be opened.
+pub const MAX_OPENINGS: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
@@ -33,7 +42,7 @@ pub enum AccessError {
     #[error("no identity is on file for the request's target")]
     NoIdentity,
     #[error("the identity's data was deleted under retention on {0}")]
-    DataDeleted(chrono::NaiveDate),
+    DataDeleted(NaiveDate),
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
@@ -59,31 +68,19 @@ const DAY: TimeDelta = TimeDelta::days(1);
 fn check_limit(
     conn: &mut DbConnection,
     official: &Official,
-    (count, oldest): repo::RecentActions,
+    recent: RecentActions,
     (what, limit): (&'static str, u32),
-    subject: String,
+    subject: AuditSubject,
     now: DateTime<Utc>,
 ) -> Result<Option<LimitReached>, DbError> {
-    if count < i64::from(limit) {
+    if recent.count < i64::from(limit) {
         return Ok(None);
     }
-    let event = AuditEvent {
-        actor: Actor::Official(official.id),
-        action: "daily_limit.reached",
-        subject,
-        details: serde_json::json!({ "limit": what, "per_day": limit }),
-    };
+    let details = serde_json::json!({ "limit": what, "per_day": limit });
+    let event = AuditEvent::new(Actor::Official(official.id), AuditAction::DailyLimitReached, subject, details);
     audit::append(conn, &event, now)?;
-    let retry_at = oldest.map_or(now + DAY, |t| t.and_utc() + DAY);
+    let retry_at = recent.oldest.map_or(now + DAY, |t| t.and_utc() + DAY);
     Ok(Some(LimitReached { what, limit, retry_at }))
-}
-
-fn identifier_type(identifier: &Identifier) -> &'static str {
-    match identifier {
-        Identifier::Iin(_) => "iin",
-        Identifier::Bin(_) => "bin",
-        Identifier::Document { .. } => "document",
-    }
 }
 
 /// Files a request. `blind_index` is the target identifier's, computed by the
@@ -95,56 +92,51 @@ pub fn file(
     blind_index: Option<&BlindIndex>,
     limits: &DailyLimits,
     now: DateTime<Utc>,
-) -> Result<i64, AccessError> {
+) -> Result<RequestId, AccessError> {
     if !official.roles.contains(Role::Requester) {
         return Err(AccessError::Forbidden("filing access requests needs the requester role"));
     }
-    let fields = request.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
-    let filed = write_tx(conn, |conn| -> Result<Result<i64, LimitReached>, AccessError> {
-        crate::db::serialize_appenders(conn)?;
-        if matches!(request.target, Target::Identifier(_)) {
-            let recent = repo::identifier_filings_since(conn, official.id, now - DAY)?;
-            let limit = ("identifier searches", limits.identifier_searches);
-            if let Some(reached) = check_limit(conn, official, recent, limit, format!("official:{}", official.id), now)?
-            {
-                return Ok(Err(reached));
+    let filed = write_tx(conn, |conn| -> Result<Result<RequestId, LimitReached>, AccessError> {
+        serialize_appenders(conn)?;
+        let target = match &request.target {
+            Target::Account { platform, account_ref } => {
+                let platform_id = platforms::find_id_by_slug(conn, platform)?.ok_or_else(|| RequestError {
+                    field: "target.platform",
+                    problem: "is not a registered platform".into(),
+                })?;
+                StoredTarget::Account { platform_id, account_ref: account_ref.clone() }
             }
-        }
-        let mut new = NewRequest {
+            Target::Identifier(identifier) => {
+                let recent = repo::identifier_filings_since(conn, official.id, now - DAY)?;
+                let limit = ("identifier searches", limits.identifier_searches);
+                if let Some(reached) =
+                    check_limit(conn, official, recent, limit, AuditSubject::Official(official.id), now)?
+                {
+                    return Ok(Err(reached));
+                }
+                let index = blind_index.ok_or(DbError::NotFound("blind index of the target"))?;
+                StoredTarget::Identifier { kind: identifier.kind(), index: index.clone() }
+            }
+        };
+        let new = NewRequest {
             requester_id: official.id,
-            target_platform_id: None,
-            target_account_ref: None,
-            target_identifier_type: None,
-            target_blind_index: None,
-            legal_basis: request.legal_basis.as_str(),
+            target,
+            legal_basis: request.legal_basis,
             basis_document_number: &request.basis_document.number,
             basis_document_date: request.basis_document.date,
             basis_document_issuer: &request.basis_document.issuer,
             justification: &request.justification,
-            fields: &fields,
+            fields: &request.fields,
         };
-        match &request.target {
-            Target::Account { platform, account_ref } => {
-                let id = platforms::find_id_by_slug(conn, platform)?.ok_or_else(|| RequestError {
-                    field: "target.platform",
-                    problem: "is not a registered platform".into(),
-                })?;
-                new.target_platform_id = Some(id);
-                new.target_account_ref = Some(account_ref.as_str());
-            }
-            Target::Identifier(identifier) => {
-                let index = blind_index.ok_or(DbError::NotFound("blind index of the target"))?;
-                new.target_identifier_type = Some(identifier_type(identifier));
-                new.target_blind_index = Some(index.0.as_slice());
-            }
-        }
         let id = repo::insert(conn, &new, now)?;
-        let event = AuditEvent {
-            actor: Actor::Official(official.id),
-            action: "access_request.filed",
-            subject: format!("access_request:{id}"),
-            details: serde_json::json!({ "legal_basis": request.legal_basis.as_str(), "fields": fields }),
-        };
+        let details =
+            serde_json::json!({ "legal_basis": request.legal_basis.as_str(), "fields": request.fields.to_codes() });
+        let event = AuditEvent::new(
+            Actor::Official(official.id),
+            AuditAction::AccessRequestFiled,
+            AuditSubject::AccessRequest(id),
+            details,
+        );
         audit::append(conn, &event, now)?;
         Ok(Ok(id))
     })?;
@@ -157,7 +149,7 @@ fn reads_every_request(official: &Official) -> bool {
 }
 
 /// Who may read a request: its requester, approvers and auditors.
-pub fn view(conn: &mut DbConnection, official: &Official, id: i64) -> Result<RequestRow, AccessError> {
+pub fn view(conn: &mut DbConnection, official: &Official, id: RequestId) -> Result<RequestRow, AccessError> {
     let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
     let allowed = row.requester_id == official.id || reads_every_request(official);
     // A request the official may not see is reported as absent.
@@ -169,11 +161,38 @@ pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<
     Ok(repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)?)
 }
 
-/// The state as of `now`: an approval past its validity window has expired.
-pub fn state_at(row: &RequestRow, now: DateTime<Utc>) -> &str {
-    match (row.state.as_str(), row.valid_until) {
-        ("approved", Some(until)) if until.and_utc() <= now => "expired",
-        (state, _) => state,
+/// Only an approver decides, and never on their own request.
+fn may_decide(official: &Official, request: &RequestRow) -> Result<(), AccessError> {
+    if !official.roles.contains(Role::Approver) {
+        return Err(AccessError::Forbidden("deciding access requests needs the approver role"));
+    }
+    if request.requester_id == official.id {
+        return Err(AccessError::Forbidden("nobody decides their own request"));
+    }
+    Ok(())
+}
+
+/// Only the official who filed a request opens it.
+fn may_open(official: &Official, request: &RequestRow) -> Result<(), AccessError> {
+    if request.requester_id == official.id {
+        Ok(())
+    } else {
+        Err(AccessError::Forbidden("only the official who filed the request opens it"))
+    }
+}
+
+/// What an official may do with a request now: what the pages offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permissions {
+    pub decide: bool,
+    pub open: bool,
+}
+
+pub fn permissions(official: &Official, request: &RequestRow, now: DateTime<Utc>) -> Permissions {
+    let state = request.state_at(now);
+    Permissions {
+        decide: state == RequestState::Pending && may_decide(official, request).is_ok(),
+        open: state == RequestState::Approved && may_open(official, request).is_ok(),
     }
 }
 
@@ -188,7 +207,7 @@ pub struct Verdict<'a> {
 pub fn decide(
     conn: &mut DbConnection,
     official: &Official,
-    id: i64,
+    id: RequestId,
     verdict: &Verdict<'_>,
     policy: &RegistryPolicy,
     now: DateTime<Utc>,
@@ -208,9 +227,7 @@ pub fn decide(
     }
     write_tx(conn, |conn| {
         let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
-        if row.requester_id == official.id {
-            return Err(AccessError::Forbidden("nobody decides their own request"));
-        }
+        may_decide(official, &row)?;
         if approve && let Err(deleted @ AccessError::DataDeleted(_)) = target_identity(conn, id) {
             return Err(deleted); // nothing left to approve; denying still closes the request
         }
@@ -224,29 +241,21 @@ pub fn decide(
         if !repo::decide(conn, id, &decision, now)? {
             return Err(AccessError::AlreadyDecided);
         }
-        let event = AuditEvent {
-            actor: Actor::Official(official.id),
-            action: if approve { "access_request.approved" } else { "access_request.denied" },
-            subject: format!("access_request:{id}"),
-            details: serde_json::json!({ "deferred": notify_owner_after.is_some() }),
-        };
+        let action = if approve { AuditAction::AccessRequestApproved } else { AuditAction::AccessRequestDenied };
+        let details = serde_json::json!({ "deferred": notify_owner_after.is_some() });
+        let event = AuditEvent::new(Actor::Official(official.id), action, AuditSubject::AccessRequest(id), details);
         audit::append(conn, &event, now)?;
         repo::find(conn, id)?.ok_or(AccessError::NotFound)
     })
 }
 
 /// The identity a request is for, if its data is still on file.
-fn target_identity(conn: &mut DbConnection, request_id: i64) -> Result<i64, AccessError> {
-    use crate::db::repo::identities;
-    let (platform_id, account_ref, blind_index) = repo::target(conn, request_id)?.ok_or(AccessError::NotFound)?;
-    let identity_id = match (platform_id, account_ref, blind_index) {
-        (Some(platform_id), Some(account_ref), _) => identities::find_id_by_account(conn, platform_id, &account_ref)?,
-        (_, _, Some(index)) => {
-            let index =
-                BlindIndex(index.try_into().map_err(|_| DbError::Corrupt("access_requests.target_blind_index"))?);
-            identities::find_id_by_blind_index(conn, &index)?
+fn target_identity(conn: &mut DbConnection, request_id: RequestId) -> Result<IdentityId, AccessError> {
+    let identity_id = match repo::target(conn, request_id)?.ok_or(AccessError::NotFound)? {
+        StoredTarget::Account { platform_id, account_ref } => {
+            identities::find_id_by_account(conn, platform_id, &account_ref)?
         }
-        _ => None,
+        StoredTarget::Identifier { index, .. } => identities::find_by_blind_index(conn, &index)?.map(|found| found.id),
     }
     .ok_or(AccessError::NoIdentity)?;
     match identities::shredded_at(conn, identity_id)? {
@@ -255,14 +264,10 @@ fn target_identity(conn: &mut DbConnection, request_id: i64) -> Result<i64, Acce
     }
 }
 
-/// How many times an approved request may be opened.
-pub const MAX_OPENINGS: i32 = 3;
-
 /// What a disclosure reveals: the person's accounts and only the approved fields.
 pub struct Disclosed {
-    /// (platform slug, account ref, status)
-    pub accounts: Vec<(String, String, String)>,
-    pub fields: Vec<(crate::domain::Field, zeroize::Zeroizing<String>)>,
+    pub accounts: Vec<AccountSummary>,
+    pub fields: Vec<(Field, Zeroizing<String>)>,
 }
 
 /// Opens an approved request: in one transaction the opening is counted,
@@ -270,46 +275,43 @@ pub struct Disclosed {
 /// the approved fields decrypted. If any of it fails, nothing is returned.
 pub fn disclose(
     conn: &mut DbConnection,
-    keys: &crate::crypto::KeyRing,
+    keys: &KeyRing,
     official: &Official,
-    id: i64,
+    id: RequestId,
     limits: &DailyLimits,
     now: DateTime<Utc>,
 ) -> Result<Disclosed, AccessError> {
-    use crate::db::repo::identities;
     let disclosed = write_tx(conn, |conn| -> Result<Result<Disclosed, LimitReached>, AccessError> {
-        crate::db::serialize_appenders(conn)?;
+        serialize_appenders(conn)?;
         let row = repo::find(conn, id)?.ok_or(AccessError::NotFound)?;
-        if row.requester_id != official.id {
-            return Err(AccessError::Forbidden("only the official who filed the request opens it"));
-        }
-        match state_at(&row, now) {
-            "approved" => {}
-            "expired" => return Err(AccessError::ApprovalExpired),
-            _ => return Err(AccessError::NotApproved),
+        may_open(official, &row)?;
+        match row.state_at(now) {
+            RequestState::Approved => {}
+            RequestState::Expired => return Err(AccessError::ApprovalExpired),
+            RequestState::Pending | RequestState::Denied => return Err(AccessError::NotApproved),
         }
         let identity_id = target_identity(conn, id)?;
         let recent = repo::disclosures_since(conn, official.id, now - DAY)?;
         let limit = ("disclosures", limits.disclosures);
-        if let Some(reached) = check_limit(conn, official, recent, limit, format!("access_request:{id}"), now)? {
+        if let Some(reached) = check_limit(conn, official, recent, limit, AuditSubject::AccessRequest(id), now)? {
             return Ok(Err(reached));
         }
         if !repo::count_opening(conn, id, MAX_OPENINGS)? {
             return Err(AccessError::OpeningsUsed);
         }
-        let event = AuditEvent {
-            actor: Actor::Official(official.id),
-            action: "disclosure.opened",
-            subject: format!("access_request:{id}"),
-            details: serde_json::json!({ "identity": format!("identity:{identity_id}"), "opening": row.openings + 1 }),
-        };
+        let details =
+            serde_json::json!({ "identity": AuditSubject::Identity(identity_id), "opening": row.openings + 1 });
+        let event = AuditEvent::new(
+            Actor::Official(official.id),
+            AuditAction::DisclosureOpened,
+            AuditSubject::AccessRequest(id),
+            details,
+        );
         let seq = audit::append(conn, &event, now)?;
         identities::record_disclosure(conn, id, identity_id, official.id, seq, now)?;
-        let approved =
-            crate::domain::access_request::parse_fields(&row.fields.split(',').map(str::to_owned).collect::<Vec<_>>())?;
         Ok(Ok(Disclosed {
             accounts: identities::accounts_of(conn, identity_id)?,
-            fields: identities::open_fields(conn, keys, identity_id, &approved)?,
+            fields: identities::open_fields(conn, keys, identity_id, row.fields.as_slice())?,
         }))
     })?;
     Ok(disclosed?)

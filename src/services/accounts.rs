@@ -1,15 +1,21 @@
-//! Applying the account lifecycle (`domain::lifecycle`) to storage. Each
-//! call is one write transaction: account rows, change-feed rows and claim
-//! codes commit together or not at all.
+//! What platforms do: report accounts and read their statuses. Applies the
+//! account lifecycle (`domain::lifecycle`) to storage; each write is one
+//! transaction, in which account rows, change-feed rows and claim codes
+//! commit together or not at all. None of it is an audit event.
 
 use crate::crypto::token::new_claim_code;
 use crate::crypto::{KeyRing, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow};
-use crate::db::{DbConnection, DbError, write_tx};
+use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
-use crate::domain::{AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, RegistryPolicy};
+use crate::domain::{
+    AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, PlatformId,
+    RegistryPolicy,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+
+pub use crate::db::repo::accounts::ChangeRow;
 
 /// One account in a platform's report.
 #[derive(Debug, Clone)]
@@ -47,35 +53,44 @@ pub fn report(
     conn: &mut DbConnection,
     keys: &KeyRing,
     policy: &RegistryPolicy,
-    platform_id: i64,
+    platform_id: PlatformId,
     reports: &[Report],
     now: DateTime<Utc>,
 ) -> Result<Vec<ReportResult>, DbError> {
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let refs: Vec<AccountRef> = reports.iter().map(|r| r.account_ref.clone()).collect();
-        let mut existing: HashMap<String, AccountRow> =
+        let mut existing: HashMap<AccountRef, AccountRow> =
             repo::find_many(conn, platform_id, &refs)?.into_iter().map(|row| (row.account_ref.clone(), row)).collect();
         let mut results = Vec::with_capacity(reports.len());
         for report in reports {
             // A clock ahead of ours must not block every later report.
             let observed_at = report.observed_at.map_or(now, |at| at.min(now));
-            let (id, outcome) = match existing.remove(report.account_ref.as_str()) {
+            let (id, outcome) = match existing.remove(&report.account_ref) {
                 None => {
                     let outcome = policy.first_report(report.follower_count, observed_at, now);
                     let id = repo::insert(conn, platform_id, &report.account_ref, &report.handle, &outcome.state, now)?;
                     (id, outcome)
                 }
                 Some(row) => {
-                    let before = row.state()?;
+                    let before = row.state();
                     let outcome = policy.report(&before, report.follower_count, observed_at, now);
-                    if outcome.state != before || row.handle != report.handle.as_str() {
+                    if outcome.state != before || row.handle != report.handle {
                         repo::save_state(conn, row.id, &report.handle, &outcome.state)?;
                     }
                     (row.id, outcome)
                 }
             };
-            let claim_code = store_outcome(conn, keys, platform_id, id, report.account_ref.as_str(), &outcome)?;
+            repo::record_changes(
+                conn,
+                (platform_id, id, &report.account_ref),
+                outcome.state.identity,
+                &outcome.changes,
+            )?;
+            let claim_code = match (outcome.issue_claim_code, outcome.state.deadline) {
+                (true, Some(deadline)) => Some(issue_claim_code(conn, keys, id, deadline)?),
+                _ => None,
+            };
             results.push(ReportResult {
                 account_ref: report.account_ref.clone(),
                 status: outcome.state.status,
@@ -87,26 +102,10 @@ pub fn report(
     })
 }
 
-/// Writes the feed rows of an outcome and, if it asks for one, a new claim code.
-fn store_outcome(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    platform_id: i64,
-    account_id: i64,
-    account_ref: &str,
-    outcome: &Outcome,
-) -> Result<Option<ClaimCode>, DbError> {
-    repo::record_changes(conn, platform_id, account_id, account_ref, outcome.state.identity, &outcome.changes)?;
-    match (outcome.issue_claim_code, outcome.state.deadline) {
-        (true, Some(deadline)) => Ok(Some(issue_claim_code(conn, keys, account_id, deadline)?)),
-        _ => Ok(None),
-    }
-}
-
 fn issue_claim_code(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    account_id: i64,
+    account_id: AccountId,
     expires_at: DateTime<Utc>,
 ) -> Result<ClaimCode, DbError> {
     let code = new_claim_code();
@@ -122,12 +121,12 @@ pub fn reissue_claim_code(
     conn: &mut DbConnection,
     keys: &KeyRing,
     policy: &RegistryPolicy,
-    platform_id: i64,
+    platform_id: PlatformId,
     account_ref: &AccountRef,
     now: DateTime<Utc>,
 ) -> Result<(ClaimCode, DateTime<Utc>), ClaimCodeError> {
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let row = repo::find(conn, platform_id, account_ref)?.ok_or(ClaimCodeError::NotFound)?;
         let outcome = catch_up(conn, &row, policy, now)?;
         let state = outcome.state;
@@ -142,10 +141,9 @@ pub fn reissue_claim_code(
 
 /// Stores a lifecycle outcome of an existing account: its new state and its
 /// change-feed rows. The caller holds the feed lock.
-pub(crate) fn save_outcome(conn: &mut DbConnection, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
-    let handle = Handle::parse(&row.handle).map_err(|_| DbError::Corrupt("accounts.handle"))?;
-    repo::save_state(conn, row.id, &handle, &outcome.state)?;
-    repo::record_changes(conn, row.platform_id, row.id, &row.account_ref, outcome.state.identity, &outcome.changes)
+pub(super) fn save_outcome(conn: &mut DbConnection, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
+    repo::save_state(conn, row.id, &row.handle, &outcome.state)?;
+    repo::record_changes(conn, (row.platform_id, row.id, &row.account_ref), outcome.state.identity, &outcome.changes)
 }
 
 /// Applies and stores the time-driven changes due for one account.
@@ -155,7 +153,7 @@ fn catch_up(
     policy: &RegistryPolicy,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbError> {
-    let outcome = policy.advance(&row.state()?, now);
+    let outcome = policy.advance(&row.state(), now);
     if !outcome.changes.is_empty() {
         save_outcome(conn, row, &outcome)?;
     }
@@ -172,7 +170,7 @@ pub fn apply_due_transitions(
     limit: i64,
 ) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let due = repo::due_for_transition(conn, now, now - policy.hysteresis, limit)?;
         let mut changed = 0;
         for row in &due {
@@ -188,8 +186,8 @@ pub fn apply_due_transitions(
 /// stored a change that is already due: a read never shows a stale status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusView {
-    pub account_ref: String,
-    pub handle: String,
+    pub account_ref: AccountRef,
+    pub handle: Handle,
     pub status: AccountStatus,
     pub assurance: Option<Assurance>,
     pub deadline: Option<DateTime<Utc>>,
@@ -198,24 +196,70 @@ pub struct StatusView {
 }
 
 impl StatusView {
-    pub fn of(row: StatusRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<Self, DbError> {
-        let stored: AccountStatus = row.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?;
+    fn of(row: StatusRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Self {
         let deadline = row.deadline.map(|t| t.and_utc());
-        let (status, due) = policy.status_at(stored, deadline, row.below_since.map(|t| t.and_utc()), now);
-        let assurance = match (status, row.assurance.as_deref()) {
-            (AccountStatus::Verified, Some(code)) => {
-                Some(code.parse().map_err(|_| DbError::Corrupt("accounts.assurance"))?)
-            }
-            _ => None,
-        };
-        Ok(Self {
+        let (status, due) = policy.status_at(row.status, deadline, row.below_since.map(|t| t.and_utc()), now);
+        Self {
             status,
-            assurance,
+            assurance: row.assurance.filter(|_| status == AccountStatus::Verified),
             deadline: deadline.filter(|_| accepts_claim_code(status)),
             status_changed_at: due.map_or(row.status_changed_at.and_utc(), |c| c.at),
             seq: row.seq,
             account_ref: row.account_ref,
             handle: row.handle,
-        })
+        }
     }
+}
+
+/// One account's status, for its own platform only (one indexed lookup).
+pub fn status(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    platform_id: PlatformId,
+    account_ref: &AccountRef,
+    now: DateTime<Utc>,
+) -> Result<Option<StatusView>, DbError> {
+    Ok(repo::find_status(conn, platform_id, account_ref)?.map(|row| StatusView::of(row, policy, now)))
+}
+
+/// The answer to a batch status read.
+#[derive(Debug, Clone)]
+pub struct Statuses {
+    /// The accounts the registry knows, in the order asked, each once.
+    pub known: Vec<StatusView>,
+    /// The refs the registry never saw from this platform.
+    pub unknown: Vec<AccountRef>,
+}
+
+/// The statuses of up to 1,000 of the platform's accounts (one indexed query).
+pub fn statuses(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    platform_id: PlatformId,
+    refs: Vec<AccountRef>,
+    now: DateTime<Utc>,
+) -> Result<Statuses, DbError> {
+    let mut found: HashMap<AccountRef, StatusRow> =
+        repo::find_statuses(conn, platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+    let mut known = Vec::with_capacity(found.len());
+    let mut unknown = Vec::new();
+    for account_ref in refs {
+        match found.remove(&account_ref) {
+            Some(row) => known.push(StatusView::of(row, policy, now)),
+            // Either never reported or already listed (a repeated ref is answered once).
+            None if known.iter().any(|s: &StatusView| s.account_ref == account_ref) => {}
+            None => unknown.push(account_ref),
+        }
+    }
+    Ok(Statuses { known, unknown })
+}
+
+/// The platform's status changes after the cursor `after`, in `seq` order.
+pub fn changes(
+    conn: &mut DbConnection,
+    platform_id: PlatformId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, DbError> {
+    repo::list_changes(conn, platform_id, after, limit)
 }

@@ -9,7 +9,7 @@
 //! retired (deleted from the key file) once nothing uses it; from then on a
 //! backup taken while it was active no longer opens.
 
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::{KeyFileError, KeyId, KeyRing};
 use crate::db::repo::{identities, officials};
 use crate::db::{DbConnection, DbError, key_id_from_db, write_tx};
@@ -42,12 +42,9 @@ pub fn rotate(conn: &mut DbConnection, path: &Path, now: DateTime<Utc>) -> Resul
     keys.replace(path)?;
     tracing::info!(key.previous = %previous, key.active = %active, "master key rotated in the key file");
     write_tx(conn, |conn| {
-        let event = AuditEvent {
-            actor: Actor::Operator,
-            action: "keys.rotated",
-            subject: format!("master_key:{active}"),
-            details: serde_json::json!({ "previous": previous.0, "active": active.0 }),
-        };
+        let details = serde_json::json!({ "previous": previous.0, "active": active.0 });
+        let event =
+            AuditEvent::new(Actor::Operator, AuditAction::KeysRotated, AuditSubject::MasterKey(active), details);
         audit::append(conn, &event, now)
     })?;
     Ok(Rotated { previous, active })
@@ -82,8 +79,8 @@ pub fn usage(conn: &mut DbConnection, keys: &KeyRing) -> Result<Vec<KeyUsage>, D
         .into_iter()
         .map(|key_id| (key_id, KeyUsage { key_id, in_key_file: true, data_keys: 0, totp_secrets: 0 }))
         .collect();
-    let data = identities::count_by_key(conn)?.into_iter().map(|(id, n)| (id, n, 0));
-    let totp = officials::count_by_totp_key(conn)?.into_iter().map(|(id, n)| (id, 0, n));
+    let data = identities::count_by_key(conn)?.into_iter().map(|used| (used.key_id, used.count, 0));
+    let totp = officials::count_by_totp_key(conn)?.into_iter().map(|used| (used.key_id, 0, used.count));
     for (id, data_keys, totp_secrets) in data.chain(totp) {
         let key_id = key_id_from_db(id);
         let usage =
@@ -167,12 +164,8 @@ pub fn retire(
             return Err(RetireError::TooSoon { wait, not_before });
         }
         keys.retire(id)?;
-        let event = AuditEvent {
-            actor: Actor::Operator,
-            action: "keys.retired",
-            subject: format!("master_key:{id}"),
-            details: serde_json::json!({ "active": keys.active_key_id().0 }),
-        };
+        let details = serde_json::json!({ "active": keys.active_key_id().0 });
+        let event = AuditEvent::new(Actor::Operator, AuditAction::KeysRetired, AuditSubject::MasterKey(id), details);
         audit::append(conn, &event, now)?;
         keys.replace(path)?;
         Ok(())

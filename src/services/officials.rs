@@ -3,14 +3,14 @@
 //! same transaction as its effects.
 
 use super::IfExists;
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::password::{hash_password, verify_password};
 use crate::crypto::token::{expose, new_password, new_totp_secret};
 use crate::crypto::{CryptoError, KeyRing, TokenPurpose};
 use crate::db::repo::officials::{self, NewOfficial};
 use crate::db::repo::sessions;
 use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::{RoleSet, Username};
+use crate::domain::{OfficialId, RoleSet, SessionId, Username};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 use std::sync::LazyLock;
@@ -57,8 +57,9 @@ fn totp_step(base32_secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64
     i64::try_from(step).ok()
 }
 
-fn event(actor: Actor, action: &'static str, subject: String) -> AuditEvent {
-    AuditEvent { actor, action, subject, details: serde_json::json!({}) }
+/// An entry about an official's own login or session, by that official.
+fn own_event(id: OfficialId, action: AuditAction, details: serde_json::Value) -> AuditEvent {
+    AuditEvent::new(Actor::Official(id), action, AuditSubject::Official(id), details)
 }
 
 /// Checks username, password and TOTP code; opens a session. Argon2 runs
@@ -73,16 +74,18 @@ pub fn login(
 ) -> Result<Session, LoginError> {
     let Some(row) = officials::find_for_login(conn, username)? else {
         verify_password(password, &DUMMY_HASH);
-        write_tx(conn, |conn| {
-            audit::append(conn, &event(Actor::System, "official.login_failed", "official:unknown".into()), now)
-        })?;
+        let unknown = AuditEvent::new(
+            Actor::System,
+            AuditAction::OfficialLoginFailed,
+            AuditSubject::UnknownOfficial,
+            serde_json::json!({}),
+        );
+        write_tx(conn, |conn| audit::append(conn, &unknown, now))?;
         return Err(LoginError::Rejected);
     };
-    let subject = format!("official:{}", row.id);
     if let Some(until) = row.locked_until.map(|t| t.and_utc()).filter(|until| *until > now) {
-        write_tx(conn, |conn| {
-            audit::append(conn, &event(Actor::Official(row.id), "official.login_refused_locked", subject.clone()), now)
-        })?;
+        let refused = own_event(row.id, AuditAction::OfficialLoginRefusedLocked, serde_json::json!({}));
+        write_tx(conn, |conn| audit::append(conn, &refused, now))?;
         return Err(LoginError::Locked(until));
     }
     let password_ok = verify_password(password, &row.password_hash);
@@ -98,16 +101,15 @@ pub fn login(
             let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, expose(&token));
             let expires_at = now + SESSION_LIFETIME;
             let session_id = sessions::create(conn, row.id, &digest, now, expires_at)?;
-            let mut logged_in = event(Actor::Official(row.id), "official.logged_in", subject.clone());
-            logged_in.details = serde_json::json!({ "session": session_id });
-            audit::append(conn, &logged_in, now)?;
+            let details = serde_json::json!({ "session": session_id });
+            audit::append(conn, &own_event(row.id, AuditAction::OfficialLoggedIn, details), now)?;
             Ok::<_, DbError>(Some(Session { token, expires_at }))
         }
         _ => {
             let lock = (row.failed_logins + 1 >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT);
             officials::record_failure(conn, row.id, lock)?;
-            let action = if lock.is_some() { "official.locked_out" } else { "official.login_failed" };
-            audit::append(conn, &event(Actor::Official(row.id), action, subject.clone()), now)?;
+            let action = if lock.is_some() { AuditAction::OfficialLockedOut } else { AuditAction::OfficialLoginFailed };
+            audit::append(conn, &own_event(row.id, action, serde_json::json!({})), now)?;
             Ok(None)
         }
     })?;
@@ -117,8 +119,8 @@ pub fn login(
 /// Who is behind a live session.
 #[derive(Debug, Clone)]
 pub struct Official {
-    pub id: i64,
-    pub session_id: i64,
+    pub id: OfficialId,
+    pub session_id: SessionId,
     pub roles: RoleSet,
 }
 
@@ -130,25 +132,23 @@ pub fn authenticate(
     now: DateTime<Utc>,
 ) -> Result<Option<Official>, DbError> {
     let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, token);
-    let Some((session_id, id, roles)) = sessions::find_live(conn, &digest, now)? else { return Ok(None) };
-    let roles = RoleSet::parse(&roles).map_err(|_| DbError::Corrupt("officials.roles"))?;
-    Ok(Some(Official { id, session_id, roles }))
+    let session = sessions::find_live(conn, &digest, now)?;
+    Ok(session.map(|live| Official { id: live.official_id, session_id: live.session_id, roles: live.roles }))
 }
 
-/// Ends a session; audited.
-pub fn logout(conn: &mut DbConnection, official_id: i64, session_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+/// Ends the official's session; audited.
+pub fn logout(conn: &mut DbConnection, official: &Official, now: DateTime<Utc>) -> Result<(), DbError> {
     write_tx(conn, |conn| {
-        sessions::revoke(conn, session_id, now)?;
-        let mut ended = event(Actor::Official(official_id), "official.logged_out", format!("official:{official_id}"));
-        ended.details = serde_json::json!({ "session": session_id });
-        audit::append(conn, &ended, now)?;
+        sessions::revoke(conn, official.session_id, now)?;
+        let details = serde_json::json!({ "session": official.session_id });
+        audit::append(conn, &own_event(official.id, AuditAction::OfficialLoggedOut, details), now)?;
         Ok(())
     })
 }
 
 /// Credentials shown once.
 pub struct IssuedOfficial {
-    pub id: i64,
+    pub id: OfficialId,
     pub password: SecretString,
     pub totp_secret: SecretString,
 }
@@ -193,16 +193,12 @@ pub fn register(
             Some(_) if if_exists == IfExists::Fail => return Err(DbError::AlreadyExists("official")),
             Some(id) => {
                 officials::replace_credentials(conn, keys, id, &new)?;
-                (id, "official.credentials_reissued")
+                (id, AuditAction::OfficialCredentialsReissued)
             }
-            None => (officials::create(conn, keys, &new, now)?, "official.created"),
+            None => (officials::create(conn, keys, &new, now)?, AuditAction::OfficialCreated),
         };
-        let event = AuditEvent {
-            actor: Actor::Operator,
-            action,
-            subject: format!("official:{id}"),
-            details: serde_json::json!({ "roles": roles.to_canonical() }),
-        };
+        let details = serde_json::json!({ "roles": roles.to_canonical() });
+        let event = AuditEvent::new(Actor::Operator, action, AuditSubject::Official(id), details);
         audit::append(conn, &event, now)?;
         Ok(id)
     })?;

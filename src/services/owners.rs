@@ -2,14 +2,18 @@
 //! showed them, then identify. Everything an owner can get wrong gets the
 //! same answer, so the forms never reveal whether an account exists.
 
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::token::{expose, new_management_key, new_reference};
-use crate::crypto::{BlindIndex, KeyRing, TokenPurpose};
+use crate::crypto::{BlindIndex, KeyRing, TokenDigest, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, ClaimRow};
-use crate::db::repo::{identities, platforms};
-use crate::db::{DbConnection, DbError, write_tx};
+use crate::db::repo::identities::{self, DisclosureRow};
+use crate::db::repo::platforms;
+use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
-use crate::domain::{Assurance, ClaimCode, Declaration, PlatformSlug, RegistryPolicy};
+use crate::domain::{
+    AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, ContactEmail, Declaration, Field, Handle, IdentityId,
+    PlatformSlug, RegistryPolicy,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -28,14 +32,13 @@ pub enum OwnerError {
 /// An account the visitor proved they may identify.
 #[derive(Debug, Clone)]
 pub struct Claimed {
-    pub account_id: i64,
-    pub account_ref: String,
-    pub handle: String,
+    pub account_id: AccountId,
+    pub account_ref: AccountRef,
+    pub handle: Handle,
 }
 
 fn usable(row: &ClaimRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> bool {
-    let Ok(state) = row.account.state() else { return false };
-    let status = policy.advance(&state, now).state.status;
+    let status = policy.advance(&row.account.state(), now).state.status;
     accepts_claim_code(status) && row.claim_code_expires_at.is_some_and(|at| at.and_utc() > now)
 }
 
@@ -55,7 +58,7 @@ pub fn check_claim(
     let row = repo::find_by_claim_code(conn, &digest)?.ok_or(OwnerError::Rejected)?;
     let named = account.trim();
     let handle_matches = |h: &str| h.trim_start_matches('@').eq_ignore_ascii_case(named.trim_start_matches('@'));
-    let same_account = row.account.account_ref == named || handle_matches(&row.account.handle);
+    let same_account = row.account.account_ref.as_str() == named || handle_matches(row.account.handle.as_str());
     if row.account.platform_id != platform_id || !same_account || !usable(&row, policy, now) {
         return Err(OwnerError::Rejected);
     }
@@ -65,12 +68,12 @@ pub fn check_claim(
 /// A cookie value `id.expires.mac`: the MAC binds the id, the expiry and a
 /// server-side secret digest (the current claim code, the management key), so
 /// replacing that secret voids every value issued for it.
-fn signed_value(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &[u8]) -> String {
+fn signed_value(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &TokenDigest) -> String {
     format!("{id}.{expires}.{}", signature(keys, purpose, id, expires, binding))
 }
 
-fn signature(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &[u8]) -> String {
-    let input = format!("{id}.{expires}.{}", data_encoding::HEXLOWER.encode(binding));
+fn signature(keys: &KeyRing, purpose: TokenPurpose, id: i64, expires: i64, binding: &TokenDigest) -> String {
+    let input = format!("{id}.{expires}.{}", data_encoding::HEXLOWER.encode(&binding.0));
     data_encoding::HEXLOWER.encode(&keys.token_digester().digest(purpose, &input).0)
 }
 
@@ -83,7 +86,7 @@ fn signed_id(value: &str, now: DateTime<Utc>) -> Option<(i64, i64, &str)> {
     (expires > now.timestamp()).then_some((id, expires, mac))
 }
 
-fn signature_matches(keys: &KeyRing, purpose: TokenPurpose, signed: (i64, i64, &str), binding: &[u8]) -> bool {
+fn signature_matches(keys: &KeyRing, purpose: TokenPurpose, signed: (i64, i64, &str), binding: &TokenDigest) -> bool {
     let (id, expires, mac) = signed;
     subtle::ConstantTimeEq::ct_eq(signature(keys, purpose, id, expires, binding).as_bytes(), mac.as_bytes()).into()
 }
@@ -98,7 +101,7 @@ pub fn issue_ticket(
     let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?;
     let digest = row.claim_code_digest.ok_or(OwnerError::Rejected)?;
     let expires = (now + TICKET_LIFETIME).timestamp();
-    Ok(signed_value(keys, TokenPurpose::ClaimTicket, claimed.account_id, expires, &digest))
+    Ok(signed_value(keys, TokenPurpose::ClaimTicket, claimed.account_id.get(), expires, &digest))
 }
 
 /// The account a ticket is for, if the ticket is genuine, unexpired and the
@@ -111,9 +114,9 @@ pub fn redeem_ticket(
     now: DateTime<Utc>,
 ) -> Result<Claimed, OwnerError> {
     let signed = signed_id(ticket, now).ok_or(OwnerError::Rejected)?;
-    let account_id = signed.0;
+    let account_id = AccountId::new(signed.0);
     let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?;
-    let digest = row.claim_code_digest.as_deref().ok_or(OwnerError::Rejected)?;
+    let digest = row.claim_code_digest.as_ref().ok_or(OwnerError::Rejected)?;
     if !signature_matches(keys, TokenPurpose::ClaimTicket, signed, digest) || !usable(&row, policy, now) {
         return Err(OwnerError::Rejected);
     }
@@ -140,16 +143,19 @@ pub fn identify(
     now: DateTime<Utc>,
 ) -> Result<Receipt, OwnerError> {
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         // Checked again inside the transaction: the code may have been spent meanwhile.
         let claimed = redeem_ticket(conn, keys, policy, ticket, now)?;
         let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
-        // A person a registrar has confirmed keeps that assurance on every new account.
         let (identity_id, receipt, assurance) = match identities::find_by_blind_index(conn, blind_index)? {
-            Some((id, reference, true)) => {
-                (id, Receipt { reference, management_key: None }, Assurance::RegistrarChecked)
+            Some(found) => {
+                // A person a registrar has confirmed keeps that assurance on every new account.
+                let assurance = match found.registrar_checked_at {
+                    Some(_) => Assurance::RegistrarChecked,
+                    None => Assurance::Declared,
+                };
+                (found.id, Receipt { reference: found.reference, management_key: None }, assurance)
             }
-            Some((id, reference, false)) => (id, Receipt { reference, management_key: None }, Assurance::Declared),
             None => {
                 let reference = new_reference();
                 let key = new_management_key();
@@ -159,8 +165,8 @@ pub fn identify(
             }
         };
         identities::link_account(conn, row.id, identity_id, now)?;
-        let outcome = policy.identify(&row.state()?, assurance, now);
-        crate::services::accounts::save_outcome(conn, &row, &outcome)?;
+        let outcome = policy.identify(&row.state(), assurance, now);
+        super::accounts::save_outcome(conn, &row, &outcome)?;
         repo::set_claim_code(conn, row.id, None)?;
         Ok(receipt)
     })
@@ -170,7 +176,7 @@ pub fn identify(
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 
 /// The digest a management key is stored as; typed input is normalized first.
-fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<crate::crypto::TokenDigest> {
+fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<TokenDigest> {
     let canonical = crate::domain::claim_code::normalize(typed).filter(|k| k.len() == 24)?;
     let shown = crate::domain::claim_code::grouped(&canonical);
     Some(keys.token_digester().digest(TokenPurpose::ManagementKey, &shown))
@@ -186,21 +192,28 @@ pub fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<String, OwnerError> {
     let reference = reference.trim().to_ascii_uppercase();
-    let (id, stored) = identities::find_for_sign_in(conn, &reference)?.ok_or(OwnerError::Rejected)?;
+    let record = identities::find_for_sign_in(conn, &reference)?.ok_or(OwnerError::Rejected)?;
+    let stored = record.management_key_digest.ok_or(OwnerError::Rejected)?;
     let typed = management_key_digest(keys, management_key).ok_or(OwnerError::Rejected)?;
-    if !typed.matches(&stored) {
+    if !typed.matches(&stored.0) {
         return Err(OwnerError::Rejected);
     }
     let expires = (now + SESSION_LIFETIME).timestamp();
-    Ok(signed_value(keys, TokenPurpose::OwnerSession, id, expires, &stored))
+    Ok(signed_value(keys, TokenPurpose::OwnerSession, record.id.get(), expires, &stored))
 }
 
 /// The identity a session cookie is for, if genuine, unexpired and the record still exists.
-pub fn session(conn: &mut DbConnection, keys: &KeyRing, cookie: &str, now: DateTime<Utc>) -> Result<i64, OwnerError> {
+pub fn session(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    cookie: &str,
+    now: DateTime<Utc>,
+) -> Result<IdentityId, OwnerError> {
     let signed = signed_id(cookie, now).ok_or(OwnerError::Rejected)?;
-    let stored = identities::management_key_digest(conn, signed.0)?.ok_or(OwnerError::Rejected)?;
+    let id = IdentityId::new(signed.0);
+    let stored = identities::management_key_digest(conn, id)?.ok_or(OwnerError::Rejected)?;
     if signature_matches(keys, TokenPurpose::OwnerSession, signed, &stored) {
-        Ok(signed.0)
+        Ok(id)
     } else {
         Err(OwnerError::Rejected)
     }
@@ -209,41 +222,63 @@ pub fn session(conn: &mut DbConnection, keys: &KeyRing, cookie: &str, now: DateT
 /// One account as its owner sees it on `/my`.
 #[derive(Debug, Clone)]
 pub struct MyAccount {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub platform: String,
-    pub handle: String,
-    pub status: crate::domain::AccountStatus,
+    pub handle: Handle,
+    pub status: AccountStatus,
     pub withdrawn: bool,
 }
 
 impl MyAccount {
     /// Only an account below the threshold can leave the owner's record.
     pub fn can_withdraw(&self) -> bool {
-        !self.withdrawn && self.status == crate::domain::AccountStatus::NotRequired
+        !self.withdrawn && self.status == AccountStatus::NotRequired
     }
 }
 
-pub fn my_accounts(
+fn my_accounts(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
-    identity_id: i64,
+    identity_id: IdentityId,
     now: DateTime<Utc>,
-) -> Result<Vec<MyAccount>, OwnerError> {
-    identities::linked_accounts(conn, identity_id)?
+) -> Result<Vec<MyAccount>, DbError> {
+    Ok(identities::linked_accounts(conn, identity_id)?
         .into_iter()
         .map(|a| {
-            let stored = a.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?;
             let (status, _) =
-                policy.status_at(stored, a.deadline.map(|t| t.and_utc()), a.below_since.map(|t| t.and_utc()), now);
-            Ok(MyAccount {
+                policy.status_at(a.status, a.deadline.map(|t| t.and_utc()), a.below_since.map(|t| t.and_utc()), now);
+            MyAccount {
                 account_id: a.account_id,
                 platform: a.platform_name,
                 handle: a.handle,
                 status,
                 withdrawn: a.withdrawn_at.is_some(),
-            })
+            }
         })
-        .collect()
+        .collect())
+}
+
+/// What `/my` shows an owner of their record.
+#[derive(Debug, Clone)]
+pub struct MyRecord {
+    pub accounts: Vec<MyAccount>,
+    /// Disclosures the owner may see now (any deferral has passed), newest first.
+    pub disclosures: Vec<DisclosureRow>,
+    /// When the data will be crypto-shredded, once no account needs it.
+    pub deleted_on: Option<DateTime<Utc>>,
+}
+
+pub fn my_record(
+    conn: &mut DbConnection,
+    policy: &RegistryPolicy,
+    identity_id: IdentityId,
+    now: DateTime<Utc>,
+) -> Result<MyRecord, OwnerError> {
+    Ok(MyRecord {
+        accounts: my_accounts(conn, policy, identity_id, now)?,
+        disclosures: identities::visible_disclosures(conn, identity_id, now)?,
+        deleted_on: policy.shred_due_at(&identities::retention_links(conn, identity_id)?),
+    })
 }
 
 /// Replaces the contact e-mail. The record is sealed again under a fresh
@@ -251,14 +286,14 @@ pub fn my_accounts(
 pub fn change_email(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    identity_id: i64,
-    email: &crate::domain::ContactEmail,
+    identity_id: IdentityId,
+    email: &ContactEmail,
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        identities::replace_field(conn, keys, identity_id, crate::domain::Field::Email, email.expose(), now)?;
+        identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
         let details = serde_json::json!({ "field": "email", "superseded": "shredded" });
-        audit::append(conn, &owner_event("owner.contact_changed", identity_id, details), now)?;
+        audit::append(conn, &owner_event(AuditAction::OwnerContactChanged, identity_id, details), now)?;
         Ok(())
     })
 }
@@ -269,27 +304,27 @@ pub fn change_email(
 pub fn withdraw(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
-    identity_id: i64,
-    account_id: i64,
+    identity_id: IdentityId,
+    account_id: AccountId,
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let account = my_accounts(conn, policy, identity_id, now)?
             .into_iter()
             .find(|a| a.account_id == account_id)
             .ok_or(OwnerError::Rejected)?;
-        if !account.can_withdraw() || !identities::withdraw_account(conn, identity_id, account_id, now)? {
+        if !account.can_withdraw() || !identities::withdraw_account(conn, account_id, identity_id, now)? {
             return Err(OwnerError::Rejected);
         }
         let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?.account;
-        crate::services::accounts::save_outcome(conn, &row, &policy.release_identity(&row.state()?, now))?;
-        let details = serde_json::json!({ "account": format!("account:{account_id}") });
-        audit::append(conn, &owner_event("owner.account_withdrawn", identity_id, details), now)?;
+        super::accounts::save_outcome(conn, &row, &policy.release_identity(&row.state(), now))?;
+        let details = serde_json::json!({ "account": AuditSubject::Account(account_id) });
+        audit::append(conn, &owner_event(AuditAction::OwnerAccountWithdrawn, identity_id, details), now)?;
         Ok(())
     })
 }
 
-fn owner_event(action: &'static str, identity_id: i64, details: serde_json::Value) -> AuditEvent {
-    AuditEvent { actor: Actor::Owner, action, subject: format!("identity:{identity_id}"), details }
+fn owner_event(action: AuditAction, identity_id: IdentityId, details: serde_json::Value) -> AuditEvent {
+    AuditEvent::new(Actor::Owner, action, AuditSubject::Identity(identity_id), details)
 }

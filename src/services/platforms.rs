@@ -1,14 +1,16 @@
 //! Platforms, registered by an operator, each with one API token.
 
 use super::IfExists;
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::token::{expose, new_platform_token};
-use crate::crypto::{KeyRing, TokenPurpose};
+use crate::crypto::{KeyRing, TokenDigest, TokenPurpose};
 use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::{PlatformName, PlatformSlug};
+use crate::domain::{PlatformId, PlatformName, PlatformSlug};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+
+pub use crate::db::repo::platforms::PlatformListing;
 
 /// Registers the platform with a new API token (or, with
 /// [`IfExists::Reissue`], gives an existing one a new token), audited.
@@ -20,7 +22,7 @@ pub fn register(
     name: &PlatformName,
     if_exists: IfExists,
     now: DateTime<Utc>,
-) -> Result<(i64, SecretString), DbError> {
+) -> Result<(PlatformId, SecretString), DbError> {
     let token = new_platform_token();
     let digest = keys.token_digester().digest(TokenPurpose::PlatformApi, expose(&token));
     let id = write_tx(conn, |conn| {
@@ -28,18 +30,25 @@ pub fn register(
             Some(_) if if_exists == IfExists::Fail => return Err(DbError::AlreadyExists("platform")),
             Some(id) => {
                 platforms::replace_token(conn, id, &digest, now)?;
-                (id, "platform.token_reissued")
+                (id, AuditAction::PlatformTokenReissued)
             }
-            None => (platforms::create(conn, slug, name.as_str(), &digest, now)?, "platform.created"),
+            None => (platforms::create(conn, slug, name.as_str(), &digest, now)?, AuditAction::PlatformCreated),
         };
-        let event = AuditEvent {
-            actor: Actor::Operator,
-            action,
-            subject: format!("platform:{id}"),
-            details: serde_json::json!({ "slug": slug.as_str() }),
-        };
+        let details = serde_json::json!({ "slug": slug.as_str() });
+        let event = AuditEvent::new(Actor::Operator, action, AuditSubject::Platform(id), details);
         audit::append(conn, &event, now)?;
         Ok(id)
     })?;
     Ok((id, token))
+}
+
+/// The platform whose current API token has this digest: one indexed
+/// lookup and a constant-time comparison, never argon2.
+pub fn authenticate(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<PlatformId>, DbError> {
+    platforms::find_id_by_token_digest(conn, digest)
+}
+
+/// Every platform by name, as the owners' claim form lists them.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<PlatformListing>, DbError> {
+    platforms::list(conn)
 }

@@ -8,10 +8,10 @@
 //! point and several can run at once: each identity is shredded, and logged,
 //! exactly once.
 
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::db::repo::{accounts, identities};
-use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::RegistryPolicy;
+use crate::db::{DbConnection, DbError, lock_feed, write_tx};
+use crate::domain::{IdentityId, RegistryPolicy};
 use chrono::{DateTime, Utc};
 
 /// Identities looked at per query.
@@ -20,7 +20,7 @@ const BATCH: i64 = 200;
 /// Shreds every identity due at `now`; returns how many this run shredded.
 pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<usize, DbError> {
     let cutoff = now - policy.retention;
-    let (mut after, mut shredded) = (0, 0);
+    let (mut after, mut shredded) = (IdentityId::new(0), 0);
     loop {
         let due = identities::due_for_shredding(conn, cutoff, after, BATCH)?;
         let Some(&last) = due.last() else { return Ok(shredded) };
@@ -36,13 +36,13 @@ pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>)
 fn shred_if_due(
     conn: &mut DbConnection,
     policy: &RegistryPolicy,
-    id: i64,
+    id: IdentityId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
         // Every status change and every new link takes this lock, so the
         // answer below holds until the transaction ends.
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let due = policy.shred_due_at(&identities::retention_links(conn, id)?);
         if due.is_none_or(|at| at > now) {
             return Ok(false); // back in use meanwhile
@@ -52,18 +52,14 @@ fn shred_if_due(
             return Ok(false);
         }
         for row in &released {
-            crate::services::accounts::save_outcome(conn, row, &policy.release_identity(&row.state()?, now))?;
+            super::accounts::save_outcome(conn, row, &policy.release_identity(&row.state(), now))?;
         }
-        let event = AuditEvent {
-            actor: Actor::System,
-            action: "identity.shredded",
-            subject: format!("identity:{id}"),
-            details: serde_json::json!({
-                "reason": "retention",
-                "retention_seconds": policy.retention.num_seconds(),
-                "accounts_released": released.len(),
-            }),
-        };
+        let details = serde_json::json!({
+            "reason": "retention",
+            "retention_seconds": policy.retention.num_seconds(),
+            "accounts_released": released.len(),
+        });
+        let event = AuditEvent::new(Actor::System, AuditAction::IdentityShredded, AuditSubject::Identity(id), details);
         audit::append(conn, &event, now)?;
         Ok(true)
     })

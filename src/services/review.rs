@@ -2,13 +2,13 @@
 //! opens a `declared` identity's data (a logged view) and confirms it, which
 //! raises every linked account's assurance to `registrar_checked`.
 
-use crate::audit::{self, Actor, AuditEvent};
+use super::officials::Official;
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::KeyRing;
 use crate::db::repo::accounts;
-use crate::db::repo::identities::{self, ReviewRow};
-use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::{Field, RegistryPolicy, Role};
-use crate::services::officials::Official;
+use crate::db::repo::identities::{self, AccountSummary, ReviewRow};
+use crate::db::{DbConnection, DbError, lock_feed, write_tx};
+use crate::domain::{Field, IdentityId, RegistryPolicy, Role};
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
@@ -35,7 +35,7 @@ fn require_registrar(official: &Official) -> Result<(), ReviewError> {
 pub fn queue(
     conn: &mut DbConnection,
     official: &Official,
-    after_id: i64,
+    after_id: IdentityId,
     limit: i64,
 ) -> Result<Vec<ReviewRow>, ReviewError> {
     require_registrar(official)?;
@@ -46,8 +46,7 @@ pub fn queue(
 pub struct Opened {
     pub identity: ReviewRow,
     pub fields: Vec<(Field, Zeroizing<String>)>,
-    /// (platform slug, account ref, status)
-    pub accounts: Vec<(String, String, String)>,
+    pub accounts: Vec<AccountSummary>,
 }
 
 fn find(conn: &mut DbConnection, reference: &str) -> Result<ReviewRow, ReviewError> {
@@ -70,12 +69,9 @@ pub fn open(
     require_registrar(official)?;
     write_tx(conn, |conn| {
         let identity = find(conn, reference)?;
-        let event = AuditEvent {
-            actor: Actor::Official(official.id),
-            action: "identity.viewed",
-            subject: format!("identity:{}", identity.id),
-            details: serde_json::json!({ "purpose": "registrar_review" }),
-        };
+        let details = serde_json::json!({ "purpose": "registrar_review" });
+        let subject = AuditSubject::Identity(identity.id);
+        let event = AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityViewed, subject, details);
         audit::append(conn, &event, now)?;
         Ok(Opened {
             fields: identities::open_fields(conn, keys, identity.id, Field::ALL)?,
@@ -95,26 +91,24 @@ pub fn confirm(
 ) -> Result<usize, ReviewError> {
     require_registrar(official)?;
     write_tx(conn, |conn| {
-        crate::db::lock_feed(conn)?;
+        lock_feed(conn)?;
         let identity = find(conn, reference)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
         }
         let mut raised = 0;
         for row in accounts::linked_to_identity(conn, identity.id)? {
-            let state = row.state()?;
+            let state = row.state();
             let outcome = policy.confirm_identity(&state, now);
             if outcome.state.identity != state.identity || !outcome.changes.is_empty() {
-                crate::services::accounts::save_outcome(conn, &row, &outcome)?;
+                super::accounts::save_outcome(conn, &row, &outcome)?;
                 raised += 1;
             }
         }
-        let event = AuditEvent {
-            actor: Actor::Official(official.id),
-            action: "identity.registrar_checked",
-            subject: format!("identity:{}", identity.id),
-            details: serde_json::json!({ "accounts": raised }),
-        };
+        let details = serde_json::json!({ "accounts": raised });
+        let subject = AuditSubject::Identity(identity.id);
+        let event =
+            AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityRegistrarChecked, subject, details);
         audit::append(conn, &event, now)?;
         Ok(raised)
     })

@@ -9,7 +9,7 @@
 use crate::audit::{self, checkpoint::Checkpoint};
 use crate::db::repo::{access_requests, accounts};
 use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::AccountStatus;
+use crate::domain::{AccountStatus, LegalBasis, RequestState};
 use chrono::{DateTime, TimeDelta, Utc};
 use ed25519_dalek::SigningKey;
 use std::collections::BTreeMap;
@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 pub struct RequestCount {
     /// `YYYY-MM` of filing (UTC).
     pub month: String,
-    pub legal_basis: String,
-    /// `pending`, `approved` or `denied`.
-    pub outcome: String,
+    pub legal_basis: LegalBasis,
+    /// As stored: pending, approved or denied.
+    pub outcome: RequestState,
     pub count: i64,
 }
 
@@ -46,27 +46,29 @@ pub fn compute(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) ->
     let accounts = AccountStatus::ALL
         .iter()
         .map(|status| {
-            let count = by_status.iter().find(|(code, _)| code == status.as_str()).map_or(0, |(_, n)| *n);
+            let count = by_status.iter().find(|c| c.status == *status).map_or(0, |c| c.accounts);
             (*status, count)
         })
         .collect();
     let (checkpoint, rows) = write_tx(conn, |conn| {
         crate::db::serialize_appenders(conn)?;
         let checkpoint = audit::checkpoint::sign_head(conn, key, now)?;
-        Ok::<_, DbError>((checkpoint, access_requests::basis_and_state(conn)?))
+        Ok::<_, DbError>((checkpoint, access_requests::facts(conn)?))
     })?;
-    let mut grouped = BTreeMap::new();
+    // Keyed by the codes, so that a month's rows come in the order of their codes.
+    let mut grouped: BTreeMap<(String, &str, &str), RequestCount> = BTreeMap::new();
     let mut decision_times = Vec::new();
-    for (created_at, legal_basis, outcome, decided_at) in rows {
-        if let Some(decided_at) = decided_at {
-            decision_times.push(decided_at - created_at);
+    for request in rows {
+        if let Some(decided_at) = request.decided_at {
+            decision_times.push(decided_at - request.created_at);
         }
-        *grouped.entry((created_at.format("%Y-%m").to_string(), legal_basis, outcome)).or_insert(0) += 1;
+        let month = request.created_at.format("%Y-%m").to_string();
+        grouped
+            .entry((month.clone(), request.legal_basis.as_str(), request.state.as_str()))
+            .or_insert(RequestCount { month, legal_basis: request.legal_basis, outcome: request.state, count: 0 })
+            .count += 1;
     }
-    let mut requests: Vec<RequestCount> = grouped
-        .into_iter()
-        .map(|((month, legal_basis, outcome), count)| RequestCount { month, legal_basis, outcome, count })
-        .collect();
+    let mut requests: Vec<RequestCount> = grouped.into_values().collect();
     requests.sort_by(|a, b| b.month.cmp(&a.month));
     Ok(Report { accounts, requests, median_time_to_decision: median(decision_times), checkpoint, computed_at: now })
 }

@@ -380,7 +380,7 @@ pub fn resident_declaration() -> registry::domain::Declaration {
 }
 
 /// Stores the test resident through the same seam the forms use.
-pub fn store_resident(pool: &Pool, keys: &KeyRing, reference: &str) -> i64 {
+pub fn store_resident(pool: &Pool, keys: &KeyRing, reference: &str) -> registry::domain::IdentityId {
     let declaration = resident_declaration();
     let index = keys.blind_indexer().index(&declaration.identifier()).unwrap();
     let management_key = keys.token_digester().digest(registry::crypto::TokenPurpose::ManagementKey, reference);
@@ -414,7 +414,7 @@ pub fn file_request(app: &TestApp, request: &FiledRequest<'_>) -> i64 {
     use diesel::prelude::*;
     use registry::db::schema::{access_requests, officials};
     let mut conn = app.pool.get().unwrap();
-    let official = |conn: &mut registry::db::DbConnection, name: &str| -> i64 {
+    let official = |conn: &mut registry::db::DbConnection, name: &str| -> registry::domain::OfficialId {
         if let Some(id) =
             officials::table.filter(officials::username.eq(name)).select(officials::id).first(conn).optional().unwrap()
         {

@@ -8,7 +8,7 @@ struct Stored {
     db: TestDb,
     pool: Pool,
     keys: KeyRing,
-    id: i64,
+    id: registry::domain::IdentityId,
 }
 
 fn stored_resident() -> Stored {
@@ -37,7 +37,7 @@ fn an_identity_is_stored_encrypted_and_opens_field_by_field() {
     assert_eq!(opened, [(Field::Surname, TEST_SURNAME), (Field::Iin, TEST_IIN)], "only requested fields that exist");
 
     let index = keys.blind_indexer().index(&resident_declaration().identifier()).unwrap();
-    assert_eq!(identities::find_id_by_blind_index(&mut conn, &index).unwrap(), Some(id));
+    assert_eq!(identities::find_by_blind_index(&mut conn, &index).unwrap().map(|found| found.id), Some(id));
     drop(conn);
     assert_no_personal_data(&test_db.raw_contents(), "the database");
 }
@@ -96,7 +96,7 @@ fn a_shredded_identity_can_never_be_read_again() {
     let ciphertexts: i64 = identity_fields::table.count().get_result(&mut conn).unwrap();
     assert_eq!(ciphertexts, 0);
     let index = keys.blind_indexer().index(&resident_declaration().identifier()).unwrap();
-    assert_eq!(identities::find_id_by_blind_index(&mut conn, &index).unwrap(), None);
+    assert!(identities::find_by_blind_index(&mut conn, &index).unwrap().is_none());
     assert!(!write_tx(&mut conn, |conn| identities::shred(conn, id, Utc::now())).unwrap(), "shredding is idempotent");
 }
 
@@ -109,7 +109,7 @@ fn rotation_rewraps_data_keys_and_every_record_still_opens() {
     keys.rotate(Utc::now());
 
     let mut conn = pool.get().unwrap();
-    let key_id_of = |conn: &mut registry::db::DbConnection, id: i64| -> Option<i32> {
+    let key_id_of = |conn: &mut registry::db::DbConnection, id: registry::domain::IdentityId| -> Option<i32> {
         identities_table::table.find(id).select(identities_table::key_id).first(conn).unwrap()
     };
     assert_eq!(key_id_of(&mut conn, old), Some(1));

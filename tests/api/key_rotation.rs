@@ -100,7 +100,7 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
     // Only key 2 is left, and everything opens with it.
     let keys = KeyRing::load(&app.key_file()).unwrap();
     assert_eq!(keys.key_ids(), [KeyId(2)]);
-    let ids: Vec<(i64, Option<i32>)> =
+    let ids: Vec<(registry::domain::IdentityId, Option<i32>)> =
         identities_table::table.select((identities_table::id, identities_table::key_id)).load(&mut conn).unwrap();
     assert_eq!(ids.len(), 7);
     for (id, key_id) in ids {

@@ -70,7 +70,7 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     assert!(visitor.get("/my?done=email&lang=en").await.body.contains("Your contact e-mail was changed."));
 
     let mut conn = app.pool.get().unwrap();
-    let (id, _) = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let id = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
     let email = identities::open_fields(&mut conn, &app.keys, id, &[Field::Email]).unwrap();
     assert_eq!(email[0].1.as_str(), "new.address@example.kz");
     let surname = identities::open_fields(&mut conn, &app.keys, id, &[Field::Surname]).unwrap();
@@ -173,7 +173,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
         },
     );
     let mut conn = app.pool.get().unwrap();
-    let (identity, _) = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let identity = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
     let requester: i64 =
         registry::db::schema::officials::table.select(registry::db::schema::officials::id).first(&mut conn).unwrap();
     for (request, days_ago) in [(open, 2), (deferred, 1)] {

@@ -9,11 +9,11 @@ const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates an official with a known password and TOTP secret.
-fn add_official(app: &TestApp, username: &str) -> i64 {
+fn add_official(app: &TestApp, username: &str) -> registry::domain::OfficialId {
     add_official_with_roles(app, username, "requester")
 }
 
-pub(crate) fn add_official_with_roles(app: &TestApp, username: &str, roles: &str) -> i64 {
+pub(crate) fn add_official_with_roles(app: &TestApp, username: &str, roles: &str) -> registry::domain::OfficialId {
     let roles = registry::domain::RoleSet::parse(roles).unwrap();
     let hash = registry::crypto::password::hash_password(&SecretString::from(PASSWORD)).unwrap();
     let secret = SecretString::from(SECRET);

@@ -88,7 +88,7 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     assert!(!not_mine.body.contains(TEST_SURNAME));
 
     let mut conn = app.pool.get().unwrap();
-    let (identity, _) = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let identity = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
     let now = chrono::Utc::now();
     registry::db::write_tx(&mut conn, |conn| registry::db::repo::identities::shred(conn, identity, now)).unwrap();
     let gone = requester.submit(&path, &format!("{path}/disclosure?lang=en"), &[]).await;

@@ -85,7 +85,7 @@ async fn only_registrars_review_and_unknown_or_deleted_identities_are_named() {
     assert_eq!(app.api_get(&registrar, "/api/v1/regulator/review?limit=0").await.status, 400);
 
     let mut conn = app.pool.get().unwrap();
-    let (id, _) = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap();
+    let id = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
     registry::db::repo::identities::shred(&mut conn, id, chrono::Utc::now()).unwrap();
     let gone = review(&app, &registrar, &reference, "view").await;
     assert_eq!((gone.status, gone.error_code()), (410, "data_deleted".to_string()), "{}", gone.body);

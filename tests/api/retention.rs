@@ -31,7 +31,7 @@ pub(crate) async fn registered_person(app: &TestApp, token: &str, account: &str,
     registered_with(app, token, "qaz", account, &fields).await.0
 }
 
-fn identity_of(app: &TestApp, reference: &str) -> i64 {
+fn identity_of(app: &TestApp, reference: &str) -> registry::domain::IdentityId {
     let mut conn = app.pool.get().unwrap();
     identities::find_for_review(&mut conn, reference).unwrap().expect("the identity exists").id
 }

@@ -21,7 +21,7 @@ fn seeding_creates_accounts_with_their_feed_and_leaves_the_database_writable() {
     assert_eq!(registry::seed::seed_accounts(&mut conn, &policy, &[a, b], 2500, Utc::now()).unwrap(), 2500);
     assert_eq!(registry::seed::seed_accounts(&mut conn, &policy, &[a, b], 500, Utc::now()).unwrap(), 500);
 
-    let per_platform: Vec<(i64, i64)> = accounts::table
+    let per_platform: Vec<(registry::domain::PlatformId, i64)> = accounts::table
         .group_by(accounts::platform_id)
         .select((accounts::platform_id, diesel::dsl::count_star()))
         .order(accounts::platform_id)

@@ -1,7 +1,7 @@
 use crate::helpers::TestDb;
 use chrono::Utc;
 use diesel::RunQueryDsl;
-use registry::audit::{self, Actor, AuditEvent};
+use registry::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use registry::db::{self, DbError, write_tx};
 
 const TABLES: [&str; 12] = [
@@ -100,10 +100,6 @@ fn concurrent_write_transactions_all_commit() {
 }
 
 pub fn event(note: &str) -> AuditEvent {
-    AuditEvent {
-        actor: Actor::Operator,
-        action: "test.event",
-        subject: "test:1".into(),
-        details: serde_json::json!({ "note": note }),
-    }
+    let subject = AuditSubject::Platform(registry::domain::PlatformId::new(1));
+    AuditEvent::new(Actor::Operator, AuditAction::PlatformCreated, subject, serde_json::json!({ "note": note }))
 }

@@ -1,58 +1,77 @@
 //! Access requests by officials (DESIGN §7).
 
-use crate::db::schema::{access_requests, platforms};
+use crate::crypto::BlindIndex;
+use crate::db::schema::{access_requests, disclosures, platforms};
 use crate::db::{DbConnection, DbError, db_time};
+use crate::domain::{
+    AccountRef, FieldList, IdentifierType, LegalBasis, OfficialId, PlatformId, PlatformSlug, RequestId, RequestState,
+};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-/// (filed at, legal basis, state, decided at)
-pub type ReportRow = (NaiveDateTime, String, String, Option<NaiveDateTime>);
+/// What the transparency report counts of one request.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_requests)]
+pub struct RequestFacts {
+    pub created_at: NaiveDateTime,
+    pub legal_basis: LegalBasis,
+    /// As stored: pending, approved or denied.
+    pub state: RequestState,
+    pub decided_at: Option<NaiveDateTime>,
+}
 
 /// Every request's filing time, legal basis, state and decision time, for
 /// the transparency report. Requests are few (officials file them), so they
 /// are grouped in Rust rather than with backend-specific date functions.
-pub fn basis_and_state(conn: &mut DbConnection) -> Result<Vec<ReportRow>, DbError> {
-    Ok(access_requests::table
-        .select((
-            access_requests::created_at,
-            access_requests::legal_basis,
-            access_requests::state,
-            access_requests::decided_at,
-        ))
-        .load(conn)?)
+pub fn facts(conn: &mut DbConnection) -> Result<Vec<RequestFacts>, DbError> {
+    Ok(access_requests::table.select(RequestFacts::as_select()).load(conn)?)
 }
 
-/// A new request as stored. Exactly one kind of target is set.
+/// Whose data a request is for, as stored.
+#[derive(Debug, Clone)]
+pub enum StoredTarget {
+    Account {
+        platform_id: PlatformId,
+        account_ref: AccountRef,
+    },
+    /// Only the identifier's blind index is kept.
+    Identifier {
+        kind: IdentifierType,
+        index: BlindIndex,
+    },
+}
+
+/// A new request as stored.
 pub struct NewRequest<'a> {
-    pub requester_id: i64,
-    pub target_platform_id: Option<i64>,
-    pub target_account_ref: Option<&'a str>,
-    pub target_identifier_type: Option<&'a str>,
-    pub target_blind_index: Option<&'a [u8]>,
-    pub legal_basis: &'a str,
+    pub requester_id: OfficialId,
+    pub target: StoredTarget,
+    pub legal_basis: LegalBasis,
     pub basis_document_number: &'a str,
     pub basis_document_date: NaiveDate,
     pub basis_document_issuer: &'a str,
     pub justification: &'a str,
-    /// Comma-separated field codes.
-    pub fields: &'a str,
+    pub fields: &'a FieldList,
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub fn insert(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<RequestId, DbError> {
+    let (platform_id, account_ref, kind, index) = match &new.target {
+        StoredTarget::Account { platform_id, account_ref } => (Some(*platform_id), Some(account_ref), None, None),
+        StoredTarget::Identifier { kind, index } => (None, None, Some(*kind), Some(index)),
+    };
     Ok(diesel::insert_into(access_requests::table)
         .values((
             access_requests::requester_id.eq(new.requester_id),
-            access_requests::target_platform_id.eq(new.target_platform_id),
-            access_requests::target_account_ref.eq(new.target_account_ref),
-            access_requests::target_identifier_type.eq(new.target_identifier_type),
-            access_requests::target_blind_index.eq(new.target_blind_index),
+            access_requests::target_platform_id.eq(platform_id),
+            access_requests::target_account_ref.eq(account_ref.map(AccountRef::as_str)),
+            access_requests::target_identifier_type.eq(kind),
+            access_requests::target_blind_index.eq(index.cloned()),
             access_requests::legal_basis.eq(new.legal_basis),
             access_requests::basis_document_number.eq(new.basis_document_number),
             access_requests::basis_document_date.eq(new.basis_document_date),
             access_requests::basis_document_issuer.eq(new.basis_document_issuer),
             access_requests::justification.eq(new.justification),
-            access_requests::fields.eq(new.fields),
-            access_requests::state.eq("pending"),
+            access_requests::fields.eq(new.fields.to_codes()),
+            access_requests::state.eq(RequestState::Pending),
             access_requests::created_at.eq(db_time(now)),
             access_requests::openings.eq(0),
         ))
@@ -61,22 +80,26 @@ pub fn insert(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>)
 }
 
 /// A request as officials see it (the target's platform by slug; never a blind index).
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_requests)]
 pub struct RequestRow {
-    pub id: i64,
-    pub requester_id: i64,
-    pub target_platform: Option<String>,
-    pub target_account_ref: Option<String>,
-    pub target_identifier_type: Option<String>,
-    pub legal_basis: String,
+    pub id: RequestId,
+    pub requester_id: OfficialId,
+    #[diesel(select_expression = platforms::slug.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<platforms::slug>)]
+    pub target_platform: Option<PlatformSlug>,
+    pub target_account_ref: Option<AccountRef>,
+    pub target_identifier_type: Option<IdentifierType>,
+    pub legal_basis: LegalBasis,
     pub basis_document_number: String,
     pub basis_document_date: NaiveDate,
     pub basis_document_issuer: String,
     pub justification: String,
-    pub fields: String,
-    pub state: String,
+    pub fields: FieldList,
+    /// As stored; [`RequestState::at`] gives the state at a moment.
+    pub state: RequestState,
     pub created_at: NaiveDateTime,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<OfficialId>,
     pub decided_at: Option<NaiveDateTime>,
     pub decision_reason: Option<String>,
     pub notify_owner_after: Option<NaiveDateTime>,
@@ -84,53 +107,38 @@ pub struct RequestRow {
     pub openings: i32,
 }
 
-macro_rules! request_columns {
-    () => {
-        (
-            access_requests::id,
-            access_requests::requester_id,
-            platforms::slug.nullable(),
-            access_requests::target_account_ref,
-            access_requests::target_identifier_type,
-            access_requests::legal_basis,
-            access_requests::basis_document_number,
-            access_requests::basis_document_date,
-            access_requests::basis_document_issuer,
-            access_requests::justification,
-            access_requests::fields,
-            access_requests::state,
-            access_requests::created_at,
-            access_requests::decided_by,
-            access_requests::decided_at,
-            access_requests::decision_reason,
-            access_requests::notify_owner_after,
-            access_requests::valid_until,
-            access_requests::openings,
-        )
-    };
+impl RequestRow {
+    /// The request's state as of `now`.
+    pub fn state_at(&self, now: DateTime<Utc>) -> RequestState {
+        self.state.at(self.valid_until.map(|t| t.and_utc()), now)
+    }
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<RequestRow>, DbError> {
+pub fn find(conn: &mut DbConnection, id: RequestId) -> Result<Option<RequestRow>, DbError> {
     Ok(access_requests::table
         .left_join(platforms::table)
         .filter(access_requests::id.eq(id))
-        .select(request_columns!())
+        .select(RequestRow::as_select())
         .first(conn)
         .optional()?)
 }
 
 /// The newest `limit` requests, only `requester_id`'s if given.
-pub fn newest(conn: &mut DbConnection, requester_id: Option<i64>, limit: i64) -> Result<Vec<RequestRow>, DbError> {
+pub fn newest(
+    conn: &mut DbConnection,
+    requester_id: Option<OfficialId>,
+    limit: i64,
+) -> Result<Vec<RequestRow>, DbError> {
     let mut query = access_requests::table.left_join(platforms::table).into_boxed();
     if let Some(requester_id) = requester_id {
         query = query.filter(access_requests::requester_id.eq(requester_id));
     }
-    Ok(query.order(access_requests::id.desc()).limit(limit).select(request_columns!()).load(conn)?)
+    Ok(query.order(access_requests::id.desc()).limit(limit).select(RequestRow::as_select()).load(conn)?)
 }
 
 /// A decision; only a pending request by someone else can be decided.
 pub struct Decision<'a> {
-    pub approver_id: i64,
+    pub approver_id: OfficialId,
     pub approve: bool,
     pub reason: &'a str,
     pub notify_owner_after: Option<DateTime<Utc>>,
@@ -138,15 +146,20 @@ pub struct Decision<'a> {
 }
 
 /// Returns false if the request was no longer pending (or is the approver's own).
-pub fn decide(conn: &mut DbConnection, id: i64, decision: &Decision<'_>, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub fn decide(
+    conn: &mut DbConnection,
+    id: RequestId,
+    decision: &Decision<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
     let updated = diesel::update(
         access_requests::table
             .find(id)
-            .filter(access_requests::state.eq("pending"))
+            .filter(access_requests::state.eq(RequestState::Pending))
             .filter(access_requests::requester_id.ne(decision.approver_id)),
     )
     .set((
-        access_requests::state.eq(if decision.approve { "approved" } else { "denied" }),
+        access_requests::state.eq(if decision.approve { RequestState::Approved } else { RequestState::Denied }),
         access_requests::decided_by.eq(Some(decision.approver_id)),
         access_requests::decided_at.eq(Some(db_time(now))),
         access_requests::decision_reason.eq(Some(decision.reason)),
@@ -157,38 +170,54 @@ pub fn decide(conn: &mut DbConnection, id: i64, decision: &Decision<'_>, now: Da
     Ok(updated == 1)
 }
 
-/// A request's target as stored: (platform id, account ref) or a blind index.
-pub type StoredTarget = (Option<i64>, Option<String>, Option<Vec<u8>>);
+/// The target columns of a request, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = access_requests)]
+struct TargetColumns {
+    target_platform_id: Option<PlatformId>,
+    target_account_ref: Option<AccountRef>,
+    target_identifier_type: Option<IdentifierType>,
+    target_blind_index: Option<BlindIndex>,
+}
 
-/// The target columns of a request: what the disclosure looks up.
-pub fn target(conn: &mut DbConnection, id: i64) -> Result<Option<StoredTarget>, DbError> {
-    Ok(access_requests::table
-        .find(id)
-        .select((
-            access_requests::target_platform_id,
-            access_requests::target_account_ref,
-            access_requests::target_blind_index,
-        ))
-        .first(conn)
-        .optional()?)
+/// A request's target: what the disclosure looks up.
+pub fn target(conn: &mut DbConnection, id: RequestId) -> Result<Option<StoredTarget>, DbError> {
+    let Some(columns) = access_requests::table.find(id).select(TargetColumns::as_select()).first(conn).optional()?
+    else {
+        return Ok(None);
+    };
+    // The table's CHECK constraint allows exactly these two shapes.
+    match columns {
+        TargetColumns { target_platform_id: Some(platform_id), target_account_ref: Some(account_ref), .. } => {
+            Ok(Some(StoredTarget::Account { platform_id, account_ref }))
+        }
+        TargetColumns { target_identifier_type: Some(kind), target_blind_index: Some(index), .. } => {
+            Ok(Some(StoredTarget::Identifier { kind, index }))
+        }
+        _ => Err(DbError::Corrupt("access_requests.target")),
+    }
 }
 
 /// Counts one opening; false if the limit was reached meanwhile.
-pub fn count_opening(conn: &mut DbConnection, id: i64, max_openings: i32) -> Result<bool, DbError> {
+pub fn count_opening(conn: &mut DbConnection, id: RequestId, max_openings: i32) -> Result<bool, DbError> {
     let updated = diesel::update(access_requests::table.find(id).filter(access_requests::openings.lt(max_openings)))
         .set(access_requests::openings.eq(access_requests::openings + 1))
         .execute(conn)?;
     Ok(updated == 1)
 }
 
-/// An official's actions of one kind since a moment: how many, and when the
-/// oldest was (it is the first to leave a rolling window).
-pub type RecentActions = (i64, Option<NaiveDateTime>);
+/// An official's actions of one kind since a moment.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct RecentActions {
+    pub count: i64,
+    /// The oldest one: it is the first to leave a rolling window.
+    pub oldest: Option<NaiveDateTime>,
+}
 
 /// Requests `official_id` filed against an identifier since `since`.
 pub fn identifier_filings_since(
     conn: &mut DbConnection,
-    official_id: i64,
+    official_id: OfficialId,
     since: DateTime<Utc>,
 ) -> Result<RecentActions, DbError> {
     use diesel::dsl::{count_star, min};
@@ -203,10 +232,9 @@ pub fn identifier_filings_since(
 /// Disclosures `official_id` opened since `since`.
 pub fn disclosures_since(
     conn: &mut DbConnection,
-    official_id: i64,
+    official_id: OfficialId,
     since: DateTime<Utc>,
 ) -> Result<RecentActions, DbError> {
-    use crate::db::schema::disclosures;
     use diesel::dsl::{count_star, min};
     Ok(disclosures::table
         .filter(disclosures::opened_by.eq(official_id))

@@ -1,24 +1,28 @@
 //! Accounts and the change feed. Platform-facing data only: no personal data.
 
 use crate::crypto::TokenDigest;
-use crate::db::schema::{accounts, status_changes};
+use crate::db::schema::{account_identities, accounts, status_changes};
 use crate::db::{DbConnection, DbError, db_time};
 use crate::db_run;
-use crate::domain::{AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, StatusChange};
+use crate::domain::{
+    AccountId, AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, IdentityId, PlatformId,
+    StatusChange,
+};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 /// An account as stored.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
 pub struct AccountRow {
-    pub id: i64,
-    pub platform_id: i64,
-    pub account_ref: String,
-    pub handle: String,
-    pub follower_count: i64,
+    pub id: AccountId,
+    pub platform_id: PlatformId,
+    pub account_ref: AccountRef,
+    pub handle: Handle,
+    pub follower_count: FollowerCount,
     pub observed_at: NaiveDateTime,
-    pub status: String,
-    pub assurance: Option<String>,
+    pub status: AccountStatus,
+    pub assurance: Option<Assurance>,
     pub crossed_at: Option<NaiveDateTime>,
     pub deadline: Option<NaiveDateTime>,
     pub below_since: Option<NaiveDateTime>,
@@ -26,102 +30,58 @@ pub struct AccountRow {
     pub seq: i64,
 }
 
-/// The columns of [`AccountRow`], in its field order.
-macro_rules! account_columns {
-    () => {
-        (
-            accounts::id,
-            accounts::platform_id,
-            accounts::account_ref,
-            accounts::handle,
-            accounts::follower_count,
-            accounts::observed_at,
-            accounts::status,
-            accounts::assurance,
-            accounts::crossed_at,
-            accounts::deadline,
-            accounts::below_since,
-            accounts::status_changed_at,
-            accounts::seq,
-        )
-    };
+impl AccountRow {
+    /// The lifecycle state the domain rules work on.
+    pub fn state(&self) -> AccountState {
+        AccountState {
+            status: self.status,
+            identity: self.assurance,
+            follower_count: self.follower_count,
+            observed_at: self.observed_at.and_utc(),
+            crossed_at: self.crossed_at.map(|t| t.and_utc()),
+            deadline: self.deadline.map(|t| t.and_utc()),
+            below_since: self.below_since.map(|t| t.and_utc()),
+        }
+    }
 }
 
-/// What a status read needs, and nothing more: rows are decoded per request.
-#[derive(Debug, Clone, Queryable)]
+/// What a status read needs, and nothing more.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
 pub struct StatusRow {
-    pub account_ref: String,
-    pub handle: String,
-    pub status: String,
-    pub assurance: Option<String>,
+    pub account_ref: AccountRef,
+    pub handle: Handle,
+    pub status: AccountStatus,
+    pub assurance: Option<Assurance>,
     pub deadline: Option<NaiveDateTime>,
     pub below_since: Option<NaiveDateTime>,
     pub status_changed_at: NaiveDateTime,
     pub seq: i64,
 }
 
-macro_rules! status_columns {
-    () => {
-        (
-            accounts::account_ref,
-            accounts::handle,
-            accounts::status,
-            accounts::assurance,
-            accounts::deadline,
-            accounts::below_since,
-            accounts::status_changed_at,
-            accounts::seq,
-        )
-    };
-}
-
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
-
-impl AccountRow {
-    pub fn state(&self) -> Result<AccountState, DbError> {
-        Ok(AccountState {
-            status: self.status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?,
-            identity: self
-                .assurance
-                .as_deref()
-                .map(str::parse::<Assurance>)
-                .transpose()
-                .map_err(|_| DbError::Corrupt("accounts.assurance"))?,
-            follower_count: FollowerCount::parse(self.follower_count)
-                .map_err(|_| DbError::Corrupt("accounts.follower_count"))?,
-            observed_at: utc(self.observed_at),
-            crossed_at: self.crossed_at.map(utc),
-            deadline: self.deadline.map(utc),
-            below_since: self.below_since.map(utc),
-        })
-    }
-}
-
-fn count_column(count: FollowerCount) -> i64 {
-    i64::try_from(count.get()).unwrap_or(i64::MAX)
-}
-
 /// For writes: the whole row of one account.
 pub fn find(
     conn: &mut DbConnection,
-    platform_id: i64,
+    platform_id: PlatformId,
     account_ref: &AccountRef,
 ) -> Result<Option<AccountRow>, DbError> {
     Ok(accounts::table
-        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
-        .select(account_columns!())
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
+        .select(AccountRow::as_select())
         .first(conn)
         .optional()?)
 }
 
 /// For writes: the whole rows of the platform's accounts among `refs`, in no particular order.
-pub fn find_many(conn: &mut DbConnection, platform_id: i64, refs: &[AccountRef]) -> Result<Vec<AccountRow>, DbError> {
+pub fn find_many(
+    conn: &mut DbConnection,
+    platform_id: PlatformId,
+    refs: &[AccountRef],
+) -> Result<Vec<AccountRow>, DbError> {
     let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
     Ok(accounts::table
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
-        .select(account_columns!())
+        .select(AccountRow::as_select())
         .load(conn)?)
 }
 
@@ -131,45 +91,46 @@ pub fn find_many(conn: &mut DbConnection, platform_id: i64, refs: &[AccountRef])
 /// because SQLite re-prepares a statement whenever a bound LIMIT is re-bound.
 pub fn find_status(
     conn: &mut DbConnection,
-    platform_id: i64,
+    platform_id: PlatformId,
     account_ref: &AccountRef,
 ) -> Result<Option<StatusRow>, DbError> {
-    let query = accounts::table
-        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref.as_str())))
-        .select(status_columns!());
-    Ok(db_run!(conn => query.get_result(conn).optional())?)
+    Ok(db_run!(conn => accounts::table
+        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
+        .select(StatusRow::as_select())
+        .get_result(conn)
+        .optional())?)
 }
 
 /// The statuses of the platform's accounts among `refs`, in no particular order (one indexed query).
 pub fn find_statuses(
     conn: &mut DbConnection,
-    platform_id: i64,
+    platform_id: PlatformId,
     refs: &[AccountRef],
 ) -> Result<Vec<StatusRow>, DbError> {
     let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
     Ok(accounts::table
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
-        .select(status_columns!())
+        .select(StatusRow::as_select())
         .load(conn)?)
 }
 
 pub fn insert(
     conn: &mut DbConnection,
-    platform_id: i64,
+    platform_id: PlatformId,
     account_ref: &AccountRef,
     handle: &Handle,
     state: &AccountState,
     now: DateTime<Utc>,
-) -> Result<i64, DbError> {
+) -> Result<AccountId, DbError> {
     Ok(diesel::insert_into(accounts::table)
         .values((
             accounts::platform_id.eq(platform_id),
-            accounts::account_ref.eq(account_ref.as_str()),
-            accounts::handle.eq(handle.as_str()),
-            accounts::follower_count.eq(count_column(state.follower_count)),
+            accounts::account_ref.eq(account_ref),
+            accounts::handle.eq(handle),
+            accounts::follower_count.eq(state.follower_count),
             accounts::observed_at.eq(db_time(state.observed_at)),
-            accounts::status.eq(state.status.as_str()),
-            accounts::assurance.eq(state.identity.map(Assurance::as_str)),
+            accounts::status.eq(state.status),
+            accounts::assurance.eq(state.identity),
             accounts::crossed_at.eq(state.crossed_at.map(db_time)),
             accounts::deadline.eq(state.deadline.map(db_time)),
             accounts::below_since.eq(state.below_since.map(db_time)),
@@ -183,14 +144,19 @@ pub fn insert(
 
 /// Stores a new lifecycle state. A claim code stops working when the account
 /// leaves `required`/`overdue`.
-pub fn save_state(conn: &mut DbConnection, id: i64, handle: &Handle, state: &AccountState) -> Result<(), DbError> {
+pub fn save_state(
+    conn: &mut DbConnection,
+    id: AccountId,
+    handle: &Handle,
+    state: &AccountState,
+) -> Result<(), DbError> {
     diesel::update(accounts::table.find(id))
         .set((
-            accounts::handle.eq(handle.as_str()),
-            accounts::follower_count.eq(count_column(state.follower_count)),
+            accounts::handle.eq(handle),
+            accounts::follower_count.eq(state.follower_count),
             accounts::observed_at.eq(db_time(state.observed_at)),
-            accounts::status.eq(state.status.as_str()),
-            accounts::assurance.eq(state.identity.map(Assurance::as_str)),
+            accounts::status.eq(state.status),
+            accounts::assurance.eq(state.identity),
             accounts::crossed_at.eq(state.crossed_at.map(db_time)),
             accounts::deadline.eq(state.deadline.map(db_time)),
             accounts::below_since.eq(state.below_since.map(db_time)),
@@ -205,12 +171,12 @@ pub fn save_state(conn: &mut DbConnection, id: i64, handle: &Handle, state: &Acc
 /// Sets (or with `None` clears) the account's claim code; the previous one stops working.
 pub fn set_claim_code(
     conn: &mut DbConnection,
-    id: i64,
+    id: AccountId,
     code: Option<(&TokenDigest, DateTime<Utc>)>,
 ) -> Result<(), DbError> {
     diesel::update(accounts::table.find(id))
         .set((
-            accounts::claim_code_digest.eq(code.map(|(digest, _)| digest.0.to_vec())),
+            accounts::claim_code_digest.eq(code.map(|(digest, _)| digest.clone())),
             accounts::claim_code_expires_at.eq(code.map(|(_, expires)| db_time(expires))),
         ))
         .execute(conn)?;
@@ -218,12 +184,10 @@ pub fn set_claim_code(
 }
 
 /// Appends status changes to the feed and points the account at the last one.
-/// The caller holds [`lock_feed`].
+/// The caller holds [`crate::db::lock_feed`].
 pub fn record_changes(
     conn: &mut DbConnection,
-    platform_id: i64,
-    account_id: i64,
-    account_ref: &str,
+    (platform_id, account_id, account_ref): (PlatformId, AccountId, &AccountRef),
     assurance: Option<Assurance>,
     changes: &[StatusChange],
 ) -> Result<(), DbError> {
@@ -236,8 +200,8 @@ pub fn record_changes(
                 status_changes::platform_id.eq(platform_id),
                 status_changes::account_id.eq(account_id),
                 status_changes::account_ref.eq(account_ref),
-                status_changes::status.eq(change.status.as_str()),
-                status_changes::assurance.eq(shown_assurance.map(Assurance::as_str)),
+                status_changes::status.eq(change.status),
+                status_changes::assurance.eq(shown_assurance),
                 status_changes::changed_at.eq(db_time(change.at)),
             ))
             .returning(status_changes::seq)
@@ -250,34 +214,29 @@ pub fn record_changes(
 }
 
 /// One row of the change feed.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = status_changes)]
 pub struct ChangeRow {
     pub seq: i64,
-    pub account_ref: String,
-    pub status: String,
-    pub assurance: Option<String>,
+    pub account_ref: AccountRef,
+    pub status: AccountStatus,
+    pub assurance: Option<Assurance>,
     pub changed_at: NaiveDateTime,
 }
 
 /// The platform's changes after `after`, in `seq` order (one index range scan).
 pub fn list_changes(
     conn: &mut DbConnection,
-    platform_id: i64,
+    platform_id: PlatformId,
     after: i64,
     limit: i64,
 ) -> Result<Vec<ChangeRow>, DbError> {
-    let query = status_changes::table
+    Ok(db_run!(conn => status_changes::table
         .filter(status_changes::platform_id.eq(platform_id).and(status_changes::seq.gt(after)))
         .order(status_changes::seq)
         .limit(limit)
-        .select((
-            status_changes::seq,
-            status_changes::account_ref,
-            status_changes::status,
-            status_changes::assurance,
-            status_changes::changed_at,
-        ));
-    Ok(db_run!(conn => query.load(conn))?)
+        .select(ChangeRow::as_select())
+        .load(conn))?)
 }
 
 /// Accounts with a time-driven change due by `now`, oldest first: deadlines
@@ -289,16 +248,16 @@ pub fn due_for_transition(
     limit: i64,
 ) -> Result<Vec<AccountRow>, DbError> {
     let mut rows: Vec<AccountRow> = accounts::table
-        .filter(accounts::status.eq(AccountStatus::Required.as_str()).and(accounts::deadline.le(db_time(now))))
+        .filter(accounts::status.eq(AccountStatus::Required).and(accounts::deadline.le(db_time(now))))
         .order(accounts::deadline)
         .limit(limit)
-        .select(account_columns!())
+        .select(AccountRow::as_select())
         .load(conn)?;
     let released: Vec<AccountRow> = accounts::table
         .filter(accounts::below_since.le(db_time(released_before)))
         .order(accounts::below_since)
         .limit(limit)
-        .select(account_columns!())
+        .select(AccountRow::as_select())
         .load(conn)?;
     for row in released {
         if !rows.iter().any(|r| r.id == row.id) {
@@ -308,52 +267,47 @@ pub fn due_for_transition(
     Ok(rows)
 }
 
+/// How many accounts have one status.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct StatusCount {
+    pub status: AccountStatus,
+    pub accounts: i64,
+}
+
 /// How many accounts have each status (for the transparency report).
-pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<StatusCount>, DbError> {
     Ok(accounts::table.group_by(accounts::status).select((accounts::status, diesel::dsl::count_star())).load(conn)?)
 }
 
 /// An account together with its current claim code digest and expiry.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
 pub struct ClaimRow {
+    #[diesel(embed)]
     pub account: AccountRow,
-    pub claim_code_digest: Option<Vec<u8>>,
+    pub claim_code_digest: Option<TokenDigest>,
     pub claim_code_expires_at: Option<NaiveDateTime>,
-}
-
-fn with_claim(found: Option<(AccountRow, Option<Vec<u8>>, Option<NaiveDateTime>)>) -> Option<ClaimRow> {
-    found.map(|(account, claim_code_digest, claim_code_expires_at)| ClaimRow {
-        account,
-        claim_code_digest,
-        claim_code_expires_at,
-    })
 }
 
 /// The account whose current claim code has this digest (a unique index).
 pub fn find_by_claim_code(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<ClaimRow>, DbError> {
-    let found = accounts::table
-        .filter(accounts::claim_code_digest.eq(digest.0.as_slice()))
-        .select((account_columns!(), accounts::claim_code_digest, accounts::claim_code_expires_at))
+    Ok(accounts::table
+        .filter(accounts::claim_code_digest.eq(digest))
+        .select(ClaimRow::as_select())
         .first(conn)
-        .optional()?;
-    Ok(with_claim(found))
+        .optional()?)
+}
+
+pub fn find_with_claim(conn: &mut DbConnection, id: AccountId) -> Result<Option<ClaimRow>, DbError> {
+    Ok(accounts::table.find(id).select(ClaimRow::as_select()).first(conn).optional()?)
 }
 
 /// The accounts live-linked to an identity (not withdrawn).
-pub fn linked_to_identity(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<AccountRow>, DbError> {
-    use crate::db::schema::account_identities;
+pub fn linked_to_identity(conn: &mut DbConnection, identity_id: IdentityId) -> Result<Vec<AccountRow>, DbError> {
     Ok(accounts::table
         .inner_join(account_identities::table)
         .filter(account_identities::identity_id.eq(identity_id).and(account_identities::withdrawn_at.is_null()))
         .order(accounts::id)
-        .select(account_columns!())
+        .select(AccountRow::as_select())
         .load(conn)?)
-}
-
-pub fn find_with_claim(conn: &mut DbConnection, id: i64) -> Result<Option<ClaimRow>, DbError> {
-    let found = accounts::table
-        .find(id)
-        .select((account_columns!(), accounts::claim_code_digest, accounts::claim_code_expires_at))
-        .first(conn)
-        .optional()?;
-    Ok(with_claim(found))
 }

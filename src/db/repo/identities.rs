@@ -7,10 +7,16 @@
 //! be moved to another record or field and still open.
 
 use crate::crypto::{BlindIndex, DataKey, KeyRing, MasterSealed, TokenDigest};
-use crate::db::schema::{account_identities, identities, identity_fields};
+use crate::db::schema::{
+    access_requests, account_identities, accounts, disclosures, identities, identity_fields, platforms,
+};
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
 use crate::db_run;
-use crate::domain::{Declaration, Field};
+use crate::domain::retention::LinkState;
+use crate::domain::{
+    AccountId, AccountRef, AccountStatus, Declaration, Field, Handle, IdentityId, LegalBasis, OfficialId, OwnerType,
+    PlatformId, PlatformSlug, RequestId,
+};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use zeroize::Zeroizing;
@@ -33,16 +39,16 @@ pub fn create(
     reference: &str,
     management_key: &TokenDigest,
     now: DateTime<Utc>,
-) -> Result<i64, DbError> {
+) -> Result<IdentityId, DbError> {
     let (data_key, wrapped) = keys.new_data_key(&data_key_context(reference))?;
-    let id: i64 = diesel::insert_into(identities::table)
+    let id: IdentityId = diesel::insert_into(identities::table)
         .values((
             identities::reference.eq(reference),
-            identities::owner_type.eq(declaration.owner_type().as_str()),
-            identities::blind_index.eq(blind_index.0.as_slice()),
+            identities::owner_type.eq(declaration.owner_type()),
+            identities::blind_index.eq(blind_index),
             identities::key_id.eq(key_id_to_db(wrapped.key_id)),
             identities::wrapped_data_key.eq(&wrapped.bytes),
-            identities::management_key_digest.eq(management_key.0.as_slice()),
+            identities::management_key_digest.eq(management_key),
             identities::created_at.eq(db_time(now)),
             identities::updated_at.eq(db_time(now)),
         ))
@@ -55,7 +61,7 @@ pub fn create(
         .map(|(field, plaintext)| {
             (
                 identity_fields::identity_id.eq(id),
-                identity_fields::field.eq(field.as_str()),
+                identity_fields::field.eq(*field),
                 identity_fields::ciphertext.eq(data_key.seal(&field_context(reference, *field), plaintext.as_bytes())),
             )
         })
@@ -64,22 +70,24 @@ pub fn create(
     Ok(id)
 }
 
-pub fn find_id_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<i64>, DbError> {
-    Ok(find_by_blind_index(conn, index)?.map(|(id, ..)| id))
+/// The identity a blind index found.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = identities)]
+pub struct IdentityMatch {
+    pub id: IdentityId,
+    /// The owner's receipt reference.
+    pub reference: String,
+    /// When a registrar confirmed the declaration, if one did.
+    pub registrar_checked_at: Option<NaiveDateTime>,
 }
 
-/// The identity with this blind index: its id, receipt reference and whether
-/// a registrar has confirmed it.
-pub fn find_by_blind_index(
-    conn: &mut DbConnection,
-    index: &BlindIndex,
-) -> Result<Option<(i64, String, bool)>, DbError> {
-    let found: Option<(i64, String, Option<chrono::NaiveDateTime>)> = identities::table
-        .filter(identities::blind_index.eq(index.0.as_slice()))
-        .select((identities::id, identities::reference, identities::registrar_checked_at))
+/// The identity with this blind index.
+pub fn find_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Result<Option<IdentityMatch>, DbError> {
+    Ok(identities::table
+        .filter(identities::blind_index.eq(index))
+        .select(IdentityMatch::as_select())
         .first(conn)
-        .optional()?;
-    Ok(found.map(|(id, reference, checked_at)| (id, reference, checked_at.is_some())))
+        .optional()?)
 }
 
 /// Records that an account belongs to an identity. An account identified
@@ -87,8 +95,8 @@ pub fn find_by_blind_index(
 /// same identity); the unique index on live links refuses a second live one.
 pub fn link_account(
     conn: &mut DbConnection,
-    account_id: i64,
-    identity_id: i64,
+    account_id: AccountId,
+    identity_id: IdentityId,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let renewed = diesel::update(account_identities::table.find((account_id, identity_id)))
@@ -113,7 +121,7 @@ pub fn link_account(
 }
 
 /// The identity's reference and its unwrapped data key; `NotFound` once shredded.
-fn data_key(conn: &mut DbConnection, keys: &KeyRing, id: i64) -> Result<(String, DataKey), DbError> {
+fn data_key(conn: &mut DbConnection, keys: &KeyRing, id: IdentityId) -> Result<(String, DataKey), DbError> {
     let (reference, key_id, wrapped): (String, Option<i32>, Option<Vec<u8>>) = identities::table
         .find(id)
         .select((identities::reference, identities::key_id, identities::wrapped_data_key))
@@ -138,7 +146,7 @@ struct SealedField {
     reference: String,
     key_id: Option<i32>,
     wrapped: Option<Vec<u8>>,
-    field: String,
+    field: Field,
     ciphertext: Vec<u8>,
 }
 
@@ -147,7 +155,7 @@ struct SealedField {
 pub fn open_fields(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    id: i64,
+    id: IdentityId,
     wanted: &[Field],
 ) -> Result<Vec<(Field, Zeroizing<String>)>, DbError> {
     let codes: Vec<&str> = wanted.iter().map(|f| f.as_str()).collect();
@@ -172,8 +180,7 @@ pub fn open_fields(
         (&first.reference, unwrap(keys, &first.reference, first.key_id, first.wrapped.clone())?);
     let mut fields = Vec::with_capacity(rows.len());
     for row in &rows {
-        let field: Field = row.field.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
-        fields.push((field, open_field(&data_key, reference, field, &row.ciphertext)?));
+        fields.push((row.field, open_field(&data_key, reference, row.field, &row.ciphertext)?));
     }
     fields.sort_by_key(|(field, _)| wanted.iter().position(|w| w == field));
     Ok(fields)
@@ -194,13 +201,13 @@ fn open_field(
 /// blind index and the management key digest are deleted; the row stays so
 /// history still refers to it, and its account links end. Returns false if
 /// it was already shredded.
-pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub fn shred(conn: &mut DbConnection, id: IdentityId, now: DateTime<Utc>) -> Result<bool, DbError> {
     let updated = diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
         .set((
-            identities::blind_index.eq(None::<Vec<u8>>),
+            identities::blind_index.eq(None::<BlindIndex>),
             identities::key_id.eq(None::<i32>),
             identities::wrapped_data_key.eq(None::<Vec<u8>>),
-            identities::management_key_digest.eq(None::<Vec<u8>>),
+            identities::management_key_digest.eq(None::<TokenDigest>),
             identities::shredded_at.eq(Some(db_time(now))),
             identities::updated_at.eq(db_time(now)),
         ))
@@ -216,29 +223,27 @@ pub fn shred(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<boo
 }
 
 /// When the identity's data was shredded, if it was.
-pub fn shredded_at(conn: &mut DbConnection, id: i64) -> Result<Option<DateTime<Utc>>, DbError> {
+pub fn shredded_at(conn: &mut DbConnection, id: IdentityId) -> Result<Option<DateTime<Utc>>, DbError> {
     let found: Option<Option<NaiveDateTime>> =
         identities::table.find(id).select(identities::shredded_at).first(conn).optional()?;
     Ok(found.flatten().map(|t| t.and_utc()))
 }
 
 /// The identity's account links as the retention rule sees them.
-pub fn retention_links(conn: &mut DbConnection, id: i64) -> Result<Vec<crate::domain::retention::LinkState>, DbError> {
-    use crate::db::schema::accounts;
-    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = account_identities::table
+pub fn retention_links(conn: &mut DbConnection, id: IdentityId) -> Result<Vec<LinkState>, DbError> {
+    let rows: Vec<(AccountStatus, NaiveDateTime, Option<NaiveDateTime>)> = account_identities::table
         .inner_join(accounts::table)
         .filter(account_identities::identity_id.eq(id))
         .select((accounts::status, accounts::status_changed_at, account_identities::withdrawn_at))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(status, changed_at, ended_at)| {
-            Ok(crate::domain::retention::LinkState {
-                status: status.parse().map_err(|_| DbError::Corrupt("accounts.status"))?,
-                status_changed_at: changed_at.and_utc(),
-                ended_at: ended_at.map(|t| t.and_utc()),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(status, changed_at, ended_at)| LinkState {
+            status,
+            status_changed_at: changed_at.and_utc(),
+            ended_at: ended_at.map(|t| t.and_utc()),
         })
-        .collect()
+        .collect())
 }
 
 /// Candidates for shredding after `after_id`, oldest first: identities every
@@ -248,21 +253,18 @@ pub fn retention_links(conn: &mut DbConnection, id: i64) -> Result<Vec<crate::do
 pub fn due_for_shredding(
     conn: &mut DbConnection,
     cutoff: DateTime<Utc>,
-    after_id: i64,
+    after_id: IdentityId,
     limit: i64,
-) -> Result<Vec<i64>, DbError> {
-    use crate::db::schema::accounts;
+) -> Result<Vec<IdentityId>, DbError> {
     use diesel::dsl::{exists, not};
     let cutoff = db_time(cutoff);
     let still_needed = account_identities::table
         .inner_join(accounts::table)
         .filter(account_identities::identity_id.eq(identities::id))
         .filter(
-            account_identities::withdrawn_at.gt(cutoff).or(account_identities::withdrawn_at.is_null().and(
-                accounts::status
-                    .ne(crate::domain::AccountStatus::NotRequired.as_str())
-                    .or(accounts::status_changed_at.gt(cutoff)),
-            )),
+            account_identities::withdrawn_at.gt(cutoff).or(account_identities::withdrawn_at
+                .is_null()
+                .and(accounts::status.ne(AccountStatus::NotRequired).or(accounts::status_changed_at.gt(cutoff)))),
         );
     Ok(identities::table
         .filter(identities::shredded_at.is_null().and(identities::id.gt(after_id)))
@@ -273,13 +275,22 @@ pub fn due_for_shredding(
         .load(conn)?)
 }
 
+/// A data key wrapped under some master key version.
+#[derive(Queryable)]
+struct WrappedKey {
+    id: IdentityId,
+    reference: String,
+    key_id: i32,
+    bytes: Vec<u8>,
+}
+
 /// Re-wraps up to `limit` data keys still under an older master key; returns how many.
 pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
     // Only older versions, in index order, so an idle check is one index
     // probe (shredded rows have no key); and a process that has not yet
     // loaded a newer key file must not move keys back.
-    let rows: Vec<(i64, String, i32, Vec<u8>)> = identities::table
+    let rows: Vec<WrappedKey> = identities::table
         .filter(identities::key_id.lt(active).and(identities::wrapped_data_key.is_not_null()))
         .select((
             identities::id,
@@ -290,7 +301,7 @@ pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Resu
         .order((identities::key_id, identities::id))
         .limit(limit)
         .load(conn)?;
-    for (id, reference, key_id, bytes) in &rows {
+    for WrappedKey { id, reference, key_id, bytes } in &rows {
         let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
         let new = keys.reseal(&old, &data_key_context(reference))?;
         // Only if nobody re-keyed the record meanwhile: then the new key is already current.
@@ -302,7 +313,7 @@ pub fn rewrap_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Resu
 }
 
 /// How many data keys each master key version wraps.
-pub fn count_by_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbError> {
+pub fn count_by_key(conn: &mut DbConnection) -> Result<Vec<super::KeyUse>, DbError> {
     Ok(identities::table
         .filter(identities::key_id.is_not_null())
         .group_by(identities::key_id)
@@ -310,19 +321,27 @@ pub fn count_by_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbError>
         .load(conn)?)
 }
 
-/// The identity with this receipt reference that still has its data: id and management key digest.
-pub fn find_for_sign_in(conn: &mut DbConnection, reference: &str) -> Result<Option<(i64, Vec<u8>)>, DbError> {
-    let found: Option<(i64, Option<Vec<u8>>)> = identities::table
+/// What an owner's sign-in is checked against.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = identities)]
+pub struct SignInRecord {
+    pub id: IdentityId,
+    /// `None` once the record is shredded.
+    pub management_key_digest: Option<TokenDigest>,
+}
+
+/// The identity with this receipt reference that still has its data.
+pub fn find_for_sign_in(conn: &mut DbConnection, reference: &str) -> Result<Option<SignInRecord>, DbError> {
+    Ok(identities::table
         .filter(identities::reference.eq(reference).and(identities::shredded_at.is_null()))
-        .select((identities::id, identities::management_key_digest))
+        .select(SignInRecord::as_select())
         .first(conn)
-        .optional()?;
-    Ok(found.and_then(|(id, digest)| digest.map(|d| (id, d))))
+        .optional()?)
 }
 
 /// The management key digest of an identity that still has its data.
-pub fn management_key_digest(conn: &mut DbConnection, id: i64) -> Result<Option<Vec<u8>>, DbError> {
-    let found: Option<Option<Vec<u8>>> = identities::table
+pub fn management_key_digest(conn: &mut DbConnection, id: IdentityId) -> Result<Option<TokenDigest>, DbError> {
+    let found: Option<Option<TokenDigest>> = identities::table
         .find(id)
         .filter(identities::shredded_at.is_null())
         .select(identities::management_key_digest)
@@ -337,7 +356,7 @@ pub fn management_key_digest(conn: &mut DbConnection, id: i64) -> Result<Option<
 pub fn replace_field(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    id: i64,
+    id: IdentityId,
     field: Field,
     plaintext: &str,
     now: DateTime<Utc>,
@@ -345,22 +364,21 @@ pub fn replace_field(
     // Writing first takes the row lock: a concurrent re-key or shred waits.
     diesel::update(identities::table.find(id)).set(identities::updated_at.eq(db_time(now))).execute(conn)?;
     let (reference, old_key) = data_key(conn, keys, id)?;
-    let rows: Vec<(String, Vec<u8>)> = identity_fields::table
+    let rows: Vec<(Field, Vec<u8>)> = identity_fields::table
         .filter(identity_fields::identity_id.eq(id))
         .select((identity_fields::field, identity_fields::ciphertext))
         .load(conn)?;
-    if !rows.iter().any(|(code, _)| code == field.as_str()) {
+    if !rows.iter().any(|(stored, _)| *stored == field) {
         return Err(DbError::NotFound("identity field"));
     }
     let (new_key, wrapped) = keys.new_data_key(&data_key_context(&reference))?;
-    for (code, ciphertext) in rows {
-        let this: Field = code.parse().map_err(|_| DbError::Corrupt("identity_fields.field"))?;
+    for (this, ciphertext) in rows {
         let value = if this == field {
             Zeroizing::new(plaintext.to_owned())
         } else {
             open_field(&old_key, &reference, this, &ciphertext)?
         };
-        diesel::update(identity_fields::table.find((id, this.as_str())))
+        diesel::update(identity_fields::table.find((id, this)))
             .set(identity_fields::ciphertext.eq(new_key.seal(&field_context(&reference, this), value.as_bytes())))
             .execute(conn)?;
     }
@@ -373,18 +391,18 @@ pub fn replace_field(
 /// One account of an owner's record, for `/my`.
 #[derive(Debug, Clone, Queryable)]
 pub struct LinkedAccount {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub platform_name: String,
-    pub account_ref: String,
-    pub handle: String,
-    pub status: String,
-    pub deadline: Option<chrono::NaiveDateTime>,
-    pub below_since: Option<chrono::NaiveDateTime>,
-    pub withdrawn_at: Option<chrono::NaiveDateTime>,
+    pub account_ref: AccountRef,
+    pub handle: Handle,
+    pub status: AccountStatus,
+    pub deadline: Option<NaiveDateTime>,
+    pub below_since: Option<NaiveDateTime>,
+    pub withdrawn_at: Option<NaiveDateTime>,
 }
 
-pub fn linked_accounts(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<LinkedAccount>, DbError> {
-    use crate::db::schema::{accounts, platforms};
+/// Every account ever linked to the identity, by platform and account.
+pub fn linked_accounts(conn: &mut DbConnection, identity_id: IdentityId) -> Result<Vec<LinkedAccount>, DbError> {
     Ok(account_identities::table
         .inner_join(accounts::table.inner_join(platforms::table))
         .filter(account_identities::identity_id.eq(identity_id))
@@ -405,8 +423,8 @@ pub fn linked_accounts(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<
 /// Marks an account as withdrawn from the owner's record; false if it was not linked or already withdrawn.
 pub fn withdraw_account(
     conn: &mut DbConnection,
-    identity_id: i64,
-    account_id: i64,
+    account_id: AccountId,
+    identity_id: IdentityId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let updated = diesel::update(
@@ -425,8 +443,8 @@ pub fn withdraw_account(
 /// A disclosure of an identity's data, as its owner may see it.
 #[derive(Debug, Clone, Queryable)]
 pub struct DisclosureRow {
-    pub opened_at: chrono::NaiveDateTime,
-    pub legal_basis: String,
+    pub opened_at: NaiveDateTime,
+    pub legal_basis: LegalBasis,
     /// The body that issued the basis document: the authority that asked.
     pub authority: String,
 }
@@ -435,10 +453,9 @@ pub struct DisclosureRow {
 /// first: an approver may defer the owner's notification (at most 180 days).
 pub fn visible_disclosures(
     conn: &mut DbConnection,
-    identity_id: i64,
+    identity_id: IdentityId,
     now: DateTime<Utc>,
 ) -> Result<Vec<DisclosureRow>, DbError> {
-    use crate::db::schema::{access_requests, disclosures};
     Ok(disclosures::table
         .inner_join(access_requests::table)
         .filter(disclosures::identity_id.eq(identity_id))
@@ -451,10 +468,9 @@ pub fn visible_disclosures(
 /// The identity an account is linked to, or was last linked to.
 pub fn find_id_by_account(
     conn: &mut DbConnection,
-    platform_id: i64,
-    account_ref: &str,
-) -> Result<Option<i64>, DbError> {
-    use crate::db::schema::accounts;
+    platform_id: PlatformId,
+    account_ref: &AccountRef,
+) -> Result<Option<IdentityId>, DbError> {
     Ok(account_identities::table
         .inner_join(accounts::table)
         .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
@@ -465,9 +481,17 @@ pub fn find_id_by_account(
         .optional()?)
 }
 
-/// Every account of an identity: platform slug, account ref, stored status.
-pub fn accounts_of(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<(String, String, String)>, DbError> {
-    use crate::db::schema::{accounts, platforms};
+/// One account of a person, as officials see it: no handle, no follower count.
+#[derive(Debug, Clone, Queryable)]
+pub struct AccountSummary {
+    pub platform: PlatformSlug,
+    pub account_ref: AccountRef,
+    /// As stored.
+    pub status: AccountStatus,
+}
+
+/// Every account ever linked to an identity, by platform and account.
+pub fn accounts_of(conn: &mut DbConnection, identity_id: IdentityId) -> Result<Vec<AccountSummary>, DbError> {
     Ok(account_identities::table
         .inner_join(accounts::table.inner_join(platforms::table))
         .filter(account_identities::identity_id.eq(identity_id))
@@ -479,13 +503,12 @@ pub fn accounts_of(conn: &mut DbConnection, identity_id: i64) -> Result<Vec<(Str
 /// Records one disclosure of an identity under a request, with its audit entry.
 pub fn record_disclosure(
     conn: &mut DbConnection,
-    request_id: i64,
-    identity_id: i64,
-    official_id: i64,
+    request_id: RequestId,
+    identity_id: IdentityId,
+    official_id: OfficialId,
     audit_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    use crate::db::schema::disclosures;
     diesel::insert_into(disclosures::table)
         .values((
             disclosures::request_id.eq(request_id),
@@ -499,32 +522,20 @@ pub fn record_disclosure(
 }
 
 /// An identity as a registrar sees it before opening its data.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = identities)]
 pub struct ReviewRow {
-    pub id: i64,
+    pub id: IdentityId,
     pub reference: String,
-    pub owner_type: String,
-    pub created_at: chrono::NaiveDateTime,
-    pub registrar_checked_at: Option<chrono::NaiveDateTime>,
-    pub shredded_at: Option<chrono::NaiveDateTime>,
-}
-
-macro_rules! review_columns {
-    () => {
-        (
-            identities::id,
-            identities::reference,
-            identities::owner_type,
-            identities::created_at,
-            identities::registrar_checked_at,
-            identities::shredded_at,
-        )
-    };
+    pub owner_type: OwnerType,
+    pub created_at: NaiveDateTime,
+    pub registrar_checked_at: Option<NaiveDateTime>,
+    pub shredded_at: Option<NaiveDateTime>,
 }
 
 /// Identities still `declared` that have data and an account in the
 /// registry, oldest first, after the identity `after_id`.
-pub fn review_queue(conn: &mut DbConnection, after_id: i64, limit: i64) -> Result<Vec<ReviewRow>, DbError> {
+pub fn review_queue(conn: &mut DbConnection, after_id: IdentityId, limit: i64) -> Result<Vec<ReviewRow>, DbError> {
     let linked = account_identities::table
         .filter(account_identities::withdrawn_at.is_null())
         .select(account_identities::identity_id);
@@ -535,20 +546,20 @@ pub fn review_queue(conn: &mut DbConnection, after_id: i64, limit: i64) -> Resul
         .filter(identities::id.eq_any(linked))
         .order(identities::id)
         .limit(limit)
-        .select(review_columns!())
+        .select(ReviewRow::as_select())
         .load(conn)?)
 }
 
 pub fn find_for_review(conn: &mut DbConnection, reference: &str) -> Result<Option<ReviewRow>, DbError> {
     Ok(identities::table
         .filter(identities::reference.eq(reference))
-        .select(review_columns!())
+        .select(ReviewRow::as_select())
         .first(conn)
         .optional()?)
 }
 
 /// Marks an identity as confirmed by a registrar; false if it already was.
-pub fn mark_registrar_checked(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub fn mark_registrar_checked(conn: &mut DbConnection, id: IdentityId, now: DateTime<Utc>) -> Result<bool, DbError> {
     let updated = diesel::update(identities::table.find(id).filter(identities::registrar_checked_at.is_null()))
         .set(identities::registrar_checked_at.eq(Some(db_time(now))))
         .execute(conn)?;

@@ -1,5 +1,6 @@
 //! All SQL, one module per aggregate. Functions take `&mut DbConnection` so
-//! the caller owns the transaction, and return `Result<_, DbError>`.
+//! the caller owns the transaction, and return `Result<_, DbError>`. Rows
+//! come back as named structs of typed values (`db::columns`).
 
 pub mod access_requests;
 pub mod accounts;
@@ -7,3 +8,11 @@ pub mod identities;
 pub mod officials;
 pub mod platforms;
 pub mod sessions;
+
+/// How many stored secrets one master key version seals.
+#[derive(Debug, Clone, Copy, diesel::Queryable)]
+pub struct KeyUse {
+    /// The version, as the column stores it.
+    pub key_id: i32,
+    pub count: i64,
+}

@@ -1,8 +1,10 @@
+//! Regulator officials: credentials (an argon2id hash, a TOTP secret sealed
+//! under the master key), roles and login state.
+
 use crate::crypto::{KeyRing, MasterSealed};
 use crate::db::schema::officials;
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from_db, key_id_to_db};
-
-use crate::domain::RoleSet;
+use crate::domain::{OfficialId, RoleSet};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -29,7 +31,7 @@ pub fn create(
     keys: &KeyRing,
     new: &NewOfficial<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, DbError> {
+) -> Result<OfficialId, DbError> {
     let sealed = seal_totp(keys, new.username, new.totp_secret)?;
     diesel::insert_into(officials::table)
         .values((
@@ -46,7 +48,7 @@ pub fn create(
         .map_err(|e| if is_unique_violation(&e) { DbError::AlreadyExists("official") } else { e.into() })
 }
 
-pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Option<i64>, DbError> {
+pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Option<OfficialId>, DbError> {
     Ok(officials::table.filter(officials::username.eq(username)).select(officials::id).first(conn).optional()?)
 }
 
@@ -54,7 +56,7 @@ pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Op
 pub fn replace_credentials(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    id: i64,
+    id: OfficialId,
     new: &NewOfficial<'_>,
 ) -> Result<(), DbError> {
     let sealed = seal_totp(keys, new.username, new.totp_secret)?;
@@ -75,17 +77,26 @@ pub fn replace_credentials(
     Ok(())
 }
 
+/// A TOTP secret sealed under some master key version.
+#[derive(Queryable)]
+struct SealedSecret {
+    id: OfficialId,
+    username: String,
+    key_id: i32,
+    bytes: Vec<u8>,
+}
+
 /// Re-seals up to `limit` TOTP secrets still under an older master key; returns how many.
 pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
-    let rows: Vec<(i64, String, i32, Vec<u8>)> = officials::table
+    let rows: Vec<SealedSecret> = officials::table
         // Only older versions: a process that has not yet loaded a newer key file must not move secrets back.
         .filter(officials::totp_key_id.lt(active))
         .select((officials::id, officials::username, officials::totp_key_id, officials::totp_secret))
         .order(officials::id)
         .limit(limit)
         .load(conn)?;
-    for (id, username, key_id, bytes) in &rows {
+    for SealedSecret { id, username, key_id, bytes } in &rows {
         let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
         let new = keys.reseal(&old, &totp_context(username))?;
         diesel::update(officials::table.find(id).filter(officials::totp_secret.eq(bytes)))
@@ -96,7 +107,7 @@ pub fn reseal_totp_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) ->
 }
 
 /// How many TOTP secrets each master key version seals.
-pub fn count_by_totp_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbError> {
+pub fn count_by_totp_key(conn: &mut DbConnection) -> Result<Vec<super::KeyUse>, DbError> {
     Ok(officials::table
         .group_by(officials::totp_key_id)
         .select((officials::totp_key_id, diesel::dsl::count_star()))
@@ -104,9 +115,10 @@ pub fn count_by_totp_key(conn: &mut DbConnection) -> Result<Vec<(i32, i64)>, DbE
 }
 
 /// What a login needs to know about an official.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = officials)]
 pub struct LoginRow {
-    pub id: i64,
+    pub id: OfficialId,
     pub username: String,
     pub password_hash: String,
     pub totp_key_id: i32,
@@ -119,16 +131,7 @@ pub struct LoginRow {
 pub fn find_for_login(conn: &mut DbConnection, username: &str) -> Result<Option<LoginRow>, DbError> {
     Ok(officials::table
         .filter(officials::username.eq(username).and(officials::disabled_at.is_null()))
-        .select((
-            officials::id,
-            officials::username,
-            officials::password_hash,
-            officials::totp_key_id,
-            officials::totp_secret,
-            officials::last_totp_step,
-            officials::failed_logins,
-            officials::locked_until,
-        ))
+        .select(LoginRow::as_select())
         .first(conn)
         .optional()?)
 }
@@ -140,7 +143,11 @@ pub fn open_totp_secret(keys: &KeyRing, row: &LoginRow) -> Result<zeroize::Zeroi
 }
 
 /// Records a failed attempt; locks the official until `lock_until` when given.
-pub fn record_failure(conn: &mut DbConnection, id: i64, lock_until: Option<DateTime<Utc>>) -> Result<(), DbError> {
+pub fn record_failure(
+    conn: &mut DbConnection,
+    id: OfficialId,
+    lock_until: Option<DateTime<Utc>>,
+) -> Result<(), DbError> {
     diesel::update(officials::table.find(id))
         .set((
             officials::failed_logins.eq(officials::failed_logins + 1),
@@ -151,7 +158,7 @@ pub fn record_failure(conn: &mut DbConnection, id: i64, lock_until: Option<DateT
 }
 
 /// Records a successful login: failures reset, the TOTP step is used up.
-pub fn record_success(conn: &mut DbConnection, id: i64, totp_step: i64) -> Result<(), DbError> {
+pub fn record_success(conn: &mut DbConnection, id: OfficialId, totp_step: i64) -> Result<(), DbError> {
     diesel::update(officials::table.find(id))
         .set((
             officials::failed_logins.eq(0),

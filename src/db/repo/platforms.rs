@@ -1,7 +1,9 @@
+//! Platforms and their API tokens (stored as digests).
+
 use crate::crypto::TokenDigest;
 use crate::db::schema::platforms;
 use crate::db::{DbConnection, DbError, db_time, is_unique_violation};
-use crate::domain::PlatformSlug;
+use crate::domain::{PlatformId, PlatformSlug};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -12,12 +14,12 @@ pub fn create(
     name: &str,
     token: &TokenDigest,
     now: DateTime<Utc>,
-) -> Result<i64, DbError> {
+) -> Result<PlatformId, DbError> {
     diesel::insert_into(platforms::table)
         .values((
-            platforms::slug.eq(slug.as_str()),
+            platforms::slug.eq(slug),
             platforms::name.eq(name),
-            platforms::token_digest.eq(token.0.as_slice()),
+            platforms::token_digest.eq(token),
             platforms::token_issued_at.eq(db_time(now)),
             platforms::created_at.eq(db_time(now)),
         ))
@@ -26,14 +28,19 @@ pub fn create(
         .map_err(|e| if is_unique_violation(&e) { DbError::AlreadyExists("platform") } else { e.into() })
 }
 
-pub fn find_id_by_slug(conn: &mut DbConnection, slug: &PlatformSlug) -> Result<Option<i64>, DbError> {
-    Ok(platforms::table.filter(platforms::slug.eq(slug.as_str())).select(platforms::id).first(conn).optional()?)
+pub fn find_id_by_slug(conn: &mut DbConnection, slug: &PlatformSlug) -> Result<Option<PlatformId>, DbError> {
+    Ok(platforms::table.filter(platforms::slug.eq(slug)).select(platforms::id).first(conn).optional()?)
 }
 
 /// Replaces the platform's API token; the old one stops working at once.
-pub fn replace_token(conn: &mut DbConnection, id: i64, token: &TokenDigest, now: DateTime<Utc>) -> Result<(), DbError> {
+pub fn replace_token(
+    conn: &mut DbConnection,
+    id: PlatformId,
+    token: &TokenDigest,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     let updated = diesel::update(platforms::table.find(id))
-        .set((platforms::token_digest.eq(token.0.as_slice()), platforms::token_issued_at.eq(db_time(now))))
+        .set((platforms::token_digest.eq(token), platforms::token_issued_at.eq(db_time(now))))
         .execute(conn)?;
     if updated == 0 {
         return Err(DbError::NotFound("platform"));
@@ -43,15 +50,22 @@ pub fn replace_token(conn: &mut DbConnection, id: i64, token: &TokenDigest, now:
 
 /// The platform whose current API token has this digest. The lookup is by a
 /// unique index; the digest is compared again in constant time.
-pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<i64>, DbError> {
-    let query = platforms::table
-        .filter(platforms::token_digest.eq(digest.0.as_slice()))
-        .select((platforms::id, platforms::token_digest));
-    let found: Option<(i64, Option<Vec<u8>>)> = crate::db_run!(conn => query.get_result(conn).optional())?;
-    Ok(found.and_then(|(id, stored)| stored.filter(|s| digest.matches(s)).map(|_| id)))
+pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<PlatformId>, DbError> {
+    let query =
+        platforms::table.filter(platforms::token_digest.eq(digest)).select((platforms::id, platforms::token_digest));
+    let found: Option<(PlatformId, Option<TokenDigest>)> = crate::db_run!(conn => query.get_result(conn).optional())?;
+    Ok(found.and_then(|(id, stored)| stored.filter(|s| digest.matches(&s.0)).map(|_| id)))
 }
 
-/// Every platform's slug and display name, by name (for the owners' claim form).
-pub fn list(conn: &mut DbConnection) -> Result<Vec<(String, String)>, DbError> {
-    Ok(platforms::table.select((platforms::slug, platforms::name)).order(platforms::name).load(conn)?)
+/// A platform as the owners' claim form lists it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = platforms)]
+pub struct PlatformListing {
+    pub slug: PlatformSlug,
+    pub name: String,
+}
+
+/// Every platform, by name.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<PlatformListing>, DbError> {
+    Ok(platforms::table.select(PlatformListing::as_select()).order(platforms::name).load(conn)?)
 }

@@ -2,7 +2,6 @@
 //! claim code; `/claim/identify`: the identification form; then the receipt.
 
 use super::{PageLang, render_with};
-use crate::db::repo::platforms;
 use crate::domain::ClaimCode;
 use crate::domain::identity::OwnerType;
 use crate::http::error::ApiError;
@@ -10,6 +9,7 @@ use crate::http::forms::{CLAIM_COOKIE, cookie, csrf_for, csrf_valid};
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
 use crate::services::owners::{self, OwnerError};
+use crate::services::platforms::{self, PlatformListing};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -22,7 +22,7 @@ use super::identify::{IdentifyForm, IdentifyPage, parse_declaration};
 struct ClaimPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    platforms: Vec<(String, String)>,
+    platforms: Vec<PlatformListing>,
     platform: String,
     account: String,
     /// A message id shown above the form.

@@ -4,7 +4,8 @@ use super::claim::notice;
 use super::{PageLang, render_with};
 use crate::domain::identity::OwnerType;
 use crate::domain::{
-    Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Iin, LegalName, PersonName,
+    Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Handle, Iin, LegalName,
+    PersonName,
 };
 use crate::http::error::ApiError;
 use crate::http::forms::{CLAIM_COOKIE, cookie};
@@ -149,7 +150,7 @@ pub(super) struct FieldView {
 pub(super) struct IdentifyPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    handle: String,
+    handle: Handle,
     owner_type: Option<OwnerType>,
     owner_label: String,
     fields: Vec<FieldView>,
@@ -299,8 +300,8 @@ pub(super) async fn store(
     let identifier = declaration.identifier();
     let index = web::block(move || keys.blind_indexer().index(&identifier))
         .await
-        .map_err(|e| ApiError::internal(e))?
-        .map_err(|e| ApiError::internal(e))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let ticket = req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     let app = state.clone();
     let receipt = with_conn(&state.pool, move |conn| {

@@ -86,7 +86,7 @@ fn render_with(
     status: StatusCode,
     cookies: Vec<Cookie<'static>>,
 ) -> Result<HttpResponse, ApiError> {
-    let html = page.render().map_err(|e| ApiError::internal(e))?;
+    let html = page.render().map_err(ApiError::internal)?;
     let mut response = HttpResponse::build(status);
     response.content_type("text/html; charset=utf-8").insert_header((header::CONTENT_LANGUAGE, lang.lang.as_str()));
     for cookie in cookies {

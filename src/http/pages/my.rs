@@ -2,7 +2,7 @@
 
 use super::claim::{forged, notice, owner_error};
 use super::{PageLang, render_with};
-use crate::domain::ContactEmail;
+use crate::domain::{AccountId, ContactEmail, IdentityId};
 use crate::http::error::ApiError;
 use crate::http::forms::{cookie, csrf_for};
 use crate::http::{AppState, with_conn};
@@ -56,7 +56,7 @@ fn see_other(to: &str) -> HttpResponse {
 }
 
 /// The signed-in owner's identity, if the session cookie is valid.
-async fn signed_in(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+async fn signed_in(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Option<IdentityId>, ApiError> {
     let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
     let app = state.clone();
     with_conn(&state.pool, move |conn| match owners::session(conn, &app.keys, &session, crate::db::now()) {
@@ -71,22 +71,20 @@ async fn record_page(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     lang: PageLang,
-    identity_id: i64,
+    identity_id: IdentityId,
     done: Option<&'static str>,
     email_error: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let app = state.clone();
-    let (accounts, disclosures, deleted_on) = with_conn(&state.pool, move |conn| {
-        use crate::db::repo::identities;
-        let now = crate::db::now();
-        let accounts = owners::my_accounts(conn, &app.settings.policy, identity_id, now).map_err(owner_error)?;
-        let deleted_on = app.settings.policy.shred_due_at(&identities::retention_links(conn, identity_id)?);
-        Ok((accounts, identities::visible_disclosures(conn, identity_id, now)?, deleted_on))
+    let record = with_conn(&state.pool, move |conn| {
+        owners::my_record(conn, &app.settings.policy, identity_id, crate::db::now()).map_err(owner_error)
     })
     .await?;
+    let (accounts, deleted_on) = (record.accounts, record.deleted_on);
     let t = Texts::new(&state.catalogues, lang.lang);
-    let disclosures = disclosures
+    let disclosures = record
+        .disclosures
         .into_iter()
         .map(|d| DisclosureView {
             date: d.opened_at.format("%Y-%m-%d").to_string(),
@@ -174,7 +172,7 @@ pub(super) async fn sign_in(
     match session {
         Some(session) => {
             let mut response = see_other("/my");
-            response.add_cookie(&cookie(&req, SESSION_COOKIE, session)).map_err(|e| ApiError::internal(e))?;
+            response.add_cookie(&cookie(&req, SESSION_COOKIE, session)).map_err(ApiError::internal)?;
             Ok(response)
         }
         None => sign_in_page(
@@ -224,7 +222,7 @@ pub(super) async fn change_email(
         owners::change_email(conn, &app.keys, identity_id, &email, crate::db::now()).map_err(owner_error)
     })
     .await?;
-    tracing::info!(identity.id = identity_id, "contact e-mail changed");
+    tracing::info!(identity.id = identity_id.get(), "contact e-mail changed");
     Ok(see_other("/my?done=email"))
 }
 
@@ -232,7 +230,7 @@ pub(super) async fn change_email(
 pub(super) struct WithdrawForm {
     #[serde(default)]
     csrf: String,
-    account_id: i64,
+    account_id: AccountId,
 }
 
 /// `POST /my/withdraw`
@@ -259,7 +257,7 @@ pub(super) async fn withdraw(
     if !withdrawn {
         return notice(&state, lang, StatusCode::CONFLICT, "my-title", "my-withdraw-refused");
     }
-    tracing::info!(identity.id = identity_id, account.id = account_id, "account withdrawn by its owner");
+    tracing::info!(identity.id = identity_id.get(), account.id = account_id.get(), "account withdrawn by its owner");
     Ok(see_other("/my?done=withdrawn"))
 }
 
@@ -282,6 +280,6 @@ pub(super) async fn sign_out(
     let mut gone = cookie(&req, SESSION_COOKIE, String::new());
     gone.make_removal();
     let mut response = see_other("/");
-    response.add_cookie(&gone).map_err(|e| ApiError::internal(e))?;
+    response.add_cookie(&gone).map_err(ApiError::internal)?;
     Ok(response)
 }

@@ -4,8 +4,7 @@
 
 use super::claim::forged;
 use super::{PageLang, render_with};
-use crate::db::repo::access_requests::RequestRow;
-use crate::domain::{Field, LegalBasis, Role};
+use crate::domain::{Field, LegalBasis, RequestId, Role};
 use crate::http::error::ApiError;
 use crate::http::forms::{cookie, csrf_for};
 use crate::http::regulator::requests::{
@@ -14,6 +13,7 @@ use crate::http::regulator::requests::{
 };
 use crate::http::{AppState, with_conn};
 use crate::i18n::Texts;
+use crate::services::access::{self, RequestRow};
 use crate::services::officials::{self, LoginError, Official};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
@@ -166,7 +166,7 @@ pub(super) async fn login(
         Ok(session) => {
             let mut response = see_other("/regulator/requests");
             let value = session.token.expose_secret().to_owned();
-            response.add_cookie(&cookie(&req, SESSION_COOKIE, value)).map_err(|e| ApiError::internal(e))?;
+            response.add_cookie(&cookie(&req, SESSION_COOKIE, value)).map_err(ApiError::internal)?;
             Ok(response)
         }
         Err((problem, status)) => login_page(&state, &req, lang, username, Some(Problem::Message(problem)), status),
@@ -190,21 +190,18 @@ pub(super) async fn logout(
         return refused;
     }
     if let Some(official) = signed_in(&state, &req).await? {
-        with_conn(&state.pool, move |conn| {
-            Ok(officials::logout(conn, official.id, official.session_id, crate::db::now())?)
-        })
-        .await?;
+        with_conn(&state.pool, move |conn| Ok(officials::logout(conn, &official, crate::db::now())?)).await?;
     }
     let mut response = see_other("/regulator");
     let mut gone = cookie(&req, SESSION_COOKIE, String::new());
     gone.make_removal();
-    response.add_cookie(&gone).map_err(|e| ApiError::internal(e))?;
+    response.add_cookie(&gone).map_err(ApiError::internal)?;
     Ok(response)
 }
 
 /// One line of the request list.
 struct ListedRequest {
-    id: i64,
+    id: RequestId,
     filed: String,
     basis: String,
     state: String,
@@ -228,9 +225,7 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let Some(official) = signed_in(&state, &req).await? else { return Ok(see_other("/regulator")) };
     let can_file = official.roles.contains(Role::Requester);
-    let rows =
-        with_conn(&state.pool, move |conn| crate::services::access::list(conn, &official, 200).map_err(access_error))
-            .await?;
+    let rows = with_conn(&state.pool, move |conn| access::list(conn, &official, 200).map_err(access_error)).await?;
     let t = Texts::new(&state.catalogues, lang.lang);
     let now = crate::db::now();
     let requests = rows
@@ -239,7 +234,7 @@ pub(super) async fn list(
             id: r.id,
             filed: super::utc_minute(r.created_at),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
-            state: t.get(&format!("outcome-{}", crate::services::access::state_at(r, now))),
+            state: t.get(&format!("outcome-{}", r.state_at(now))),
         })
         .collect();
     let csrf = csrf_for(&req, &state.keys);
@@ -406,28 +401,27 @@ async fn request_page(
     req: &HttpRequest,
     lang: PageLang,
     official: Official,
-    id: i64,
+    id: RequestId,
     (problem, error): (Option<Problem>, Option<&'static str>),
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let viewer = official.clone();
-    let request =
-        with_conn(&state.pool, move |conn| crate::services::access::view(conn, &viewer, id).map_err(access_error))
-            .await?;
+    let request = with_conn(&state.pool, move |conn| access::view(conn, &viewer, id).map_err(access_error)).await?;
     let t = Texts::new(&state.catalogues, lang.lang);
-    let current = crate::services::access::state_at(&request, crate::db::now()).to_owned();
+    let now = crate::db::now();
+    let current = request.state_at(now);
+    let may = access::permissions(&official, &request, now);
     let target = match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
         (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
         (_, _, Some(kind)) => t.get(&format!("reg-target-by-{kind}")),
         _ => String::new(),
     };
-    let fields = request.fields.split(',').map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
-    let own = request.requester_id == official.id;
+    let fields = request.fields.as_slice().iter().map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
     let csrf = csrf_for(req, &state.keys);
     let page = RequestPage {
         can_file: official.roles.contains(Role::Requester),
-        can_decide: !own && current == "pending" && official.roles.contains(Role::Approver),
-        can_open: own && current == "approved",
+        can_decide: may.decide,
+        can_open: may.open,
         openings: request.openings.into(),
         state: t.get(&format!("outcome-{current}")),
         basis: t.get(&format!("basis-{}", request.legal_basis)),
@@ -448,7 +442,7 @@ pub(super) async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: PageLang,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(official) = signed_in(&state, &req).await? else { return Ok(see_other("/regulator")) };
     request_page(&state, &req, lang, official, path.into_inner(), (None, None), StatusCode::OK).await
@@ -471,7 +465,7 @@ pub(super) async fn decide(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: PageLang,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
@@ -513,7 +507,7 @@ struct DisclosurePage<'a> {
     csrf: String,
     can_file: bool,
     problem: Option<Problem>,
-    id: i64,
+    id: RequestId,
     fields: Vec<(String, zeroize::Zeroizing<String>)>,
     accounts: Vec<String>,
 }
@@ -523,7 +517,7 @@ pub(super) async fn disclose(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: PageLang,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refused) = forged(&state, &req, lang, &form.csrf) {
@@ -545,9 +539,7 @@ pub(super) async fn disclose(
         accounts: disclosed
             .accounts
             .into_iter()
-            .map(|(platform, account_ref, status)| {
-                format!("{platform} / {account_ref}: {}", t.get(&format!("status-{status}")))
-            })
+            .map(|a| format!("{} / {}: {}", a.platform, a.account_ref, t.get(&format!("status-{}", a.status))))
             .collect(),
         csrf: csrf.token,
         can_file: official.roles.contains(Role::Requester),

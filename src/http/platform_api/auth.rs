@@ -2,9 +2,10 @@
 //! cache or one indexed lookup, never argon2; then the per-platform rate limit.
 
 use crate::crypto::TokenPurpose;
-use crate::db::repo::platforms;
+use crate::domain::PlatformId;
 use crate::http::error::ApiError;
 use crate::http::{AppState, bearer_token, read};
+use crate::services::platforms;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
@@ -14,7 +15,7 @@ use std::pin::Pin;
 /// The authenticated platform. A handler that takes it cannot run without a valid token.
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformAuth {
-    pub platform_id: i64,
+    pub platform_id: PlatformId,
 }
 
 impl FromRequest for PlatformAuth {
@@ -32,7 +33,7 @@ impl FromRequest for PlatformAuth {
                 Some(id) => id,
                 None => {
                     let lookup = digest.clone();
-                    let id = read(&state, move |conn| Ok(platforms::find_id_by_token_digest(conn, &lookup)?))
+                    let id = read(&state, move |conn| Ok(platforms::authenticate(conn, &lookup)?))
                         .await?
                         .ok_or(ApiError::Unauthorized)?;
                     state.token_cache.insert(&digest, id);
@@ -41,10 +42,10 @@ impl FromRequest for PlatformAuth {
             };
             if let Err(not_until) = state.platform_limiter.check_key(&platform_id) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
-                tracing::info!(platform.id = platform_id, "platform over its rate limit");
+                tracing::info!(platform.id = platform_id.get(), "platform over its rate limit");
                 return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
             }
-            tracing::Span::current().record("platform.id", platform_id);
+            tracing::Span::current().record("platform.id", platform_id.get());
             Ok(Self { platform_id })
         })
     }

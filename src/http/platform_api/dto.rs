@@ -1,10 +1,9 @@
 //! The JSON shapes of the platform API (DESIGN §5), and their parsing into
 //! domain values. Field names and status codes here are the contract.
 
-use crate::db::repo::accounts::ChangeRow;
 use crate::domain::{AccountRef, AccountStatus, Assurance, FollowerCount, Handle};
 use crate::http::error::ApiError;
-use crate::services::accounts::{Report, ReportResult, StatusView};
+use crate::services::accounts::{ChangeRow, Report, ReportResult, StatusView};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -139,7 +138,7 @@ pub struct ReportResultDto {
 impl From<ReportResult> for ReportResultDto {
     fn from(r: ReportResult) -> Self {
         Self {
-            account_ref: r.account_ref.as_str().to_owned(),
+            account_ref: r.account_ref.into(),
             status: r.status,
             deadline: r.deadline,
             claim_code: r.claim_code.map(|c| c.display_form()),
@@ -164,8 +163,8 @@ pub struct StatusDto {
 impl From<StatusView> for StatusDto {
     fn from(v: StatusView) -> Self {
         Self {
-            account_ref: v.account_ref,
-            handle: v.handle,
+            account_ref: v.account_ref.into(),
+            handle: v.handle.into(),
             status: v.status,
             assurance: v.assurance,
             deadline: v.deadline,
@@ -236,17 +235,15 @@ pub struct ChangeDto {
     pub changed_at: DateTime<Utc>,
 }
 
-impl TryFrom<ChangeRow> for ChangeDto {
-    type Error = ApiError;
-    fn try_from(row: ChangeRow) -> Result<Self, ApiError> {
-        let corrupt = |what| ApiError::internal(format!("unexpected stored value in status_changes.{what}"));
-        Ok(Self {
-            status: row.status.parse().map_err(|_| corrupt("status"))?,
-            assurance: row.assurance.as_deref().map(str::parse).transpose().map_err(|_| corrupt("assurance"))?,
+impl From<ChangeRow> for ChangeDto {
+    fn from(row: ChangeRow) -> Self {
+        Self {
+            status: row.status,
+            assurance: row.assurance,
             seq: row.seq,
             changed_at: row.changed_at.and_utc(),
-            account_ref: row.account_ref,
-        })
+            account_ref: row.account_ref.into(),
+        }
     }
 }
 

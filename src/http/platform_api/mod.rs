@@ -5,16 +5,14 @@ pub mod auth;
 pub mod dto;
 pub mod token_cache;
 
-use crate::db::repo::accounts as repo;
 use crate::domain::AccountRef;
 use crate::http::error::{ApiError, ErrorResponse};
 use crate::http::{AppState, read, with_conn};
-use crate::services::accounts::{self, ClaimCodeError, StatusView};
+use crate::services::accounts::{self, ClaimCodeError};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use auth::PlatformAuth;
 use dto::*;
-use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -60,7 +58,7 @@ pub(crate) async fn report(
     .await?;
     let new_codes = results.iter().filter(|r| r.claim_code.is_some()).count();
     tracing::info!(
-        platform.id = auth.platform_id,
+        platform.id = auth.platform_id.get(),
         accounts = count,
         claim_codes_issued = new_codes,
         "accounts reported"
@@ -93,8 +91,8 @@ pub(crate) async fn get_account(
     let account_ref = path_ref(&path)?;
     let policy = state.settings.policy.clone();
     let view = read(&state, move |conn| {
-        let row = repo::find_status(conn, auth.platform_id, &account_ref)?.ok_or(ApiError::NotFound("account"))?;
-        Ok(StatusView::of(row, &policy, crate::db::now())?)
+        accounts::status(conn, &policy, auth.platform_id, &account_ref, crate::db::now())?
+            .ok_or(ApiError::NotFound("account"))
     })
     .await?;
     // The status is in the tag: a due change not yet stored still changes it.
@@ -127,25 +125,13 @@ pub(crate) async fn batch_status(
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
     let policy = state.settings.policy.clone();
-    let response = read(&state, move |conn| {
-        let now = crate::db::now();
-        let mut found: HashMap<String, repo::StatusRow> = repo::find_statuses(conn, auth.platform_id, &refs)?
-            .into_iter()
-            .map(|r| (r.account_ref.clone(), r))
-            .collect();
-        let mut statuses = Vec::with_capacity(found.len());
-        let mut unknown = Vec::new();
-        for account_ref in refs {
-            match found.remove(account_ref.as_str()) {
-                Some(row) => statuses.push(StatusView::of(row, &policy, now)?.into()),
-                // Either never reported or already listed (a repeated ref is answered once).
-                None if statuses.iter().any(|s: &StatusDto| s.account_ref == account_ref.as_str()) => {}
-                None => unknown.push(account_ref.as_str().to_owned()),
-            }
-        }
-        Ok(BatchResponse { statuses, unknown })
-    })
-    .await?;
+    let found =
+        read(&state, move |conn| Ok(accounts::statuses(conn, &policy, auth.platform_id, refs, crate::db::now())?))
+            .await?;
+    let response = BatchResponse {
+        statuses: found.known.into_iter().map(Into::into).collect(),
+        unknown: found.unknown.into_iter().map(Into::into).collect(),
+    };
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-cache")).json(response))
 }
 
@@ -168,10 +154,9 @@ pub(crate) async fn changes(
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let ChangesQuery { after, limit } = query.into_inner();
-    let rows =
-        with_conn(&state.pool, move |conn| Ok(repo::list_changes(conn, auth.platform_id, after, limit)?)).await?;
+    let rows = with_conn(&state.pool, move |conn| Ok(accounts::changes(conn, auth.platform_id, after, limit)?)).await?;
     let next = rows.last().map_or(after, |r| r.seq);
-    let changes = rows.into_iter().map(ChangeDto::try_from).collect::<Result<_, _>>()?;
+    let changes = rows.into_iter().map(ChangeDto::from).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .json(ChangesResponse { changes, next }))
@@ -213,6 +198,6 @@ pub(crate) async fn reissue_claim_code(
         })
     })
     .await?;
-    tracing::info!(platform.id = auth.platform_id, "claim code re-issued");
+    tracing::info!(platform.id = auth.platform_id.get(), "claim code re-issued");
     Ok(HttpResponse::Ok().json(ClaimCodeResponse { claim_code: code.display_form(), expires_at }))
 }

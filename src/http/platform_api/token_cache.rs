@@ -3,6 +3,7 @@
 //! A re-issued or revoked token keeps working for at most [`TTL`].
 
 use crate::crypto::TokenDigest;
+use crate::domain::PlatformId;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
@@ -14,16 +15,16 @@ const MAX_ENTRIES: usize = 10_000;
 
 #[derive(Default)]
 pub struct TokenCache {
-    entries: RwLock<HashMap<[u8; 32], (i64, Instant)>>,
+    entries: RwLock<HashMap<[u8; 32], (PlatformId, Instant)>>,
 }
 
 impl TokenCache {
-    pub fn get(&self, digest: &TokenDigest) -> Option<i64> {
+    pub fn get(&self, digest: &TokenDigest) -> Option<PlatformId> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries.get(&digest.0).filter(|(_, at)| at.elapsed() < TTL).map(|(id, _)| *id)
     }
 
-    pub fn insert(&self, digest: &TokenDigest, platform_id: i64) {
+    pub fn insert(&self, digest: &TokenDigest, platform_id: PlatformId) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -41,9 +42,10 @@ mod tests {
         let cache = TokenCache::default();
         let digest = TokenDigest([7; 32]);
         assert_eq!(cache.get(&digest), None);
-        cache.insert(&digest, 42);
-        assert_eq!(cache.get(&digest), Some(42));
-        cache.entries.write().unwrap().insert(digest.0, (42, Instant::now() - TTL));
+        let platform = PlatformId::new(42);
+        cache.insert(&digest, platform);
+        assert_eq!(cache.get(&digest), Some(platform));
+        cache.entries.write().unwrap().insert(digest.0, (platform, Instant::now() - TTL));
         assert_eq!(cache.get(&digest), None);
     }
 }

@@ -93,10 +93,12 @@ fn identity_json(
 }
 
 /// Accounts as disclosures and reviews show them.
-fn accounts_json(accounts: &[(String, String, String)]) -> Vec<serde_json::Value> {
+fn accounts_json(accounts: &[crate::services::access::AccountSummary]) -> Vec<serde_json::Value> {
     accounts
         .iter()
-        .map(|(platform, account_ref, status)| serde_json::json!({ "platform": platform, "account_ref": account_ref, "status": status }))
+        .map(|a| {
+            serde_json::json!({ "platform": a.platform.as_str(), "account_ref": a.account_ref.as_str(), "status": a.status })
+        })
         .collect()
 }
 
@@ -126,7 +128,6 @@ impl FromRequest for OfficialAuth {
 
 /// `POST /api/v1/regulator/logout`: ends the caller's session.
 async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_conn(&state.pool, move |conn| Ok(officials::logout(conn, auth.0.id, auth.0.session_id, crate::db::now())?))
-        .await?;
+    with_conn(&state.pool, move |conn| Ok(officials::logout(conn, &auth.0, crate::db::now())?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,14 @@
 //! `/api/v1/regulator/requests`: file, read and decide access requests.
 
 use super::OfficialAuth;
-use crate::db::repo::access_requests::RequestRow;
 use crate::domain::access_request::{BasisDocument, NewAccessRequest, Target, parse_fields, parse_justification};
-use crate::domain::{AccountRef, Bin, CountryCode, DocumentNumber, Identifier, Iin, LegalBasis, PlatformSlug};
+use crate::domain::{
+    AccountRef, Bin, CountryCode, DocumentNumber, Identifier, IdentifierType, Iin, LegalBasis, OfficialId,
+    PlatformSlug, RequestId, RequestState,
+};
 use crate::http::error::ApiError;
 use crate::http::{AppState, with_conn};
-use crate::services::access::{self, AccessError, Disclosed, Verdict};
+use crate::services::access::{self, AccessError, Disclosed, RequestRow, Verdict};
 use crate::services::officials::Official;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -60,14 +62,14 @@ fn parse_target(target: TargetDto) -> Result<Target, ApiError> {
             platform: PlatformSlug::parse(&t.platform).map_err(|_| bad("platform"))?,
             account_ref: AccountRef::parse(&t.account_ref).map_err(|_| bad("account_ref"))?,
         },
-        TargetDto::Identifier(t) => Target::Identifier(match t.identifier_type.as_str() {
-            "iin" => Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
-            "bin" => Identifier::Bin(Bin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
-            "document" => Identifier::Document {
+        TargetDto::Identifier(t) => Target::Identifier(match t.identifier_type.parse::<IdentifierType>() {
+            Ok(IdentifierType::Iin) => Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
+            Ok(IdentifierType::Bin) => Identifier::Bin(Bin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
+            Ok(IdentifierType::Document) => Identifier::Document {
                 country: CountryCode::parse(t.country.as_deref().unwrap_or("")).map_err(|_| bad("country"))?,
                 number: DocumentNumber::parse(&t.identifier).map_err(|_| bad("identifier"))?,
             },
-            _ => return Err(ApiError::invalid_field("target.identifier_type", "must be iin, bin or document")),
+            Err(_) => return Err(ApiError::invalid_field("target.identifier_type", "must be iin, bin or document")),
         }),
     })
 }
@@ -106,17 +108,17 @@ struct BasisDocumentView {
 /// A request as the API shows it. An identifier target shows only its type.
 #[derive(Serialize)]
 struct RequestView {
-    id: i64,
-    state: String,
+    id: RequestId,
+    state: RequestState,
     target: serde_json::Value,
-    legal_basis: String,
+    legal_basis: LegalBasis,
     basis_document: BasisDocumentView,
     justification: String,
-    fields: Vec<String>,
-    requested_by: i64,
+    fields: Vec<&'static str>,
+    requested_by: OfficialId,
     created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    decided_by: Option<i64>,
+    decided_by: Option<OfficialId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,12 +138,12 @@ impl RequestView {
     fn of(row: RequestRow, now: DateTime<Utc>) -> Self {
         let target = match (&row.target_platform, &row.target_account_ref, &row.target_identifier_type) {
             (Some(platform), Some(account_ref), _) => {
-                serde_json::json!({ "platform": platform, "account_ref": account_ref })
+                serde_json::json!({ "platform": platform.as_str(), "account_ref": account_ref.as_str() })
             }
             (_, _, identifier_type) => serde_json::json!({ "identifier_type": identifier_type }),
         };
         Self {
-            state: access::state_at(&row, now).to_owned(),
+            state: row.state_at(now),
             id: row.id,
             target,
             legal_basis: row.legal_basis,
@@ -151,7 +153,7 @@ impl RequestView {
                 issuer: row.basis_document_issuer,
             },
             justification: row.justification,
-            fields: row.fields.split(',').map(str::to_owned).collect(),
+            fields: row.fields.as_slice().iter().map(|f| f.as_str()).collect(),
             requested_by: row.requester_id,
             created_at: utc(row.created_at),
             decided_by: row.decided_by,
@@ -198,8 +200,8 @@ pub(crate) async fn file_request(
             Some(
                 web::block(move || keys.blind_indexer().index(&identifier))
                     .await
-                    .map_err(|e| ApiError::internal(e))?
-                    .map_err(|e| ApiError::internal(e))?,
+                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::internal)?,
             )
         }
         Target::Account { .. } => None,
@@ -211,7 +213,7 @@ pub(crate) async fn file_request(
         access::view(conn, &official, id).map_err(access_error)
     })
     .await?;
-    tracing::info!(access_request.id = row.id, "access request filed");
+    tracing::info!(access_request.id = row.id.get(), "access request filed");
     Ok(row)
 }
 
@@ -229,7 +231,7 @@ pub(super) async fn file(
 pub(super) async fn get(
     auth: OfficialAuth,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let row = with_conn(&state.pool, move |conn| access::view(conn, &auth.0, id).map_err(access_error)).await?;
@@ -249,7 +251,7 @@ pub(crate) struct DecisionRequest {
 pub(crate) async fn decide_request(
     state: &web::Data<AppState>,
     official: Official,
-    id: i64,
+    id: RequestId,
     body: DecisionRequest,
 ) -> Result<RequestRow, ApiError> {
     let app = state.clone();
@@ -260,7 +262,11 @@ pub(crate) async fn decide_request(
         access::decide(conn, &official, id, &verdict, &app.settings.policy, now).map_err(access_error)
     })
     .await?;
-    tracing::info!(access_request.id = id, approved = row.state == "approved", "access request decided");
+    tracing::info!(
+        access_request.id = id.get(),
+        approved = row.state == RequestState::Approved,
+        "access request decided"
+    );
     Ok(row)
 }
 
@@ -268,7 +274,7 @@ pub(crate) async fn decide_request(
 pub(super) async fn decide(
     auth: OfficialAuth,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?;
@@ -280,21 +286,21 @@ pub(super) async fn decide(
 pub(crate) async fn open_disclosure(
     state: &web::Data<AppState>,
     official: Official,
-    id: i64,
+    id: RequestId,
 ) -> Result<Disclosed, ApiError> {
     let app = state.clone();
     let disclosed = with_conn(&state.pool, move |conn| {
         let limits = &app.settings.policy.daily_limits;
         access::disclose(conn, &app.keys, &official, id, limits, crate::db::now()).map_err(|e| match e {
             AccessError::Db(e) => {
-                tracing::error!(access_request.id = id, error = %e, "disclosure not recorded; nothing disclosed");
+                tracing::error!(access_request.id = id.get(), error = %e, "disclosure not recorded; nothing disclosed");
                 ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed")
             }
             other => access_error(other),
         })
     })
     .await?;
-    tracing::info!(access_request.id = id, "disclosure opened");
+    tracing::info!(access_request.id = id.get(), "disclosure opened");
     Ok(disclosed)
 }
 
@@ -302,7 +308,7 @@ pub(crate) async fn open_disclosure(
 pub(super) async fn disclose(
     auth: OfficialAuth,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?;
     let accounts = super::accounts_json(&disclosed.accounts);

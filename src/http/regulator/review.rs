@@ -1,6 +1,7 @@
 //! `/api/v1/regulator/review`: registrars confirm declared identities.
 
 use super::OfficialAuth;
+use crate::domain::{IdentityId, OwnerType};
 use crate::http::error::ApiError;
 use crate::http::{AppState, with_conn};
 use crate::services::review::{self, ReviewError};
@@ -26,7 +27,7 @@ fn review_error(e: ReviewError) -> ApiError {
 #[derive(Serialize)]
 struct Waiting {
     reference: String,
-    owner_type: String,
+    owner_type: OwnerType,
     declared_at: DateTime<Utc>,
 }
 
@@ -37,9 +38,11 @@ pub(super) async fn queue(
     query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
     let (after, limit) = query.into_inner().parse(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let rows =
-        with_conn(&state.pool, move |conn| review::queue(conn, &auth.0, after, limit).map_err(review_error)).await?;
-    let next = rows.last().map_or(after, |r| r.id);
+    let rows = with_conn(&state.pool, move |conn| {
+        review::queue(conn, &auth.0, IdentityId::new(after), limit).map_err(review_error)
+    })
+    .await?;
+    let next = rows.last().map_or(after, |r| r.id.get());
     let identities: Vec<Waiting> = rows
         .into_iter()
         .map(|r| Waiting { reference: r.reference, owner_type: r.owner_type, declared_at: r.created_at.and_utc() })
@@ -68,7 +71,7 @@ pub(super) async fn view(
         })
     })
     .await?;
-    tracing::info!(identity.id = opened.identity.id, "identity opened for registrar review");
+    tracing::info!(identity.id = opened.identity.id.get(), "identity opened for registrar review");
     let identity = super::identity_json(&opened.fields);
     let accounts = super::accounts_json(&opened.accounts);
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({

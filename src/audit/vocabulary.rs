@@ -1,0 +1,110 @@
+//! The log's vocabulary, in one place: who acted ([`Actor`]), what they did
+//! ([`AuditAction`]) and what it was about ([`AuditSubject`]). Entries name
+//! people and records only by these keyed references, never by personal data.
+
+use crate::crypto::KeyId;
+use crate::domain::{AccountId, IdentityId, OfficialId, PlatformId, RequestId, string_enum};
+
+/// Who did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A registry operator at the command line.
+    Operator,
+    /// The service itself (time-driven jobs, refusals of unknown users).
+    System,
+    /// An account owner on `/my`; the subject names their identity.
+    Owner,
+    Official(OfficialId),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Operator => f.write_str("operator"),
+            Actor::System => f.write_str("system"),
+            Actor::Owner => f.write_str("owner"),
+            Actor::Official(id) => write!(f, "official:{id}"),
+        }
+    }
+}
+
+string_enum! {
+    /// Every kind of entry the log holds, as stored in its `action` column.
+    pub enum AuditAction: UnknownAuditAction {
+        /// An official filed an access request (details: legal basis, fields).
+        AccessRequestFiled = "access_request.filed",
+        /// An approver approved a request (details: whether the owner is told later).
+        AccessRequestApproved = "access_request.approved",
+        /// An approver denied a request.
+        AccessRequestDenied = "access_request.denied",
+        /// An official was refused for passing a daily limit (details: which limit).
+        DailyLimitReached = "daily_limit.reached",
+        /// A requester opened an approved request (details: the identity, which opening).
+        DisclosureOpened = "disclosure.opened",
+        /// A registrar opened an identity's data for review.
+        IdentityViewed = "identity.viewed",
+        /// A registrar confirmed a declaration (details: how many accounts were raised).
+        IdentityRegistrarChecked = "identity.registrar_checked",
+        /// An identity's data was crypto-shredded under retention.
+        IdentityShredded = "identity.shredded",
+        /// An operator added a master key version and made it active.
+        KeysRotated = "keys.rotated",
+        /// An operator deleted an unused master key version.
+        KeysRetired = "keys.retired",
+        /// An operator created an official (details: roles).
+        OfficialCreated = "official.created",
+        /// An operator gave an official new credentials (details: roles).
+        OfficialCredentialsReissued = "official.credentials_reissued",
+        /// A login failed: unknown user, wrong password or wrong code.
+        OfficialLoginFailed = "official.login_failed",
+        /// The failure that locked an official out.
+        OfficialLockedOut = "official.locked_out",
+        /// A login attempt while locked out.
+        OfficialLoginRefusedLocked = "official.login_refused_locked",
+        /// A session began (details: the session).
+        OfficialLoggedIn = "official.logged_in",
+        /// A session was ended by its official (details: the session).
+        OfficialLoggedOut = "official.logged_out",
+        /// An owner changed their contact e-mail; the old one was shredded.
+        OwnerContactChanged = "owner.contact_changed",
+        /// An owner withdrew an account from their record (details: the account).
+        OwnerAccountWithdrawn = "owner.account_withdrawn",
+        /// An operator registered a platform (details: its slug).
+        PlatformCreated = "platform.created",
+        /// An operator gave a platform a new API token.
+        PlatformTokenReissued = "platform.token_reissued",
+    }
+}
+
+/// What an entry is about: a keyed reference (`identity:12`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSubject {
+    Account(AccountId),
+    Identity(IdentityId),
+    Official(OfficialId),
+    /// A login attempt under a username that does not exist.
+    UnknownOfficial,
+    AccessRequest(RequestId),
+    Platform(PlatformId),
+    MasterKey(KeyId),
+}
+
+impl std::fmt::Display for AuditSubject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditSubject::Account(id) => write!(f, "account:{id}"),
+            AuditSubject::Identity(id) => write!(f, "identity:{id}"),
+            AuditSubject::Official(id) => write!(f, "official:{id}"),
+            AuditSubject::UnknownOfficial => f.write_str("official:unknown"),
+            AuditSubject::AccessRequest(id) => write!(f, "access_request:{id}"),
+            AuditSubject::Platform(id) => write!(f, "platform:{id}"),
+            AuditSubject::MasterKey(id) => write!(f, "master_key:{id}"),
+        }
+    }
+}
+
+impl serde::Serialize for AuditSubject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
