@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const CSRF_COOKIE: &str = "csrf";
-pub const CLAIM_COOKIE: &str = "claim";
 
 /// A cookie for the owner forms: HttpOnly, SameSite=Strict, Secure over TLS.
 pub fn cookie(req: &HttpRequest, name: &'static str, value: String) -> Cookie<'static> {

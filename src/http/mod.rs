@@ -12,8 +12,9 @@ pub mod regulator;
 pub mod transparency;
 
 use crate::config::{DatabaseUrl, Settings};
-use crate::crypto::KeyRing;
+use crate::crypto::{BlindIndex, KeyRing};
 use crate::db::{ConnectionManager, DbConnection, DbError, Pool};
+use crate::domain::Identifier;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 use error::{ApiError, describe_json_error};
@@ -83,20 +84,52 @@ where
     })
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool: diesel is
-/// synchronous and must not stall the async workers.
+/// Runs a use case with a pooled connection on the blocking thread pool:
+/// diesel is synchronous and must not stall the async workers. The outer
+/// error is the infrastructure's (no connection free, the blocking pool
+/// failed); the inner one is the use case's, for the caller to translate.
+pub async fn call<T, E, F>(pool: &Pool, f: F) -> Result<Result<T, E>, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        Ok(f(&mut conn))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// [`call`] for a closure that already answers in [`ApiError`]s.
 pub async fn with_conn<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(ApiError::internal)?
+    call(pool, f).await?
+}
+
+/// Why a blind index was not computed.
+pub enum BlindIndexError {
+    /// Every argon2 slot is taken: the caller asks the client to retry shortly.
+    Busy,
+    Failed(ApiError),
+}
+
+/// The identifier's blind index, computed on the blocking pool within the
+/// argon2 gate: a burst of submissions is turned away rather than queued,
+/// so it cannot take the blocking pool from the platform API.
+pub async fn blind_index(state: &AppState, identifier: Identifier) -> Result<BlindIndex, BlindIndexError> {
+    let Some(_permit) = state.argon2_gate.try_acquire() else { return Err(BlindIndexError::Busy) };
+    let keys = state.keys.clone();
+    match web::block(move || keys.blind_indexer().index(&identifier)).await {
+        Ok(Ok(index)) => Ok(index),
+        Ok(Err(e)) => Err(BlindIndexError::Failed(ApiError::internal(e))),
+        Err(e) => Err(BlindIndexError::Failed(ApiError::internal(e))),
+    }
 }
 
 /// Registers every route and the extractor configuration.

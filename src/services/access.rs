@@ -157,8 +157,8 @@ pub fn view(conn: &mut DbConnection, official: &Official, id: RequestId) -> Resu
 }
 
 /// The newest requests an official may read (the rule of [`view`]).
-pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<RequestRow>, AccessError> {
-    Ok(repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)?)
+pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<RequestRow>, DbError> {
+    repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)
 }
 
 /// Only an approver decides, and never on their own request.

@@ -273,7 +273,7 @@ pub fn my_record(
     policy: &RegistryPolicy,
     identity_id: IdentityId,
     now: DateTime<Utc>,
-) -> Result<MyRecord, OwnerError> {
+) -> Result<MyRecord, DbError> {
     Ok(MyRecord {
         accounts: my_accounts(conn, policy, identity_id, now)?,
         disclosures: identities::visible_disclosures(conn, identity_id, now)?,
@@ -289,7 +289,7 @@ pub fn change_email(
     identity_id: IdentityId,
     email: &ContactEmail,
     now: DateTime<Utc>,
-) -> Result<(), OwnerError> {
+) -> Result<(), DbError> {
     write_tx(conn, |conn| {
         identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
         let details = serde_json::json!({ "field": "email", "superseded": "shredded" });

@@ -1,19 +1,19 @@
-//! The identification form of DESIGN §6 (normative field names) and the receipt.
+//! `/claim/identify`: the identification form of DESIGN §6 (normative field
+//! names) for the account the browser's claim ticket is for, and the receipt.
 
-use super::claim::notice;
-use super::{PageLang, render_with};
+use super::context::{CLAIM_COOKIE, CheckedForm, PageContext, refused_as_none};
 use crate::domain::identity::OwnerType;
 use crate::domain::{
     Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Handle, Iin, LegalName,
     PersonName,
 };
 use crate::http::error::ApiError;
-use crate::http::forms::{CLAIM_COOKIE, cookie};
-use crate::http::{AppState, with_conn};
+use crate::http::{BlindIndexError, blind_index, call};
 use crate::i18n::Texts;
-use crate::services::owners::{self, Claimed, OwnerError};
+use crate::services::owners::{self, Claimed};
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use chrono::NaiveDate;
 use secrecy::ExposeSecret;
@@ -23,7 +23,6 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct IdentifyForm {
-    pub csrf: String,
     pub owner_type: String,
     pub iin: String,
     pub bin: String,
@@ -40,10 +39,10 @@ pub(super) struct IdentifyForm {
 }
 
 /// An invalid field and the message id that explains it.
-pub(super) type Invalid = Vec<(&'static str, &'static str)>;
+type Invalid = Vec<(&'static str, &'static str)>;
 
 /// Parses the form into a declaration, or names every invalid field.
-pub(super) fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result<Declaration, Invalid> {
+fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result<Declaration, Invalid> {
     let mut invalid: Invalid = Vec::new();
     let mut check = |field: &'static str, value: &str, message: &'static str, ok: bool| -> bool {
         match (value.trim().is_empty(), ok) {
@@ -132,7 +131,7 @@ pub(super) fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result
 }
 
 /// One input as the template draws it.
-pub(super) struct FieldView {
+struct FieldView {
     pub name: &'static str,
     pub label: String,
     /// `text`, `email`, `date`, `select` or `checkbox`.
@@ -147,7 +146,7 @@ pub(super) struct FieldView {
 
 #[derive(Template)]
 #[template(path = "identify.html")]
-pub(super) struct IdentifyPage<'a> {
+struct IdentifyPage<'a> {
     t: Texts<'a>,
     csrf: String,
     handle: Handle,
@@ -204,11 +203,11 @@ fn submitted<'f>(form: &'f IdentifyForm, name: &str) -> &'f str {
 }
 
 impl<'a> IdentifyPage<'a> {
-    pub fn new(t: Texts<'a>, csrf: String, claimed: &Claimed, owner_type: Option<OwnerType>) -> Self {
+    fn new(t: Texts<'a>, csrf: String, claimed: &Claimed, owner_type: Option<OwnerType>) -> Self {
         Self::build(t, csrf, claimed, owner_type, None, &[])
     }
 
-    pub fn with_errors(t: Texts<'a>, csrf: String, claimed: &Claimed, form: &IdentifyForm, invalid: Invalid) -> Self {
+    fn with_errors(t: Texts<'a>, csrf: String, claimed: &Claimed, form: &IdentifyForm, invalid: Invalid) -> Self {
         Self::build(t, csrf, claimed, form.owner_type.parse().ok(), Some(form), &invalid)
     }
 
@@ -263,17 +262,29 @@ impl<'a> IdentifyPage<'a> {
 }
 
 /// The account this browser's claim ticket is for, if it is still valid.
-pub(super) async fn claimed(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Option<Claimed>, ApiError> {
-    let Some(ticket) = req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
-    let app = state.clone();
-    with_conn(&state.pool, move |conn| {
-        match owners::redeem_ticket(conn, &app.keys, &app.settings.policy, &ticket, crate::db::now()) {
-            Ok(claimed) => Ok(Some(claimed)),
-            Err(OwnerError::Rejected) => Ok(None),
-            Err(e) => Err(super::claim::owner_error(e)),
-        }
+async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiError> {
+    let Some(ticket) = page.req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let state = page.state.clone();
+    let redeemed = call(&page.state.pool, move |conn| {
+        owners::redeem_ticket(conn, &state.keys, &state.settings.policy, &ticket, crate::db::now())
     })
-    .await
+    .await?;
+    refused_as_none(redeemed)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TypeQuery {
+    #[serde(rename = "type")]
+    owner_type: Option<String>,
+}
+
+/// `GET /claim/identify[?type=resident]`
+pub(super) async fn identify_form(page: PageContext, query: web::Query<TypeQuery>) -> Result<HttpResponse, ApiError> {
+    let Some(claimed) = claimed(&page).await? else {
+        return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
+    };
+    let owner_type = query.owner_type.as_deref().and_then(|t| t.parse::<OwnerType>().ok());
+    page.render(&IdentifyPage::new(page.texts(), page.csrf(), &claimed, owner_type), StatusCode::OK)
 }
 
 #[derive(Template)]
@@ -284,44 +295,43 @@ struct ReceiptPage<'a> {
     management_key: Option<String>,
 }
 
-/// Computes the blind index on the bounded gate, stores everything in one
-/// transaction and shows the receipt once.
-pub(super) async fn store(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    lang: PageLang,
-    declaration: Declaration,
-) -> Result<HttpResponse, ApiError> {
-    let Some(_permit) = state.argon2_gate.try_acquire() else {
-        tracing::warn!("identification turned away: argon2 gate full");
-        return notice(state, lang, StatusCode::TOO_MANY_REQUESTS, "busy-title", "busy");
+/// `POST /claim/identify`: computes the blind index on the bounded gate,
+/// stores everything in one transaction and shows the receipt once.
+pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>) -> Result<HttpResponse, ApiError> {
+    let CheckedForm(form) = form;
+    let Some(claimed) = claimed(&page).await? else {
+        return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
     };
-    let keys = state.keys.clone();
-    let identifier = declaration.identifier();
-    let index = web::block(move || keys.blind_indexer().index(&identifier))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let ticket = req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    let app = state.clone();
-    let receipt = with_conn(&state.pool, move |conn| {
-        match owners::identify(conn, &app.keys, &app.settings.policy, &ticket, &declaration, &index, crate::db::now()) {
-            Ok(receipt) => Ok(Some(receipt)),
-            Err(OwnerError::Rejected) => Ok(None),
-            Err(e) => Err(super::claim::owner_error(e)),
+    let declaration = match parse_declaration(&form, crate::db::now().date_naive()) {
+        Ok(declaration) => declaration,
+        Err(invalid) => {
+            let retry = IdentifyPage::with_errors(page.texts(), page.csrf(), &claimed, &form, invalid);
+            return page.render(&retry, StatusCode::UNPROCESSABLE_ENTITY);
         }
+    };
+    let index = match blind_index(&page.state, declaration.identifier()).await {
+        Ok(index) => index,
+        Err(BlindIndexError::Busy) => {
+            tracing::warn!("identification turned away: argon2 gate full");
+            return page.notice(StatusCode::TOO_MANY_REQUESTS, "busy-title", "busy");
+        }
+        Err(BlindIndexError::Failed(e)) => return Err(e),
+    };
+    let ticket = page.req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let state = page.state.clone();
+    let receipt = call(&page.state.pool, move |conn| {
+        let now = crate::db::now();
+        owners::identify(conn, &state.keys, &state.settings.policy, &ticket, &declaration, &index, now)
     })
     .await?;
-    let Some(receipt) = receipt else {
-        return notice(state, lang, StatusCode::CONFLICT, "claim-title", "claim-expired");
+    let Some(receipt) = refused_as_none(receipt)? else {
+        return page.notice(StatusCode::CONFLICT, "claim-title", "claim-expired");
     };
     tracing::info!(new_record = receipt.management_key.is_some(), "account identified");
-    let page = ReceiptPage {
-        t: Texts::new(&state.catalogues, lang.lang),
+    let shown = ReceiptPage {
+        t: page.texts(),
         reference: receipt.reference,
         management_key: receipt.management_key.map(|k| k.expose_secret().to_owned()),
     };
-    let mut spent = cookie(req, CLAIM_COOKIE, String::new());
-    spent.make_removal();
-    render_with(&page, lang, StatusCode::OK, vec![spent])
+    page.render_with(&shown, StatusCode::OK, vec![page.removal(CLAIM_COOKIE)])
 }

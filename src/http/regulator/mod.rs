@@ -1,8 +1,8 @@
 //! The regulator JSON API (DESIGN §7).
 
 use crate::http::error::ApiError;
-use crate::http::{AppState, bearer_token, with_conn};
-use crate::services::officials::{self, LoginError};
+use crate::http::{AppState, bearer_token, call, with_conn};
+use crate::services::officials::{self, LoginError, Session};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -14,6 +14,10 @@ use std::pin::Pin;
 mod audit;
 pub(crate) mod requests;
 mod review;
+
+pub(crate) use requests::{
+    DecisionRequest, FileRequest, NotFiled, access_error, decide_request, file_request, open_disclosure,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/regulator/login", web::post().to(login))
@@ -42,22 +46,40 @@ struct LoginResponse {
     expires_at: DateTime<Utc>,
 }
 
+/// Why no session was opened: the API and the login page answer each in their own way.
+pub(crate) enum NotLoggedIn {
+    /// The argon2 gate is full.
+    Busy,
+    Refused(LoginError),
+}
+
+/// Checks an official's credentials within the argon2 gate and opens a
+/// session; shared by the API and the login page.
+pub(crate) async fn log_in(
+    state: &AppState,
+    username: String,
+    password: SecretString,
+    totp: String,
+) -> Result<Result<Session, NotLoggedIn>, ApiError> {
+    let Some(_permit) = state.argon2_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
+    let keys = state.keys.clone();
+    let session =
+        call(&state.pool, move |conn| officials::login(conn, &keys, &username, &password, &totp, crate::db::now()))
+            .await?;
+    Ok(session.map_err(NotLoggedIn::Refused))
+}
+
 /// `POST /api/v1/regulator/login`
 async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let Some(_permit) = state.argon2_gate.try_acquire() else {
-        return Err(ApiError::TooManyRequests(1));
-    };
-    let app = state.clone();
     let LoginRequest { username, password, totp } = body.into_inner();
-    let session = with_conn(&state.pool, move |conn| {
-        let now = crate::db::now();
-        officials::login(conn, &app.keys, &username, &password, &totp, now).map_err(|e| match e {
-            LoginError::Rejected => ApiError::InvalidCredentials,
-            LoginError::Locked(until) => ApiError::Locked((until - now).num_seconds().max(1).unsigned_abs()),
-            LoginError::Db(e) => e.into(),
-        })
-    })
-    .await?;
+    let session = log_in(&state, username, password, totp).await?.map_err(|e| match e {
+        NotLoggedIn::Busy => ApiError::TooManyRequests(1),
+        NotLoggedIn::Refused(LoginError::Rejected) => ApiError::InvalidCredentials,
+        NotLoggedIn::Refused(LoginError::Locked(until)) => {
+            ApiError::Locked((until - crate::db::now()).num_seconds().max(1).unsigned_abs())
+        }
+        NotLoggedIn::Refused(LoginError::Db(e)) => e.into(),
+    })?;
     Ok(HttpResponse::Ok()
         .json(LoginResponse { token: session.token.expose_secret().to_owned(), expires_at: session.expires_at }))
 }

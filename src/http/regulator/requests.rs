@@ -1,13 +1,15 @@
 //! `/api/v1/regulator/requests`: file, read and decide access requests.
 
 use super::OfficialAuth;
-use crate::domain::access_request::{BasisDocument, NewAccessRequest, Target, parse_fields, parse_justification};
+use crate::domain::access_request::{
+    BasisDocument, NewAccessRequest, RequestError, Target, parse_fields, parse_justification,
+};
 use crate::domain::{
     AccountRef, Bin, CountryCode, DocumentNumber, Identifier, IdentifierType, Iin, LegalBasis, OfficialId,
     PlatformSlug, RequestId, RequestState,
 };
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
+use crate::http::{AppState, BlindIndexError, blind_index, call};
 use crate::services::access::{self, AccessError, Disclosed, RequestRow, Verdict};
 use crate::services::officials::Official;
 use actix_web::{HttpResponse, web};
@@ -55,45 +57,52 @@ pub(crate) struct FileRequest {
     pub fields: Vec<String>,
 }
 
-fn parse_target(target: TargetDto) -> Result<Target, ApiError> {
-    let bad = |field: &str| ApiError::invalid_field(format_args!("target.{field}"), "is not valid");
+fn parse_target(target: TargetDto) -> Result<Target, RequestError> {
+    let bad = |field: &'static str| RequestError { field, problem: "is not valid".into() };
     Ok(match target {
         TargetDto::Account(t) => Target::Account {
-            platform: PlatformSlug::parse(&t.platform).map_err(|_| bad("platform"))?,
-            account_ref: AccountRef::parse(&t.account_ref).map_err(|_| bad("account_ref"))?,
+            platform: PlatformSlug::parse(&t.platform).map_err(|_| bad("target.platform"))?,
+            account_ref: AccountRef::parse(&t.account_ref).map_err(|_| bad("target.account_ref"))?,
         },
         TargetDto::Identifier(t) => Target::Identifier(match t.identifier_type.parse::<IdentifierType>() {
-            Ok(IdentifierType::Iin) => Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
-            Ok(IdentifierType::Bin) => Identifier::Bin(Bin::parse(&t.identifier).map_err(|_| bad("identifier"))?),
+            Ok(IdentifierType::Iin) => {
+                Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("target.identifier"))?)
+            }
+            Ok(IdentifierType::Bin) => {
+                Identifier::Bin(Bin::parse(&t.identifier).map_err(|_| bad("target.identifier"))?)
+            }
             Ok(IdentifierType::Document) => Identifier::Document {
-                country: CountryCode::parse(t.country.as_deref().unwrap_or("")).map_err(|_| bad("country"))?,
-                number: DocumentNumber::parse(&t.identifier).map_err(|_| bad("identifier"))?,
+                country: CountryCode::parse(t.country.as_deref().unwrap_or("")).map_err(|_| bad("target.country"))?,
+                number: DocumentNumber::parse(&t.identifier).map_err(|_| bad("target.identifier"))?,
             },
-            Err(_) => return Err(ApiError::invalid_field("target.identifier_type", "must be iin, bin or document")),
+            Err(_) => {
+                return Err(RequestError {
+                    field: "target.identifier_type",
+                    problem: "must be iin, bin or document".into(),
+                });
+            }
         }),
     })
 }
 
 impl FileRequest {
-    fn parse(self, today: NaiveDate) -> Result<NewAccessRequest, ApiError> {
-        let invalid = |e: crate::domain::access_request::RequestError| ApiError::invalid_field(e.field, e.problem);
+    /// The request as the domain checks it; the error names the field at fault.
+    pub(crate) fn parse(self, today: NaiveDate) -> Result<NewAccessRequest, RequestError> {
         Ok(NewAccessRequest {
             target: parse_target(self.target)?,
-            legal_basis: self.legal_basis.parse::<LegalBasis>().map_err(|_| {
-                ApiError::invalid_field(
-                    "legal_basis",
-                    "must be court_decision, criminal_investigation, prosecutor_request or administrative_case",
-                )
+            legal_basis: self.legal_basis.parse::<LegalBasis>().map_err(|_| RequestError {
+                field: "legal_basis",
+                problem: "must be court_decision, criminal_investigation, prosecutor_request or administrative_case"
+                    .into(),
             })?,
             basis_document: BasisDocument::parse(
                 &self.basis_document.number,
                 &self.basis_document.date,
                 &self.basis_document.issuer,
                 today,
-            )
-            .map_err(invalid)?,
-            justification: parse_justification(&self.justification).map_err(invalid)?,
-            fields: parse_fields(&self.fields).map_err(invalid)?,
+            )?,
+            justification: parse_justification(&self.justification)?,
+            fields: parse_fields(&self.fields)?,
         })
     }
 }
@@ -166,6 +175,10 @@ impl RequestView {
     }
 }
 
+fn invalid(e: RequestError) -> ApiError {
+    ApiError::invalid_field(e.field, e.problem)
+}
+
 pub(crate) fn access_error(e: AccessError) -> ApiError {
     match e {
         AccessError::Forbidden(why) => ApiError::Forbidden(why),
@@ -176,7 +189,7 @@ pub(crate) fn access_error(e: AccessError) -> ApiError {
         e @ AccessError::OpeningsUsed => ApiError::Conflict { code: "openings_used", message: e.to_string() },
         AccessError::NoIdentity => ApiError::NotFound("identity for the request's target"),
         AccessError::DataDeleted(on) => ApiError::DataDeleted(on),
-        AccessError::Invalid(e) => ApiError::invalid_field(e.field, e.problem),
+        AccessError::Invalid(e) => invalid(e),
         AccessError::DailyLimit(reached) => ApiError::DailyLimit {
             message: reached.to_string(),
             retry_after: (reached.retry_at - crate::db::now()).num_seconds().max(1).unsigned_abs(),
@@ -185,36 +198,39 @@ pub(crate) fn access_error(e: AccessError) -> ApiError {
     }
 }
 
-/// Files a parsed request for `official`; shared by the API and the forms.
+/// Why a request was not filed: the API and the forms answer each in their own way.
+pub(crate) enum NotFiled {
+    /// The argon2 gate is full (a request by identifier needs its blind index).
+    Busy,
+    Refused(AccessError),
+}
+
+/// Files a request for `official`; shared by the API and the forms. The
+/// outer error is the infrastructure's.
 pub(crate) async fn file_request(
-    state: &web::Data<AppState>,
+    state: &AppState,
     official: Official,
-    body: FileRequest,
-) -> Result<RequestRow, ApiError> {
+    request: NewAccessRequest,
+) -> Result<Result<RequestRow, NotFiled>, ApiError> {
     let now = crate::db::now();
-    let request = body.parse(now.date_naive())?;
     let blind_index = match &request.target {
-        Target::Identifier(identifier) => {
-            let Some(_permit) = state.argon2_gate.try_acquire() else { return Err(ApiError::TooManyRequests(1)) };
-            let (keys, identifier) = (state.keys.clone(), identifier.clone());
-            Some(
-                web::block(move || keys.blind_indexer().index(&identifier))
-                    .await
-                    .map_err(ApiError::internal)?
-                    .map_err(ApiError::internal)?,
-            )
-        }
+        Target::Identifier(identifier) => match blind_index(state, identifier.clone()).await {
+            Ok(index) => Some(index),
+            Err(BlindIndexError::Busy) => return Ok(Err(NotFiled::Busy)),
+            Err(BlindIndexError::Failed(e)) => return Err(e),
+        },
         Target::Account { .. } => None,
     };
-    let app = state.clone();
-    let row = with_conn(&state.pool, move |conn| {
-        let limits = &app.settings.policy.daily_limits;
-        let id = access::file(conn, &official, &request, blind_index.as_ref(), limits, now).map_err(access_error)?;
-        access::view(conn, &official, id).map_err(access_error)
+    let limits = state.settings.policy.daily_limits;
+    let filed = call(&state.pool, move |conn| {
+        let id = access::file(conn, &official, &request, blind_index.as_ref(), &limits, now)?;
+        access::view(conn, &official, id)
     })
     .await?;
-    tracing::info!(access_request.id = row.id.get(), "access request filed");
-    Ok(row)
+    if let Ok(row) = &filed {
+        tracing::info!(access_request.id = row.id.get(), "access request filed");
+    }
+    Ok(filed.map_err(NotFiled::Refused))
 }
 
 /// `POST /api/v1/regulator/requests`
@@ -223,7 +239,11 @@ pub(super) async fn file(
     state: web::Data<AppState>,
     body: web::Json<FileRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = file_request(&state, auth.0, body.into_inner()).await?;
+    let request = body.into_inner().parse(crate::db::now().date_naive()).map_err(invalid)?;
+    let row = file_request(&state, auth.0, request).await?.map_err(|e| match e {
+        NotFiled::Busy => ApiError::TooManyRequests(1),
+        NotFiled::Refused(e) => access_error(e),
+    })?;
     Ok(HttpResponse::Created().json(RequestView::of(row, crate::db::now())))
 }
 
@@ -234,7 +254,7 @@ pub(super) async fn get(
     path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = with_conn(&state.pool, move |conn| access::view(conn, &auth.0, id).map_err(access_error)).await?;
+    let row = call(&state.pool, move |conn| access::view(conn, &auth.0, id)).await?.map_err(access_error)?;
     Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
 }
 
@@ -249,25 +269,26 @@ pub(crate) struct DecisionRequest {
 
 /// Records a decision; shared by the API and the forms.
 pub(crate) async fn decide_request(
-    state: &web::Data<AppState>,
+    state: &AppState,
     official: Official,
     id: RequestId,
     body: DecisionRequest,
-) -> Result<RequestRow, ApiError> {
-    let app = state.clone();
-    let now = crate::db::now();
-    let row = with_conn(&state.pool, move |conn| {
+) -> Result<Result<RequestRow, AccessError>, ApiError> {
+    let policy = state.settings.policy.clone();
+    let decided = call(&state.pool, move |conn| {
         let verdict =
             Verdict { approve: body.approve, reason: &body.reason, notify_owner_after: body.notify_owner_after };
-        access::decide(conn, &official, id, &verdict, &app.settings.policy, now).map_err(access_error)
+        access::decide(conn, &official, id, &verdict, &policy, crate::db::now())
     })
     .await?;
-    tracing::info!(
-        access_request.id = id.get(),
-        approved = row.state == RequestState::Approved,
-        "access request decided"
-    );
-    Ok(row)
+    if let Ok(row) = &decided {
+        tracing::info!(
+            access_request.id = id.get(),
+            approved = row.state == RequestState::Approved,
+            "access request decided"
+        );
+    }
+    Ok(decided)
 }
 
 /// `POST /api/v1/regulator/requests/{id}/decision`
@@ -277,31 +298,31 @@ pub(super) async fn decide(
     path: web::Path<RequestId>,
     body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?;
+    let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?.map_err(access_error)?;
     Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
 }
 
-/// Opens a disclosure; fails closed with 503 when the opening cannot be
-/// recorded (nothing is disclosed then). Shared by the API and the forms.
+/// Opens a disclosure; shared by the API and the forms. When the opening
+/// cannot be recorded it fails closed with 503 and nothing is disclosed.
 pub(crate) async fn open_disclosure(
-    state: &web::Data<AppState>,
+    state: &AppState,
     official: Official,
     id: RequestId,
-) -> Result<Disclosed, ApiError> {
-    let app = state.clone();
-    let disclosed = with_conn(&state.pool, move |conn| {
-        let limits = &app.settings.policy.daily_limits;
-        access::disclose(conn, &app.keys, &official, id, limits, crate::db::now()).map_err(|e| match e {
-            AccessError::Db(e) => {
-                tracing::error!(access_request.id = id.get(), error = %e, "disclosure not recorded; nothing disclosed");
-                ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed")
-            }
-            other => access_error(other),
-        })
-    })
-    .await?;
-    tracing::info!(access_request.id = id.get(), "disclosure opened");
-    Ok(disclosed)
+) -> Result<Result<Disclosed, AccessError>, ApiError> {
+    let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
+    let disclosed =
+        call(&state.pool, move |conn| access::disclose(conn, &keys, &official, id, &limits, crate::db::now())).await?;
+    match disclosed {
+        Err(AccessError::Db(e)) => {
+            tracing::error!(access_request.id = id.get(), error = %e, "disclosure not recorded; nothing disclosed");
+            Err(ApiError::Unavailable("the disclosure could not be recorded, so nothing was disclosed"))
+        }
+        Ok(disclosed) => {
+            tracing::info!(access_request.id = id.get(), "disclosure opened");
+            Ok(Ok(disclosed))
+        }
+        Err(refused) => Ok(Err(refused)),
+    }
 }
 
 /// `POST /api/v1/regulator/requests/{id}/disclosure`
@@ -310,7 +331,7 @@ pub(super) async fn disclose(
     state: web::Data<AppState>,
     path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
-    let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?;
+    let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?.map_err(access_error)?;
     let accounts = super::accounts_json(&disclosed.accounts);
     let identity = super::identity_json(&disclosed.fields);
     Ok(HttpResponse::Ok()

@@ -1,0 +1,101 @@
+//! `/regulator`: the officials' pages over the same use cases as the JSON
+//! API (login with TOTP, filing, four-eyes decisions, disclosure). A session
+//! is the API's bearer token, kept in an `HttpOnly`, `SameSite=Strict`
+//! cookie. Every page names cases and people, so none may be stored by the
+//! browser.
+
+mod login;
+mod request;
+mod requests;
+
+use crate::domain::access_request::RequestError;
+use crate::http::error::ApiError;
+use crate::i18n::Texts;
+use crate::services::access::AccessError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/regulator", web::get().to(login::start))
+        .route("/regulator/login", web::post().to(login::login))
+        .route("/regulator/logout", web::post().to(login::logout))
+        .route("/regulator/requests", web::get().to(requests::list))
+        .route("/regulator/requests", web::post().to(requests::file))
+        .route("/regulator/requests/new", web::get().to(requests::new_request))
+        .route("/regulator/requests/{id}", web::get().to(request::show))
+        .route("/regulator/requests/{id}/decision", web::post().to(request::decide))
+        .route("/regulator/requests/{id}/disclosure", web::post().to(request::disclose));
+}
+
+/// A refusal shown at the top of a page.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    Message(&'static str),
+    DataDeleted(chrono::NaiveDate),
+}
+
+impl Problem {
+    fn text(self, t: &Texts<'_>) -> String {
+        match self {
+            Problem::Message(id) => t.get(id),
+            Problem::DataDeleted(on) => t.with("reg-problem-data_deleted", "date", on.to_string()),
+        }
+    }
+}
+
+/// How a page answers a refusal of the access use cases.
+enum Refusal {
+    /// Shown at the top of the page, with this status.
+    Problem(Problem, StatusCode),
+    /// An input the form marks (its section), with 422.
+    Section(&'static str),
+}
+
+impl Refusal {
+    fn of(error: AccessError) -> Result<Self, ApiError> {
+        let problem = |id, status| Ok(Refusal::Problem(Problem::Message(id), status));
+        match error {
+            AccessError::Forbidden(_) => problem("reg-problem-forbidden", StatusCode::FORBIDDEN),
+            AccessError::NotFound | AccessError::NoIdentity => problem("reg-problem-not_found", StatusCode::NOT_FOUND),
+            AccessError::DailyLimit(_) => problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS),
+            AccessError::DataDeleted(on) => Ok(Refusal::Problem(Problem::DataDeleted(on), StatusCode::GONE)),
+            AccessError::AlreadyDecided => problem("reg-problem-already_decided", StatusCode::CONFLICT),
+            AccessError::NotApproved => problem("reg-problem-not_approved", StatusCode::CONFLICT),
+            AccessError::ApprovalExpired => problem("reg-problem-approval_expired", StatusCode::CONFLICT),
+            AccessError::OpeningsUsed => problem("reg-problem-openings_used", StatusCode::CONFLICT),
+            AccessError::Invalid(e) => Self::invalid(&e),
+            AccessError::Db(e) => Err(e.into()),
+        }
+    }
+
+    /// The form section an invalid field belongs to (`basis_document.date` → `basis_document`).
+    fn invalid(error: &RequestError) -> Result<Self, ApiError> {
+        let section = error.field.split('.').next().unwrap_or_default();
+        ["target", "legal_basis", "basis_document", "justification", "fields", "reason", "notify_owner_after"]
+            .into_iter()
+            .find(|known| *known == section)
+            .map(Refusal::Section)
+            .ok_or_else(|| ApiError::invalid_field(error.field, &error.problem))
+    }
+
+    fn busy() -> Self {
+        Refusal::Problem(Problem::Message("reg-problem-busy"), StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// (problem, section, status) for the page to render.
+    fn parts(self) -> (Option<Problem>, Option<&'static str>, StatusCode) {
+        match self {
+            Refusal::Problem(problem, status) => (Some(problem), None, status),
+            Refusal::Section(section) => (None, Some(section), StatusCode::UNPROCESSABLE_ENTITY),
+        }
+    }
+}
+
+/// Officials' pages name cases and people: browsers must not keep them.
+fn no_store(response: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
+    response.map(|mut r| {
+        r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    })
+}

@@ -1,0 +1,163 @@
+//! One request: its facts, the decision form for an approver, and the
+//! disclosure for its requester.
+
+use super::{Problem, Refusal, no_store};
+use crate::domain::{RequestId, Role};
+use crate::http::call;
+use crate::http::error::ApiError;
+use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
+use crate::http::pages::utc_minute;
+use crate::http::regulator::{DecisionRequest, decide_request, open_disclosure};
+use crate::i18n::Texts;
+use crate::services::access::{self, RequestRow};
+use crate::services::officials::Official;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "regulator/request.html")]
+struct RequestPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    can_file: bool,
+    problem: Option<Problem>,
+    error: Option<&'static str>,
+    request: RequestRow,
+    state: String,
+    target: String,
+    basis: String,
+    fields: String,
+    filed: String,
+    can_decide: bool,
+    can_open: bool,
+    openings: i64,
+}
+
+async fn request_page(
+    page: &PageContext,
+    official: Official,
+    id: RequestId,
+    refusal: Option<Refusal>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = official.clone();
+    let request = match call(&page.state.pool, move |conn| access::view(conn, &viewer, id)).await? {
+        Ok(request) => request,
+        // Nothing to show the refusal on: the request itself is refused.
+        Err(e) => return Err(crate::http::regulator::access_error(e)),
+    };
+    let (problem, error, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
+    let t = page.texts();
+    let now = crate::db::now();
+    let may = access::permissions(&official, &request, now);
+    let target = match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
+        (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
+        (_, _, Some(kind)) => t.get(&format!("reg-target-by-{kind}")),
+        _ => String::new(),
+    };
+    let fields = request.fields.as_slice().iter().map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
+    let shown = RequestPage {
+        can_file: official.roles.contains(Role::Requester),
+        can_decide: may.decide,
+        can_open: may.open,
+        openings: request.openings.into(),
+        state: t.get(&format!("outcome-{}", request.state_at(now))),
+        basis: t.get(&format!("basis-{}", request.legal_basis)),
+        filed: utc_minute(request.created_at),
+        csrf: page.csrf(),
+        t,
+        problem,
+        error,
+        target,
+        fields,
+        request,
+    };
+    no_store(page.render(&shown, status))
+}
+
+/// `GET /regulator/requests/{id}`
+pub(super) async fn show(
+    page: PageContext,
+    official: OfficialSession,
+    path: web::Path<RequestId>,
+) -> Result<HttpResponse, ApiError> {
+    request_page(&page, official.0, path.into_inner(), None).await
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(super) struct DecisionForm {
+    approve: String,
+    reason: String,
+    notify_owner_after: String,
+}
+
+/// `POST /regulator/requests/{id}/decision`
+pub(super) async fn decide(
+    page: PageContext,
+    form: CheckedForm<DecisionForm>,
+    official: OfficialSession,
+    path: web::Path<RequestId>,
+) -> Result<HttpResponse, ApiError> {
+    let (CheckedForm(form), OfficialSession(official), id) = (form, official, path.into_inner());
+    // A date means the start of that day, UTC.
+    let notify_owner_after = match form.notify_owner_after.trim() {
+        "" => Some(None),
+        date => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .ok()
+            .map(|d| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())),
+    };
+    let refusal = match notify_owner_after {
+        None => Refusal::Section("notify_owner_after"),
+        Some(notify_owner_after) => {
+            let body = DecisionRequest { approve: form.approve == "true", reason: form.reason, notify_owner_after };
+            match decide_request(&page.state, official.clone(), id, body).await? {
+                Ok(_) => return Ok(see_other(&format!("/regulator/requests/{id}"))),
+                Err(e) => Refusal::of(e)?,
+            }
+        }
+    };
+    request_page(&page, official, id, Some(refusal)).await
+}
+
+#[derive(Template)]
+#[template(path = "regulator/disclosure.html")]
+struct DisclosurePage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    can_file: bool,
+    problem: Option<Problem>,
+    id: RequestId,
+    fields: Vec<(String, zeroize::Zeroizing<String>)>,
+    accounts: Vec<String>,
+}
+
+/// `POST /regulator/requests/{id}/disclosure`: the approved fields, once more counted and logged.
+pub(super) async fn disclose(
+    page: PageContext,
+    _form: CheckedForm<EmptyForm>,
+    official: OfficialSession,
+    path: web::Path<RequestId>,
+) -> Result<HttpResponse, ApiError> {
+    let (OfficialSession(official), id) = (official, path.into_inner());
+    let disclosed = match open_disclosure(&page.state, official.clone(), id).await? {
+        Ok(disclosed) => disclosed,
+        Err(e) => return request_page(&page, official, id, Some(Refusal::of(e)?)).await,
+    };
+    let t = page.texts();
+    let shown = DisclosurePage {
+        fields: disclosed.fields.into_iter().map(|(field, value)| (t.get(&format!("field-{field}")), value)).collect(),
+        accounts: disclosed
+            .accounts
+            .into_iter()
+            .map(|a| format!("{} / {}: {}", a.platform, a.account_ref, t.get(&format!("status-{}", a.status))))
+            .collect(),
+        csrf: page.csrf(),
+        can_file: official.roles.contains(Role::Requester),
+        problem: None,
+        t,
+        id,
+    };
+    no_store(page.render(&shown, StatusCode::OK))
+}

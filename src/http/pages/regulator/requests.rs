@@ -1,0 +1,154 @@
+//! The request list and the new-request form.
+
+use super::{Problem, Refusal, no_store};
+use crate::domain::{Field, LegalBasis, RequestId, Role};
+use crate::http::call;
+use crate::http::error::ApiError;
+use crate::http::pages::context::{CheckedForm, OfficialSession, PageContext, see_other};
+use crate::http::pages::utc_minute;
+use crate::http::regulator::requests::{AccountTarget, BasisDocumentDto, IdentifierTarget, TargetDto};
+use crate::http::regulator::{FileRequest, NotFiled, file_request};
+use crate::i18n::Texts;
+use crate::services::access;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+use serde::Deserialize;
+
+/// One line of the request list.
+struct ListedRequest {
+    id: RequestId,
+    filed: String,
+    basis: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "regulator/requests.html")]
+struct RequestsPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    can_file: bool,
+    problem: Option<Problem>,
+    requests: Vec<ListedRequest>,
+}
+
+/// `GET /regulator/requests`: own requests for requesters, all for approvers and auditors.
+pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
+    let OfficialSession(official) = official;
+    let can_file = official.roles.contains(Role::Requester);
+    let rows = call(&page.state.pool, move |conn| access::list(conn, &official, 200)).await??;
+    let t = page.texts();
+    let now = crate::db::now();
+    let requests = rows
+        .iter()
+        .map(|r| ListedRequest {
+            id: r.id,
+            filed: utc_minute(r.created_at),
+            basis: t.get(&format!("basis-{}", r.legal_basis)),
+            state: t.get(&format!("outcome-{}", r.state_at(now))),
+        })
+        .collect();
+    no_store(page.render(&RequestsPage { t, csrf: page.csrf(), can_file, problem: None, requests }, StatusCode::OK))
+}
+
+/// What the new-request form keeps between attempts (never the identifier).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RequestForm {
+    target: String,
+    platform: String,
+    account_ref: String,
+    identifier_type: String,
+    identifier: String,
+    country: String,
+    legal_basis: String,
+    basis_number: String,
+    basis_date: String,
+    basis_issuer: String,
+    justification: String,
+    /// The data checkboxes share this name.
+    fields: Vec<String>,
+}
+
+impl RequestForm {
+    fn wants(&self, field: &Field) -> bool {
+        self.fields.iter().any(|f| f == field.as_str())
+    }
+
+    /// The same request the JSON API takes, so both are parsed by one function.
+    fn to_request(&self) -> FileRequest {
+        let target = if self.target == "identifier" {
+            TargetDto::Identifier(IdentifierTarget {
+                identifier_type: self.identifier_type.clone(),
+                identifier: self.identifier.clone(),
+                country: Some(self.country.clone()).filter(|c| !c.is_empty()),
+            })
+        } else {
+            TargetDto::Account(AccountTarget { platform: self.platform.clone(), account_ref: self.account_ref.clone() })
+        };
+        FileRequest {
+            target,
+            legal_basis: self.legal_basis.clone(),
+            basis_document: BasisDocumentDto {
+                number: self.basis_number.clone(),
+                date: self.basis_date.clone(),
+                issuer: self.basis_issuer.clone(),
+            },
+            justification: self.justification.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "regulator/new_request.html")]
+struct NewRequestPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    can_file: bool,
+    problem: Option<Problem>,
+    error: Option<&'static str>,
+    form: RequestForm,
+    bases: &'static [LegalBasis],
+    all_fields: &'static [Field],
+}
+
+fn new_request_page(page: &PageContext, form: RequestForm, refusal: Option<Refusal>) -> Result<HttpResponse, ApiError> {
+    let (problem, error, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
+    let shown = NewRequestPage {
+        t: page.texts(),
+        csrf: page.csrf(),
+        can_file: true,
+        problem,
+        error,
+        form,
+        bases: LegalBasis::ALL,
+        all_fields: Field::ALL,
+    };
+    no_store(page.render(&shown, status))
+}
+
+/// `GET /regulator/requests/new`
+pub(super) async fn new_request(page: PageContext, _official: OfficialSession) -> Result<HttpResponse, ApiError> {
+    new_request_page(&page, RequestForm::default(), None)
+}
+
+/// `POST /regulator/requests`
+pub(super) async fn file(
+    page: PageContext,
+    form: CheckedForm<RequestForm>,
+    official: OfficialSession,
+) -> Result<HttpResponse, ApiError> {
+    let (CheckedForm(mut form), OfficialSession(official)) = (form, official);
+    let refusal = match form.to_request().parse(crate::db::now().date_naive()) {
+        Err(invalid) => Refusal::invalid(&invalid)?,
+        Ok(request) => match file_request(&page.state, official, request).await? {
+            Ok(row) => return Ok(see_other(&format!("/regulator/requests/{}", row.id))),
+            Err(NotFiled::Busy) => Refusal::busy(),
+            Err(NotFiled::Refused(e)) => Refusal::of(e)?,
+        },
+    };
+    form.identifier.clear();
+    new_request_page(&page, form, Some(refusal))
+}
