@@ -103,7 +103,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        conn.ping().map_err(DbError::Query)
+        ping(conn)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -142,6 +142,11 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
         tracing::info!(migrations = ?applied, backend = url.backend_name(), "applied database migrations");
     }
     Ok(applied)
+}
+
+/// Checks that the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
+    conn.ping().map_err(DbError::Query)
 }
 
 /// A timestamp as both backends store it: UTC, microsecond precision

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod legal_basis;
 pub mod lifecycle;
 pub mod national_id;
+pub mod paging;
 pub mod person;
 pub mod policy;
 pub mod retention;
@@ -32,6 +33,7 @@ pub use ids::{AccountId, IdentityId, OfficialId, PlatformId, RequestId, SessionI
 pub use legal_basis::LegalBasis;
 pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};
+pub use paging::{Page, PageBounds, PageError};
 pub use person::{BirthDate, LegalName, PersonName};
 pub use policy::{DailyLimits, RegistryPolicy};
 pub use role::{Role, RoleSet, Username};

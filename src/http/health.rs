@@ -1,7 +1,8 @@
-use super::AppState;
+//! Liveness and readiness, for load balancers and orchestrators.
+
 use super::error::ApiError;
+use super::{AppState, call};
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz() -> HttpResponse {
@@ -10,19 +11,9 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: the database answers, so requests can be served.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.clone();
-    let ready = web::block(move || -> Result<(), crate::db::DbError> {
-        let mut conn = pool.get()?;
-        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
-        Ok(())
-    })
-    .await;
-    match ready {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            Err(ApiError::Unavailable("the database is not available"))
-        }
-        Err(e) => Err(ApiError::internal(e)),
+    if let Err(e) = call(&state.pool, crate::db::ping).await.and_then(|pinged| Ok(pinged?)) {
+        tracing::warn!(error = %e, "readiness check failed");
+        return Err(ApiError::Unavailable("the database is not available"));
     }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }

@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit_log;
 pub mod keys;
 pub mod officials;
 pub mod owners;

@@ -8,7 +8,7 @@ use crate::crypto::KeyRing;
 use crate::db::repo::accounts;
 use crate::db::repo::identities::{self, AccountSummary, ReviewRow};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
-use crate::domain::{Field, IdentityId, RegistryPolicy, Role};
+use crate::domain::{Field, IdentityId, Page, PageBounds, PageError, RegistryPolicy, Role};
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
@@ -24,8 +24,13 @@ pub enum ReviewError {
     #[error("the identity's data was deleted under retention on {0}")]
     Shredded(chrono::NaiveDate),
     #[error(transparent)]
+    Invalid(#[from] PageError),
+    #[error(transparent)]
     Db(#[from] DbError),
 }
+
+/// Identities per read of the queue: 50 unless asked, at most 500.
+pub const QUEUE_BOUNDS: PageBounds = PageBounds { default_limit: 50, max_limit: 500 };
 
 fn require_registrar(official: &Official) -> Result<(), ReviewError> {
     if official.roles.contains(Role::Registrar) { Ok(()) } else { Err(ReviewError::Forbidden) }
@@ -35,11 +40,12 @@ fn require_registrar(official: &Official) -> Result<(), ReviewError> {
 pub fn queue(
     conn: &mut DbConnection,
     official: &Official,
-    after_id: IdentityId,
-    limit: i64,
+    after: i64,
+    limit: Option<i64>,
 ) -> Result<Vec<ReviewRow>, ReviewError> {
     require_registrar(official)?;
-    Ok(identities::review_queue(conn, after_id, limit)?)
+    let page = Page::parse(after, limit, QUEUE_BOUNDS)?;
+    Ok(identities::review_queue(conn, IdentityId::new(page.after), page.limit)?)
 }
 
 /// What a registrar sees of one identity.

@@ -3,17 +3,14 @@
 //! the canonical form documented in `crate::audit`.
 
 use super::OfficialAuth;
-use crate::audit;
-use crate::domain::Role;
+use crate::audit::Entry;
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
+use crate::http::{AppState, call};
+use crate::services::audit_log::{self, AuditLogError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use data_encoding::HEXLOWER;
 use serde::Serialize;
-
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1000;
 
 #[derive(Serialize)]
 struct EntryView {
@@ -27,8 +24,8 @@ struct EntryView {
     hash: String,
 }
 
-impl From<audit::Entry> for EntryView {
-    fn from(entry: audit::Entry) -> Self {
+impl From<Entry> for EntryView {
+    fn from(entry: Entry) -> Self {
         Self {
             seq: entry.seq,
             occurred_at: entry.occurred_at.and_utc(),
@@ -56,11 +53,13 @@ pub(super) async fn list(
     state: web::Data<AppState>,
     query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
-    if !auth.0.roles.contains(Role::Auditor) {
-        return Err(ApiError::Forbidden("reading the audit log needs the auditor role"));
-    }
-    let (after, limit) = query.into_inner().parse(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let entries = with_conn(&state.pool, move |conn| Ok(audit::page(conn, after, limit)?)).await?;
+    let super::Cursor { after, limit } = query.into_inner();
+    let entries =
+        call(&state.pool, move |conn| audit_log::page(conn, &auth.0, after, limit)).await?.map_err(|e| match e {
+            AuditLogError::Forbidden => ApiError::Forbidden("reading the audit log needs the auditor role"),
+            AuditLogError::Invalid(e) => super::invalid_page(e),
+            AuditLogError::Db(e) => e.into(),
+        })?;
     let next = entries.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -1,5 +1,6 @@
 //! The regulator JSON API (DESIGN §7).
 
+use crate::domain::PageError;
 use crate::http::error::ApiError;
 use crate::http::{AppState, bearer_token, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
@@ -84,7 +85,8 @@ async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Res
         .json(LoginResponse { token: session.token.expose_secret().to_owned(), expires_at: session.expires_at }))
 }
 
-/// `?after=&limit=` on the regulator's paged lists.
+/// `?after=&limit=` on the regulator's paged lists; the use case checks
+/// them against its bounds after checking the caller's role.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Cursor {
@@ -93,18 +95,8 @@ pub(super) struct Cursor {
     limit: Option<i64>,
 }
 
-impl Cursor {
-    /// `(after, limit)`, with `limit` defaulting to `default` and at most `max`.
-    fn parse(self, default: i64, max: i64) -> Result<(i64, i64), ApiError> {
-        let limit = self.limit.unwrap_or(default);
-        if self.after < 0 {
-            return Err(ApiError::invalid_field("after", "must not be negative"));
-        }
-        if !(1..=max).contains(&limit) {
-            return Err(ApiError::invalid_field("limit", format_args!("must be 1 to {max}")));
-        }
-        Ok((self.after, limit))
-    }
+fn invalid_page(e: PageError) -> ApiError {
+    ApiError::invalid_field(e.field, e.problem)
 }
 
 /// Decrypted fields as disclosures and reviews show them: `{"surname": …}`.

@@ -1,16 +1,13 @@
 //! `/api/v1/regulator/review`: registrars confirm declared identities.
 
 use super::OfficialAuth;
-use crate::domain::{IdentityId, OwnerType};
+use crate::domain::OwnerType;
 use crate::http::error::ApiError;
-use crate::http::{AppState, with_conn};
+use crate::http::{AppState, call, with_conn};
 use crate::services::review::{self, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 500;
 
 fn review_error(e: ReviewError) -> ApiError {
     match e {
@@ -20,6 +17,7 @@ fn review_error(e: ReviewError) -> ApiError {
             ApiError::Conflict { code: "already_confirmed", message: "the identity was already confirmed".into() }
         }
         ReviewError::Shredded(on) => ApiError::DataDeleted(on),
+        ReviewError::Invalid(e) => super::invalid_page(e),
         ReviewError::Db(e) => e.into(),
     }
 }
@@ -37,11 +35,9 @@ pub(super) async fn queue(
     state: web::Data<AppState>,
     query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
-    let (after, limit) = query.into_inner().parse(DEFAULT_LIMIT, MAX_LIMIT)?;
-    let rows = with_conn(&state.pool, move |conn| {
-        review::queue(conn, &auth.0, IdentityId::new(after), limit).map_err(review_error)
-    })
-    .await?;
+    let super::Cursor { after, limit } = query.into_inner();
+    let rows =
+        call(&state.pool, move |conn| review::queue(conn, &auth.0, after, limit)).await?.map_err(review_error)?;
     let next = rows.last().map_or(after, |r| r.id.get());
     let identities: Vec<Waiting> = rows
         .into_iter()
