@@ -43,7 +43,7 @@ pub(super) fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbE
                 diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check").get_result::<Count>(sqlite)?.n;
             sqlite.batch_execute("PRAGMA foreign_keys = ON")?;
             if dangling > 0 {
-                return Err(DbError::Migration(format!("{dangling} row(s) refer to rows that do not exist")));
+                return Err(DbError::Migration(format!("{dangling} reference(s) point to rows that do not exist")));
             }
             Ok(applied)
         }

@@ -1,5 +1,4 @@
-use crate::helpers::TestDb;
-use crate::storage::event;
+use crate::helpers::{TestDb, audit_event, spawn_app};
 use chrono::Utc;
 use diesel::RunQueryDsl;
 use registry::audit::{self, ChainError};
@@ -9,7 +8,7 @@ fn chain_of(n: usize, test_db: &TestDb) -> registry::db::Pool {
     let pool = test_db.pool();
     let mut conn = pool.get().unwrap();
     for i in 0..n {
-        write_tx(&mut conn, |conn| audit::append(conn, &event(&i.to_string()), Utc::now())).unwrap();
+        write_tx(&mut conn, |conn| audit::append(conn, &audit_event(&i.to_string()), Utc::now())).unwrap();
     }
     pool
 }
@@ -142,4 +141,15 @@ fn deleting_or_reordering_an_entry_names_the_first_entry_out_of_place() {
         diesel::update(audit_log.filter(seq.eq(5))).set(seq.eq(4)).execute(c)
     });
     assert_eq!(renumbered, Err(ChainError::BrokenLink(3)));
+}
+
+#[actix_web::test]
+#[should_panic(expected = "the test left an audit chain that does not verify: audit entry 1 was modified")]
+async fn a_test_that_leaves_a_broken_audit_chain_fails() {
+    use diesel::prelude::*;
+    use registry::db::schema::audit_log;
+    let app = spawn_app().await;
+    app.official("a.requester", "requester").await;
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(audit_log::table.find(1)).set(audit_log::subject.eq("official:999")).execute(&mut conn).unwrap();
 }

@@ -1,5 +1,4 @@
-use crate::cli::CliFixture;
-use crate::helpers::{stderr, stdout};
+use crate::helpers::{CliFixture, stderr, stdout};
 use chrono::Utc;
 use diesel::prelude::*;
 use registry::crypto::KeyRing;

@@ -1,8 +1,6 @@
-use crate::helpers::{TestDb, expose, key_file, run_cli, secret, stderr, stdout};
-use chrono::Utc;
+use crate::helpers::{CliFixture, expose, run_cli, secret, stderr, stdout};
 use diesel::prelude::*;
 use registry::audit;
-use registry::crypto::KeyRing;
 use registry::crypto::password::verify_password;
 use registry::db::repo::identities;
 use registry::db::schema::officials;
@@ -10,30 +8,6 @@ use registry::domain::Field;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// A database and a key file, and the environment that points the CLI at them.
-pub(crate) struct CliFixture {
-    pub db: TestDb,
-}
-
-impl CliFixture {
-    pub fn new() -> Self {
-        let db = TestDb::new();
-        KeyRing::generate(Utc::now()).create(&key_file(&db)).unwrap();
-        Self { db }
-    }
-
-    pub fn run(&self, args: &[&str]) -> std::process::Output {
-        let key_file = key_file(&self.db);
-        let env =
-            [("REGISTRY_DATABASE_URL", self.db.url_string.as_str()), ("REGISTRY_KEY_FILE", key_file.to_str().unwrap())];
-        run_cli(self.db.dir.path(), &env, args)
-    }
-
-    pub fn keys(&self) -> KeyRing {
-        KeyRing::load(&key_file(&self.db)).unwrap()
-    }
-}
 
 fn json_of(out: &std::process::Output) -> serde_json::Value {
     assert!(out.status.success(), "command failed: {}", stderr(out));

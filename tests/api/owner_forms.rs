@@ -1,112 +1,15 @@
-use crate::helpers::{
-    TEST_EMAIL, TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_SURNAME, TestApp, assert_no_personal_data, spawn_app,
-};
+use crate::helpers::{Page, TEST_SURNAME, Visitor, assert_no_personal_data, between, resident_fields, spawn_app};
 use diesel::prelude::*;
 use registry::db::schema::{account_identities, identities};
-use std::collections::HashMap;
-
-/// A visitor's browser: keeps cookies, submits forms, does not follow redirects.
-pub(crate) struct Visitor<'a> {
-    app: &'a TestApp,
-    pub client: awc::Client,
-    pub cookies: HashMap<String, String>,
-}
-
-pub(crate) struct Page {
-    pub status: u16,
-    pub location: Option<String>,
-    pub body: String,
-}
-
-impl<'a> Visitor<'a> {
-    pub fn new(app: &'a TestApp) -> Self {
-        Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    pub async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
-        let request = request.insert_header(("cookie", self.cookie_header()));
-        let mut response = match form {
-            Some(fields) => request.send_form(&fields).await,
-            None => request.send().await,
-        }
-        .unwrap();
-        for value in response.headers().get_all("set-cookie") {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-        let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-        Page { status: response.status().as_u16(), location, body }
-    }
-
-    pub async fn get(&mut self, path: &str) -> Page {
-        let request = self.client.get(format!("{}{path}", self.app.address));
-        self.send(request, None).await
-    }
-
-    /// Submits a form after loading the page that holds it (for its CSRF token).
-    pub async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-        let page = self.get(page_path).await;
-        let csrf = csrf_of(&page.body);
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        let request = self.client.post(format!("{}{action}", self.app.address));
-        self.send(request, Some(&all)).await
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
-}
-
-pub(crate) fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
-    html.split(start).nth(1).and_then(|s| s.split(end).next()).unwrap_or_default()
-}
-
-/// Reports an account over the threshold and returns its claim code.
-pub(crate) async fn account_with_code(app: &TestApp, token: &str, account_ref: &str) -> String {
-    let reply = app.report(token, &[(account_ref, 9000)]).await.json();
-    reply["results"][0]["claim_code"].as_str().expect("a claim code").to_owned()
-}
-
-pub(crate) fn resident_fields() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("owner_type", "resident"),
-        ("iin", TEST_IIN),
-        ("surname", TEST_SURNAME),
-        ("given_name", TEST_GIVEN_NAME),
-        ("patronymic", TEST_PATRONYMIC),
-        ("email", TEST_EMAIL),
-        ("consent", "yes"),
-    ]
-}
-
-pub(crate) async fn claim(visitor: &mut Visitor<'_>, account: &str, code: &str) -> Page {
-    claim_on(visitor, "qaz", account, code).await
-}
-
-pub(crate) async fn claim_on(visitor: &mut Visitor<'_>, platform: &str, account: &str, code: &str) -> Page {
-    let fields = [("platform", platform), ("account", account), ("claim_code", code)];
-    visitor.submit("/claim?lang=en", "/claim?lang=en", &fields).await
-}
 
 #[actix_web::test]
 async fn an_owner_claims_identifies_and_gets_a_receipt() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = account_with_code(&app, &token, "acc-1").await;
+    let code = app.account_with_code(&token, "acc-1").await;
     let mut visitor = Visitor::new(&app);
 
-    let claimed = claim(&mut visitor, "@ACC-1", &code.to_lowercase()).await;
+    let claimed = visitor.claim("@ACC-1", &code.to_lowercase()).await;
     assert_eq!(claimed.status, 303, "{}", claimed.body);
     assert_eq!(claimed.location.as_deref(), Some("/claim/identify"));
     let ticket = visitor.cookies.get("claim").cloned().expect("a claim ticket cookie");
@@ -123,7 +26,7 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
     let feed: Vec<_> = app.all_changes(&token, 0, 10).await.iter().map(|c| c["status"].clone()).collect();
     assert_eq!(feed, ["required", "verified"]);
 
-    let again = claim(&mut Visitor::new(&app), "acc-1", &code).await;
+    let again = Visitor::new(&app).claim("acc-1", &code).await;
     assert_eq!(again.status, 422, "a spent code does not work twice");
     assert!(!visitor.cookies.contains_key("claim"), "the receipt removes the ticket cookie");
     visitor.cookies.insert("claim".into(), ticket);
@@ -138,9 +41,9 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
 async fn invalid_fields_get_their_own_message_and_identifiers_are_not_echoed() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = account_with_code(&app, &token, "acc-1").await;
+    let code = app.account_with_code(&token, "acc-1").await;
     let mut visitor = Visitor::new(&app);
-    assert_eq!(claim(&mut visitor, "acc-1", &code).await.status, 303);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
     let fields = [
         ("owner_type", "resident"),
         ("iin", "900115353055"),
@@ -169,12 +72,12 @@ async fn invalid_fields_get_their_own_message_and_identifiers_are_not_echoed() {
 async fn every_wrong_claim_gets_the_same_answer_and_attempts_are_limited() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = account_with_code(&app, &token, "acc-1").await;
+    let code = app.account_with_code(&token, "acc-1").await;
     let wrong = |c: &str| c.chars().rev().collect::<String>();
     let answers = [
-        claim(&mut Visitor::new(&app), "acc-1", &wrong(&code)).await,
-        claim(&mut Visitor::new(&app), "nobody", &code).await,
-        claim(&mut Visitor::new(&app), "acc-1", "not a code").await,
+        Visitor::new(&app).claim("acc-1", &wrong(&code)).await,
+        Visitor::new(&app).claim("nobody", &code).await,
+        Visitor::new(&app).claim("acc-1", "not a code").await,
     ];
     for answer in &answers {
         assert_eq!(answer.status, 422);
@@ -186,7 +89,7 @@ async fn every_wrong_claim_gets_the_same_answer_and_attempts_are_limited() {
 
     let mut limited = None;
     for _ in 0..8 {
-        let page = claim(&mut Visitor::new(&app), "acc-1", &wrong(&code)).await;
+        let page = Visitor::new(&app).claim("acc-1", &wrong(&code)).await;
         if page.status == 429 {
             limited = Some(page);
             break;
@@ -213,9 +116,9 @@ async fn a_second_account_of_the_same_person_joins_their_record() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
     for (account, expect_key) in [("acc-1", true), ("acc-2", false)] {
-        let code = account_with_code(&app, &token, account).await;
+        let code = app.account_with_code(&token, account).await;
         let mut visitor = Visitor::new(&app);
-        assert_eq!(claim(&mut visitor, account, &code).await.status, 303);
+        assert_eq!(visitor.claim(account, &code).await.status, 303);
         let receipt =
             visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
         assert_eq!(receipt.status, 200, "{}", receipt.body);
@@ -258,9 +161,9 @@ async fn non_residents_and_legal_entities_identify_with_their_own_fields() {
         ),
     ];
     for (owner_type, fields) in forms {
-        let code = account_with_code(&app, &token, owner_type).await;
+        let code = app.account_with_code(&token, owner_type).await;
         let mut visitor = Visitor::new(&app);
-        assert_eq!(claim(&mut visitor, owner_type, &code).await.status, 303);
+        assert_eq!(visitor.claim(owner_type, &code).await.status, 303);
         let receipt =
             visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=en", &fields).await;
         assert_eq!(receipt.status, 200, "{owner_type}: {}", receipt.body);
@@ -315,9 +218,9 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
         ),
     ];
     for (owner_type, fields, expected, kept) in cases {
-        let code = account_with_code(&app, &token, owner_type).await;
+        let code = app.account_with_code(&token, owner_type).await;
         let mut visitor = Visitor::new(&app);
-        assert_eq!(claim(&mut visitor, owner_type, &code).await.status, 303);
+        assert_eq!(visitor.claim(owner_type, &code).await.status, 303);
         let page =
             visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=ru", &fields).await;
         assert_eq!(page.status, 422, "{owner_type}");

@@ -1,54 +1,23 @@
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use crate::owner_forms::{Visitor, account_with_code, between, claim_on, resident_fields};
+use crate::helpers::{Visitor, spawn_app, spawn_app_with};
 use diesel::prelude::*;
 use registry::db::repo::identities;
 use registry::db::schema::account_identities;
 use registry::domain::Field;
 
-/// Registers `account` on platform qaz as the test resident; returns (reference, management key).
-pub(crate) async fn registered(app: &TestApp, token: &str, account: &str) -> (String, String) {
-    registered_on(app, token, "qaz", account).await
-}
-
-pub(crate) async fn registered_on(app: &TestApp, token: &str, platform: &str, account: &str) -> (String, String) {
-    registered_with(app, token, platform, account, &resident_fields()).await
-}
-
-/// Registers `account` with these identification form fields.
-pub(crate) async fn registered_with(
-    app: &TestApp,
-    token: &str,
-    platform: &str,
-    account: &str,
-    fields: &[(&str, &str)],
-) -> (String, String) {
-    let code = account_with_code(app, token, account).await;
-    let mut visitor = Visitor::new(app);
-    assert_eq!(claim_on(&mut visitor, platform, account, &code).await.status, 303);
-    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", fields).await;
-    let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
-    let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
-    (reference, key)
-}
-
-pub(crate) async fn sign_in(visitor: &mut Visitor<'_>, reference: &str, key: &str) -> crate::owner_forms::Page {
-    visitor.submit("/my?lang=en", "/my/sign-in?lang=en", &[("reference", reference), ("management_key", key)]).await
-}
-
 #[actix_web::test]
 async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let (reference, key) = app.register(&token, "acc-1").await;
     let mut visitor = Visitor::new(&app);
 
-    let wrong = sign_in(&mut visitor, &reference, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA").await;
+    let wrong = visitor.sign_in(&reference, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA").await;
     assert_eq!(wrong.status, 422);
     assert!(wrong.body.contains("The reference number or the management key is not right."));
     assert!(!wrong.body.contains("AAAA"), "the key is never echoed");
 
     let typed = key.to_lowercase().replace('-', " ");
-    let signed = sign_in(&mut visitor, &reference.to_lowercase(), &typed).await;
+    let signed = visitor.sign_in(&reference.to_lowercase(), &typed).await;
     assert_eq!((signed.status, signed.location.as_deref()), (303, Some("/my")), "{}", signed.body);
     let record = visitor.get("/my?lang=en").await;
     assert!(record.body.contains("@acc-1") && record.body.contains("Verified"), "{}", record.body);
@@ -92,9 +61,9 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
 async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration() {
     let app = spawn_app_with(|s| s.policy.hysteresis = chrono::TimeDelta::seconds(1)).await;
     let token = app.add_platform("qaz");
-    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let (reference, key) = app.register(&token, "acc-1").await;
     let mut visitor = Visitor::new(&app);
-    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 303);
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
     let mut conn = app.pool.get().unwrap();
     let account_id: i64 = account_identities::table.select(account_identities::account_id).first(&mut conn).unwrap();
     let id = account_id.to_string();
@@ -123,7 +92,7 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
     assert_eq!(twice.status, 409);
 
     // Back over the threshold, the account gets a claim code: it needs a new identification.
-    let (again, _) = registered(&app, &token, "acc-1").await;
+    let (again, _) = app.register(&token, "acc-1").await;
     assert_eq!(again, reference, "the same person identifies again: their record takes the account back");
     let record = visitor.get("/my?lang=en").await;
     assert!(record.body.contains("Verified") && !record.body.contains("Withdrawn"), "{}", record.body);
@@ -148,7 +117,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     use registry::db::schema::disclosures;
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let (reference, key) = app.register(&token, "acc-1").await;
     let now = chrono::Utc::now().naive_utc();
     let open = file_request(
         &app,
@@ -190,7 +159,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     }
 
     let mut visitor = Visitor::new(&app);
-    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 303);
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
     let record = visitor.get("/my?lang=en").await.body;
     assert!(record.contains("Your data has been disclosed 1 time."), "{record}");
     let expected_row = format!(

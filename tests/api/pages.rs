@@ -141,16 +141,17 @@ async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_o
 
 #[actix_web::test]
 async fn the_transparency_report_is_published_as_json_with_the_checkpoint_it_was_taken_at() {
-    use crate::regulator_requests::{official, post, request_body};
+    use crate::helpers::request_body;
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
     app.report(&token, &[("a", 7000), ("b", 100)]).await;
-    let requester = official(&app, "a.requester", "requester").await;
-    let approver = official(&app, "an.approver", "approver").await;
-    let id = post(&app, &requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
+    let requester = app.official("a.requester", "requester").await;
+    let approver = app.official("an.approver", "approver").await;
+    let id =
+        app.api_post(&requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
     let decision = serde_json::json!({ "approve": false, "reason": "The court decision does not name this account." });
     assert_eq!(
-        post(&app, &approver, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await.status,
+        app.api_post(&approver, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await.status,
         200
     );
 

@@ -1,17 +1,14 @@
-use crate::helpers::{assert_no_personal_data, spawn_app};
-use crate::owner_record::registered;
-use crate::regulator_disclosure::{approved, open, with_fields};
-use crate::regulator_requests::official;
+use crate::helpers::{assert_no_personal_data, spawn_app, with_fields};
 use sha2::{Digest, Sha256};
 
 #[actix_web::test]
 async fn an_auditor_pages_through_a_chain_that_recomputes_and_names_no_one() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    registered(&app, &token, "acc-1").await;
-    let (requester, id) = approved(&app, with_fields(&["surname", "iin"])).await;
-    assert_eq!(open(&app, &requester, id).await.status, 200);
-    let auditor = official(&app, "an.auditor", "auditor").await;
+    app.register(&token, "acc-1").await;
+    let (requester, id) = app.approved(with_fields(&["surname", "iin"])).await;
+    assert_eq!(app.open(&requester, id).await.status, 200);
+    let auditor = app.official("an.auditor", "auditor").await;
 
     let mut entries = Vec::new();
     let mut after = 0;
@@ -67,8 +64,8 @@ async fn an_auditor_pages_through_a_chain_that_recomputes_and_names_no_one() {
 #[actix_web::test]
 async fn only_auditors_read_the_log_and_bad_cursors_are_named() {
     let app = spawn_app().await;
-    let requester = official(&app, "a.requester", "requester").await;
-    let auditor = official(&app, "an.auditor", "auditor").await;
+    let requester = app.official("a.requester", "requester").await;
+    let auditor = app.official("an.auditor", "auditor").await;
 
     let refused = app.api_get(&requester, "/api/v1/regulator/audit").await;
     assert_eq!((refused.status, refused.error_code()), (403, "forbidden".to_string()));

@@ -1,10 +1,7 @@
-use crate::helpers::{TEST_IIN, TEST_SURNAME, spawn_app};
-use crate::owner_forms::{Page, Visitor};
-use crate::owner_record::registered;
-use crate::regulator_login::{PASSWORD, add_official_with_roles, code};
+use crate::helpers::{PASSWORD, Page, TEST_IIN, TEST_SURNAME, Visitor, code, spawn_app};
 
 async fn signed_in<'a>(app: &'a crate::helpers::TestApp, username: &str, roles: &str) -> Visitor<'a> {
-    add_official_with_roles(app, username, roles);
+    app.add_official(username, roles);
     let mut visitor = Visitor::new(app);
     let wrong = visitor
         .submit(
@@ -44,7 +41,7 @@ fn request_fields(justification: &str) -> Vec<(&str, &str)> {
 async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_forms() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let (reference, _) = registered(&app, &token, "acc-1").await;
+    let (reference, _) = app.register(&token, "acc-1").await;
     let mut requester = signed_in(&app, "a.requester", "requester").await;
 
     let short =

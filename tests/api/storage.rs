@@ -1,7 +1,7 @@
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, audit_event};
 use chrono::Utc;
 use diesel::RunQueryDsl;
-use registry::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
+use registry::audit;
 use registry::db::{self, DbError, write_tx};
 
 const TABLES: [&str; 12] = [
@@ -63,12 +63,32 @@ fn foreign_keys_are_enforced() {
 }
 
 #[test]
+fn a_database_with_dangling_references_is_refused_at_migration() {
+    let test_db = TestDb::new();
+    let registry::config::DatabaseUrl::Sqlite(path) = &test_db.url else {
+        return; // PostgreSQL never lets foreign keys go unchecked.
+    };
+    db::migrate(&test_db.url).unwrap();
+    // As a careless migration that rebuilds a table could leave it: the link names an account and an
+    // identity that do not exist.
+    let mut conn = <diesel::SqliteConnection as diesel::Connection>::establish(&path.to_string_lossy()).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA foreign_keys = OFF").unwrap();
+    diesel::sql_query(
+        "INSERT INTO account_identities (account_id, identity_id, linked_at) VALUES (41, 42, '2026-11-23 10:00:00')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let refused = db::migrate(&test_db.url).unwrap_err();
+    assert_eq!(refused.to_string(), "database migration failed: 2 reference(s) point to rows that do not exist");
+}
+
+#[test]
 fn a_failed_write_transaction_leaves_nothing_behind() {
     let test_db = TestDb::new();
     let pool = test_db.pool();
     let mut conn = pool.get().unwrap();
     let result: Result<(), DbError> = write_tx(&mut conn, |conn| {
-        audit::append(conn, &event("first"), Utc::now())?;
+        audit::append(conn, &audit_event("first"), Utc::now())?;
         Err(DbError::NotFound("something the second step needed"))
     });
     assert!(result.is_err());
@@ -86,7 +106,7 @@ fn concurrent_write_transactions_all_commit() {
             std::thread::spawn(move || {
                 for i in 0..25 {
                     let mut conn = pool.get().unwrap();
-                    write_tx(&mut conn, |conn| audit::append(conn, &event(&format!("{t}-{i}")), Utc::now()))
+                    write_tx(&mut conn, |conn| audit::append(conn, &audit_event(&format!("{t}-{i}")), Utc::now()))
                         .unwrap_or_else(|e| panic!("writer {t} append {i}: {e}"));
                 }
             })
@@ -97,9 +117,4 @@ fn concurrent_write_transactions_all_commit() {
     }
     let mut conn = pool.get().unwrap();
     assert_eq!(audit::verify(&mut conn).unwrap().unwrap().entries, 100);
-}
-
-pub fn event(note: &str) -> AuditEvent {
-    let subject = AuditSubject::Platform(registry::domain::PlatformId::new(1));
-    AuditEvent::new(Actor::Operator, AuditAction::PlatformCreated, subject, serde_json::json!({ "note": note }))
 }

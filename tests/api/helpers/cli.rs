@@ -1,0 +1,63 @@
+//! The `registry` binary as an operator runs it.
+
+use super::db::{TestDb, key_file};
+use chrono::Utc;
+use registry::crypto::KeyRing;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Runs the `registry` binary with only the given environment, in `dir`.
+pub fn run_cli(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    cli_command(dir, env, args).output().expect("the registry binary runs")
+}
+
+pub(super) fn cli_command(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_registry"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied());
+    command
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A secret printed by the CLI, kept out of assertion messages.
+pub fn secret(value: &serde_json::Value) -> SecretString {
+    SecretString::from(value.as_str().expect("a string").to_owned())
+}
+
+pub fn expose(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+/// A database and a key file, and the environment that points the command line at them.
+pub struct CliFixture {
+    pub db: TestDb,
+}
+
+impl CliFixture {
+    pub fn new() -> Self {
+        let db = TestDb::new();
+        KeyRing::generate(Utc::now()).create(&key_file(&db)).unwrap();
+        Self { db }
+    }
+
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        let key_file = key_file(&self.db);
+        let env =
+            [("REGISTRY_DATABASE_URL", self.db.url_string.as_str()), ("REGISTRY_KEY_FILE", key_file.to_str().unwrap())];
+        run_cli(self.db.dir.path(), &env, args)
+    }
+
+    pub fn keys(&self) -> KeyRing {
+        KeyRing::load(&key_file(&self.db)).unwrap()
+    }
+}

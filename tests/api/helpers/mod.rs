@@ -1,0 +1,21 @@
+//! What the tests share: an isolated database, the real app on a real port,
+//! the flows that tests build on (an owner registering, an official logging
+//! in, filing, approving and opening a request), the command line, the
+//! captured log, and distinctive personal data to grep for. No test file
+//! imports another.
+
+mod app;
+mod cli;
+mod data;
+mod db;
+mod logs;
+mod officials;
+mod owners;
+
+pub use app::{Reply, TestApp, spawn_app, spawn_app_with};
+pub use cli::{CliFixture, expose, run_cli, secret, stderr, stdout};
+pub use data::*;
+pub use db::{TestDb, key_file, settings_for};
+pub use logs::captured_logs;
+pub use officials::{PASSWORD, code, request_body, with_fields};
+pub use owners::{Page, Visitor, between, resident_fields};

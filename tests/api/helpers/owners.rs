@@ -1,0 +1,153 @@
+//! Owners in a browser: claiming an account with its code, identifying,
+//! signing in to `/my`.
+
+use super::app::TestApp;
+use super::data::{TEST_EMAIL, TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_SURNAME};
+use std::collections::HashMap;
+
+/// A visitor's browser: keeps cookies, submits forms, does not follow redirects.
+pub struct Visitor<'a> {
+    app: &'a TestApp,
+    pub client: awc::Client,
+    pub cookies: HashMap<String, String>,
+}
+
+/// A page as the browser got it.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
+        let request = request.insert_header(("cookie", self.cookie_header()));
+        let mut response = match form {
+            Some(fields) => request.send_form(&fields).await,
+            None => request.send().await,
+        }
+        .unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+        Page { status: response.status().as_u16(), location, body }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.app.address));
+        self.send(request, None).await
+    }
+
+    /// Submits a form after loading the page that holds it (for its CSRF token).
+    pub async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(page_path).await;
+        let csrf = csrf_of(&page.body);
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let request = self.client.post(format!("{}{action}", self.app.address));
+        self.send(request, Some(&all)).await
+    }
+
+    /// Claims `account` on platform qaz with `code`.
+    pub async fn claim(&mut self, account: &str, code: &str) -> Page {
+        self.claim_on("qaz", account, code).await
+    }
+
+    pub async fn claim_on(&mut self, platform: &str, account: &str, code: &str) -> Page {
+        let fields = [("platform", platform), ("account", account), ("claim_code", code)];
+        self.submit("/claim?lang=en", "/claim?lang=en", &fields).await
+    }
+
+    /// Signs in to `/my` with a receipt's reference and management key.
+    pub async fn sign_in(&mut self, reference: &str, key: &str) -> Page {
+        self.submit("/my?lang=en", "/my/sign-in?lang=en", &[("reference", reference), ("management_key", key)]).await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
+}
+
+/// The text between two markers of a page.
+pub fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
+    html.split(start).nth(1).and_then(|s| s.split(end).next()).unwrap_or_default()
+}
+
+/// The identification form filled in as the test resident.
+pub fn resident_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("owner_type", "resident"),
+        ("iin", TEST_IIN),
+        ("surname", TEST_SURNAME),
+        ("given_name", TEST_GIVEN_NAME),
+        ("patronymic", TEST_PATRONYMIC),
+        ("email", TEST_EMAIL),
+        ("consent", "yes"),
+    ]
+}
+
+/// A valid IIN for test person `n`, unlike the default test resident's.
+fn iin(n: u32) -> String {
+    (n..)
+        .flat_map(|m| (0..10).map(move |d| format!("8501{m:03}3001{d}")))
+        .find(|candidate| registry::domain::Iin::parse(candidate).is_ok())
+        .unwrap()
+}
+
+impl TestApp {
+    /// Reports an account over the threshold and returns its claim code.
+    pub async fn account_with_code(&self, token: &str, account_ref: &str) -> String {
+        let reply = self.report(token, &[(account_ref, 9000)]).await.json();
+        reply["results"][0]["claim_code"].as_str().expect("a claim code").to_owned()
+    }
+
+    /// Registers `account` on platform qaz as the test resident; returns (reference, management key).
+    pub async fn register(&self, token: &str, account: &str) -> (String, String) {
+        self.register_on(token, "qaz", account).await
+    }
+
+    pub async fn register_on(&self, token: &str, platform: &str, account: &str) -> (String, String) {
+        self.register_with(token, platform, account, &resident_fields()).await
+    }
+
+    /// Registers `account` with these identification form fields.
+    pub async fn register_with(
+        &self,
+        token: &str,
+        platform: &str,
+        account: &str,
+        fields: &[(&str, &str)],
+    ) -> (String, String) {
+        let code = self.account_with_code(token, account).await;
+        let mut visitor = Visitor::new(self);
+        assert_eq!(visitor.claim_on(platform, account, &code).await.status, 303);
+        let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", fields).await;
+        let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
+        let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
+        (reference, key)
+    }
+
+    /// Registers `account` on qaz as test person `n`; returns the receipt reference.
+    pub async fn register_person(&self, token: &str, account: &str, n: u32) -> String {
+        let iin = iin(n);
+        let fields: Vec<_> =
+            resident_fields().into_iter().map(|(k, v)| (k, if k == "iin" { iin.as_str() } else { v })).collect();
+        self.register_with(token, "qaz", account, &fields).await.0
+    }
+}
