@@ -19,13 +19,16 @@ string_enum! {
     }
 }
 
-const SOURCES: [(Lang, &str); 3] = [
-    (Lang::Kk, include_str!("../locales/kk.ftl")),
-    (Lang::Ru, include_str!("../locales/ru.ftl")),
-    (Lang::En, include_str!("../locales/en.ftl")),
-];
-
 impl Lang {
+    /// The language's catalogue, compiled into the binary.
+    fn source(self) -> &'static str {
+        match self {
+            Lang::Kk => include_str!("../locales/kk.ftl"),
+            Lang::Ru => include_str!("../locales/ru.ftl"),
+            Lang::En => include_str!("../locales/en.ftl"),
+        }
+    }
+
     fn id(self) -> LanguageIdentifier {
         match self {
             Lang::Kk => unic_langid::langid!("kk"),
@@ -63,32 +66,37 @@ pub struct CatalogueError {
     reason: String,
 }
 
+type Bundle = FluentBundle<FluentResource>;
+
 /// All catalogues, parsed once.
 pub struct Catalogues {
-    bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
+    kk: Bundle,
+    ru: Bundle,
+    en: Bundle,
 }
 
 impl Catalogues {
     pub fn load() -> Result<Self, CatalogueError> {
-        let bundles = SOURCES
-            .iter()
-            .map(|(lang, source)| {
-                let error = |reason: String| CatalogueError { lang: *lang, reason };
-                let resource = FluentResource::try_new((*source).to_owned())
-                    .map_err(|(_, errors)| error(format!("{} syntax error(s)", errors.len())))?;
-                let mut bundle = FluentBundle::new_concurrent(vec![lang.id()]);
-                // Left-to-right languages only: no Unicode isolation marks around values.
-                bundle.set_use_isolating(false);
-                bundle.add_resource(resource).map_err(|e| error(format!("{e:?}")))?;
-                Ok((*lang, bundle))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { bundles })
+        Ok(Self { kk: Self::parse(Lang::Kk)?, ru: Self::parse(Lang::Ru)?, en: Self::parse(Lang::En)? })
     }
 
-    fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
-        // `load` builds a bundle for every language.
-        &self.bundles.iter().find(|(l, _)| *l == lang).expect("every language has a bundle").1
+    fn parse(lang: Lang) -> Result<Bundle, CatalogueError> {
+        let error = |reason: String| CatalogueError { lang, reason };
+        let resource = FluentResource::try_new(lang.source().to_owned())
+            .map_err(|(_, errors)| error(format!("{} syntax error(s)", errors.len())))?;
+        let mut bundle = FluentBundle::new_concurrent(vec![lang.id()]);
+        // Left-to-right languages only: no Unicode isolation marks around values.
+        bundle.set_use_isolating(false);
+        bundle.add_resource(resource).map_err(|e| error(format!("{e:?}")))?;
+        Ok(bundle)
+    }
+
+    fn bundle(&self, lang: Lang) -> &Bundle {
+        match lang {
+            Lang::Kk => &self.kk,
+            Lang::Ru => &self.ru,
+            Lang::En => &self.en,
+        }
     }
 
     /// The message, or its id if it is missing (the completeness test prevents that).
@@ -142,7 +150,7 @@ mod tests {
 
     /// Every message id of a language's catalogue.
     fn ids(lang: Lang) -> Vec<String> {
-        let source = SOURCES.iter().find(|(l, _)| *l == lang).map_or("", |(_, s)| s);
+        let source = lang.source();
         let mut ids: Vec<String> = source
             .lines()
             .filter_map(|line| line.split_once(" =").map(|(id, _)| id))

@@ -1,6 +1,9 @@
 //! `registry`: the identification registry for anonymous online accounts over
 //! the follower threshold. See `docs/ARCHITECTURE.md` for how the parts fit.
 
+// Bad input gets an error, never a panic: the few true invariants say why at the site.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod audit;
 pub mod cli;
 pub mod config;

@@ -78,6 +78,7 @@ fn chain_hash(prev_hash: &[u8], canonical: &[u8]) -> [u8; 32] {
 /// Appends an event in the caller's transaction and returns its sequence
 /// number. If the append fails the caller's transaction fails with it: an
 /// official action without its log entry never commits.
+#[expect(clippy::expect_used, reason = "a serde_json::Value always serializes to JSON that parses back")]
 pub fn append(conn: &mut DbConnection, event: &AuditEvent, now: DateTime<Utc>) -> Result<i64, DbError> {
     crate::db::serialize_appenders(conn)?;
     let head: Option<(i64, Vec<u8>)> = audit_log::table

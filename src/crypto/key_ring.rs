@@ -216,6 +216,7 @@ impl KeyRing {
         self.write_atomically(path)
     }
 
+    #[expect(clippy::expect_used, reason = "a key file is numbers and byte strings: it always serializes")]
     fn write_atomically(&self, path: &Path) -> Result<(), KeyFileError> {
         let write_err = |source| KeyFileError::Write { path: path.display().to_string(), source };
         let master = self.master();

@@ -37,6 +37,7 @@ pub enum CryptoError {
 ///
 /// # Panics
 /// If the OS has no random source: nothing secure can be done without one.
+#[expect(clippy::expect_used, reason = "without a random source no key, token or nonce can be made safely")]
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the operating system's random source is unavailable");

@@ -73,6 +73,7 @@ impl<'k> TokenDigester<'k> {
         Self { key }
     }
 
+    #[expect(clippy::expect_used, reason = "HMAC takes a key of any length")]
     pub fn digest(&self, purpose: TokenPurpose, token: &str) -> TokenDigest {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.key).expect("HMAC accepts a 32-byte key");
         mac.update(purpose.label());

@@ -167,6 +167,7 @@ pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
 }
 
 /// Master key versions are small positive numbers; the column is a 32-bit integer.
+#[expect(clippy::expect_used, reason = "versions grow by one per rotation: 2^31 rotations will not happen")]
 pub(crate) fn key_id_to_db(id: KeyId) -> i32 {
     i32::try_from(id.0).expect("master key versions stay far below 2^31")
 }
