@@ -16,12 +16,44 @@ use diesel::prelude::*;
 /// Rows per INSERT: under SQLite's 32,766 bound parameters at 14 columns.
 const CHUNK: usize = 2000;
 
-fn status_of(i: i64) -> AccountStatus {
-    match i % 10 {
+/// One synthetic account: the `n`-th of a run, with the status mix above.
+struct Seeded {
+    id: i64,
+    seq: i64,
+    platform_id: PlatformId,
+    account_ref: String,
+    status: AccountStatus,
+    followers: i64,
+    crossed_at: Option<DateTime<Utc>>,
+}
+
+fn seeded(
+    n: i64,
+    (id_base, seq_base): (i64, i64),
+    platform_ids: &[PlatformId],
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+) -> Seeded {
+    let status = match n % 10 {
         0..=4 => AccountStatus::Required,
         5 | 6 => AccountStatus::Verified,
         7 => AccountStatus::Overdue,
         _ => AccountStatus::NotRequired,
+    };
+    let platforms = i64::try_from(platform_ids.len()).unwrap_or(1);
+    let id = id_base + n + 1;
+    Seeded {
+        id,
+        seq: seq_base + n + 1,
+        platform_id: platform_ids[usize::try_from(n % platforms).unwrap_or(0)],
+        account_ref: format!("acct-{id:08}"),
+        followers: if status == AccountStatus::NotRequired { (n * 7919) % 5000 } else { 5001 + (n * 7919) % 500_000 },
+        crossed_at: match status {
+            AccountStatus::Overdue => Some(now - policy.grace_period - TimeDelta::days(1 + n % 10)),
+            AccountStatus::NotRequired => None,
+            _ => Some(now - TimeDelta::seconds(n % 86_400)),
+        },
+        status,
     }
 }
 
@@ -45,47 +77,35 @@ pub fn seed_accounts(
             .first::<Option<i64>>(conn)?
             .unwrap_or(0);
         let now_db = db_time(now);
-        let platforms = i64::try_from(platform_ids.len()).unwrap_or(1);
         for start in (0..count).step_by(CHUNK) {
             let end = (start + CHUNK).min(count);
             let mut account_rows = Vec::with_capacity(end - start);
             let mut change_rows = Vec::with_capacity(end - start);
             for i in start..end {
                 let n = i64::try_from(i).unwrap_or(i64::MAX);
-                let (id, seq) = (id_base + n + 1, seq_base + n + 1);
-                let platform_id = platform_ids[usize::try_from(n % platforms).unwrap_or(0)];
-                let status = status_of(n);
-                let over = status != AccountStatus::NotRequired;
-                let followers = if over { 5001 + (n * 7919) % 500_000 } else { (n * 7919) % 5000 };
-                let crossed_at = match status {
-                    AccountStatus::Overdue => Some(now - policy.grace_period - TimeDelta::days(1 + n % 10)),
-                    AccountStatus::NotRequired => None,
-                    _ => Some(now - TimeDelta::seconds(n % 86_400)),
-                };
-                let deadline = crossed_at.map(|c| db_time(c + policy.grace_period));
-                let assurance = (status == AccountStatus::Verified).then_some(Assurance::Declared.as_str());
-                let account_ref = format!("acct-{id:08}");
+                let a = seeded(n, (id_base, seq_base), platform_ids, policy, now);
+                let assurance = (a.status == AccountStatus::Verified).then_some(Assurance::Declared.as_str());
                 account_rows.push((
-                    accounts::id.eq(id),
-                    accounts::platform_id.eq(platform_id),
-                    accounts::account_ref.eq(account_ref.clone()),
-                    accounts::handle.eq(format!("@creator{id}")),
-                    accounts::follower_count.eq(followers),
+                    accounts::id.eq(a.id),
+                    accounts::platform_id.eq(a.platform_id),
+                    accounts::account_ref.eq(a.account_ref.clone()),
+                    accounts::handle.eq(format!("@creator{}", a.id)),
+                    accounts::follower_count.eq(a.followers),
                     accounts::observed_at.eq(now_db),
-                    accounts::status.eq(status.as_str()),
+                    accounts::status.eq(a.status.as_str()),
                     accounts::assurance.eq(assurance),
-                    accounts::crossed_at.eq(crossed_at.map(db_time)),
-                    accounts::deadline.eq(deadline),
+                    accounts::crossed_at.eq(a.crossed_at.map(db_time)),
+                    accounts::deadline.eq(a.crossed_at.map(|c| db_time(c + policy.grace_period))),
                     accounts::status_changed_at.eq(now_db),
-                    accounts::seq.eq(seq),
+                    accounts::seq.eq(a.seq),
                     accounts::created_at.eq(now_db),
                 ));
                 change_rows.push((
-                    status_changes::seq.eq(seq),
-                    status_changes::platform_id.eq(platform_id),
-                    status_changes::account_id.eq(id),
-                    status_changes::account_ref.eq(account_ref),
-                    status_changes::status.eq(status.as_str()),
+                    status_changes::seq.eq(a.seq),
+                    status_changes::platform_id.eq(a.platform_id),
+                    status_changes::account_id.eq(a.id),
+                    status_changes::account_ref.eq(a.account_ref),
+                    status_changes::status.eq(a.status.as_str()),
                     status_changes::assurance.eq(assurance),
                     status_changes::changed_at.eq(now_db),
                 ));

@@ -1,3 +1,5 @@
+//! `registry audit verify|checkpoint`.
+
 use super::CliError;
 use crate::audit::{self, checkpoint};
 use crate::config::Settings;

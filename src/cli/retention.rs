@@ -1,3 +1,5 @@
+//! `registry retention run`.
+
 use super::{CliError, connect};
 use crate::config::Settings;
 

@@ -1,3 +1,5 @@
+//! `registry seed`: a synthetic dataset for tests and benchmarks.
+
 use super::CliError;
 use crate::config::Settings;
 use crate::crypto::token::expose;

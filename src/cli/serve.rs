@@ -1,3 +1,5 @@
+//! `registry serve` and `registry migrate`.
+
 use super::CliError;
 use super::demo;
 use crate::config::Settings;

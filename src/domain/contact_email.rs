@@ -1,3 +1,5 @@
+//! The owner's contact address.
+
 use super::redacted_debug;
 use validator::ValidateEmail;
 use zeroize::{Zeroize, ZeroizeOnDrop};

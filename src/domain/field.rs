@@ -1,3 +1,6 @@
+//! The items of identification data (DESIGN §4), one by one and as the
+//! list an official asks for.
+
 use super::string_enum;
 
 string_enum! {

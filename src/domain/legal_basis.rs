@@ -1,3 +1,5 @@
+//! The grounds on which an official may ask for a disclosure.
+
 use super::string_enum;
 
 string_enum! {

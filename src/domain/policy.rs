@@ -1,3 +1,5 @@
+//! The configurable rules: thresholds, periods and limits.
+
 use chrono::TimeDelta;
 
 /// The configurable rules of the account lifecycle (DESIGN §3, §4, §7).

@@ -1,3 +1,5 @@
+//! Officials: their login name and their roles.
+
 use super::string_enum;
 
 string_enum! {

@@ -1,3 +1,5 @@
+//! An account's status and its assurance, as platforms read them (DESIGN §3).
+
 use super::string_enum;
 
 string_enum! {

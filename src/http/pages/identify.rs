@@ -43,91 +43,103 @@ type Invalid = Vec<(&'static str, &'static str)>;
 
 /// Parses the form into a declaration, or names every invalid field.
 fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result<Declaration, Invalid> {
-    let mut invalid: Invalid = Vec::new();
-    let mut check = |field: &'static str, value: &str, message: &'static str, ok: bool| -> bool {
-        match (value.trim().is_empty(), ok) {
-            (true, _) => invalid.push((field, "error-required")),
-            (false, false) => invalid.push((field, message)),
-            (false, true) => return true,
-        }
-        false
-    };
     let Ok(owner_type) = form.owner_type.parse::<OwnerType>() else {
         return Err(vec![("owner_type", "error-required")]);
     };
-    let email = ContactEmail::parse(&form.email);
-    check("email", &form.email, "error-email", email.is_ok());
-    let name = |value: &str| PersonName::parse(value);
+    let mut checked = Checked::default();
+    let email = checked.field("email", &form.email, "error-email", ContactEmail::parse(&form.email));
     let declaration = match owner_type {
-        OwnerType::Resident => {
-            let (iin, surname, given_name) = (Iin::parse(&form.iin), name(&form.surname), name(&form.given_name));
-            check("iin", &form.iin, "error-iin", iin.is_ok());
-            check("surname", &form.surname, "error-name", surname.is_ok());
-            check("given_name", &form.given_name, "error-name", given_name.is_ok());
-            let patronymic = match form.patronymic.trim() {
-                "" => Ok(None),
-                value => name(value).map(Some),
-            };
-            if patronymic.is_err() {
-                invalid.push(("patronymic", "error-name"));
-            }
-            match (iin, surname, given_name, patronymic, email) {
-                (Ok(iin), Ok(surname), Ok(given_name), Ok(patronymic), Ok(email)) => {
-                    Some(Declaration::Resident { iin, surname, given_name, patronymic, email })
-                }
-                _ => None,
-            }
-        }
-        OwnerType::NonResident => {
-            let document_type = form.document_type.parse::<DocumentType>();
-            let number = DocumentNumber::parse(&form.document_number);
-            let country = CountryCode::parse(&form.country);
-            let (surname, given_name) = (name(&form.surname), name(&form.given_name));
-            let birth_date = BirthDate::parse(&form.birth_date, today);
-            check("document_type", &form.document_type, "error-required", document_type.is_ok());
-            check("document_number", &form.document_number, "error-document_number", number.is_ok());
-            check("country", &form.country, "error-country", country.is_ok());
-            check("surname", &form.surname, "error-name", surname.is_ok());
-            check("given_name", &form.given_name, "error-name", given_name.is_ok());
-            check("birth_date", &form.birth_date, "error-birth_date", birth_date.is_ok());
-            match (document_type, number, country, surname, given_name, birth_date, email) {
-                (
-                    Ok(document_type),
-                    Ok(document_number),
-                    Ok(country),
-                    Ok(surname),
-                    Ok(given_name),
-                    Ok(birth_date),
-                    Ok(email),
-                ) => Some(Declaration::NonResident {
-                    document_type,
-                    document_number,
-                    country,
-                    surname,
-                    given_name,
-                    birth_date,
-                    email,
-                }),
-                _ => None,
-            }
-        }
-        OwnerType::LegalEntity => {
-            let (bin, legal_name) = (Bin::parse(&form.bin), LegalName::parse(&form.legal_name));
-            check("bin", &form.bin, "error-bin", bin.is_ok());
-            check("legal_name", &form.legal_name, "error-name", legal_name.is_ok());
-            match (bin, legal_name, email) {
-                (Ok(bin), Ok(legal_name), Ok(email)) => Some(Declaration::LegalEntity { bin, legal_name, email }),
-                _ => None,
-            }
-        }
+        OwnerType::Resident => resident(form, &mut checked, email),
+        OwnerType::NonResident => non_resident(form, today, &mut checked, email),
+        OwnerType::LegalEntity => legal_entity(form, &mut checked, email),
     };
     if form.consent != "yes" {
-        invalid.push(("consent", "error-consent"));
+        checked.0.push(("consent", "error-consent"));
     }
     match declaration {
-        Some(declaration) if invalid.is_empty() => Ok(declaration),
-        _ => Err(invalid),
+        Some(declaration) if checked.0.is_empty() => Ok(declaration),
+        _ => Err(checked.0),
     }
+}
+
+/// The invalid fields met while parsing, each with its message id.
+#[derive(Default)]
+struct Checked(Invalid);
+
+impl Checked {
+    /// The parsed value; otherwise `None`, and the field's message is noted
+    /// ("fill in this field" when nothing was typed).
+    fn field<T, E>(
+        &mut self,
+        field: &'static str,
+        typed: &str,
+        message: &'static str,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        match (typed.trim().is_empty(), parsed) {
+            (false, Ok(value)) => return Some(value),
+            (true, _) => self.0.push((field, "error-required")),
+            (false, Err(_)) => self.0.push((field, message)),
+        }
+        None
+    }
+}
+
+fn resident(form: &IdentifyForm, checked: &mut Checked, email: Option<ContactEmail>) -> Option<Declaration> {
+    let iin = checked.field("iin", &form.iin, "error-iin", Iin::parse(&form.iin));
+    let surname = checked.field("surname", &form.surname, "error-name", PersonName::parse(&form.surname));
+    let given_name = checked.field("given_name", &form.given_name, "error-name", PersonName::parse(&form.given_name));
+    let patronymic = match form.patronymic.trim() {
+        "" => Some(None),
+        typed => checked.field("patronymic", typed, "error-name", PersonName::parse(typed)).map(Some),
+    };
+    Some(Declaration::Resident {
+        iin: iin?,
+        surname: surname?,
+        given_name: given_name?,
+        patronymic: patronymic?,
+        email: email?,
+    })
+}
+
+fn non_resident(
+    form: &IdentifyForm,
+    today: NaiveDate,
+    checked: &mut Checked,
+    email: Option<ContactEmail>,
+) -> Option<Declaration> {
+    let document_type = checked.field(
+        "document_type",
+        &form.document_type,
+        "error-required",
+        form.document_type.parse::<DocumentType>(),
+    );
+    let document_number = checked.field(
+        "document_number",
+        &form.document_number,
+        "error-document_number",
+        DocumentNumber::parse(&form.document_number),
+    );
+    let country = checked.field("country", &form.country, "error-country", CountryCode::parse(&form.country));
+    let surname = checked.field("surname", &form.surname, "error-name", PersonName::parse(&form.surname));
+    let given_name = checked.field("given_name", &form.given_name, "error-name", PersonName::parse(&form.given_name));
+    let birth_date =
+        checked.field("birth_date", &form.birth_date, "error-birth_date", BirthDate::parse(&form.birth_date, today));
+    Some(Declaration::NonResident {
+        document_type: document_type?,
+        document_number: document_number?,
+        country: country?,
+        surname: surname?,
+        given_name: given_name?,
+        birth_date: birth_date?,
+        email: email?,
+    })
+}
+
+fn legal_entity(form: &IdentifyForm, checked: &mut Checked, email: Option<ContactEmail>) -> Option<Declaration> {
+    let bin = checked.field("bin", &form.bin, "error-bin", Bin::parse(&form.bin));
+    let legal_name = checked.field("legal_name", &form.legal_name, "error-name", LegalName::parse(&form.legal_name));
+    Some(Declaration::LegalEntity { bin: bin?, legal_name: legal_name?, email: email? })
 }
 
 /// One input as the template draws it.

@@ -1,0 +1,28 @@
+//! The documentation says what the code does.
+
+use registry::config::Settings;
+use std::cell::RefCell;
+
+/// Every variable the configuration reads, in the order it reads them.
+fn variables_read() -> Vec<String> {
+    let read = RefCell::new(Vec::new());
+    Settings::from_lookup(|name| {
+        read.borrow_mut().push(name.to_owned());
+        None
+    })
+    .unwrap();
+    read.into_inner()
+}
+
+#[test]
+fn every_configuration_variable_is_documented_in_the_readme_and_the_code() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/config.rs")).unwrap();
+    let variables = variables_read();
+    assert!(variables.len() >= 19, "the lookup saw every variable: {variables:?}");
+    for variable in variables {
+        let row = format!("| `{variable}` |");
+        assert!(readme.contains(&row), "README.md's configuration table misses {variable}");
+        assert!(config.contains(&format!("//! {row}")), "src/config.rs's table misses {variable}");
+    }
+}
