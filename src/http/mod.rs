@@ -41,10 +41,20 @@ pub struct AppState {
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.
-pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
+fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// What the bearer-token extractors start from: the app and the request's
+/// token; a request without a token is refused (401) before anything else.
+pub(crate) fn bearer_credentials(req: &HttpRequest) -> Result<(web::Data<AppState>, String), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    Ok((state, bearer_token(req).ok_or(ApiError::Unauthorized)?))
 }
 
 thread_local! {

@@ -4,10 +4,10 @@
 use crate::crypto::TokenPurpose;
 use crate::domain::PlatformId;
 use crate::http::error::ApiError;
-use crate::http::{AppState, bearer_token, read};
+use crate::http::{bearer_credentials, read};
 use crate::services::platforms;
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use std::future::Future;
 use std::pin::Pin;
@@ -23,11 +23,9 @@ impl FromRequest for PlatformAuth {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credentials = bearer_credentials(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let token = token.ok_or(ApiError::Unauthorized)?;
+            let (state, token) = credentials?;
             let digest = state.keys.token_digester().digest(TokenPurpose::PlatformApi, &token);
             let platform_id = match state.token_cache.get(&digest) {
                 Some(id) => id,

@@ -2,7 +2,7 @@
 
 use crate::domain::PageError;
 use crate::http::error::ApiError;
-use crate::http::{AppState, bearer_token, call, with_conn};
+use crate::http::{AppState, bearer_credentials, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -125,11 +125,9 @@ impl FromRequest for OfficialAuth {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credentials = bearer_credentials(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let token = token.ok_or(ApiError::Unauthorized)?;
+            let (state, token) = credentials?;
             let app = state.clone();
             let live = with_conn(&state.pool, move |conn| {
                 Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?)

@@ -3,7 +3,7 @@
 use super::OfficialAuth;
 use crate::domain::OwnerType;
 use crate::http::error::ApiError;
-use crate::http::{AppState, call, with_conn};
+use crate::http::{AppState, call};
 use crate::services::review::{self, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
@@ -55,18 +55,16 @@ pub(super) async fn view(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reference = path.into_inner();
-    let app = state.clone();
-    let opened = with_conn(&state.pool, move |conn| {
-        review::open(conn, &app.keys, &auth.0, &reference, crate::db::now()).map_err(|e| match e {
+    let (keys, reference) = (state.keys.clone(), path.into_inner());
+    let opened = call(&state.pool, move |conn| review::open(conn, &keys, &auth.0, &reference, crate::db::now()))
+        .await?
+        .map_err(|e| match e {
             ReviewError::Db(e) => {
                 tracing::error!(error = %e, "registrar view not recorded; nothing shown");
                 ApiError::Unavailable("the view could not be recorded, so nothing was shown")
             }
             other => review_error(other),
-        })
-    })
-    .await?;
+        })?;
     tracing::info!(identity.id = opened.identity.id.get(), "identity opened for registrar review");
     let identity = super::identity_json(&opened.fields);
     let accounts = super::accounts_json(&opened.accounts);
@@ -86,15 +84,13 @@ pub(super) async fn confirm(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reference = path.into_inner();
-    let app = state.clone();
-    let shown = reference.clone();
-    let raised = with_conn(&state.pool, move |conn| {
-        review::confirm(conn, &auth.0, &reference, &app.settings.policy, crate::db::now()).map_err(review_error)
-    })
-    .await?;
+    let (policy, reference) = (state.settings.policy.clone(), path.into_inner());
+    let confirming = reference.clone();
+    let raised = call(&state.pool, move |conn| review::confirm(conn, &auth.0, &confirming, &policy, crate::db::now()))
+        .await?
+        .map_err(review_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "reference": shown,
+        "reference": reference,
         "assurance": "registrar_checked",
         "accounts_raised": raised,
     })))
