@@ -24,9 +24,9 @@ pub(super) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> QueryResu
 /// Applies every pending migration and returns the versions applied.
 ///
 /// On SQLite they run with foreign keys off, as a migration that rebuilds a
-/// parent table (create, copy, drop, rename) must, and the whole database is
-/// checked for dangling references afterwards, so such a rebuild can never
-/// leave a broken reference behind unnoticed.
+/// parent table (create, copy, drop, rename) must, and in one transaction
+/// with a check of the whole database for dangling references: a migration
+/// that would leave one is refused, and nothing of the run is applied.
 pub(super) fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
     let versions = |applied: Vec<diesel::migration::MigrationVersion<'_>>| -> Vec<String> {
@@ -37,15 +37,25 @@ pub(super) fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbE
             Ok(versions(pg.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(migration_error)?))
         }
         DbConnection::Sqlite(sqlite) => {
+            // Not changeable inside a transaction: off before, on again after.
             sqlite.batch_execute("PRAGMA foreign_keys = OFF")?;
-            let applied = versions(sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?);
-            let dangling =
-                diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check").get_result::<Count>(sqlite)?.n;
+            // One transaction for all of them and the check, so that a refusal leaves nothing applied.
+            let migrated = sqlite.transaction(|sqlite| {
+                let applied = versions(sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?);
+                // A full scan: only after migrations that may have rebuilt a table.
+                if !applied.is_empty() {
+                    let dangling = diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check")
+                        .get_result::<Count>(sqlite)?
+                        .n;
+                    if dangling > 0 {
+                        let problem = format!("{dangling} reference(s) point to rows that do not exist");
+                        return Err(DbError::Migration(problem));
+                    }
+                }
+                Ok(applied)
+            });
             sqlite.batch_execute("PRAGMA foreign_keys = ON")?;
-            if dangling > 0 {
-                return Err(DbError::Migration(format!("{dangling} reference(s) point to rows that do not exist")));
-            }
-            Ok(applied)
+            migrated
         }
     }
 }

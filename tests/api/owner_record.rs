@@ -100,6 +100,18 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
 }
 
 #[actix_web::test]
+async fn a_forged_form_on_my_record_is_refused_as_forged_even_without_a_session() {
+    let app = spawn_app().await;
+    for (path, field) in [("/my/email", ("email", "x@example.kz")), ("/my/withdraw", ("account_id", "1"))] {
+        let mut stranger = Visitor::new(&app);
+        stranger.get("/my").await;
+        let page =
+            stranger.send(stranger.client.post(format!("{}{path}", app.address)), Some(&[("csrf", "0"), field])).await;
+        assert_eq!(page.status, 403, "{path}: {}", page.body);
+    }
+}
+
+#[actix_web::test]
 async fn my_record_needs_a_valid_session() {
     let app = spawn_app().await;
     let mut visitor = Visitor::new(&app);

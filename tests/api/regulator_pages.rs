@@ -117,3 +117,33 @@ async fn the_regulator_pages_need_a_session_and_a_genuine_form() {
     assert_eq!((out.status, out.location.as_deref()), (303, Some("/regulator")));
     assert_eq!(requester.get("/regulator/requests").await.status, 303, "the session has ended");
 }
+
+#[actix_web::test]
+async fn a_forged_form_is_refused_as_forged_with_or_without_a_session() {
+    let app = spawn_app().await;
+    let forged = [("csrf", "forged"), ("approve", "true"), ("reason", "ok")];
+    for path in ["/regulator/requests", "/regulator/requests/1/decision", "/regulator/requests/1/disclosure"] {
+        let mut stranger = Visitor::new(&app);
+        stranger.get("/regulator").await;
+        let page = stranger.send(stranger.client.post(format!("{}{path}", app.address)), Some(&forged)).await;
+        assert_eq!(page.status, 403, "{path} without a session: {}", page.body);
+    }
+    let mut requester = signed_in(&app, "a.requester", "requester").await;
+    let page =
+        requester.send(requester.client.post(format!("{}/regulator/requests", app.address)), Some(&forged)).await;
+    assert_eq!(page.status, 403, "with a session: {}", page.body);
+    assert!(page.body.contains("this form has expired"));
+}
+
+#[actix_web::test]
+async fn a_request_with_a_long_justification_in_cyrillic_is_filed_through_the_form() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.register(&token, "acc-1").await;
+    let mut requester = signed_in(&app, "a.requester", "requester").await;
+    // 4,000 characters, the most allowed: each is two bytes of UTF-8 and six once form-encoded.
+    let justification = "Обоснование ".repeat(400).chars().take(4000).collect::<String>();
+    let filed =
+        requester.submit("/regulator/requests/new", "/regulator/requests", &request_fields(&justification)).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+}

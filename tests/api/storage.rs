@@ -63,15 +63,20 @@ fn foreign_keys_are_enforced() {
 }
 
 #[test]
-fn a_database_with_dangling_references_is_refused_at_migration() {
+fn a_migration_that_leaves_a_dangling_reference_is_refused() {
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
     let test_db = TestDb::new();
     let registry::config::DatabaseUrl::Sqlite(path) = &test_db.url else {
         return; // PostgreSQL never lets foreign keys go unchecked.
     };
-    db::migrate(&test_db.url).unwrap();
-    // As a careless migration that rebuilds a table could leave it: the link names an account and an
-    // identity that do not exist.
+    // Every migration but the last, then a link to an account and an identity
+    // that do not exist, as a careless rebuild of a table could leave.
     let mut conn = <diesel::SqliteConnection as diesel::Connection>::establish(&path.to_string_lossy()).unwrap();
+    let all = MigrationHarness::pending_migrations(&mut conn, MIGRATIONS).unwrap().len();
+    for _ in 1..all {
+        conn.run_next_migration(MIGRATIONS).unwrap();
+    }
     diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA foreign_keys = OFF").unwrap();
     diesel::sql_query(
         "INSERT INTO account_identities (account_id, identity_id, linked_at) VALUES (41, 42, '2026-11-23 10:00:00')",
@@ -80,6 +85,8 @@ fn a_database_with_dangling_references_is_refused_at_migration() {
     .unwrap();
     let refused = db::migrate(&test_db.url).unwrap_err();
     assert_eq!(refused.to_string(), "database migration failed: 2 reference(s) point to rows that do not exist");
+    assert_eq!(MigrationHarness::pending_migrations(&mut conn, MIGRATIONS).unwrap().len(), 1, "nothing was applied");
+    assert!(db::migrate(&test_db.url).is_err(), "and the next start is refused again");
 }
 
 #[test]

@@ -60,7 +60,7 @@ pub(super) async fn claim_form(page: PageContext) -> Result<HttpResponse, ApiErr
 
 /// `POST /claim`: on success the browser gets a claim ticket and goes on to identify.
 pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Result<HttpResponse, ApiError> {
-    let CheckedForm(form) = form;
+    let CheckedForm(form, ()) = form;
     if let Err(seconds) = page.state.claim_limits.check(&page.req, &form.platform, &form.account) {
         tracing::info!(retry_after_s = seconds, "claim attempts over the limit");
         let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "claim-rate-limited")?;

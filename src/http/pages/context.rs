@@ -216,10 +216,13 @@ struct CsrfField {
 pub struct EmptyForm {}
 
 /// A submitted form (`application/x-www-form-urlencoded`, repeated names
-/// collected into lists) whose anti-forgery token matched.
-pub struct CheckedForm<T>(pub T);
+/// collected into lists) whose anti-forgery token matched, and the session
+/// `S` it needs ([`OwnerSession`], [`OfficialSession`], or none). The token
+/// is checked first, then the session, then the fields: a forged form is
+/// refused as forged whatever else is wrong with it.
+pub struct CheckedForm<T, S = ()>(pub T, pub S);
 
-impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
+impl<T: DeserializeOwned + 'static, S: FromRequest + 'static> FromRequest for CheckedForm<T, S> {
     type Error = actix_web::Error;
     type Future = Extracting<Self>;
 
@@ -229,7 +232,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
         Box::pin(async move {
             let unreadable =
                 || ApiError::BadRequest { code: "invalid_form", message: "the form could not be read".into() };
-            let is_form = req.content_type() == FORM_CONTENT_TYPE;
+            let is_form = matches!(req.mime_type(), Ok(Some(mime)) if mime.essence_str() == FORM_CONTENT_TYPE);
             let body = body.await.map_err(|e| match e.as_response_error().status_code() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
                 _ => unreadable(),
@@ -239,15 +242,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
             if !csrf_valid(&req, &page.state.keys, &csrf) {
                 return Err(answer(page.notice(StatusCode::FORBIDDEN, "form-expired-title", "form-expired")));
             }
+            let session = S::from_request(&req, &mut Payload::None).await.map_err(Into::into)?;
             if !is_form {
                 return Err(unreadable().into());
             }
-            Ok(Self(serde_html_form::from_bytes(&body).map_err(|_| unreadable())?))
+            Ok(Self(serde_html_form::from_bytes(&body).map_err(|_| unreadable())?, session))
         })
     }
 }
 
-/// The signed-in owner; without a valid session the visitor is sent to `/my` to sign in.
+/// The signed-in owner; without a valid session the visitor is sent to `/my`
+/// to sign in. Forms take it through [`CheckedForm`], so that their token is
+/// checked first.
 pub struct OwnerSession(pub IdentityId);
 
 impl FromRequest for OwnerSession {
@@ -265,7 +271,9 @@ impl FromRequest for OwnerSession {
     }
 }
 
-/// The signed-in official; without a live session the visitor is sent to `/regulator` to sign in.
+/// The signed-in official; without a live session the visitor is sent to
+/// `/regulator` to sign in. Forms take it through [`CheckedForm`], so that
+/// their token is checked first.
 pub struct OfficialSession(pub Official);
 
 impl FromRequest for OfficialSession {

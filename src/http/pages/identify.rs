@@ -310,7 +310,7 @@ struct ReceiptPage<'a> {
 /// `POST /claim/identify`: computes the blind index on the bounded gate,
 /// stores everything in one transaction and shows the receipt once.
 pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>) -> Result<HttpResponse, ApiError> {
-    let CheckedForm(form) = form;
+    let CheckedForm(form, ()) = form;
     let Some(claimed) = claimed(&page).await? else {
         return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
     };

@@ -20,8 +20,9 @@ use chrono::TimeDelta;
 use context::PageContext;
 
 /// Largest form body accepted: the longest form (a new access request with
-/// a 4,000-character justification) fits with room to spare.
-const FORM_LIMIT_BYTES: usize = 16 * 1024;
+/// a 4,000-character justification) fits even when every character is
+/// Cyrillic or Kazakh, two bytes of UTF-8 and six once form-encoded.
+const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))

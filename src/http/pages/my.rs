@@ -114,7 +114,7 @@ pub(super) struct SignInForm {
 
 /// `POST /my/sign-in`
 pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) -> Result<HttpResponse, ApiError> {
-    let CheckedForm(form) = form;
+    let CheckedForm(form, ()) = form;
     if page.state.claim_limits.check(&page.req, "my", &form.reference).is_err() {
         return page.notice(StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited");
     }
@@ -140,11 +140,10 @@ pub(super) struct EmailForm {
 /// `POST /my/email`
 pub(super) async fn change_email(
     page: PageContext,
-    form: CheckedForm<EmailForm>,
-    owner: OwnerSession,
+    form: CheckedForm<EmailForm, OwnerSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let OwnerSession(identity_id) = owner;
-    let Ok(email) = ContactEmail::parse(&form.0.email) else {
+    let CheckedForm(form, OwnerSession(identity_id)) = form;
+    let Ok(email) = ContactEmail::parse(&form.email) else {
         return record_page(&page, identity_id, (None, Some("error-email")), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let keys = page.state.keys.clone();
@@ -162,10 +161,9 @@ pub(super) struct WithdrawForm {
 /// `POST /my/withdraw`
 pub(super) async fn withdraw(
     page: PageContext,
-    form: CheckedForm<WithdrawForm>,
-    owner: OwnerSession,
+    form: CheckedForm<WithdrawForm, OwnerSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let (OwnerSession(identity_id), account_id) = (owner, form.0.account_id);
+    let CheckedForm(WithdrawForm { account_id }, OwnerSession(identity_id)) = form;
     let policy = page.state.settings.policy.clone();
     let withdrawn =
         call(&page.state.pool, move |conn| owners::withdraw(conn, &policy, identity_id, account_id, crate::db::now()))

@@ -49,7 +49,7 @@ pub(super) struct LoginForm {
 
 /// `POST /regulator/login`
 pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Result<HttpResponse, ApiError> {
-    let CheckedForm(LoginForm { username, password, totp }) = form;
+    let CheckedForm(LoginForm { username, password, totp }, ()) = form;
     let refused = match log_in(&page.state, username.clone(), password, totp).await? {
         Ok(session) => {
             let mut response = see_other("/regulator/requests");

@@ -96,11 +96,10 @@ pub(super) struct DecisionForm {
 /// `POST /regulator/requests/{id}/decision`
 pub(super) async fn decide(
     page: PageContext,
-    form: CheckedForm<DecisionForm>,
-    official: OfficialSession,
     path: web::Path<RequestId>,
+    form: CheckedForm<DecisionForm, OfficialSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let (CheckedForm(form), OfficialSession(official), id) = (form, official, path.into_inner());
+    let (id, CheckedForm(form, OfficialSession(official))) = (path.into_inner(), form);
     // A date means the start of that day, UTC.
     let notify_owner_after = match form.notify_owner_after.trim() {
         "" => Some(None),
@@ -136,11 +135,10 @@ struct DisclosurePage<'a> {
 /// `POST /regulator/requests/{id}/disclosure`: the approved fields, once more counted and logged.
 pub(super) async fn disclose(
     page: PageContext,
-    _form: CheckedForm<EmptyForm>,
-    official: OfficialSession,
     path: web::Path<RequestId>,
+    form: CheckedForm<EmptyForm, OfficialSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let (OfficialSession(official), id) = (official, path.into_inner());
+    let (id, CheckedForm(_, OfficialSession(official))) = (path.into_inner(), form);
     let disclosed = match open_disclosure(&page.state, official.clone(), id).await? {
         Ok(disclosed) => disclosed,
         Err(e) => return request_page(&page, official, id, Some(Refusal::of(e)?)).await,

@@ -137,10 +137,9 @@ pub(super) async fn new_request(page: PageContext, _official: OfficialSession) -
 /// `POST /regulator/requests`
 pub(super) async fn file(
     page: PageContext,
-    form: CheckedForm<RequestForm>,
-    official: OfficialSession,
+    form: CheckedForm<RequestForm, OfficialSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let (CheckedForm(mut form), OfficialSession(official)) = (form, official);
+    let CheckedForm(mut form, OfficialSession(official)) = form;
     let refusal = match form.to_request().parse(crate::db::now().date_naive()) {
         Err(invalid) => Refusal::invalid(&invalid)?,
         Ok(request) => match file_request(&page.state, official, request).await? {
