@@ -105,7 +105,7 @@ macro_rules! code_columns {
 /// Checked text (`AccountRef`, ...): stored as the text itself.
 macro_rules! text_columns {
     ($($ty:ty),+ $(,)?) => {$(
-        load!($ty, Text, String, |text| text.parse::<$ty>());
+        load!($ty, Text, String, |text| <$ty>::try_from(text));
         store!($ty, Text, str, |value| value.as_str(), String = |value| value.as_str().to_owned());
     )+};
 }

@@ -22,14 +22,15 @@ pub struct AccountRef(String);
 impl AccountRef {
     pub const MAX_LEN: usize = 128;
 
-    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+    /// The canonical form of `input`, if it is valid.
+    fn check(input: &str) -> Result<&str, AccountFieldError> {
         if input.is_empty() || input.len() > Self::MAX_LEN {
             return Err(AccountFieldError::WrongLength { max: Self::MAX_LEN });
         }
         if !input.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b)) {
             return Err(AccountFieldError::BadCharacter);
         }
-        Ok(Self(input.to_owned()))
+        Ok(input)
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,7 +45,8 @@ pub struct Handle(String);
 impl Handle {
     pub const MAX_CHARS: usize = 100;
 
-    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+    /// The canonical form of `input` (trimmed), if it is valid.
+    fn check(input: &str) -> Result<&str, AccountFieldError> {
         let trimmed = input.trim();
         if trimmed.is_empty() || trimmed.chars().count() > Self::MAX_CHARS {
             return Err(AccountFieldError::WrongLength { max: Self::MAX_CHARS });
@@ -52,7 +54,7 @@ impl Handle {
         if trimmed.chars().any(is_forbidden_text_char) {
             return Err(AccountFieldError::BadCharacter);
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(trimmed)
     }
 
     pub fn as_str(&self) -> &str {
@@ -85,7 +87,8 @@ impl FollowerCount {
 pub struct PlatformSlug(String);
 
 impl PlatformSlug {
-    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+    /// The canonical form of `input`, if it is valid.
+    fn check(input: &str) -> Result<&str, AccountFieldError> {
         if !(2..=32).contains(&input.len()) {
             return Err(AccountFieldError::WrongLength { max: 32 });
         }
@@ -94,7 +97,7 @@ impl PlatformSlug {
         if !valid {
             return Err(AccountFieldError::BadCharacter);
         }
-        Ok(Self(input.to_owned()))
+        Ok(input)
     }
 
     pub fn as_str(&self) -> &str {
@@ -116,10 +119,26 @@ impl PlatformName {
     }
 }
 
-/// `FromStr` through each type's `parse` (for values read back from
-/// storage), `Display` and the way back to a plain `String`.
+/// `parse` and `TryFrom<String>` through each type's `check` (the latter
+/// keeps the string it is given when it is already canonical, as values read
+/// back from storage are), `FromStr`, `Display` and the way back to a plain
+/// `String`.
 macro_rules! checked_text {
     ($($ty:ident),+) => {$(
+        impl $ty {
+            pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+                Self::check(input).map(|canonical| Self(canonical.to_owned()))
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = AccountFieldError;
+            fn try_from(input: String) -> Result<Self, Self::Error> {
+                let canonical = Self::check(&input)?;
+                Ok(if canonical.len() == input.len() { Self(input) } else { Self(canonical.to_owned()) })
+            }
+        }
+
         impl std::str::FromStr for $ty {
             type Err = AccountFieldError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -162,6 +181,14 @@ mod tests {
         assert_eq!(Handle::parse("  @Qazaq_News ").unwrap().as_str(), "@Qazaq_News");
         assert_eq!(Handle::parse("a\nb"), Err(AccountFieldError::BadCharacter));
         assert!(Handle::parse(" ").is_err());
+    }
+
+    #[test]
+    fn stored_text_is_checked_like_typed_text_and_kept_when_canonical() {
+        assert_eq!(Handle::try_from("  @Qazaq_News ".to_owned()).unwrap().as_str(), "@Qazaq_News");
+        assert_eq!(AccountRef::try_from("acc-1".to_owned()).unwrap().as_str(), "acc-1");
+        assert_eq!(AccountRef::try_from("a b".to_owned()), Err(AccountFieldError::BadCharacter));
+        assert!(PlatformSlug::try_from("Qaz".to_owned()).is_err());
     }
 
     #[test]
