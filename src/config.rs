@@ -19,6 +19,11 @@
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
 //! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim and sign-in attempts per client address (raise it behind carrier-grade NAT) |
+//! | `REGISTRY_PUBLIC_URL` | `http://` + the bind address | the address owners reach the service at, for links in mail; `https://` makes cookies `Secure` (with `__Host-` names) and turns on HSTS |
+//! | `REGISTRY_TRUSTED_PROXIES` | (none) | comma-separated addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed; otherwise the peer address is the client's |
+//! | `REGISTRY_SMTP_URL` | (none: mail is written to files) | `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) |
+//! | `REGISTRY_MAIL_FROM` | `Registry <registry@localhost>` | the sender of owner mail |
+//! | `REGISTRY_MAIL_DIR` | `data/outbox` | where mail goes as `.eml` files when no SMTP server is set |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
@@ -29,7 +34,7 @@ use crate::domain::{DailyLimits, RegistryPolicy};
 use crate::telemetry::LogFormat;
 use chrono::TimeDelta;
 use secrecy::SecretString;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/registry.db";
@@ -98,6 +103,77 @@ pub struct Settings {
     pub argon2_concurrency: usize,
     pub log_filter: String,
     pub log_format: LogFormat,
+    pub public: PublicSettings,
+    pub mail: MailSettings,
+}
+
+/// How the service is reached from outside.
+#[derive(Debug, Clone)]
+pub struct PublicSettings {
+    /// Scheme and host (and port) owners reach the service at, without a path.
+    pub url: url::Url,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<AddressBlock>,
+}
+
+impl PublicSettings {
+    /// Behind TLS: cookies are `Secure` with `__Host-` names, and HSTS is sent.
+    pub fn is_https(&self) -> bool {
+        self.url.scheme() == "https"
+    }
+
+    /// An absolute link to `path_and_query` (which starts with `/`).
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// An IP address, or a block of them in CIDR notation (`10.0.0.0/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressBlock {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl AddressBlock {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let bad = || "must be IP addresses or CIDR blocks (10.0.0.0/8), separated by commas".to_string();
+        let (address, prefix) = match input.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix.parse::<u8>().map_err(|_| bad())?)),
+            None => (input, None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| bad())?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        if prefix > bits {
+            return Err(bad());
+        }
+        Ok(Self { network, prefix })
+    }
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        let keep = |bits: u32, width: u32| if bits == 0 { 0 } else { u128::MAX << (width - bits) };
+        match (self.network, address) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                let mask = keep(u32::from(self.prefix), 32);
+                (u128::from(u32::from(net)) & mask) == (u128::from(u32::from(a)) & mask)
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                let mask = keep(u32::from(self.prefix), 128);
+                (u128::from(net) & mask) == (u128::from(a) & mask)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Where owner mail goes.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `None`: every message is written as an `.eml` file to `dir` instead.
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub dir: PathBuf,
 }
 
 impl Settings {
@@ -122,6 +198,9 @@ impl Settings {
                 identifier_searches: vars.parse("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "10", parse_daily_limit)?,
             },
         };
+        let bind: SocketAddr = vars.parse("REGISTRY_BIND", "127.0.0.1:8080", |s| {
+            s.parse().map_err(|_| "must be an address like 127.0.0.1:8080".into())
+        })?;
         let log_filter = vars.parse("REGISTRY_LOG", "info", |s| {
             tracing_subscriber::EnvFilter::try_new(s)
                 .map(|_| s.to_owned())
@@ -129,9 +208,7 @@ impl Settings {
         })?;
         Ok(Self {
             database_url: vars.parse("REGISTRY_DATABASE_URL", DEFAULT_DATABASE_URL, DatabaseUrl::parse)?,
-            bind: vars.parse("REGISTRY_BIND", "127.0.0.1:8080", |s| {
-                s.parse().map_err(|_| "must be an address like 127.0.0.1:8080".into())
-            })?,
+            bind,
             key_file: match vars.get("REGISTRY_KEY_FILE") {
                 Some(path) => KeyFileLocation { path: PathBuf::from(path), configured: true },
                 None => KeyFileLocation { path: PathBuf::from(DEFAULT_KEY_FILE), configured: false },
@@ -164,8 +241,46 @@ impl Settings {
                 "json" => Ok(LogFormat::Json),
                 _ => Err("must be text or json".into()),
             })?,
+            public: public_settings(&vars, bind)?,
+            mail: mail_settings(&vars)?,
         })
     }
+}
+
+fn public_settings(vars: &Vars<'_>, bind: SocketAddr) -> Result<PublicSettings, ConfigError> {
+    Ok(PublicSettings {
+        url: vars.parse("REGISTRY_PUBLIC_URL", &format!("http://{bind}"), |s| {
+            let url = url::Url::parse(s).map_err(|_| "must be a URL like https://registry.example.kz".to_string())?;
+            let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+            if !matches!(url.scheme(), "http" | "https") || !bare || url.host().is_none() {
+                return Err("must be http:// or https:// and a host, without a path".into());
+            }
+            Ok(url)
+        })?,
+        trusted_proxies: vars.parse("REGISTRY_TRUSTED_PROXIES", "", |s| {
+            s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(AddressBlock::parse).collect()
+        })?,
+    })
+}
+
+fn mail_settings(vars: &Vars<'_>) -> Result<MailSettings, ConfigError> {
+    Ok(MailSettings {
+        smtp_url: vars
+            .get("REGISTRY_SMTP_URL")
+            .map(|s| match s.starts_with("smtp://") || s.starts_with("smtps://") {
+                true => Ok(SecretString::from(s)),
+                false => {
+                    Err(ConfigError { var: "REGISTRY_SMTP_URL", reason: "must start with smtp:// or smtps://".into() })
+                }
+            })
+            .transpose()?,
+        from: vars.parse("REGISTRY_MAIL_FROM", "Registry <registry@localhost>", |s| {
+            s.parse::<lettre::message::Mailbox>()
+                .map(|_| s.to_owned())
+                .map_err(|_| "must be an address like Registry <registry@example.kz>".into())
+        })?,
+        dir: PathBuf::from(vars.get("REGISTRY_MAIL_DIR").unwrap_or_else(|| "data/outbox".into())),
+    })
 }
 
 /// Variable lookup where an empty value counts as unset.
@@ -260,6 +375,10 @@ mod tests {
             ("REGISTRY_ARGON2_CONCURRENCY", "0"),
             ("REGISTRY_LOG_FORMAT", "xml"),
             ("REGISTRY_LOG", "registry=[bad"),
+            ("REGISTRY_PUBLIC_URL", "ftp://registry.example.kz"),
+            ("REGISTRY_TRUSTED_PROXIES", "proxy.internal"),
+            ("REGISTRY_SMTP_URL", "mail.example.kz:25"),
+            ("REGISTRY_MAIL_FROM", "not an address"),
         ];
         for (var, value) in cases {
             let err = settings(&[(var, value)]).unwrap_err();
@@ -273,6 +392,27 @@ mod tests {
         let s = settings(&[("REGISTRY_DATABASE_URL", "postgres://registry:hunter2@db/registry")]).unwrap();
         assert_eq!(s.database_url.backend_name(), "postgres");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_public_url_decides_secure_cookies_and_trusted_proxies_are_address_blocks() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.public.url.as_str(), "http://127.0.0.1:8080/");
+        assert!(!s.public.is_https());
+        assert_eq!(s.public.link("/my/reset?token=x"), "http://127.0.0.1:8080/my/reset?token=x");
+        let s = settings(&[
+            ("REGISTRY_PUBLIC_URL", "https://registry.example.kz"),
+            ("REGISTRY_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1"),
+        ])
+        .unwrap();
+        assert!(s.public.is_https());
+        let trusted = |a: &str| s.public.trusted_proxies.iter().any(|b| b.contains(a.parse().unwrap()));
+        assert!(trusted("10.200.3.4") && trusted("192.168.1.7") && trusted("::1"));
+        assert!(!trusted("11.0.0.1") && !trusted("192.168.1.8") && !trusted("::2"));
+        assert!(AddressBlock::parse("0.0.0.0/0").unwrap().contains("203.0.113.9".parse().unwrap()));
+        for bad in [("REGISTRY_PUBLIC_URL", "https://x.kz/registry"), ("REGISTRY_TRUSTED_PROXIES", "10.0.0.0/33")] {
+            assert_eq!(settings(&[bad]).unwrap_err().var, bad.0);
+        }
     }
 
     #[test]

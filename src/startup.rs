@@ -87,7 +87,9 @@ impl Application {
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
         let keys = Arc::new(keys);
-        let claim_limits = crate::http::forms::ClaimLimits::new(settings.claim_attempts_per_minute);
+        let claim_limits = crate::http::limits::ClaimLimits::new(settings.claim_attempts_per_minute);
+        let https = settings.public.is_https();
+        let cookies = crate::http::pages::cookies::Cookies { secure: https };
         let argon2_concurrency = settings.argon2_concurrency;
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let state = web::Data::new(AppState {
@@ -99,7 +101,8 @@ impl Application {
             catalogues: crate::i18n::Catalogues::load()?,
             report_cache: Default::default(),
             claim_limits,
-            argon2_gate: crate::http::forms::Argon2Gate::new(argon2_concurrency),
+            argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
+            cookies,
         });
         let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {
@@ -109,7 +112,7 @@ impl Application {
                 .configure(http::configure)
                 .wrap(Compress::default())
                 .wrap(from_fn(observe))
-                .wrap(security_headers())
+                .wrap(security_headers(https))
         })
         .shutdown_timeout(5)
         .listen(listener)

@@ -60,9 +60,10 @@ pub async fn observe(
     })
 }
 
-/// Headers on every response unless a handler set its own.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response unless a handler set its own. Behind TLS
+/// browsers are also told to use nothing else for two years.
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; \
@@ -74,5 +75,6 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"))
-        .add(("Cache-Control", "no-store"))
+        .add(("Cache-Control", "no-store"));
+    if https { headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains")) } else { headers }
 }

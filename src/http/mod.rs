@@ -1,8 +1,8 @@
 //! HTTP: routes, extractor limits and error handlers, middleware.
 
 pub mod error;
-pub mod forms;
 mod health;
+pub mod limits;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -36,8 +36,9 @@ pub struct AppState {
     pub token_cache: platform_api::token_cache::TokenCache,
     pub catalogues: crate::i18n::Catalogues,
     pub report_cache: transparency::ReportCache,
-    pub claim_limits: forms::ClaimLimits,
-    pub argon2_gate: forms::Argon2Gate,
+    pub claim_limits: limits::ClaimLimits,
+    pub argon2_gate: limits::Argon2Gate,
+    pub cookies: pages::cookies::Cookies,
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.

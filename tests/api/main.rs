@@ -6,6 +6,7 @@
 mod audit_chain;
 mod audit_cli;
 mod cli;
+mod deployment;
 mod docs;
 mod health;
 mod helpers;

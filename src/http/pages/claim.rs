@@ -2,10 +2,11 @@
 //! claim code the platform showed them; a claim that works gives the browser
 //! a ticket for the identification form.
 
-use super::context::{CLAIM_COOKIE, CheckedForm, PageContext, refused_as_none, see_other};
+use super::context::{CheckedForm, PageContext, refused_as_none, see_other};
 use crate::domain::ClaimCode;
 use crate::http::call;
 use crate::http::error::ApiError;
+use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
 use crate::services::owners;
 use crate::services::platforms::{self, PlatformListing};
@@ -61,7 +62,7 @@ pub(super) async fn claim_form(page: PageContext) -> Result<HttpResponse, ApiErr
 /// `POST /claim`: on success the browser gets a claim ticket and goes on to identify.
 pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
-    if let Err(seconds) = page.state.claim_limits.check(&page.req, &form.platform, &form.account) {
+    if let Err(seconds) = page.state.claim_limits.check(page.client(), &form.platform, &form.account) {
         tracing::info!(retry_after_s = seconds, "claim attempts over the limit");
         let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "claim-rate-limited")?;
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -81,7 +82,7 @@ pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Re
         Some(ticket) => {
             tracing::info!("claim accepted");
             let mut response = see_other("/claim/identify");
-            response.add_cookie(&page.cookie(CLAIM_COOKIE, ticket)).map_err(ApiError::internal)?;
+            response.add_cookie(&page.cookie(CookieName::Claim, ticket)).map_err(ApiError::internal)?;
             Ok(response)
         }
         None => {

@@ -5,14 +5,14 @@
 //! forged form with 403 "this form has expired", a missing session with a
 //! redirect to the sign-in page.
 
+use super::cookies::{CookieName, Cookies, CsrfToken};
 use crate::domain::IdentityId;
 use crate::http::error::ApiError;
-use crate::http::forms::{CsrfToken, cookie, csrf_for, csrf_valid};
 use crate::http::{AppState, call};
 use crate::i18n::{Lang, Texts};
 use crate::services::officials::{self, Official};
 use crate::services::owners::{self, OwnerError};
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
@@ -23,14 +23,6 @@ use serde::de::DeserializeOwned;
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-
-const LANG_COOKIE: &str = "lang";
-/// The ticket a successful claim gives the browser for the identification form.
-pub const CLAIM_COOKIE: &str = "claim";
-/// The owner's `/my` session.
-pub const OWNER_COOKIE: &str = "my";
-/// An official's session on the regulator pages: the API's bearer token.
-pub const OFFICIAL_COOKIE: &str = "regulator";
 
 type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
@@ -51,9 +43,9 @@ struct LangQuery {
 }
 
 impl PageLang {
-    fn of(req: &HttpRequest) -> Self {
+    fn of(req: &HttpRequest, cookies: Cookies) -> Self {
         let query = web::Query::<LangQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().lang);
-        let cookie = req.cookie(LANG_COOKIE).map(|c| c.value().to_owned());
+        let cookie = cookies.read(req, CookieName::Lang);
         let accepted: Vec<String> = AcceptLanguage::parse(req)
             .map(|header| header.ranked().iter().map(ToString::to_string).collect())
             .unwrap_or_default();
@@ -85,8 +77,9 @@ impl FromRequest for PageContext {
 impl PageContext {
     fn of(req: &HttpRequest) -> Result<Self, ApiError> {
         let state = app_state(req)?;
-        let csrf = csrf_for(req, &state.keys);
-        Ok(Self { lang: PageLang::of(req), req: req.clone(), state, csrf, csrf_shown: Cell::new(false) })
+        let cookies = state.cookies;
+        let csrf = cookies.csrf(req, &state.keys);
+        Ok(Self { lang: PageLang::of(req, cookies), req: req.clone(), state, csrf, csrf_shown: Cell::new(false) })
     }
 
     pub fn texts(&self) -> Texts<'_> {
@@ -99,16 +92,24 @@ impl PageContext {
         self.csrf.token.clone()
     }
 
-    /// A cookie for the pages: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS.
-    pub fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
-        cookie(&self.req, name, value)
+    /// The visitor's address, as seen through the trusted proxies.
+    pub fn client(&self) -> Option<std::net::IpAddr> {
+        crate::http::limits::client_address(&self.req, &self.state.settings.public.trusted_proxies)
+    }
+
+    /// A cookie for the pages (see [`Cookies`]).
+    pub fn cookie(&self, name: CookieName, value: String) -> Cookie<'static> {
+        self.state.cookies.build(name, value)
     }
 
     /// The cookie that ends the named one.
-    pub fn removal(&self, name: &'static str) -> Cookie<'static> {
-        let mut gone = self.cookie(name, String::new());
-        gone.make_removal();
-        gone
+    pub fn removal(&self, name: CookieName) -> Cookie<'static> {
+        self.state.cookies.removal(name)
+    }
+
+    /// The value of one of the visitor's cookies.
+    pub fn cookie_value(&self, name: CookieName) -> Option<String> {
+        self.state.cookies.read(&self.req, name)
     }
 
     pub fn render(&self, page: &impl Template, status: StatusCode) -> Result<HttpResponse, ApiError> {
@@ -133,14 +134,7 @@ impl PageContext {
             response.cookie(cookie);
         }
         if self.lang.chosen_now {
-            response.cookie(
-                Cookie::build(LANG_COOKIE, self.lang.lang.as_str())
-                    .path("/")
-                    .max_age(CookieDuration::days(365))
-                    .same_site(SameSite::Strict)
-                    .http_only(true)
-                    .finish(),
-            );
+            response.cookie(self.state.cookies.lang(self.lang.lang.as_str()));
         }
         Ok(response.body(html))
     }
@@ -157,7 +151,7 @@ impl PageContext {
 
     /// The identity the owner's session cookie is for, if it is valid.
     pub async fn owner(&self) -> Result<Option<IdentityId>, ApiError> {
-        let Some(cookie) = self.req.cookie(OWNER_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+        let Some(cookie) = self.cookie_value(CookieName::Owner) else { return Ok(None) };
         let keys = self.state.keys.clone();
         refused_as_none(
             call(&self.state.pool, move |conn| owners::session(conn, &keys, &cookie, crate::db::now())).await?,
@@ -166,7 +160,7 @@ impl PageContext {
 
     /// The official signed in through the session cookie, if the session is live.
     pub async fn official(&self) -> Result<Option<Official>, ApiError> {
-        let Some(token) = self.req.cookie(OFFICIAL_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+        let Some(token) = self.cookie_value(CookieName::Official) else { return Ok(None) };
         let keys = self.state.keys.clone();
         Ok(call(&self.state.pool, move |conn| officials::authenticate(conn, &keys, &token, crate::db::now())).await??)
     }
@@ -239,7 +233,7 @@ impl<T: DeserializeOwned + 'static, S: FromRequest + 'static> FromRequest for Ch
             })?;
             let page = PageContext::of(&req)?;
             let CsrfField { csrf } = serde_html_form::from_bytes(&body).map_err(|_| unreadable())?;
-            if !csrf_valid(&req, &page.state.keys, &csrf) {
+            if !page.state.cookies.csrf_valid(&req, &page.state.keys, &csrf) {
                 return Err(answer(page.notice(StatusCode::FORBIDDEN, "form-expired-title", "form-expired")));
             }
             let session = S::from_request(&req, &mut Payload::None).await.map_err(Into::into)?;

@@ -1,13 +1,14 @@
 //! `/claim/identify`: the identification form of DESIGN §6 (normative field
 //! names) for the account the browser's claim ticket is for, and the receipt.
 
-use super::context::{CLAIM_COOKIE, CheckedForm, PageContext, refused_as_none};
+use super::context::{CheckedForm, PageContext, refused_as_none};
 use crate::domain::identity::OwnerType;
 use crate::domain::{
     Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Handle, Iin, LegalName,
     PersonName,
 };
 use crate::http::error::ApiError;
+use crate::http::pages::cookies::CookieName;
 use crate::http::{BlindIndexError, blind_index, call};
 use crate::i18n::Texts;
 use crate::services::owners::{self, Claimed};
@@ -275,7 +276,7 @@ impl<'a> IdentifyPage<'a> {
 
 /// The account this browser's claim ticket is for, if it is still valid.
 async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiError> {
-    let Some(ticket) = page.req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let Some(ticket) = page.cookie_value(CookieName::Claim) else { return Ok(None) };
     let state = page.state.clone();
     let redeemed = call(&page.state.pool, move |conn| {
         owners::redeem_ticket(conn, &state.keys, &state.settings.policy, &ticket, crate::db::now())
@@ -329,7 +330,7 @@ pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>)
         }
         Err(BlindIndexError::Failed(e)) => return Err(e),
     };
-    let ticket = page.req.cookie(CLAIM_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
     let state = page.state.clone();
     let receipt = call(&page.state.pool, move |conn| {
         let now = crate::db::now();
@@ -345,5 +346,5 @@ pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>)
         reference: receipt.reference,
         management_key: receipt.management_key.map(|k| k.expose_secret().to_owned()),
     };
-    page.render_with(&shown, StatusCode::OK, vec![page.removal(CLAIM_COOKIE)])
+    page.render_with(&shown, StatusCode::OK, vec![page.removal(CookieName::Claim)])
 }

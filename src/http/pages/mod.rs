@@ -5,6 +5,7 @@
 
 mod claim;
 mod context;
+pub mod cookies;
 mod identify;
 mod my;
 mod regulator;

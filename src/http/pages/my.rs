@@ -1,9 +1,10 @@
 //! `/my`: an owner's own record, behind their reference and management key.
 
-use super::context::{CheckedForm, EmptyForm, OWNER_COOKIE, OwnerSession, PageContext, refused_as_none, see_other};
+use super::context::{CheckedForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
 use crate::domain::{AccountId, ContactEmail, IdentityId};
 use crate::http::call;
 use crate::http::error::ApiError;
+use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
 use crate::services::owners::{self, MyAccount};
 use actix_web::HttpResponse;
@@ -115,7 +116,7 @@ pub(super) struct SignInForm {
 /// `POST /my/sign-in`
 pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
-    if page.state.claim_limits.check(&page.req, "my", &form.reference).is_err() {
+    if page.state.claim_limits.check(page.client(), "my", &form.reference).is_err() {
         return page.notice(StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited");
     }
     let (keys, reference, key) = (page.state.keys.clone(), form.reference.clone(), form.management_key);
@@ -124,7 +125,7 @@ pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) ->
     match refused_as_none(session)? {
         Some(session) => {
             let mut response = see_other("/my");
-            response.add_cookie(&page.cookie(OWNER_COOKIE, session)).map_err(ApiError::internal)?;
+            response.add_cookie(&page.cookie(CookieName::Owner, session)).map_err(ApiError::internal)?;
             Ok(response)
         }
         None => sign_in_page(&page, form.reference, Some("my-sign-in-rejected"), StatusCode::UNPROCESSABLE_ENTITY),
@@ -178,6 +179,6 @@ pub(super) async fn withdraw(
 /// `POST /my/sign-out`
 pub(super) async fn sign_out(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
     let mut response = see_other("/");
-    response.add_cookie(&page.removal(OWNER_COOKIE)).map_err(ApiError::internal)?;
+    response.add_cookie(&page.removal(CookieName::Owner)).map_err(ApiError::internal)?;
     Ok(response)
 }

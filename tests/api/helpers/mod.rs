@@ -18,4 +18,4 @@ pub use data::*;
 pub use db::{TestDb, key_file, settings_for};
 pub use logs::captured_logs;
 pub use officials::{PASSWORD, code, request_body, with_fields};
-pub use owners::{Page, Visitor, between, resident_fields};
+pub use owners::{Page, Visitor, between, csrf_of, resident_fields};

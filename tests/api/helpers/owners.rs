@@ -24,6 +24,11 @@ impl<'a> Visitor<'a> {
         Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
     }
 
+    /// The app's base address, for requests built by hand.
+    pub fn address(&self) -> &str {
+        &self.app.address
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
@@ -80,7 +85,8 @@ impl<'a> Visitor<'a> {
     }
 }
 
-fn csrf_of(html: &str) -> String {
+/// The anti-forgery token of the form on a page.
+pub fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
 }
 

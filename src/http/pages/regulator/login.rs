@@ -3,7 +3,8 @@
 use super::{Problem, no_store};
 use crate::http::call;
 use crate::http::error::ApiError;
-use crate::http::pages::context::{CheckedForm, EmptyForm, OFFICIAL_COOKIE, PageContext, see_other};
+use crate::http::pages::context::{CheckedForm, EmptyForm, PageContext, see_other};
+use crate::http::pages::cookies::CookieName;
 use crate::http::regulator::{NotLoggedIn, log_in};
 use crate::i18n::Texts;
 use crate::services::officials::{self, LoginError};
@@ -53,7 +54,7 @@ pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Re
     let refused = match log_in(&page.state, username.clone(), password, totp).await? {
         Ok(session) => {
             let mut response = see_other("/regulator/requests");
-            let cookie = page.cookie(OFFICIAL_COOKIE, session.token.expose_secret().to_owned());
+            let cookie = page.cookie(CookieName::Official, session.token.expose_secret().to_owned());
             response.add_cookie(&cookie).map_err(ApiError::internal)?;
             return Ok(response);
         }
@@ -74,6 +75,6 @@ pub(super) async fn logout(page: PageContext, _form: CheckedForm<EmptyForm>) -> 
         call(&page.state.pool, move |conn| officials::logout(conn, &official, crate::db::now())).await??;
     }
     let mut response = see_other("/regulator");
-    response.add_cookie(&page.removal(OFFICIAL_COOKIE)).map_err(ApiError::internal)?;
+    response.add_cookie(&page.removal(CookieName::Official)).map_err(ApiError::internal)?;
     Ok(response)
 }

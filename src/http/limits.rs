@@ -1,0 +1,171 @@
+//! Limits on guessing and on expensive work: attempts per client address
+//! and per account or record, and the bounded gate for argon2 work. Client
+//! addresses are kept only here, in memory, for as long as a limit needs them.
+
+use crate::config::AddressBlock;
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The client's address: the peer's, unless the peer is a trusted reverse
+/// proxy, then the nearest address in `X-Forwarded-For` that is not one.
+pub fn client_address(req: &HttpRequest, trusted: &[AddressBlock]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |address: IpAddr| trusted.iter().any(|block| block.contains(address));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse::<IpAddr>().ok()).collect();
+    Some(hops.iter().rev().copied().find(|hop| !is_trusted(*hop)).unwrap_or(peer))
+}
+
+/// Claim attempts: per client address and per named account. Addresses are
+/// kept only here, in memory, for as long as the limit needs them.
+pub struct ClaimLimits {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_account: DefaultKeyedRateLimiter<String>,
+}
+
+impl ClaimLimits {
+    /// `per_address` attempts a minute from one client address; per account,
+    /// 5 and then one every 3 minutes.
+    pub fn new(per_address: NonZeroU32) -> Self {
+        const FIVE: NonZeroU32 = NonZeroU32::new(5).unwrap();
+        Self {
+            per_ip: RateLimiter::dashmap(Quota::per_minute(per_address)),
+            per_account: RateLimiter::dashmap(
+                Quota::with_period(Duration::from_secs(180)).map_or(Quota::per_minute(FIVE), |q| q.allow_burst(FIVE)),
+            ),
+        }
+    }
+
+    /// `Err(seconds to wait)` when either limit is reached.
+    pub fn check(&self, client: Option<IpAddr>, platform: &str, account: &str) -> Result<(), u64> {
+        let wait = |e: governor::NotUntil<_>| e.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
+        if let Some(ip) = client {
+            self.per_ip.check_key(&ip).map_err(wait)?;
+        }
+        let key = format!("{platform}/{}", account.trim().trim_start_matches('@').to_lowercase());
+        self.per_account.check_key(&key).map_err(wait)
+    }
+}
+
+/// At most `max` argon2 evaluations at once; beyond that requests are turned
+/// away at once instead of queueing, so a burst of submissions cannot take
+/// the blocking pool from the platform API.
+pub struct Argon2Gate {
+    in_flight: AtomicUsize,
+    max: usize,
+}
+
+pub struct Argon2Permit<'a>(&'a Argon2Gate);
+
+impl Drop for Argon2Permit<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Argon2Gate {
+    pub fn new(max: usize) -> Self {
+        Self { in_flight: AtomicUsize::new(0), max: max.max(1) }
+    }
+
+    pub fn try_acquire(&self) -> Option<Argon2Permit<'_>> {
+        let previous = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let permit = Argon2Permit(self);
+        (previous < self.max).then_some(permit)
+    }
+}
+
+/// Failed attempts per key within a window: past `max` the key is refused
+/// until its oldest failure leaves the window. Successes cost nothing, and
+/// keys whose failures have all left the window are forgotten.
+pub struct FailureLimit<K> {
+    max: usize,
+    window: Duration,
+    failures: Mutex<HashMap<K, Vec<Instant>>>,
+    recorded: AtomicUsize,
+}
+
+/// Failures recorded between two sweeps of keys that no longer count.
+const SWEEP_EVERY: usize = 256;
+
+impl<K: Eq + Hash + Clone> FailureLimit<K> {
+    pub fn new(max: usize, window: Duration) -> Self {
+        Self { max, window, failures: Mutex::default(), recorded: AtomicUsize::new(0) }
+    }
+
+    /// `Err(seconds to wait)` while the key has `max` failures in the window.
+    pub fn check(&self, key: &K) -> Result<(), u64> {
+        self.check_at(key, Instant::now())
+    }
+
+    fn check_at(&self, key: &K, now: Instant) -> Result<(), u64> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(times) = failures.get(key) else { return Ok(()) };
+        // Times are recorded in order, so the ones still counting are a suffix.
+        let recent = &times[times.partition_point(|at| now - *at >= self.window)..];
+        match recent.first() {
+            Some(oldest) if recent.len() >= self.max => Err(self.window.saturating_sub(now - *oldest).as_secs().max(1)),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn fail(&self, key: K) {
+        self.fail_at(key, Instant::now());
+    }
+
+    fn fail_at(&self, key: K, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if self.recorded.fetch_add(1, Ordering::Relaxed).is_multiple_of(SWEEP_EVERY) {
+            failures.retain(|_, times| times.last().is_some_and(|last| now - *last < self.window));
+        }
+        let times = failures.entry(key).or_default();
+        times.retain(|at| now - *at < self.window);
+        times.push(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_past_the_limit_refuse_the_key_until_the_oldest_leaves_the_window() {
+        let limit = FailureLimit::new(3, Duration::from_secs(300));
+        let start = Instant::now();
+        for n in 0..3 {
+            assert_eq!(limit.check_at(&"record", start), Ok(()), "{n} failures");
+            limit.fail_at("record", start + Duration::from_secs(n));
+        }
+        assert_eq!(limit.check_at(&"record", start + Duration::from_secs(10)), Err(290));
+        assert_eq!(limit.check_at(&"other", start + Duration::from_secs(10)), Ok(()), "per key");
+        assert_eq!(limit.check_at(&"record", start + Duration::from_secs(300)), Ok(()), "the oldest has left");
+        for n in 0..SWEEP_EVERY {
+            limit.fail_at("other", start + Duration::from_secs(1000) + Duration::from_millis(n as u64));
+        }
+        assert_eq!(limit.failures.lock().unwrap().len(), 1, "keys whose failures all left the window are forgotten");
+    }
+
+    #[test]
+    fn the_gate_admits_at_most_max_and_frees_permits_on_drop() {
+        let gate = Argon2Gate::new(2);
+        let a = gate.try_acquire().expect("first");
+        let b = gate.try_acquire().expect("second");
+        assert!(gate.try_acquire().is_none(), "third is turned away");
+        drop(a);
+        assert!(gate.try_acquire().is_some(), "a freed permit is reusable");
+        drop(b);
+        assert_eq!(gate.in_flight.load(Ordering::Acquire), 0);
+    }
+}
