@@ -101,6 +101,7 @@ impl Application {
             catalogues: crate::i18n::Catalogues::load()?,
             report_cache: Default::default(),
             claim_limits,
+            sign_in_limits: Default::default(),
             argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
             cookies,
         });

@@ -107,6 +107,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    owner_sessions (id) {
+        id -> BigInt,
+        identity_id -> BigInt,
+        token_digest -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     access_requests (id) {
         id -> BigInt,
         requester_id -> BigInt,
@@ -171,6 +182,7 @@ diesel::joinable!(identity_fields -> identities (identity_id));
 diesel::joinable!(account_identities -> accounts (account_id));
 diesel::joinable!(account_identities -> identities (identity_id));
 diesel::joinable!(sessions -> officials (official_id));
+diesel::joinable!(owner_sessions -> identities (identity_id));
 diesel::joinable!(disclosures -> access_requests (request_id));
 diesel::joinable!(access_requests -> platforms (target_platform_id));
 diesel::joinable!(checkpoints -> audit_log (seq));
@@ -184,6 +196,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_identities,
     officials,
     sessions,
+    owner_sessions,
     access_requests,
     disclosures,
     audit_log,

@@ -3,6 +3,7 @@
 //! addresses are kept only here, in memory, for as long as a limit needs them.
 
 use crate::config::AddressBlock;
+use crate::domain::IdentityId;
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -95,6 +96,43 @@ pub struct FailureLimit<K> {
     window: Duration,
     failures: Mutex<HashMap<K, Vec<Instant>>>,
     recorded: AtomicUsize,
+}
+
+/// Failed `/my` sign-ins, per client address (across records) and per record
+/// (across addresses). Either bars for at most [`SIGN_IN_WINDOW`], so failures
+/// sent from elsewhere can hold an owner off for minutes, never longer.
+pub struct SignInLimits {
+    per_client: FailureLimit<IpAddr>,
+    per_record: FailureLimit<IdentityId>,
+}
+
+pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(300);
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        Self { per_client: FailureLimit::new(20, SIGN_IN_WINDOW), per_record: FailureLimit::new(10, SIGN_IN_WINDOW) }
+    }
+}
+
+impl SignInLimits {
+    /// `Some(seconds to wait)` while the client has too many recent failures.
+    pub fn client_barred(&self, client: Option<IpAddr>) -> Option<u64> {
+        client.and_then(|ip| self.per_client.check(&ip).err())
+    }
+
+    /// `Some(seconds to wait)` while the record has too many recent failures.
+    pub fn record_barred(&self, record: IdentityId) -> Option<u64> {
+        self.per_record.check(&record).err()
+    }
+
+    pub fn failed(&self, client: Option<IpAddr>, record: Option<IdentityId>) {
+        if let Some(ip) = client {
+            self.per_client.fail(ip);
+        }
+        if let Some(record) = record {
+            self.per_record.fail(record);
+        }
+    }
 }
 
 /// Failures recorded between two sweeps of keys that no longer count.

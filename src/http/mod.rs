@@ -37,6 +37,7 @@ pub struct AppState {
     pub catalogues: crate::i18n::Catalogues,
     pub report_cache: transparency::ReportCache,
     pub claim_limits: limits::ClaimLimits,
+    pub sign_in_limits: limits::SignInLimits,
     pub argon2_gate: limits::Argon2Gate,
     pub cookies: pages::cookies::Cookies,
 }

@@ -3,11 +3,11 @@
 //! same answer, so the forms never reveal whether an account exists.
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::crypto::token::{expose, new_management_key, new_reference};
+use crate::crypto::token::{expose, new_cookie_value, new_management_key, new_reference};
 use crate::crypto::{BlindIndex, KeyRing, TokenDigest, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, ClaimRow};
 use crate::db::repo::identities::{self, DisclosureRow};
-use crate::db::repo::platforms;
+use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
@@ -182,41 +182,64 @@ fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<TokenDigest> {
     Some(keys.token_digester().digest(TokenPurpose::ManagementKey, &shown))
 }
 
+/// Why a sign-in was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown reference or wrong key: one answer for both. `record` is the
+    /// record the reference named, for counting failures against it.
+    #[error("the reference or the management key is wrong")]
+    Rejected { record: Option<IdentityId> },
+    /// Too many recent failures against this record: try again in `seconds`.
+    #[error("too many failed sign-ins")]
+    Locked { seconds: u64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
 /// Signs an owner in with their reference and management key; returns the
-/// session cookie value (`identity_id.expires.mac`, bound to the key).
+/// session cookie value. `locked` says whether failures against the record
+/// the reference names bar it for now (`Some(seconds)`); it is asked before
+/// the key is checked, so a barred record cannot be guessed at.
 pub fn sign_in(
     conn: &mut DbConnection,
     keys: &KeyRing,
     reference: &str,
     management_key: &str,
+    locked: impl FnOnce(IdentityId) -> Option<u64>,
     now: DateTime<Utc>,
-) -> Result<String, OwnerError> {
+) -> Result<SecretString, SignInError> {
     let reference = reference.trim().to_ascii_uppercase();
-    let record = identities::find_for_sign_in(conn, &reference)?.ok_or(OwnerError::Rejected)?;
-    let stored = record.management_key_digest.ok_or(OwnerError::Rejected)?;
-    let typed = management_key_digest(keys, management_key).ok_or(OwnerError::Rejected)?;
-    if !typed.matches(&stored.0) {
-        return Err(OwnerError::Rejected);
+    let record = identities::find_for_sign_in(conn, &reference)?.ok_or(SignInError::Rejected { record: None })?;
+    if let Some(seconds) = locked(record.id) {
+        return Err(SignInError::Locked { seconds });
     }
-    let expires = (now + SESSION_LIFETIME).timestamp();
-    Ok(signed_value(keys, TokenPurpose::OwnerSession, record.id.get(), expires, &stored))
+    let rejected = || SignInError::Rejected { record: Some(record.id) };
+    let stored = record.management_key_digest.ok_or_else(rejected)?;
+    let typed = management_key_digest(keys, management_key).ok_or_else(rejected)?;
+    if !typed.matches(&stored.0) {
+        return Err(rejected());
+    }
+    let token = new_cookie_value();
+    let digest = keys.token_digester().digest(TokenPurpose::OwnerSession, expose(&token));
+    write_tx(conn, |conn| owner_sessions::create(conn, record.id, &digest, now, now + SESSION_LIFETIME))?;
+    Ok(token)
 }
 
-/// The identity a session cookie is for, if genuine, unexpired and the record still exists.
+/// The record a session cookie is for, if the session is live and the record not shredded.
 pub fn session(
     conn: &mut DbConnection,
     keys: &KeyRing,
     cookie: &str,
     now: DateTime<Utc>,
-) -> Result<IdentityId, OwnerError> {
-    let signed = signed_id(cookie, now).ok_or(OwnerError::Rejected)?;
-    let id = IdentityId::new(signed.0);
-    let stored = identities::management_key_digest(conn, id)?.ok_or(OwnerError::Rejected)?;
-    if signature_matches(keys, TokenPurpose::OwnerSession, signed, &stored) {
-        Ok(id)
-    } else {
-        Err(OwnerError::Rejected)
-    }
+) -> Result<Option<IdentityId>, DbError> {
+    let digest = keys.token_digester().digest(TokenPurpose::OwnerSession, cookie);
+    owner_sessions::find_live(conn, &digest, now)
+}
+
+/// Ends the session the cookie holds, so a copy of the cookie stops working.
+pub fn sign_out(conn: &mut DbConnection, keys: &KeyRing, cookie: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    let digest = keys.token_digester().digest(TokenPurpose::OwnerSession, cookie);
+    write_tx(conn, |conn| owner_sessions::end(conn, &digest, now).map(drop))
 }
 
 /// One account as its owner sees it on `/my`.

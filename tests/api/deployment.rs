@@ -1,7 +1,7 @@
 //! Running behind a TLS-terminating reverse proxy: cookies, HSTS, and the
 //! client address the limits count.
 
-use crate::helpers::{Visitor, csrf_of, resident_fields, spawn_app_with};
+use crate::helpers::{Visitor, resident_fields, spawn_app_with};
 use registry::config::AddressBlock;
 
 #[actix_web::test]
@@ -39,16 +39,10 @@ async fn without_tls_there_is_no_hsts_and_cookies_keep_plain_names() {
 
 /// Claims from one visitor, as a proxy forwards them, until refused.
 async fn attempts_until_limited(visitor: &mut Visitor<'_>, forwarded_for: &str, tries: usize) -> Option<usize> {
+    visitor.forwarded_for = Some(forwarded_for.to_owned());
     for attempt in 1..=tries {
-        let form = visitor.get("/claim?lang=en").await;
-        let csrf = csrf_of(&form.body);
         let account = format!("acc-{attempt}");
-        let fields = [("csrf", csrf.as_str()), ("platform", "qaz"), ("account", &account), ("claim_code", "x")];
-        let request = visitor
-            .client
-            .post(format!("{}/claim?lang=en", visitor.address()))
-            .insert_header(("x-forwarded-for", forwarded_for));
-        if visitor.send(request, Some(&fields)).await.status == 429 {
+        if visitor.claim(&account, "x").await.status == 429 {
             return Some(attempt);
         }
     }

@@ -16,6 +16,7 @@ mod logs;
 mod openapi;
 mod owner_forms;
 mod owner_record;
+mod owner_sessions;
 mod pages;
 mod platform_errors;
 mod platform_lifecycle;

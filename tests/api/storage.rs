@@ -1,10 +1,10 @@
-use crate::helpers::{TestDb, audit_event};
+use crate::helpers::{TestDb, audit_event, migration_versions};
 use chrono::Utc;
 use diesel::RunQueryDsl;
 use registry::audit;
 use registry::db::{self, DbError, write_tx};
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "platforms",
     "accounts",
     "status_changes",
@@ -13,6 +13,7 @@ const TABLES: [&str; 12] = [
     "account_identities",
     "officials",
     "sessions",
+    "owner_sessions",
     "access_requests",
     "disclosures",
     "audit_log",
@@ -22,10 +23,8 @@ const TABLES: [&str; 12] = [
 #[test]
 fn migrations_create_every_table_once() {
     let test_db = TestDb::new();
-    assert_eq!(
-        db::migrate(&test_db.url).unwrap(),
-        ["20261123000000", "20261124000000", "20261124000001", "20261125000000"]
-    );
+    let applied = db::migrate(&test_db.url).unwrap();
+    assert_eq!(applied, migration_versions());
     assert!(db::migrate(&test_db.url).unwrap().is_empty(), "a second run applies nothing");
     let pool = test_db.pool();
     let mut conn = pool.get().unwrap();

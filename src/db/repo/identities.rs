@@ -339,17 +339,6 @@ pub fn find_for_sign_in(conn: &mut DbConnection, reference: &str) -> Result<Opti
         .optional()?)
 }
 
-/// The management key digest of an identity that still has its data.
-pub fn management_key_digest(conn: &mut DbConnection, id: IdentityId) -> Result<Option<TokenDigest>, DbError> {
-    let found: Option<Option<TokenDigest>> = identities::table
-        .find(id)
-        .filter(identities::shredded_at.is_null())
-        .select(identities::management_key_digest)
-        .first(conn)
-        .optional()?;
-    Ok(found.flatten())
-}
-
 /// Replaces one field's value and seals the whole record again under a
 /// fresh data key: a copy of the old ciphertext (a backup) opens only with
 /// the old data key, which is gone from the database once this commits.

@@ -153,9 +153,7 @@ impl PageContext {
     pub async fn owner(&self) -> Result<Option<IdentityId>, ApiError> {
         let Some(cookie) = self.cookie_value(CookieName::Owner) else { return Ok(None) };
         let keys = self.state.keys.clone();
-        refused_as_none(
-            call(&self.state.pool, move |conn| owners::session(conn, &keys, &cookie, crate::db::now())).await?,
-        )
+        Ok(call(&self.state.pool, move |conn| owners::session(conn, &keys, &cookie, crate::db::now())).await??)
     }
 
     /// The official signed in through the session cookie, if the session is live.

@@ -1,14 +1,16 @@
 //! `/my`: an owner's own record, behind their reference and management key.
 
 use super::context::{CheckedForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
+use crate::crypto::token::expose;
 use crate::domain::{AccountId, ContactEmail, IdentityId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
-use crate::services::owners::{self, MyAccount};
+use crate::services::owners::{self, MyAccount, SignInError};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
@@ -113,23 +115,41 @@ pub(super) struct SignInForm {
     management_key: String,
 }
 
-/// `POST /my/sign-in`
+/// `POST /my/sign-in`: failures count against the client address and against
+/// the record the reference names; successes cost nothing.
 pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
-    if page.state.claim_limits.check(page.client(), "my", &form.reference).is_err() {
-        return page.notice(StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited");
+    let client = page.client();
+    if let Some(seconds) = page.state.sign_in_limits.client_barred(client) {
+        return rate_limited(&page, seconds);
     }
-    let (keys, reference, key) = (page.state.keys.clone(), form.reference.clone(), form.management_key);
-    let session =
-        call(&page.state.pool, move |conn| owners::sign_in(conn, &keys, &reference, &key, crate::db::now())).await?;
-    match refused_as_none(session)? {
-        Some(session) => {
+    let (state, reference, key) = (page.state.clone(), form.reference.clone(), form.management_key);
+    let signed_in = call(&page.state.pool, move |conn| {
+        let barred = |record| state.sign_in_limits.record_barred(record);
+        owners::sign_in(conn, &state.keys, &reference, &key, barred, crate::db::now())
+    })
+    .await?;
+    match signed_in {
+        Ok(session) => {
             let mut response = see_other("/my");
-            response.add_cookie(&page.cookie(CookieName::Owner, session)).map_err(ApiError::internal)?;
+            let cookie = page.cookie(CookieName::Owner, expose(&session).to_owned());
+            response.add_cookie(&cookie).map_err(ApiError::internal)?;
             Ok(response)
         }
-        None => sign_in_page(&page, form.reference, Some("my-sign-in-rejected"), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(SignInError::Rejected { record }) => {
+            tracing::info!("owner sign-in refused");
+            page.state.sign_in_limits.failed(client, record);
+            sign_in_page(&page, form.reference, Some("my-sign-in-rejected"), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(SignInError::Locked { seconds }) => rate_limited(&page, seconds),
+        Err(SignInError::Db(e)) => Err(e.into()),
     }
+}
+
+fn rate_limited(page: &PageContext, seconds: u64) -> Result<HttpResponse, ApiError> {
+    let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited")?;
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+    Ok(response)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,8 +196,12 @@ pub(super) async fn withdraw(
     Ok(see_other("/my?done=withdrawn"))
 }
 
-/// `POST /my/sign-out`
+/// `POST /my/sign-out`: the session ends on the server, so a copy of the cookie is worthless.
 pub(super) async fn sign_out(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
+    if let Some(cookie) = page.cookie_value(CookieName::Owner) {
+        let keys = page.state.keys.clone();
+        call(&page.state.pool, move |conn| owners::sign_out(conn, &keys, &cookie, crate::db::now())).await??;
+    }
     let mut response = see_other("/");
     response.add_cookie(&page.removal(CookieName::Owner)).map_err(ApiError::internal)?;
     Ok(response)

@@ -137,3 +137,13 @@ pub fn settings_for(db: &TestDb) -> Settings {
 pub fn key_file(db: &TestDb) -> PathBuf {
     db.dir.path().join("registry.key")
 }
+
+/// Every migration's version, oldest first, as the migrations folder names them.
+pub fn migration_versions() -> Vec<String> {
+    let mut versions: Vec<String> = std::fs::read_dir("migrations/sqlite")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap().split('_').next().unwrap().replace('-', ""))
+        .collect();
+    versions.sort();
+    versions
+}

@@ -10,6 +10,8 @@ pub struct Visitor<'a> {
     app: &'a TestApp,
     pub client: awc::Client,
     pub cookies: HashMap<String, String>,
+    /// Sent as `X-Forwarded-For`, as a reverse proxy in front of the app would.
+    pub forwarded_for: Option<String>,
 }
 
 /// A page as the browser got it.
@@ -21,12 +23,12 @@ pub struct Page {
 
 impl<'a> Visitor<'a> {
     pub fn new(app: &'a TestApp) -> Self {
-        Self { app, client: awc::Client::builder().disable_redirects().finish(), cookies: HashMap::new() }
-    }
-
-    /// The app's base address, for requests built by hand.
-    pub fn address(&self) -> &str {
-        &self.app.address
+        Self {
+            app,
+            client: awc::Client::builder().disable_redirects().finish(),
+            cookies: HashMap::new(),
+            forwarded_for: None,
+        }
     }
 
     fn cookie_header(&self) -> String {
@@ -34,7 +36,10 @@ impl<'a> Visitor<'a> {
     }
 
     pub async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
-        let request = request.insert_header(("cookie", self.cookie_header()));
+        let mut request = request.insert_header(("cookie", self.cookie_header()));
+        if let Some(client) = &self.forwarded_for {
+            request = request.insert_header(("x-forwarded-for", client.as_str()));
+        }
         let mut response = match form {
             Some(fields) => request.send_form(&fields).await,
             None => request.send().await,
@@ -85,8 +90,7 @@ impl<'a> Visitor<'a> {
     }
 }
 
-/// The anti-forgery token of the form on a page.
-pub fn csrf_of(html: &str) -> String {
+fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
 }
 
@@ -149,11 +153,11 @@ impl TestApp {
         (reference, key)
     }
 
-    /// Registers `account` on qaz as test person `n`; returns the receipt reference.
-    pub async fn register_person(&self, token: &str, account: &str, n: u32) -> String {
+    /// Registers `account` on qaz as test person `n`; returns (reference, management key).
+    pub async fn register_person(&self, token: &str, account: &str, n: u32) -> (String, String) {
         let iin = iin(n);
         let fields: Vec<_> =
             resident_fields().into_iter().map(|(k, v)| (k, if k == "iin" { iin.as_str() } else { v })).collect();
-        self.register_with(token, "qaz", account, &fields).await.0
+        self.register_with(token, "qaz", account, &fields).await
     }
 }
