@@ -245,3 +245,13 @@ reg-problem-already_decided = The request has already been decided.
 reg-problem-not_approved = The request is not approved.
 reg-problem-approval_expired = The approval has expired: file a new request.
 reg-problem-openings_used = The disclosure has been opened as many times as allowed.
+
+## Mail to owners. Never an identifier, a name, a code for a claim or a management key.
+mail-footer = Registry of anonymous accounts. This message was sent automatically; replies are not read.
+mail-contact-changed-subject = Your contact e-mail was changed
+mail-contact-changed-body =
+    The contact e-mail of your record in the registry was changed on { $date }. From now on we write to the new address.
+
+    If you did not do this, sign in and change it back, or replace your management key if someone else may have it:
+
+    { $link }

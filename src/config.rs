@@ -18,12 +18,14 @@
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
-//! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim and sign-in attempts per client address (raise it behind carrier-grade NAT) |
+//! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim attempts per client address (raise it behind carrier-grade NAT) |
 //! | `REGISTRY_PUBLIC_URL` | `http://` + the bind address | the address owners reach the service at, for links in mail; `https://` makes cookies `Secure` (with `__Host-` names) and turns on HSTS |
 //! | `REGISTRY_TRUSTED_PROXIES` | (none) | comma-separated addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed; otherwise the peer address is the client's |
 //! | `REGISTRY_SMTP_URL` | (none: mail is written to files) | `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) |
 //! | `REGISTRY_MAIL_FROM` | `Registry <registry@localhost>` | the sender of owner mail |
+//! | `REGISTRY_SMTP_TIMEOUT` | `20s` | how long one SMTP conversation may take before it counts as failed |
 //! | `REGISTRY_MAIL_DIR` | `data/outbox` | where mail goes as `.eml` files when no SMTP server is set |
+//! | `REGISTRY_MAIL_RETRY` | `30s` | the wait after a failed delivery; it doubles with each failure, up to an hour |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
@@ -172,8 +174,12 @@ impl AddressBlock {
 pub struct MailSettings {
     /// `None`: every message is written as an `.eml` file to `dir` instead.
     pub smtp_url: Option<SecretString>,
-    pub from: String,
+    /// How long one SMTP conversation may take before it counts as failed.
+    pub smtp_timeout: std::time::Duration,
+    pub from: lettre::message::Mailbox,
     pub dir: PathBuf,
+    /// The wait after a first failed delivery; it doubles with each failure, up to an hour.
+    pub retry: TimeDelta,
 }
 
 impl Settings {
@@ -274,12 +280,15 @@ fn mail_settings(vars: &Vars<'_>) -> Result<MailSettings, ConfigError> {
                 }
             })
             .transpose()?,
+        smtp_timeout: vars
+            .parse("REGISTRY_SMTP_TIMEOUT", "20s", parse_duration)?
+            .to_std()
+            .map_err(|_| ConfigError { var: "REGISTRY_SMTP_TIMEOUT", reason: "must be positive".into() })?,
         from: vars.parse("REGISTRY_MAIL_FROM", "Registry <registry@localhost>", |s| {
-            s.parse::<lettre::message::Mailbox>()
-                .map(|_| s.to_owned())
-                .map_err(|_| "must be an address like Registry <registry@example.kz>".into())
+            s.parse().map_err(|_| "must be an address like Registry <registry@example.kz>".into())
         })?,
         dir: PathBuf::from(vars.get("REGISTRY_MAIL_DIR").unwrap_or_else(|| "data/outbox".into())),
+        retry: vars.parse("REGISTRY_MAIL_RETRY", "30s", parse_duration)?,
     })
 }
 

@@ -101,11 +101,27 @@ pub async fn run_key_maintenance(pool: Pool, keys: Arc<KeyRing>, key_file: PathB
             tracing::info!(
                 data_keys = done.data_keys,
                 totp_secrets = done.totp_secrets,
+                queued = done.queued,
                 "re-wrapped under the active master key"
             );
         }
     })
     .await;
+}
+
+/// Delivers due mail every second, on the blocking pool, apart from the
+/// other jobs: a slow or absent SMTP server holds up nothing else.
+pub async fn run_mail(pool: Pool, keys: Arc<KeyRing>, mailer: Arc<crate::mail::deliver::Mailer>) {
+    let mut ticker = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        ticker.tick().await;
+        let (pool, keys, mailer) = (pool.clone(), keys.clone(), mailer.clone());
+        match actix_web::web::block(move || mailer.deliver_due(&pool, &keys)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(job = "mail", error = %e, "background job failed; will retry"),
+            Err(e) => tracing::error!(job = "mail", error = %e, "background job could not run"),
+        }
+    }
 }
 
 /// Reloads the key file when its modification time changed; a file that

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod mail;
 pub mod seed;
 pub mod services;
 pub mod startup;

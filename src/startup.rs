@@ -27,6 +27,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error(transparent)]
     Catalogue(#[from] crate::i18n::CatalogueError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::deliver::MailSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
 }
@@ -72,6 +74,7 @@ pub struct Application {
     checkpoint_interval: TimeDelta,
     retention_interval: TimeDelta,
     key_file: std::path::PathBuf,
+    mailer: Arc<crate::mail::deliver::Mailer>,
 }
 
 impl Application {
@@ -86,6 +89,9 @@ impl Application {
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
+        let mailer =
+            crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, crate::i18n::Catalogues::load()?)?;
+        let mailer = Arc::new(mailer);
         let keys = Arc::new(keys);
         let claim_limits = crate::http::limits::ClaimLimits::new(settings.claim_attempts_per_minute);
         let https = settings.public.is_https();
@@ -119,7 +125,18 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr: format!("port {port}"), source })?
         .run();
-        Ok(Self { port, server, pool, keys, policy, job_interval, checkpoint_interval, retention_interval, key_file })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            keys,
+            policy,
+            job_interval,
+            checkpoint_interval,
+            retention_interval,
+            key_file,
+            mailer,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -133,6 +150,7 @@ impl Application {
             actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
             actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
             actix_web::rt::spawn(jobs::run_retention(self.pool.clone(), self.policy, self.retention_interval)),
+            actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer)),
             actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
         ];
         let result = self.server.await;

@@ -43,9 +43,10 @@ pub fn rewrap(settings: &Settings) -> Result<(), CliError> {
     let keys = load(settings)?;
     let done = master_keys::rewrap(&mut conn, &keys)?;
     println!(
-        "Re-wrapped {} identity data keys and {} official TOTP secrets under master key {}.",
+        "Re-wrapped {} identity data keys, {} official TOTP secrets and {} queued messages under master key {}.",
         done.data_keys,
         done.totp_secrets,
+        done.queued,
         keys.active_key_id()
     );
     Ok(())
@@ -55,7 +56,7 @@ pub fn rewrap(settings: &Settings) -> Result<(), CliError> {
 pub fn list(settings: &Settings) -> Result<(), CliError> {
     let mut conn = connect(settings)?;
     let keys = load(settings)?;
-    println!("{:>7}  {:<8}  {:>15}  {:>12}", "version", "state", "data keys", "TOTP secrets");
+    println!("{:>7}  {:<8}  {:>15}  {:>12}  {:>6}", "version", "state", "data keys", "TOTP secrets", "queued");
     for usage in master_keys::usage(&mut conn, &keys)? {
         let state = match (usage.in_key_file, usage.key_id == keys.active_key_id()) {
             (false, _) => "MISSING",
@@ -63,7 +64,8 @@ pub fn list(settings: &Settings) -> Result<(), CliError> {
             (true, false) if usage.is_unused() => "unused",
             (true, false) => "old",
         };
-        println!("{:>7}  {state:<8}  {:>15}  {:>12}", usage.key_id.0, usage.data_keys, usage.totp_secrets);
+        let (id, data, totp, queued) = (usage.key_id.0, usage.data_keys, usage.totp_secrets, usage.queued);
+        println!("{id:>7}  {state:<8}  {data:>15}  {totp:>12}  {queued:>6}");
     }
     Ok(())
 }

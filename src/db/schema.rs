@@ -118,6 +118,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        identity_id -> Nullable<BigInt>,
+        kind -> Text,
+        dedupe_key -> Nullable<Text>,
+        key_id -> Nullable<Integer>,
+        payload -> Nullable<Binary>,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        dropped_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     access_requests (id) {
         id -> BigInt,
         requester_id -> BigInt,
@@ -183,6 +201,7 @@ diesel::joinable!(account_identities -> accounts (account_id));
 diesel::joinable!(account_identities -> identities (identity_id));
 diesel::joinable!(sessions -> officials (official_id));
 diesel::joinable!(owner_sessions -> identities (identity_id));
+diesel::joinable!(outbox -> identities (identity_id));
 diesel::joinable!(disclosures -> access_requests (request_id));
 diesel::joinable!(access_requests -> platforms (target_platform_id));
 diesel::joinable!(checkpoints -> audit_log (seq));
@@ -197,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     officials,
     sessions,
     owner_sessions,
+    outbox,
     access_requests,
     disclosures,
     audit_log,

@@ -40,4 +40,6 @@ id_type! {
     RequestId,
     /// An official's login session.
     SessionId,
+    /// A message in the mail outbox.
+    MessageId,
 }

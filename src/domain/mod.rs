@@ -29,7 +29,7 @@ pub use contact_email::ContactEmail;
 pub use field::{Field, FieldList};
 pub use foreign_document::{CountryCode, DocumentNumber, DocumentType};
 pub use identity::{Declaration, Identifier, IdentifierType, OwnerType};
-pub use ids::{AccountId, IdentityId, OfficialId, PlatformId, RequestId, SessionId};
+pub use ids::{AccountId, IdentityId, MessageId, OfficialId, PlatformId, RequestId, SessionId};
 pub use legal_basis::LegalBasis;
 pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};

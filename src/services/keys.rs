@@ -11,7 +11,7 @@
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::{KeyFileError, KeyId, KeyRing};
-use crate::db::repo::{identities, officials};
+use crate::db::repo::{identities, officials, outbox};
 use crate::db::{DbConnection, DbError, key_id_from_db, write_tx};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -64,29 +64,36 @@ pub struct KeyUsage {
     pub in_key_file: bool,
     pub data_keys: i64,
     pub totp_secrets: i64,
+    /// Owner data waiting to be used: unsent mail.
+    pub queued: i64,
 }
 
 impl KeyUsage {
+    fn new(key_id: KeyId, in_key_file: bool) -> Self {
+        Self { key_id, in_key_file, data_keys: 0, totp_secrets: 0, queued: 0 }
+    }
+
     pub fn is_unused(&self) -> bool {
-        self.data_keys == 0 && self.totp_secrets == 0
+        self.data_keys == 0 && self.totp_secrets == 0 && self.queued == 0
     }
 }
 
 /// Every version in the key file or in the database, oldest first.
 pub fn usage(conn: &mut DbConnection, keys: &KeyRing) -> Result<Vec<KeyUsage>, DbError> {
-    let mut by_id: BTreeMap<KeyId, KeyUsage> = keys
-        .key_ids()
-        .into_iter()
-        .map(|key_id| (key_id, KeyUsage { key_id, in_key_file: true, data_keys: 0, totp_secrets: 0 }))
-        .collect();
-    let data = identities::count_by_key(conn)?.into_iter().map(|used| (used.key_id, used.count, 0));
-    let totp = officials::count_by_totp_key(conn)?.into_iter().map(|used| (used.key_id, 0, used.count));
-    for (id, data_keys, totp_secrets) in data.chain(totp) {
+    let mut by_id: BTreeMap<KeyId, KeyUsage> =
+        keys.key_ids().into_iter().map(|key_id| (key_id, KeyUsage::new(key_id, true))).collect();
+    fn entry(by_id: &mut BTreeMap<KeyId, KeyUsage>, id: i32) -> &mut KeyUsage {
         let key_id = key_id_from_db(id);
-        let usage =
-            by_id.entry(key_id).or_insert(KeyUsage { key_id, in_key_file: false, data_keys: 0, totp_secrets: 0 });
-        usage.data_keys += data_keys;
-        usage.totp_secrets += totp_secrets;
+        by_id.entry(key_id).or_insert(KeyUsage::new(key_id, false))
+    }
+    for used in identities::count_by_key(conn)? {
+        entry(&mut by_id, used.key_id).data_keys += used.count;
+    }
+    for used in officials::count_by_totp_key(conn)? {
+        entry(&mut by_id, used.key_id).totp_secrets += used.count;
+    }
+    for used in outbox::count_by_key(conn)? {
+        entry(&mut by_id, used.key_id).queued += used.count;
     }
     Ok(by_id.into_values().collect())
 }
@@ -96,6 +103,7 @@ pub fn usage(conn: &mut DbConnection, keys: &KeyRing) -> Result<Vec<KeyUsage>, D
 pub struct Rewrapped {
     pub data_keys: usize,
     pub totp_secrets: usize,
+    pub queued: usize,
 }
 
 /// Moves every data key and TOTP secret under an older version to the
@@ -105,6 +113,7 @@ pub fn rewrap(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rewrapped, DbEr
     Ok(Rewrapped {
         data_keys: drain(conn, |conn| identities::rewrap_batch(conn, keys, BATCH))?,
         totp_secrets: drain(conn, |conn| officials::reseal_totp_batch(conn, keys, BATCH))?,
+        queued: drain(conn, |conn| outbox::reseal_batch(conn, keys, BATCH))?,
     })
 }
 
@@ -126,9 +135,10 @@ pub enum RetireError {
     #[error(transparent)]
     Key(#[from] crate::crypto::RetireError),
     #[error(
-        "master key {} still wraps {} identity data key(s) and {} TOTP secret(s); running `registry serve` \
-         processes re-wrap them in the background (or run `registry keys rewrap`), then try again",
-        .0.key_id, .0.data_keys, .0.totp_secrets
+        "master key {} still wraps {} identity data key(s), {} TOTP secret(s) and {} queued item(s) of owner \
+         data; running `registry serve` processes re-wrap them in the background (or run `registry keys rewrap`), \
+         then try again",
+        .0.key_id, .0.data_keys, .0.totp_secrets, .0.queued
     )]
     InUse(KeyUsage),
     #[error(

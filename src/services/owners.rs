@@ -14,6 +14,8 @@ use crate::domain::{
     AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, ContactEmail, Declaration, Field, Handle, IdentityId,
     PlatformSlug, RegistryPolicy,
 };
+use crate::i18n::Lang;
+use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -305,20 +307,37 @@ pub fn my_record(
 }
 
 /// Replaces the contact e-mail. The record is sealed again under a fresh
-/// data key, so the superseded address is crypto-shredded at once.
+/// data key, so the superseded address is crypto-shredded at once; the
+/// previous address is told, in case the change was not the owner's.
 pub fn change_email(
     conn: &mut DbConnection,
     keys: &KeyRing,
     identity_id: IdentityId,
     email: &ContactEmail,
+    lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     write_tx(conn, |conn| {
+        let previous = contact_email(conn, keys, identity_id)?;
         identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
+        if let Some(previous) = previous.filter(|previous| previous != email) {
+            let notice = Mail::new(MailKind::ContactChanged, &previous, lang).date("date", now).value("link", "/my");
+            mail::queue(conn, keys, &notice.about(identity_id), now)?;
+        }
         let details = serde_json::json!({ "field": "email", "superseded": "shredded" });
         audit::append(conn, &owner_event(AuditAction::OwnerContactChanged, identity_id, details), now)?;
         Ok(())
     })
+}
+
+/// The record's contact address, if it has one that still parses.
+fn contact_email(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: IdentityId,
+) -> Result<Option<ContactEmail>, DbError> {
+    let opened = identities::open_fields(conn, keys, identity_id, &[Field::Email])?;
+    Ok(opened.into_iter().next().and_then(|(_, email)| ContactEmail::parse(&email).ok()))
 }
 
 /// Withdraws one of the owner's accounts that no longer needs registration:

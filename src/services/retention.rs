@@ -9,7 +9,7 @@
 //! exactly once.
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::db::repo::{accounts, identities};
+use crate::db::repo::{accounts, identities, outbox};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::{IdentityId, RegistryPolicy};
 use chrono::{DateTime, Utc};
@@ -51,6 +51,7 @@ fn shred_if_due(
         if !identities::shred(conn, id, now)? {
             return Ok(false);
         }
+        outbox::drop_unsent_about(conn, id, now)?;
         for row in &released {
             super::accounts::save_outcome(conn, row, &policy.release_identity(&row.state(), now))?;
         }

@@ -4,7 +4,10 @@ use registry::audit;
 use registry::crypto::password::verify_password;
 use registry::db::repo::identities;
 use registry::db::schema::officials;
+use registry::db::write_tx;
 use registry::domain::Field;
+use registry::i18n::Lang;
+use registry::mail::{Mail, MailKind};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -129,21 +132,31 @@ fn keys_rotate_then_rewrap_moves_stored_data_to_the_new_key_and_retire_refuses_a
     let pool = fx.db.pool();
     let id = crate::helpers::store_resident(&pool, &before, "R-TEST-0001");
     json_of(&fx.run(&["official", "add", "--username", "a.requester", "--roles", "requester", "--json"]));
+    let to = registry::domain::ContactEmail::parse(crate::helpers::TEST_EMAIL).unwrap();
+    let notice = Mail::new(MailKind::ContactChanged, &to, Lang::En).about(id);
+    write_tx(&mut pool.get().unwrap(), |conn| registry::mail::queue(conn, &before, &notice, chrono::Utc::now()))
+        .unwrap();
 
     let out = fx.run(&["keys", "rotate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Master key 2 is now active (was 1)."), "{}", stdout(&out));
     let listed = stdout(&fx.run(&["keys", "list"]));
-    assert!(listed.contains("      1  old                     1             1"), "{listed}");
-    assert!(listed.contains("      2  active                  0             0"), "{listed}");
+    assert!(listed.contains("      1  old                     1             1       1"), "{listed}");
+    assert!(listed.contains("      2  active                  0             0       0"), "{listed}");
 
     let refused = fx.run(&["keys", "retire", "1"]);
     assert!(!refused.status.success());
-    assert!(stderr(&refused).contains("master key 1 still wraps 1 identity data key(s) and 1 TOTP secret(s)"));
+    assert!(
+        stderr(&refused).contains("master key 1 still wraps 1 identity data key(s), 1 TOTP secret(s) and 1 queued"),
+        "{}",
+        stderr(&refused)
+    );
     assert!(!fx.run(&["keys", "retire", "2"]).status.success(), "the active key cannot be retired");
 
     let out = fx.run(&["keys", "rewrap"]);
-    assert!(stdout(&out).contains("Re-wrapped 1 identity data keys and 1 official TOTP secrets under master key 2."));
+    assert!(stdout(&out).contains(
+        "Re-wrapped 1 identity data keys, 1 official TOTP secrets and 1 queued messages under master key 2."
+    ));
     let early = fx.run(&["keys", "retire", "1"]);
     assert!(stderr(&early).contains("the active key was added less than 1m ago"), "{}", stderr(&early));
 

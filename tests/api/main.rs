@@ -13,6 +13,7 @@ mod helpers;
 mod identities;
 mod key_rotation;
 mod logs;
+mod mail;
 mod openapi;
 mod owner_forms;
 mod owner_record;

@@ -4,7 +4,7 @@ use diesel::RunQueryDsl;
 use registry::audit;
 use registry::db::{self, DbError, write_tx};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "platforms",
     "accounts",
     "status_changes",
@@ -14,6 +14,7 @@ const TABLES: [&str; 13] = [
     "officials",
     "sessions",
     "owner_sessions",
+    "outbox",
     "access_requests",
     "disclosures",
     "audit_log",

@@ -6,6 +6,7 @@ pub mod access_requests;
 pub mod accounts;
 pub mod identities;
 pub mod officials;
+pub mod outbox;
 pub mod owner_sessions;
 pub mod platforms;
 pub mod sessions;

@@ -167,8 +167,8 @@ pub(super) async fn change_email(
     let Ok(email) = ContactEmail::parse(&form.email) else {
         return record_page(&page, identity_id, (None, Some("error-email")), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let keys = page.state.keys.clone();
-    call(&page.state.pool, move |conn| owners::change_email(conn, &keys, identity_id, &email, crate::db::now()))
+    let (keys, lang) = (page.state.keys.clone(), page.texts().lang);
+    call(&page.state.pool, move |conn| owners::change_email(conn, &keys, identity_id, &email, lang, crate::db::now()))
         .await??;
     tracing::info!(identity.id = identity_id.get(), "contact e-mail changed");
     Ok(see_other("/my?done=email"))

@@ -78,6 +78,11 @@ impl TestApp {
         key_file(&self.db)
     }
 
+    /// Where mail goes as files when no SMTP server is set.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.db.dir.path().join("outbox")
+    }
+
     /// The `registry` command against this app's database and key file.
     pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
         let key_file = self.key_file();

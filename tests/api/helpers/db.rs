@@ -130,6 +130,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.key_file = KeyFileLocation { path: db.dir.path().join("registry.key"), configured: true };
     settings.db_pool_size = 4;
+    settings.mail.dir = db.dir.path().join("outbox"); // TestApp::mail_dir
+    settings.mail.retry = chrono::TimeDelta::milliseconds(500);
+    settings.mail.smtp_timeout = std::time::Duration::from_secs(2);
     settings
 }
 

@@ -11,6 +11,7 @@ mod db;
 mod logs;
 mod officials;
 mod owners;
+mod smtp;
 
 pub use app::{Reply, TestApp, spawn_app, spawn_app_with};
 pub use cli::{CliFixture, expose, run_cli, secret, stderr, stdout};
@@ -19,3 +20,4 @@ pub use db::{TestDb, key_file, migration_versions, settings_for};
 pub use logs::captured_logs;
 pub use officials::{PASSWORD, code, request_body, with_fields};
 pub use owners::{Page, Visitor, between, resident_fields};
+pub use smtp::{SmtpServer, free_port, smtp_url};

@@ -1,0 +1,69 @@
+//! Writing a queued letter out as an e-mail: texts from the catalogues in the
+//! owner's language, plain text with an HTML alternative.
+
+use super::{Letter, MailKind};
+use crate::config::PublicSettings;
+use crate::i18n::Catalogues;
+use askama::Template;
+use fluent_bundle::FluentArgs;
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The stored address is not one SMTP accepts. Never carries the address.
+    #[error("the recipient address cannot be used")]
+    Recipient,
+    #[error("the message cannot be built: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("the HTML part cannot be written: {0}")]
+    Template(#[from] askama::Error),
+}
+
+#[derive(Template)]
+#[template(path = "mail/message.html")]
+struct HtmlPart<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    paragraphs: Vec<&'a str>,
+    link: Option<&'a str>,
+    footer: &'a str,
+}
+
+/// The e-mail for `letter`. A `link` value is a path on this site: it
+/// becomes an absolute address under `public`.
+pub(super) fn render(
+    catalogues: &Catalogues,
+    public: &PublicSettings,
+    from: &Mailbox,
+    kind: MailKind,
+    letter: &Letter,
+) -> Result<Message, RenderError> {
+    let to: Mailbox = letter.to.parse().map_err(|_| RenderError::Recipient)?;
+    let link = letter.values.get("link").map(|path| public.link(path));
+    let mut args = FluentArgs::new();
+    for (name, value) in &letter.values {
+        args.set(name.as_str(), value.clone());
+    }
+    if let Some(link) = &link {
+        args.set("link", link.clone());
+    }
+    let text = |id: &str| catalogues.text(letter.lang, id, Some(&args));
+    let subject = text(&format!("mail-{kind}-subject"));
+    let body = text(&format!("mail-{kind}-body"));
+    let footer = text("mail-footer");
+    let html = HtmlPart {
+        lang: letter.lang.as_str(),
+        subject: &subject,
+        paragraphs: body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect(),
+        link: link.as_deref(),
+        footer: &footer,
+    }
+    .render()?;
+    let plain = format!("{body}\n\n-- \n{footer}\n");
+    Ok(Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .multipart(MultiPart::alternative_plain_html(plain, html))?)
+}
