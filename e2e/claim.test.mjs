@@ -3,17 +3,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launch, phonePage, seriousViolations, screenshot } from './browser.mjs';
+import { waitForCode } from './mail.mjs';
 
 const CODES = JSON.parse(process.env.E2E_CLAIM_CODES ?? '{}');
 const OWNERS = {
   kk: { start: 'Кодпен тіркелу', submit: 'Жалғастыру', resident: 'Қазақстан резидентіне', send: 'Жіберу',
         iinError: 'Бұл жарамды ЖСН емес: 12 санды тексеріңіз.', receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054',
+        confirm: 'Растау', wrongCode: 'Код дұрыс емес.',
         my: 'Менің жазбам', signIn: 'Кіру', verified: 'Расталған' },
   ru: { start: 'Зарегистрироваться по коду', submit: 'Продолжить', resident: 'Резиденту Казахстана', send: 'Отправить',
         iinError: 'Это не действительный ИИН: проверьте 12 цифр.', receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080',
+        confirm: 'Подтвердить', wrongCode: 'Код неверный.',
         my: 'Моя запись', signIn: 'Войти', verified: 'Подтверждён' },
   en: { start: 'Register with a claim code', submit: 'Continue', resident: 'A resident of Kazakhstan', send: 'Submit',
         iinError: 'This is not a valid IIN: check the 12 digits.', receipt: 'Your account is registered', iin: '991345530781',
+        confirm: 'Confirm', wrongCode: 'This code is not right.',
         my: 'My record', signIn: 'Sign in', verified: 'Verified' },
 };
 
@@ -57,6 +61,18 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await page.check('#consent');
     await checked(page, `identify-${lang}`);
     await page.getByRole('button', { name: t.send }).click();
+
+    // The code comes by e-mail; a mistyped one first.
+    await page.waitForURL(`${BASE}/claim/confirm`);
+    await checked(page, `confirm-${lang}`);
+    const code = await waitForCode(`owner.${lang}@example.kz`);
+    await page.fill('#code', '0000 0000');
+    await page.getByRole('button', { name: t.confirm }).click();
+    assert.ok((await page.textContent('#code-problem')).includes(t.wrongCode));
+    assert.equal(await page.getAttribute('#code', 'aria-invalid'), 'true');
+    await checked(page, `confirm-wrong-${lang}`);
+    await page.fill('#code', code);
+    await page.getByRole('button', { name: t.confirm }).click();
     assert.equal((await page.textContent('h1')).trim(), t.receipt);
     const reference = (await page.textContent('#reference')).trim();
     const key = (await page.textContent('#management-key')).trim();

@@ -50,6 +50,8 @@ export E2E_OFFICIALS=$(node -e '
   console.log(JSON.stringify(officials));
 ' "$work/stdout")
 
+# No SMTP server: the service writes mail as .eml files, which the tests read.
+export E2E_MAIL_DIR="$work/data/outbox"
 export BASE_URL="$base" E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}"
 # One file at a time: the regulator test asks about an owner the claim test registers.
 node --test --test-concurrency=1 --test-reporter=spec pages.test.mjs claim.test.mjs regulator.test.mjs

@@ -111,8 +111,8 @@ receipt-title = Your account is registered
 receipt-lead = Keep these details: you need them to see your record.
 receipt-reference = Reference number
 receipt-key = Management key
-receipt-key-warning = This key is shown only now and cannot be recovered. Write it down or save it somewhere safe.
-receipt-linked = This account was added to your existing record. Use the management key you received the first time.
+receipt-key-warning = This key is shown only now. Write it down or save it somewhere safe. If you lose it, you can set a new one through your confirmed e-mail.
+receipt-linked = This account was added to your record. Sign in with your reference number and management key to see it.
 
 nav-my = My record
 my-title = My record
@@ -246,6 +246,34 @@ reg-problem-not_approved = The request is not approved.
 reg-problem-approval_expired = The approval has expired: file a new request.
 reg-problem-openings_used = The disclosure has been opened as many times as allowed.
 
+confirm-title = Confirm by e-mail
+confirm-where = { $count ->
+    [one] We sent a code by e-mail to confirm this identification: to the address you gave or, if you already have a record in the registry, to the address on that record. Enter it within { $count } minute.
+   *[other] We sent a code by e-mail to confirm this identification: to the address you gave or, if you already have a record in the registry, to the address on that record. Enter it within { $count } minutes.
+}
+confirm-sent-again = We sent a new code. The earlier one no longer works.
+field-code = Code from the e-mail
+hint-code = 8 digits.
+confirm-submit = Confirm
+confirm-no-code-title = No code?
+confirm-no-code = Check your spam folder. Nothing is registered until the code is entered.
+confirm-resend = Send a new code
+confirm-have-record = Already have a record and its management key? You can add this account from
+confirm-wrong-code = { $count ->
+    [one] This code is not right. You can try once more.
+   *[other] This code is not right. You can try { $count } more times.
+}
+confirm-expired = This code has expired. Ask for a new one below.
+confirm-too-many-failures = Too many wrong codes. Ask the platform for a new claim code and start again.
+confirm-too-many-codes = Enough codes were sent for this claim. Ask the platform for a new claim code and start again.
+confirm-start-again = This identification cannot be finished as it was started. Start again with your claim code.
+
+report-title = Not my account
+report-explained = If you did not add this account to your record, confirm below. The account will be removed from your record and will need identifying again, and every signed-in session of your record will end. If someone may know your management key, replace it too.
+report-submit = This account is not mine
+report-done = The account was removed from your record.
+report-expired = This link has expired or was already used.
+
 ## Mail to owners. Never an identifier, a name, a code for a claim or a management key.
 mail-footer = Registry of anonymous accounts. This message was sent automatically; replies are not read.
 mail-contact-changed-subject = Your contact e-mail was changed
@@ -253,5 +281,37 @@ mail-contact-changed-body =
     The contact e-mail of your record in the registry was changed on { $date }. From now on we write to the new address.
 
     If you did not do this, sign in and change it back, or replace your management key if someone else may have it:
+
+    { $link }
+mail-contact-code-subject = Your confirmation code
+mail-contact-code-body =
+    Your code to confirm the identification of an account in the registry: { $code }
+
+    Enter it on the page where you filled in the form, within { $minutes } minutes:
+
+    { $link }
+
+    If you did not fill in the form, ignore this message: nothing is registered without the code.
+mail-link-request-subject = Add an account to your record?
+mail-link-request-body =
+    Someone asked to add the account { $handle } on { $platform } to your record in the registry. If it was you, enter this code within { $minutes } minutes on the page where you filled in the form:
+
+    { $code }
+
+    { $link }
+
+    If it was not you, do not give this code to anyone and ignore this message: the account will not be added to your record.
+mail-code-elsewhere-subject = Your identification in the registry
+mail-code-elsewhere-body =
+    Someone, perhaps you, gave this address to identify an account in the registry. If you already have a record in the registry, the confirmation code was sent to the address on that record, not to this one.
+
+    If you cannot read mail at that address, sign in with your reference number and management key and add the account from your record, or ask for a new management key here:
+
+    { $link }
+mail-account-linked-subject = An account was added to your record
+mail-account-linked-body =
+    The account { $handle } on { $platform } was added to your record in the registry on { $date }.
+
+    If this was not you, report it here: the account will be removed from your record and your sessions will end.
 
     { $link }

@@ -25,6 +25,7 @@
 //! | `REGISTRY_MAIL_FROM` | `Registry <registry@localhost>` | the sender of owner mail |
 //! | `REGISTRY_SMTP_TIMEOUT` | `20s` | how long one SMTP conversation may take before it counts as failed |
 //! | `REGISTRY_MAIL_DIR` | `data/outbox` | where mail goes as `.eml` files when no SMTP server is set |
+//! | `REGISTRY_MAIL_INTERVAL` | `1s` | how often `serve` looks for mail to send |
 //! | `REGISTRY_MAIL_RETRY` | `30s` | the wait after a failed delivery; it doubles with each failure, up to an hour |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
@@ -180,6 +181,8 @@ pub struct MailSettings {
     pub dir: PathBuf,
     /// The wait after a first failed delivery; it doubles with each failure, up to an hour.
     pub retry: TimeDelta,
+    /// How often the outbox is looked at.
+    pub interval: std::time::Duration,
 }
 
 impl Settings {
@@ -289,6 +292,10 @@ fn mail_settings(vars: &Vars<'_>) -> Result<MailSettings, ConfigError> {
         })?,
         dir: PathBuf::from(vars.get("REGISTRY_MAIL_DIR").unwrap_or_else(|| "data/outbox".into())),
         retry: vars.parse("REGISTRY_MAIL_RETRY", "30s", parse_duration)?,
+        interval: vars
+            .parse("REGISTRY_MAIL_INTERVAL", "1s", parse_duration)?
+            .to_std()
+            .map_err(|_| ConfigError { var: "REGISTRY_MAIL_INTERVAL", reason: "must be positive".into() })?,
     })
 }
 

@@ -109,10 +109,15 @@ pub async fn run_key_maintenance(pool: Pool, keys: Arc<KeyRing>, key_file: PathB
     .await;
 }
 
-/// Delivers due mail every second, on the blocking pool, apart from the
+/// Delivers due mail every `interval`, on the blocking pool, apart from the
 /// other jobs: a slow or absent SMTP server holds up nothing else.
-pub async fn run_mail(pool: Pool, keys: Arc<KeyRing>, mailer: Arc<crate::mail::deliver::Mailer>) {
-    let mut ticker = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+pub async fn run_mail(
+    pool: Pool,
+    keys: Arc<KeyRing>,
+    mailer: Arc<crate::mail::deliver::Mailer>,
+    interval: std::time::Duration,
+) {
+    let mut ticker = actix_web::rt::time::interval(interval);
     loop {
         ticker.tick().await;
         let (pool, keys, mailer) = (pool.clone(), keys.clone(), mailer.clone());

@@ -75,6 +75,7 @@ pub struct Application {
     retention_interval: TimeDelta,
     key_file: std::path::PathBuf,
     mailer: Arc<crate::mail::deliver::Mailer>,
+    mail_interval: std::time::Duration,
 }
 
 impl Application {
@@ -91,7 +92,7 @@ impl Application {
         let key_file = settings.key_file.path.clone();
         let mailer =
             crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, crate::i18n::Catalogues::load()?)?;
-        let mailer = Arc::new(mailer);
+        let (mailer, mail_interval) = (Arc::new(mailer), settings.mail.interval);
         let keys = Arc::new(keys);
         let claim_limits = crate::http::limits::ClaimLimits::new(settings.claim_attempts_per_minute);
         let https = settings.public.is_https();
@@ -136,6 +137,7 @@ impl Application {
             retention_interval,
             key_file,
             mailer,
+            mail_interval,
         })
     }
 
@@ -150,7 +152,7 @@ impl Application {
             actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
             actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
             actix_web::rt::spawn(jobs::run_retention(self.pool.clone(), self.policy, self.retention_interval)),
-            actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer)),
+            actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
             actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
         ];
         let result = self.server.await;

@@ -69,6 +69,13 @@ string_enum! {
         OwnerContactChanged = "owner.contact_changed",
         /// An owner withdrew an account from their record (details: the account).
         OwnerAccountWithdrawn = "owner.account_withdrawn",
+        /// An account was linked to a record with proof of control of it
+        /// (details: the account, the proof: `email_code` or `session`).
+        OwnerAccountLinked = "owner.account_linked",
+        /// The record's owner reported a new link as not theirs; it ended (details: the account).
+        OwnerLinkDisputed = "owner.link_disputed",
+        /// An owner set a new management key through their confirmed e-mail; their sessions ended.
+        OwnerKeyReplaced = "owner.key_replaced",
         /// An operator registered a platform (details: its slug).
         PlatformCreated = "platform.created",
         /// An operator gave a platform a new API token.

@@ -34,7 +34,8 @@ pub fn ensure(pool: &Pool, keys: &KeyRing) -> Result<DemoCredentials, CliError> 
 }
 
 impl DemoCredentials {
-    pub fn print(&self, base_url: &str) {
+    /// `mail_dir`: where owner mail is written when no SMTP server is set.
+    pub fn print(&self, base_url: &str, mail_dir: Option<&std::path::Path>) {
         println!();
         println!("=== DEMO CREDENTIALS (new at every start; for trying the registry out, never for real data) ===");
         println!("Service:           {base_url}");
@@ -45,6 +46,9 @@ impl DemoCredentials {
             println!("  password:    {}", expose(&issued.password));
             println!("  TOTP secret: {}", expose(&issued.totp_secret));
             println!("  TOTP URI:    {}", issued.otpauth_uri(username));
+        }
+        if let Some(dir) = mail_dir {
+            println!("Owner mail (confirmation codes, notices) is written to {}/*.eml", dir.display());
         }
         println!("Try: curl {base_url}/readyz");
         println!("=================================================================================================");

@@ -43,7 +43,7 @@ pub fn rewrap(settings: &Settings) -> Result<(), CliError> {
     let keys = load(settings)?;
     let done = master_keys::rewrap(&mut conn, &keys)?;
     println!(
-        "Re-wrapped {} identity data keys, {} official TOTP secrets and {} queued messages under master key {}.",
+        "Re-wrapped {} identity data keys, {} official TOTP secrets and {} queued items under master key {}.",
         done.data_keys,
         done.totp_secrets,
         done.queued,

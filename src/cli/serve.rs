@@ -15,7 +15,8 @@ pub fn run(settings: Settings, demo: bool) -> Result<(), CliError> {
         let app = Application::build(settings.clone(), keys, pool)?;
         let base_url = format!("http://{}:{}", settings.bind.ip(), app.port());
         if let Some(credentials) = demo_credentials {
-            credentials.print(&base_url);
+            let mail = settings.mail.smtp_url.is_none().then_some(settings.mail.dir.as_path());
+            credentials.print(&base_url, mail);
         }
         tracing::info!(address = %base_url, database = backend, "registry is listening");
         app.run_until_stopped().await?;

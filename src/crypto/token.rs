@@ -25,8 +25,12 @@ pub enum TokenPurpose {
     Csrf,
     /// Proof, in a cookie, that this browser entered the account's current claim code.
     ClaimTicket,
-    /// An owner's signed-in session on `/my`, bound to their management key.
+    /// An owner's signed-in session on `/my`.
     OwnerSession,
+    /// A code mailed to confirm a contact address.
+    EmailCode,
+    /// A single-use link mailed to a record's address (report a link, replace a lost key).
+    OwnerLink,
     /// Derives the audit checkpoint signing key from the token key.
     AuditSigningKey,
 }
@@ -41,6 +45,8 @@ impl TokenPurpose {
             TokenPurpose::Csrf => b"csrf",
             TokenPurpose::ClaimTicket => b"claim-ticket",
             TokenPurpose::OwnerSession => b"owner-session",
+            TokenPurpose::EmailCode => b"email-code",
+            TokenPurpose::OwnerLink => b"owner-link",
             TokenPurpose::AuditSigningKey => b"audit-signing-key",
         }
     }
@@ -96,8 +102,8 @@ pub fn new_password() -> SecretString {
     SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()).to_ascii_lowercase())
 }
 
-/// A random value for cookies (CSRF seed): 160 bits, URL-safe.
-pub fn new_cookie_value() -> SecretString {
+/// A random value for cookies and mailed links: 160 bits, URL-safe.
+pub fn new_url_token() -> SecretString {
     SecretString::from(BASE32_NOPAD.encode(&random_bytes::<20>()).to_ascii_lowercase())
 }
 
@@ -111,6 +117,14 @@ pub fn new_reference() -> String {
 /// four (120 random bits), shown once on the receipt and stored only as a digest.
 pub fn new_management_key() -> SecretString {
     SecretString::from(grouped(&crockford(&random_bytes::<24>())))
+}
+
+/// A code mailed to confirm an address: 8 digits, to type from the message.
+/// Few guesses are allowed per code (see `services::identification`).
+pub fn new_email_code() -> SecretString {
+    // The modulo bias over 64 bits is below 10^-11.
+    let n = u64::from_le_bytes(random_bytes::<8>()) % 100_000_000;
+    SecretString::from(format!("{n:08}"))
 }
 
 /// A TOTP secret (RFC 6238, 160 bits), in the base32 form authenticator apps expect.

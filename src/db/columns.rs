@@ -11,9 +11,10 @@
 use crate::crypto::{BlindIndex, TokenDigest};
 use crate::domain::{
     AccountId, AccountRef, AccountStatus, Assurance, Field, FieldList, FollowerCount, Handle, IdentifierType,
-    IdentityId, LegalBasis, MessageId, OfficialId, OwnerType, PlatformId, PlatformSlug, RequestId, RequestState,
-    RoleSet, SessionId,
+    IdentityId, LegalBasis, MessageId, OfficialId, OwnerTokenId, OwnerTokenPurpose, OwnerType, PlatformId,
+    PlatformSlug, RequestId, RequestState, RoleSet, SessionId,
 };
+use crate::i18n::Lang;
 use crate::mail::MailKind;
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -127,9 +128,20 @@ macro_rules! digest_columns {
     )+};
 }
 
-code_columns!(AccountStatus, Assurance, Field, IdentifierType, LegalBasis, MailKind, OwnerType, RequestState);
+code_columns!(
+    AccountStatus,
+    Assurance,
+    Field,
+    IdentifierType,
+    Lang,
+    LegalBasis,
+    MailKind,
+    OwnerTokenPurpose,
+    OwnerType,
+    RequestState,
+);
 text_columns!(AccountRef, Handle, PlatformSlug);
-id_columns!(AccountId, IdentityId, MessageId, OfficialId, PlatformId, RequestId, SessionId);
+id_columns!(AccountId, IdentityId, MessageId, OfficialId, OwnerTokenId, PlatformId, RequestId, SessionId);
 digest_columns!(BlindIndex, TokenDigest);
 
 load!(FollowerCount, BigInt, i64, |count| FollowerCount::parse(count));

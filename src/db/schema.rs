@@ -59,6 +59,8 @@ diesel::table! {
         updated_at -> Timestamp,
         shredded_at -> Nullable<Timestamp>,
         registrar_checked_at -> Nullable<Timestamp>,
+        email_confirmed_at -> Nullable<Timestamp>,
+        lang -> Text,
     }
 }
 
@@ -136,6 +138,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_identifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        claim_code_digest -> Binary,
+        blind_index -> Binary,
+        existing_identity_id -> Nullable<BigInt>,
+        key_id -> Integer,
+        declaration -> Binary,
+        lang -> Text,
+        code_digest -> Binary,
+        code_expires_at -> Timestamp,
+        codes_sent -> Integer,
+        failed_attempts -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    owner_tokens (id) {
+        id -> BigInt,
+        identity_id -> BigInt,
+        purpose -> Text,
+        token_digest -> Binary,
+        account_id -> Nullable<BigInt>,
+        key_id -> Nullable<Integer>,
+        value -> Nullable<Binary>,
+        failed_attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     access_requests (id) {
         id -> BigInt,
         requester_id -> BigInt,
@@ -202,6 +238,8 @@ diesel::joinable!(account_identities -> identities (identity_id));
 diesel::joinable!(sessions -> officials (official_id));
 diesel::joinable!(owner_sessions -> identities (identity_id));
 diesel::joinable!(outbox -> identities (identity_id));
+diesel::joinable!(pending_identifications -> accounts (account_id));
+diesel::joinable!(owner_tokens -> identities (identity_id));
 diesel::joinable!(disclosures -> access_requests (request_id));
 diesel::joinable!(access_requests -> platforms (target_platform_id));
 diesel::joinable!(checkpoints -> audit_log (seq));
@@ -217,6 +255,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     owner_sessions,
     outbox,
+    pending_identifications,
+    owner_tokens,
     access_requests,
     disclosures,
     audit_log,

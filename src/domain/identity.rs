@@ -140,6 +140,58 @@ impl Declaration {
     }
 }
 
+/// Stored fields that do not make a declaration: changed outside the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the stored fields do not make a {0} declaration")]
+pub struct FieldsError(OwnerType);
+
+impl Declaration {
+    /// The inverse of [`Declaration::fields`]: the declaration of `owner_type`
+    /// from its fields, each checked again. `declared_on` is the day it was
+    /// declared, against which a birth date was checked.
+    pub fn from_fields(
+        owner_type: OwnerType,
+        fields: &[(Field, Zeroizing<String>)],
+        declared_on: chrono::NaiveDate,
+    ) -> Result<Self, FieldsError> {
+        let bad = FieldsError(owner_type);
+        let get = |field: Field| fields.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str()).ok_or(bad);
+        let email = ContactEmail::parse(get(Field::Email)?).map_err(|_| bad)?;
+        Ok(match owner_type {
+            OwnerType::Resident => Declaration::Resident {
+                iin: Iin::parse(get(Field::Iin)?).map_err(|_| bad)?,
+                surname: PersonName::parse(get(Field::Surname)?).map_err(|_| bad)?,
+                given_name: PersonName::parse(get(Field::GivenName)?).map_err(|_| bad)?,
+                patronymic: get(Field::Patronymic).ok().map(PersonName::parse).transpose().map_err(|_| bad)?,
+                email,
+            },
+            OwnerType::NonResident => Declaration::NonResident {
+                document_type: get(Field::DocumentType)?.parse().map_err(|_| bad)?,
+                document_number: DocumentNumber::parse(get(Field::DocumentNumber)?).map_err(|_| bad)?,
+                country: CountryCode::parse(get(Field::Country)?).map_err(|_| bad)?,
+                surname: PersonName::parse(get(Field::Surname)?).map_err(|_| bad)?,
+                given_name: PersonName::parse(get(Field::GivenName)?).map_err(|_| bad)?,
+                birth_date: BirthDate::parse(get(Field::BirthDate)?, declared_on).map_err(|_| bad)?,
+                email,
+            },
+            OwnerType::LegalEntity => Declaration::LegalEntity {
+                bin: Bin::parse(get(Field::Bin)?).map_err(|_| bad)?,
+                legal_name: LegalName::parse(get(Field::LegalName)?).map_err(|_| bad)?,
+                email,
+            },
+        })
+    }
+
+    /// The contact address declared.
+    pub fn email(&self) -> &ContactEmail {
+        match self {
+            Declaration::Resident { email, .. }
+            | Declaration::NonResident { email, .. }
+            | Declaration::LegalEntity { email, .. } => email,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +219,26 @@ mod tests {
         let names: Vec<_> = declaration.fields().iter().map(|(f, _)| *f).collect();
         assert_eq!(names, [Field::Iin, Field::Surname, Field::GivenName, Field::Email]);
         assert_eq!(declaration.owner_type(), OwnerType::Resident);
+    }
+
+    #[test]
+    fn a_declaration_is_rebuilt_from_its_fields_and_only_from_complete_ones() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let declaration = Declaration::NonResident {
+            document_type: DocumentType::Passport,
+            document_number: DocumentNumber::parse("C01X00T47").unwrap(),
+            country: CountryCode::parse("DE").unwrap(),
+            surname: PersonName::parse("Müller").unwrap(),
+            given_name: PersonName::parse("Jana").unwrap(),
+            birth_date: BirthDate::parse("1990-02-03", today).unwrap(),
+            email: ContactEmail::parse("j@example.de").unwrap(),
+        };
+        let fields = declaration.fields();
+        let rebuilt = Declaration::from_fields(OwnerType::NonResident, &fields, today).unwrap();
+        let text = |d: &Declaration| d.fields().into_iter().map(|(f, v)| (f, v.to_string())).collect::<Vec<_>>();
+        assert_eq!(text(&rebuilt), text(&declaration));
+        assert_eq!(rebuilt.email().expose(), "j@example.de");
+        assert!(Declaration::from_fields(OwnerType::Resident, &fields, today).is_err(), "another type's fields");
+        assert!(Declaration::from_fields(OwnerType::NonResident, &fields[1..], today).is_err(), "a field missing");
     }
 }

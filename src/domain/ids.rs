@@ -42,4 +42,6 @@ id_type! {
     SessionId,
     /// A message in the mail outbox.
     MessageId,
+    /// A single-use proof mailed to an owner.
+    OwnerTokenId,
 }

@@ -145,6 +145,22 @@ impl RegistryPolicy {
         outcome
     }
 
+    /// The record's owner reported the link as not theirs: the identity no
+    /// longer covers the account, and a `verified` account is `required`
+    /// again with a fresh deadline, so its real owner can identify.
+    pub fn dispute_identity(&self, state: &AccountState, now: DateTime<Utc>) -> Outcome {
+        let mut outcome = self.release_identity(state, now);
+        let s = &mut outcome.state;
+        if s.status == AccountStatus::Verified {
+            s.status = AccountStatus::Required;
+            s.crossed_at = Some(now);
+            s.deadline = Some(now + self.grace_period);
+            outcome.issue_claim_code = true;
+            outcome.changes.push(StatusChange { status: AccountStatus::Required, at: now });
+        }
+        outcome
+    }
+
     /// The earliest time-driven change due by `now`: `required` → `overdue` at
     /// the deadline, anything → `not_required` once the account has stayed at
     /// or below the threshold for the hysteresis period.
@@ -232,6 +248,17 @@ mod tests {
         assert_eq!(first.state.deadline, Some(t(30)));
         assert!(first.issue_claim_code);
         assert_eq!(first.changes, [StatusChange { status: AccountStatus::Required, at: t(0) }]);
+    }
+
+    #[test]
+    fn a_disputed_link_makes_a_verified_account_required_again_with_a_fresh_deadline() {
+        let p = policy();
+        let verified = p.identify(&p.first_report(count(5001), t(0), t(0)).state, Assurance::Declared, t(5)).state;
+        let disputed = p.dispute_identity(&verified, t(100));
+        assert_eq!((disputed.state.status, disputed.state.identity), (AccountStatus::Required, None));
+        assert_eq!(disputed.state.deadline, Some(t(130)));
+        assert!(disputed.issue_claim_code);
+        assert_eq!(disputed.changes, [StatusChange { status: AccountStatus::Required, at: t(100) }]);
     }
 
     #[test]

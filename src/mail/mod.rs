@@ -25,6 +25,14 @@ use std::collections::BTreeMap;
 string_enum! {
     /// What a message is about. Each kind's texts are in the catalogues.
     pub enum MailKind: UnknownMailKind {
+        /// A code confirming the address typed for a new record.
+        ContactCode = "contact-code",
+        /// To a record's address: a code to add an account to the record.
+        LinkRequest = "link-request",
+        /// To an address typed for an identifier on file: the code went to the record's address.
+        CodeElsewhere = "code-elsewhere",
+        /// To a record's address: an account was linked to it, with a link to report it.
+        AccountLinked = "account-linked",
         /// To the previous address when the contact address changes.
         ContactChanged = "contact-changed",
     }

@@ -21,6 +21,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit_log;
+pub mod identification;
 pub mod keys;
 pub mod officials;
 pub mod owners;

@@ -97,7 +97,7 @@ pub fn login(
     let session = write_tx(conn, |conn| match (password_ok, step) {
         (true, Some(step)) => {
             officials::record_success(conn, row.id, step)?;
-            let token = crate::crypto::token::new_cookie_value();
+            let token = crate::crypto::token::new_url_token();
             let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, expose(&token));
             let expires_at = now + SESSION_LIFETIME;
             let session_id = sessions::create(conn, row.id, &digest, now, expires_at)?;

@@ -3,16 +3,16 @@
 //! same answer, so the forms never reveal whether an account exists.
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::crypto::token::{expose, new_cookie_value, new_management_key, new_reference};
-use crate::crypto::{BlindIndex, KeyRing, TokenDigest, TokenPurpose};
+use crate::crypto::token::{expose, new_url_token};
+use crate::crypto::{KeyRing, TokenDigest, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, ClaimRow};
 use crate::db::repo::identities::{self, DisclosureRow};
 use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, ContactEmail, Declaration, Field, Handle, IdentityId,
-    PlatformSlug, RegistryPolicy,
+    AccountId, AccountRef, AccountStatus, ClaimCode, ContactEmail, Field, Handle, IdentityId, PlatformSlug,
+    RegistryPolicy,
 };
 use crate::i18n::Lang;
 use crate::mail::{self, Mail, MailKind};
@@ -125,55 +125,6 @@ pub fn redeem_ticket(
     Ok(Claimed { account_id, account_ref: row.account.account_ref, handle: row.account.handle })
 }
 
-/// What the owner is shown once.
-pub struct Receipt {
-    pub reference: String,
-    /// Only for a new record: an owner adding an account to their record already has one.
-    pub management_key: Option<SecretString>,
-}
-
-/// Stores the identification in one transaction: the identity (or the
-/// existing one with the same blind index), the link, the account's new
-/// status and its change-feed row; the claim code is spent.
-pub fn identify(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    policy: &RegistryPolicy,
-    ticket: &str,
-    declaration: &Declaration,
-    blind_index: &BlindIndex,
-    now: DateTime<Utc>,
-) -> Result<Receipt, OwnerError> {
-    write_tx(conn, |conn| {
-        lock_feed(conn)?;
-        // Checked again inside the transaction: the code may have been spent meanwhile.
-        let claimed = redeem_ticket(conn, keys, policy, ticket, now)?;
-        let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
-        let (identity_id, receipt, assurance) = match identities::find_by_blind_index(conn, blind_index)? {
-            Some(found) => {
-                // A person a registrar has confirmed keeps that assurance on every new account.
-                let assurance = match found.registrar_checked_at {
-                    Some(_) => Assurance::RegistrarChecked,
-                    None => Assurance::Declared,
-                };
-                (found.id, Receipt { reference: found.reference, management_key: None }, assurance)
-            }
-            None => {
-                let reference = new_reference();
-                let key = new_management_key();
-                let digest = keys.token_digester().digest(TokenPurpose::ManagementKey, expose(&key));
-                let id = identities::create(conn, keys, declaration, blind_index, &reference, &digest, now)?;
-                (id, Receipt { reference, management_key: Some(key) }, Assurance::Declared)
-            }
-        };
-        identities::link_account(conn, row.id, identity_id, now)?;
-        let outcome = policy.identify(&row.state(), assurance, now);
-        super::accounts::save_outcome(conn, &row, &outcome)?;
-        repo::set_claim_code(conn, row.id, None)?;
-        Ok(receipt)
-    })
-}
-
 /// How long a `/my` session lasts.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::minutes(30);
 
@@ -221,7 +172,7 @@ pub fn sign_in(
     if !typed.matches(&stored.0) {
         return Err(rejected());
     }
-    let token = new_cookie_value();
+    let token = new_url_token();
     let digest = keys.token_digester().digest(TokenPurpose::OwnerSession, expose(&token));
     write_tx(conn, |conn| owner_sessions::create(conn, record.id, &digest, now, now + SESSION_LIFETIME))?;
     Ok(token)
@@ -331,7 +282,7 @@ pub fn change_email(
 }
 
 /// The record's contact address, if it has one that still parses.
-fn contact_email(
+pub(super) fn contact_email(
     conn: &mut DbConnection,
     keys: &KeyRing,
     identity_id: IdentityId,

@@ -154,9 +154,11 @@ fn keys_rotate_then_rewrap_moves_stored_data_to_the_new_key_and_retire_refuses_a
     assert!(!fx.run(&["keys", "retire", "2"]).status.success(), "the active key cannot be retired");
 
     let out = fx.run(&["keys", "rewrap"]);
-    assert!(stdout(&out).contains(
-        "Re-wrapped 1 identity data keys, 1 official TOTP secrets and 1 queued messages under master key 2."
-    ));
+    assert!(
+        stdout(&out).contains(
+            "Re-wrapped 1 identity data keys, 1 official TOTP secrets and 1 queued items under master key 2."
+        )
+    );
     let early = fx.run(&["keys", "retire", "1"]);
     assert!(stderr(&early).contains("the active key was added less than 1m ago"), "{}", stderr(&early));
 

@@ -24,7 +24,8 @@ async fn behind_tls_cookies_are_host_only_and_browsers_are_told_to_stay_on_https
     assert_eq!(claimed.status, 303, "{}", claimed.body);
     assert!(visitor.cookies.contains_key("__Host-claim"), "{:?}", visitor.cookies.keys());
     assert!(!visitor.cookies.contains_key("claim"));
-    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let receipt = visitor.confirm(&app.last_code()).await;
     assert_eq!(receipt.status, 200, "{}", receipt.body);
     assert!(!visitor.cookies.contains_key("__Host-claim"), "the receipt ends the claim ticket");
 }

@@ -1,6 +1,7 @@
 use crate::helpers::{
-    TEST_PERSONAL_DATA, TestDb, assert_no_personal_data, captured_logs, expose, key_file, resident_declaration,
-    run_cli, secret, spawn_app, stderr, store_resident,
+    SmtpServer, TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_PERSONAL_DATA, TEST_SURNAME, TestDb, Visitor,
+    assert_no_personal_data, captured_logs, expose, key_file, receipt_of, resident_declaration, resident_fields,
+    run_cli, secret, spawn_app, spawn_app_with, stderr, store_resident, with_smtp,
 };
 use chrono::Utc;
 use registry::crypto::KeyRing;
@@ -51,5 +52,37 @@ fn secrets_printed_by_the_cli_are_not_in_its_log() {
     let secrets = [secret(&official["password"]), secret(&official["totp_secret"]), secret(&platform["token"])];
     for value in &secrets {
         assert!(!logs.contains(expose(value)), "a printed secret is in the log");
+    }
+}
+
+#[actix_web::test]
+async fn the_mail_flow_leaves_no_personal_data_code_or_key_in_logs_mail_or_the_database() {
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with(with_smtp(smtp.url())).await;
+    let token = app.add_platform("qaz");
+    let claim_code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &claim_code).await.status, 303);
+    visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let code = smtp.wait_for(1).await[0].code();
+    let (reference, key) = receipt_of(&visitor.confirm(&code).await);
+    let received = smtp.wait_for(2).await;
+
+    let logs = captured_logs();
+    assert!(logs.contains("account identified"), "the capture works");
+    assert_no_personal_data(logs.as_bytes(), "the captured log");
+    for secret in [&claim_code, &code, &key] {
+        assert!(!logs.contains(secret.as_str()), "a code or key is in the log");
+    }
+    for message in &received {
+        for private in [TEST_IIN, TEST_SURNAME, TEST_GIVEN_NAME, TEST_PATRONYMIC, &claim_code, &key, &reference] {
+            assert!(!message.raw.contains(private), "{:?} holds personal data, a claim code or a key", message.subject);
+        }
+    }
+    assert!(!received[1].raw.contains(&code), "the code is only in the message that delivers it");
+    let db = app.db_contents();
+    assert_no_personal_data(&db, "the database");
+    for secret in [&code, &key] {
+        assert!(!db.windows(secret.len()).any(|w| w == secret.as_bytes()), "a code or key is stored in plaintext");
     }
 }

@@ -2,23 +2,12 @@
 //! language, survive an outage, go once, and carry no personal data.
 
 use crate::helpers::{
-    SmtpServer, TEST_EMAIL, TEST_IIN, TEST_SURNAME, TestApp, Visitor, free_port, smtp_url, spawn_app, spawn_app_with,
+    SmtpServer, TEST_EMAIL, TEST_IIN, TEST_SURNAME, TestApp, Visitor, delivering, free_port, receipt_of,
+    resident_fields, smtp_url, spawn_app_with, with_smtp,
 };
 use diesel::prelude::*;
 use registry::db::schema::outbox;
-use secrecy::SecretString;
 use std::time::Duration;
-
-/// Signs in as the test resident's record and changes its contact address,
-/// which mails the previous address.
-async fn change_contact(app: &TestApp, lang: &str, new_address: &str) {
-    let token = app.add_platform("qaz");
-    let (reference, key) = app.register(&token, "acc-1").await;
-    let mut visitor = Visitor::new(app);
-    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
-    let changed = visitor.submit(&format!("/my?lang={lang}"), "/my/email", &[("email", new_address)]).await;
-    assert_eq!(changed.status, 303, "{}", changed.body);
-}
 
 /// (sent, dropped, waiting) messages in the outbox; a sent or dropped one has no payload left.
 fn outbox_counts(app: &TestApp) -> (i64, i64, i64) {
@@ -42,10 +31,6 @@ struct Count {
     n: i64,
 }
 
-fn with_smtp(url: String) -> impl FnOnce(&mut registry::config::Settings) {
-    move |s| s.mail.smtp_url = Some(SecretString::from(url))
-}
-
 #[actix_web::test]
 async fn mail_reaches_the_smtp_server_in_the_owners_language_without_personal_data() {
     let smtp = SmtpServer::start();
@@ -54,27 +39,42 @@ async fn mail_reaches_the_smtp_server_in_the_owners_language_without_personal_da
         s.public.url = "https://registry.example.kz".parse().unwrap();
     })
     .await;
-    change_contact(&app, "ru", "new.address@example.kz").await;
-
-    let message = smtp.last_to(TEST_EMAIL).await;
-    assert_eq!(message.subject, "Ваш контактный e-mail изменён");
-    assert!(
-        message.text.contains("изменён") && message.text.contains(&chrono::Utc::now().format("%Y-%m-%d").to_string())
+    let token = app.add_platform("qaz");
+    let claim_code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &claim_code).await.status, 303);
+    let form = "/claim/identify?type=resident&lang=ru";
+    assert_eq!(visitor.submit(form, "/claim/identify?lang=ru", &resident_fields()).await.status, 303);
+    let code_mail = smtp.last_to(TEST_EMAIL).await;
+    assert_eq!(code_mail.subject, "Ваш код подтверждения", "in the language the form was filled in");
+    assert_eq!(
+        code_mail.link(),
+        "https://registry.example.kz/claim/confirm",
+        "links are absolute, to the public address"
     );
-    assert_eq!(message.link(), "https://registry.example.kz/my", "links are absolute, to the public address");
-    assert!(message.html.contains("<a href=\"https://registry.example.kz/my\">"), "{}", message.html);
-    for private in [TEST_IIN, TEST_SURNAME, "new.address@example.kz"] {
-        assert!(!message.raw.contains(private), "the message holds no personal data beyond its recipient");
+    assert!(code_mail.html.contains("<a href=\"https://registry.example.kz/claim/confirm\">"), "{}", code_mail.html);
+    for private in [TEST_IIN, TEST_SURNAME] {
+        assert!(!code_mail.raw.contains(private), "a message holds no personal data beyond its recipient");
     }
-    assert_eq!(smtp.received().len(), 1);
+
+    let (reference, key) = receipt_of(&visitor.confirm(&code_mail.code()).await);
+    assert!(reference.starts_with("R-"));
+    let linked = smtp.wait_for(2).await.pop().unwrap();
+    assert_eq!(linked.subject, "К вашей записи добавлен аккаунт", "the record keeps the owner's language");
+    assert!(linked.text.contains("@acc-1") && linked.text.contains("Test platform"), "{}", linked.text);
+    assert!(linked.link().starts_with("https://registry.example.kz/my/report?token="));
+    for secret in [reference.as_str(), key.as_str(), &code_mail.code(), TEST_IIN, TEST_SURNAME] {
+        assert!(!linked.raw.contains(secret), "no reference, key, code or identifier in the notice");
+    }
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(outbox_counts(&app), (1, 0, 0), "a sent message keeps only its delivery record");
+    assert_eq!(outbox_counts(&app), (2, 0, 0), "a sent message keeps only its delivery record");
 }
 
 #[actix_web::test]
 async fn without_an_smtp_server_mail_is_written_as_files_to_read() {
-    let app = spawn_app().await;
-    change_contact(&app, "en", "new.address@example.kz").await;
+    let app = spawn_app_with(delivering).await;
+    let token = app.add_platform("qaz");
+    app.start_identification(&token, "qaz", "acc-1", &resident_fields()).await;
     let dir = app.mail_dir();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let file = loop {
@@ -88,7 +88,7 @@ async fn without_an_smtp_server_mail_is_written_as_files_to_read() {
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     };
     let eml = std::fs::read_to_string(&file).unwrap();
-    assert!(eml.contains("Subject: Your contact e-mail was changed"), "{eml}");
+    assert!(eml.contains("Subject: Your confirmation code"), "{eml}");
     assert!(eml.contains(&format!("To: {TEST_EMAIL}")), "{eml}");
     let logs = crate::helpers::captured_logs();
     assert!(logs.contains(&file.display().to_string()), "the log says where the message is");
@@ -100,14 +100,15 @@ async fn an_smtp_outage_delays_mail_without_losing_it_or_sending_it_twice() {
     // First a server that accepts connections and never answers, then none at all.
     let silent = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let app = spawn_app_with(with_smtp(smtp_url(port))).await;
-    change_contact(&app, "en", "first.change@example.kz").await;
+    let token = app.add_platform("qaz");
+    let mut visitor = app.start_identification(&token, "qaz", "acc-1", &resident_fields()).await;
 
     let started = std::time::Instant::now();
     for _ in 0..20 {
-        let (status, _, _) = app.get("/my?lang=en").await;
-        assert_eq!(status, 200);
+        assert_eq!(visitor.get("/claim/confirm?lang=en").await.status, 200);
+        assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-1").await.status, 200);
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "pages do not wait for the mail server");
+    assert!(started.elapsed() < Duration::from_secs(2), "pages and the API do not wait for the mail server");
     drop(silent);
     let mut attempts = 0;
     for _ in 0..100 {
@@ -119,8 +120,7 @@ async fn an_smtp_outage_delays_mail_without_losing_it_or_sending_it_twice() {
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(attempts >= 2, "the worker kept trying");
-    let (sent, dropped, waiting) = outbox_counts(&app);
-    assert_eq!((sent, dropped, waiting), (0, 0, 1));
+    assert_eq!(outbox_counts(&app), (0, 0, 1));
     let mut conn = app.pool.get().unwrap();
     let error: Option<String> = outbox::table.select(outbox::last_error).first(&mut conn).unwrap();
     assert!(error.is_some_and(|e| !e.contains('@')), "the failure is recorded without the address");
@@ -129,7 +129,9 @@ async fn an_smtp_outage_delays_mail_without_losing_it_or_sending_it_twice() {
     let smtp = SmtpServer::start_on(port);
     let received = smtp.wait_for(1).await;
     assert_eq!(received[0].rcpt_tos, [TEST_EMAIL]);
-    actix_web::rt::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(smtp.received().len(), 1, "delivered once");
-    assert_eq!(outbox_counts(&app), (1, 0, 0));
+    receipt_of(&visitor.confirm(&received[0].code()).await);
+    smtp.wait_for(2).await;
+    actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(smtp.received().len(), 2, "each message delivered once");
+    assert_eq!(outbox_counts(&app), (2, 0, 0));
 }

@@ -10,6 +10,7 @@ mod deployment;
 mod docs;
 mod health;
 mod helpers;
+mod identification;
 mod identities;
 mod key_rotation;
 mod logs;

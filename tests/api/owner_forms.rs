@@ -15,7 +15,16 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
     let ticket = visitor.cookies.get("claim").cloned().expect("a claim ticket cookie");
     let choose = visitor.get("/claim/identify?lang=en").await;
     assert!(choose.body.contains("A resident of Kazakhstan"), "{}", choose.body);
-    let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let started = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    assert_eq!(started.location.as_deref(), Some("/claim/confirm"), "{}", started.body);
+    let waiting = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    assert_eq!(waiting["status"], "required", "nothing is linked before the code comes back");
+    let mut conn = app.pool.get().unwrap();
+    assert_eq!(identities::table.count().get_result::<i64>(&mut conn).unwrap(), 0, "no record yet");
+    drop(conn);
+    let mailed = app.last_mail("contact-code");
+    assert_eq!(mailed.to, crate::helpers::TEST_EMAIL, "the code goes to the address typed");
+    let receipt = visitor.confirm(&mailed.value("code")).await;
     assert_eq!(receipt.status, 200, "{}", receipt.body);
     let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>");
     let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>");
@@ -119,10 +128,15 @@ async fn a_second_account_of_the_same_person_joins_their_record() {
         let code = app.account_with_code(&token, account).await;
         let mut visitor = Visitor::new(&app);
         assert_eq!(visitor.claim(account, &code).await.status, 303);
-        let receipt =
-            visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+        visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+        let receipt = visitor.confirm(&app.last_code()).await;
         assert_eq!(receipt.status, 200, "{}", receipt.body);
         assert_eq!(receipt.body.contains("management-key"), expect_key, "{account}");
+        assert_eq!(
+            !receipt.body.contains("id=\"reference\""),
+            !expect_key,
+            "the record's reference is not shown again"
+        );
     }
     let mut conn = app.pool.get().unwrap();
     let records: i64 = identities::table.count().get_result(&mut conn).unwrap();
@@ -164,8 +178,10 @@ async fn non_residents_and_legal_entities_identify_with_their_own_fields() {
         let code = app.account_with_code(&token, owner_type).await;
         let mut visitor = Visitor::new(&app);
         assert_eq!(visitor.claim(owner_type, &code).await.status, 303);
-        let receipt =
+        let started =
             visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=en", &fields).await;
+        assert_eq!(started.status, 303, "{owner_type}: {}", started.body);
+        let receipt = visitor.confirm(&app.last_code()).await;
         assert_eq!(receipt.status, 200, "{owner_type}: {}", receipt.body);
         let status = app.api_get(&token, &format!("/api/v1/accounts/{owner_type}")).await.json();
         assert_eq!(status["status"], "verified", "{owner_type}");

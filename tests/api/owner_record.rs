@@ -50,7 +50,7 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     assert!(after.1.iter().all(|c| !before.1.contains(c)) && after.1.len() == before.1.len());
     let logged: Vec<String> =
         registry::db::schema::audit_log::table.select(registry::db::schema::audit_log::action).load(&mut conn).unwrap();
-    assert_eq!(logged, ["owner.contact_changed"]);
+    assert_eq!(logged, ["owner.account_linked", "owner.contact_changed"]);
 
     let out = visitor.submit("/my", "/my/sign-out", &[]).await;
     assert_eq!(out.location.as_deref(), Some("/"));
@@ -93,7 +93,7 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
 
     // Back over the threshold, the account gets a claim code: it needs a new identification.
     let (again, _) = app.register(&token, "acc-1").await;
-    assert_eq!(again, reference, "the same person identifies again: their record takes the account back");
+    assert_eq!(again, "", "the same person identifies again: their record takes the account back, unnamed");
     let record = visitor.get("/my?lang=en").await;
     assert!(record.body.contains("Verified") && !record.body.contains("Withdrawn"), "{}", record.body);
     assert!(!record.body.contains("id=\"deleted-on\""), "an account needs the data again");

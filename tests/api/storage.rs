@@ -4,7 +4,7 @@ use diesel::RunQueryDsl;
 use registry::audit;
 use registry::db::{self, DbError, write_tx};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 16] = [
     "platforms",
     "accounts",
     "status_changes",
@@ -15,6 +15,8 @@ const TABLES: [&str; 14] = [
     "sessions",
     "owner_sessions",
     "outbox",
+    "pending_identifications",
+    "owner_tokens",
     "access_requests",
     "disclosures",
     "audit_log",

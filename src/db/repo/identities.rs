@@ -17,6 +17,7 @@ use crate::domain::{
     AccountId, AccountRef, AccountStatus, Declaration, Field, Handle, IdentityId, LegalBasis, OfficialId, OwnerType,
     PlatformId, PlatformSlug, RequestId,
 };
+use crate::i18n::Lang;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use zeroize::Zeroizing;
@@ -79,6 +80,8 @@ pub struct IdentityMatch {
     pub reference: String,
     /// When a registrar confirmed the declaration, if one did.
     pub registrar_checked_at: Option<NaiveDateTime>,
+    /// The language the owner reads mail in.
+    pub lang: Lang,
 }
 
 /// The identity with this blind index.
@@ -88,6 +91,24 @@ pub fn find_by_blind_index(conn: &mut DbConnection, index: &BlindIndex) -> Resul
         .select(IdentityMatch::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The identity with this id, unless it was shredded.
+pub fn find_match(conn: &mut DbConnection, id: IdentityId) -> Result<Option<IdentityMatch>, DbError> {
+    Ok(identities::table
+        .find(id)
+        .filter(identities::shredded_at.is_null())
+        .select(IdentityMatch::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The owner proved the contact address (and reads mail in `lang`).
+pub fn confirm_contact(conn: &mut DbConnection, id: IdentityId, lang: Lang, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::update(identities::table.find(id))
+        .set((identities::email_confirmed_at.eq(Some(db_time(now))), identities::lang.eq(lang)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records that an account belongs to an identity. An account identified

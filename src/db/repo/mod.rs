@@ -8,6 +8,8 @@ pub mod identities;
 pub mod officials;
 pub mod outbox;
 pub mod owner_sessions;
+pub mod owner_tokens;
+pub mod pending;
 pub mod platforms;
 pub mod sessions;
 

@@ -32,6 +32,11 @@ pub fn find_id_by_slug(conn: &mut DbConnection, slug: &PlatformSlug) -> Result<O
     Ok(platforms::table.filter(platforms::slug.eq(slug)).select(platforms::id).first(conn).optional()?)
 }
 
+/// The platform's display name.
+pub fn name_of(conn: &mut DbConnection, id: PlatformId) -> Result<Option<String>, DbError> {
+    Ok(platforms::table.find(id).select(platforms::name).first(conn).optional()?)
+}
+
 /// Replaces the platform's API token; the old one stops working at once.
 pub fn replace_token(
     conn: &mut DbConnection,

@@ -6,7 +6,7 @@
 //! set or shadow it. Whether TLS is in use comes from the configuration,
 //! never from request headers a client could forge.
 
-use crate::crypto::token::new_cookie_value;
+use crate::crypto::token::new_url_token;
 use crate::crypto::{KeyRing, TokenPurpose};
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -84,7 +84,7 @@ impl Cookies {
         match self.read(req, CookieName::Csrf) {
             Some(seed) => CsrfToken { token: self.csrf_token(req, keys, &seed), new_cookie: None },
             None => {
-                let seed = new_cookie_value();
+                let seed = new_url_token();
                 let token = self.csrf_token(req, keys, seed.expose_secret());
                 CsrfToken { token, new_cookie: Some(self.build(CookieName::Csrf, seed.expose_secret().to_owned())) }
             }

@@ -1,7 +1,7 @@
 //! `/claim/identify`: the identification form of DESIGN §6 (normative field
-//! names) for the account the browser's claim ticket is for, and the receipt.
+//! names) for the account the browser's claim ticket is for.
 
-use super::context::{CheckedForm, PageContext, refused_as_none};
+use super::context::{CheckedForm, PageContext, refused_as_none, see_other};
 use crate::domain::identity::OwnerType;
 use crate::domain::{
     Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Handle, Iin, LegalName,
@@ -11,13 +11,13 @@ use crate::http::error::ApiError;
 use crate::http::pages::cookies::CookieName;
 use crate::http::{BlindIndexError, blind_index, call};
 use crate::i18n::Texts;
+use crate::services::identification::{self, StartError};
 use crate::services::owners::{self, Claimed};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
 use chrono::NaiveDate;
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 /// Every field of the three forms; absent ones are empty.
@@ -275,7 +275,7 @@ impl<'a> IdentifyPage<'a> {
 }
 
 /// The account this browser's claim ticket is for, if it is still valid.
-async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiError> {
+pub(super) async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiError> {
     let Some(ticket) = page.cookie_value(CookieName::Claim) else { return Ok(None) };
     let state = page.state.clone();
     let redeemed = call(&page.state.pool, move |conn| {
@@ -300,16 +300,9 @@ pub(super) async fn identify_form(page: PageContext, query: web::Query<TypeQuery
     page.render(&IdentifyPage::new(page.texts(), page.csrf(), &claimed, owner_type), StatusCode::OK)
 }
 
-#[derive(Template)]
-#[template(path = "receipt.html")]
-struct ReceiptPage<'a> {
-    t: Texts<'a>,
-    reference: String,
-    management_key: Option<String>,
-}
-
 /// `POST /claim/identify`: computes the blind index on the bounded gate,
-/// stores everything in one transaction and shows the receipt once.
+/// keeps the declaration pending and mails a code; the visitor goes on to
+/// enter it. Nothing here depends on whether the identifier is on file.
 pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
     let Some(claimed) = claimed(&page).await? else {
@@ -331,20 +324,21 @@ pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>)
         Err(BlindIndexError::Failed(e)) => return Err(e),
     };
     let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
-    let state = page.state.clone();
-    let receipt = call(&page.state.pool, move |conn| {
+    let (state, lang) = (page.state.clone(), page.texts().lang);
+    let started = call(&page.state.pool, move |conn| {
         let now = crate::db::now();
-        owners::identify(conn, &state.keys, &state.settings.policy, &ticket, &declaration, &index, now)
+        identification::start(conn, &state.keys, &state.settings.policy, &ticket, &declaration, &index, lang, now)
     })
     .await?;
-    let Some(receipt) = refused_as_none(receipt)? else {
-        return page.notice(StatusCode::CONFLICT, "claim-title", "claim-expired");
-    };
-    tracing::info!(new_record = receipt.management_key.is_some(), "account identified");
-    let shown = ReceiptPage {
-        t: page.texts(),
-        reference: receipt.reference,
-        management_key: receipt.management_key.map(|k| k.expose_secret().to_owned()),
-    };
-    page.render_with(&shown, StatusCode::OK, vec![page.removal(CookieName::Claim)])
+    match started {
+        Ok(()) => {
+            tracing::info!("identification waits for its e-mail code");
+            Ok(see_other("/claim/confirm"))
+        }
+        Err(StartError::Rejected) => page.notice(StatusCode::CONFLICT, "claim-title", "claim-expired"),
+        Err(StartError::TooManyCodes) => {
+            page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "confirm-too-many-codes")
+        }
+        Err(StartError::Db(e)) => Err(e.into()),
+    }
 }

@@ -4,11 +4,13 @@
 //! its answer; the rules live in the services.
 
 mod claim;
+mod confirm;
 mod context;
 pub mod cookies;
 mod identify;
 mod my;
 mod regulator;
+mod report;
 
 use crate::domain::AccountStatus;
 use crate::http::error::ApiError;
@@ -32,11 +34,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/claim", web::post().to(claim::claim))
         .route("/claim/identify", web::get().to(identify::identify_form))
         .route("/claim/identify", web::post().to(identify::identify))
+        .route("/claim/confirm", web::get().to(confirm::confirm_form))
+        .route("/claim/confirm", web::post().to(confirm::confirm))
+        .route("/claim/confirm/resend", web::post().to(confirm::resend))
         .route("/my", web::get().to(my::my))
         .route("/my/sign-in", web::post().to(my::sign_in))
         .route("/my/email", web::post().to(my::change_email))
         .route("/my/withdraw", web::post().to(my::withdraw))
         .route("/my/sign-out", web::post().to(my::sign_out))
+        .route("/my/report", web::get().to(report::report_form))
+        .route("/my/report", web::post().to(report::report))
         .route("/transparency", web::get().to(transparency))
         .configure(regulator::configure)
         .route("/static/registry.css", web::get().to(stylesheet));

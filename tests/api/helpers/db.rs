@@ -133,6 +133,9 @@ pub fn settings_for(db: &TestDb) -> Settings {
     settings.mail.dir = db.dir.path().join("outbox"); // TestApp::mail_dir
     settings.mail.retry = chrono::TimeDelta::milliseconds(500);
     settings.mail.smtp_timeout = std::time::Duration::from_secs(2);
+    // Mail stays in the outbox, where tests read it (`TestApp::mail`), unless
+    // a test delivers it to its own SMTP server (`with_smtp`).
+    settings.mail.interval = std::time::Duration::from_secs(3600);
     settings
 }
 

@@ -10,6 +10,7 @@ mod data;
 mod db;
 mod logs;
 mod officials;
+mod outbox;
 mod owners;
 mod smtp;
 
@@ -19,5 +20,5 @@ pub use data::*;
 pub use db::{TestDb, key_file, migration_versions, settings_for};
 pub use logs::captured_logs;
 pub use officials::{PASSWORD, code, request_body, with_fields};
-pub use owners::{Page, Visitor, between, resident_fields};
-pub use smtp::{SmtpServer, free_port, smtp_url};
+pub use owners::{Page, Visitor, between, iin, receipt_of, resident_fields};
+pub use smtp::{SmtpServer, delivering, free_port, smtp_url, with_smtp};

@@ -84,6 +84,11 @@ impl<'a> Visitor<'a> {
         self.submit("/claim?lang=en", "/claim?lang=en", &fields).await
     }
 
+    /// Enters the code mailed for the identification this visitor started.
+    pub async fn confirm(&mut self, code: &str) -> Page {
+        self.submit("/claim/confirm?lang=en", "/claim/confirm?lang=en", &[("code", code)]).await
+    }
+
     /// Signs in to `/my` with a receipt's reference and management key.
     pub async fn sign_in(&mut self, reference: &str, key: &str) -> Page {
         self.submit("/my?lang=en", "/my/sign-in?lang=en", &[("reference", reference), ("management_key", key)]).await
@@ -92,6 +97,15 @@ impl<'a> Visitor<'a> {
 
 fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_owned()
+}
+
+/// The (reference, management key) a receipt shows; both empty when the
+/// account joined a record already on file.
+pub fn receipt_of(receipt: &Page) -> (String, String) {
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
+    let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
+    (reference, key)
 }
 
 /// The text between two markers of a page.
@@ -113,7 +127,7 @@ pub fn resident_fields() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A valid IIN for test person `n`, unlike the default test resident's.
-fn iin(n: u32) -> String {
+pub fn iin(n: u32) -> String {
     (n..)
         .flat_map(|m| (0..10).map(move |d| format!("8501{m:03}3001{d}")))
         .find(|candidate| registry::domain::Iin::parse(candidate).is_ok())
@@ -136,7 +150,26 @@ impl TestApp {
         self.register_with(token, platform, account, &resident_fields()).await
     }
 
-    /// Registers `account` with these identification form fields.
+    /// Claims `account` and submits the identification form: the visitor
+    /// then waits for the mailed code.
+    pub async fn start_identification(
+        &self,
+        token: &str,
+        platform: &str,
+        account: &str,
+        fields: &[(&str, &str)],
+    ) -> Visitor<'_> {
+        let code = self.account_with_code(token, account).await;
+        let mut visitor = Visitor::new(self);
+        assert_eq!(visitor.claim_on(platform, account, &code).await.status, 303);
+        let started = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", fields).await;
+        assert_eq!(started.location.as_deref(), Some("/claim/confirm"), "{}", started.body);
+        visitor
+    }
+
+    /// Registers `account` with these identification form fields, confirming
+    /// with the code mailed; returns (reference, management key), both empty
+    /// when the account joined a record already on file.
     pub async fn register_with(
         &self,
         token: &str,
@@ -144,13 +177,8 @@ impl TestApp {
         account: &str,
         fields: &[(&str, &str)],
     ) -> (String, String) {
-        let code = self.account_with_code(token, account).await;
-        let mut visitor = Visitor::new(self);
-        assert_eq!(visitor.claim_on(platform, account, &code).await.status, 303);
-        let receipt = visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", fields).await;
-        let reference = between(&receipt.body, "<dd id=\"reference\">", "</dd>").to_owned();
-        let key = between(&receipt.body, "<dd id=\"management-key\">", "</dd>").to_owned();
-        (reference, key)
+        let mut visitor = self.start_identification(token, platform, account, fields).await;
+        receipt_of(&visitor.confirm(&self.last_code()).await)
     }
 
     /// Registers `account` on qaz as test person `n`; returns (reference, management key).

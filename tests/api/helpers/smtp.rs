@@ -23,6 +23,12 @@ pub struct Received {
 }
 
 impl Received {
+    /// The 8-digit code in the plain-text part.
+    pub fn code(&self) -> String {
+        let mut words = self.text.split(|c: char| !c.is_ascii_digit());
+        words.find(|w| w.len() == 8).expect("a code in the message").to_owned()
+    }
+
     /// The first link in the plain-text part.
     pub fn link(&self) -> String {
         let start = self.text.find("http").expect("a link in the message");
@@ -107,6 +113,19 @@ impl SmtpServer {
 
 pub fn smtp_url(port: u16) -> String {
     format!("smtp://127.0.0.1:{port}")
+}
+
+/// Settings that deliver mail as `serve` does: the outbox worked every 100 ms.
+pub fn delivering(settings: &mut registry::config::Settings) {
+    settings.mail.interval = Duration::from_millis(100);
+}
+
+/// Settings that deliver mail to the SMTP server at `url`.
+pub fn with_smtp(url: String) -> impl FnOnce(&mut registry::config::Settings) {
+    move |settings| {
+        delivering(settings);
+        settings.mail.smtp_url = Some(secrecy::SecretString::from(url));
+    }
 }
 
 impl Drop for SmtpServer {

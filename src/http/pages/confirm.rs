@@ -1,0 +1,127 @@
+//! `/claim/confirm`: the code mailed for an identification, entered in the
+//! browser that claimed the account; then the receipt, shown once.
+
+use super::context::{CheckedForm, EmptyForm, PageContext, see_other};
+use super::identify::claimed;
+use crate::crypto::token::expose;
+use crate::http::call;
+use crate::http::error::ApiError;
+use crate::http::pages::cookies::CookieName;
+use crate::i18n::Texts;
+use crate::services::identification::{self, ConfirmError, Confirmed, StartError};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    handle: String,
+    minutes: i64,
+    /// A problem with the code typed, or news about it.
+    problem: Option<String>,
+    sent_again: bool,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage<'a> {
+    t: Texts<'a>,
+    /// Only for a new record: an owner adding an account to their record already has theirs.
+    created: Option<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SentQuery {
+    sent: Option<String>,
+}
+
+async fn confirm_page(
+    page: &PageContext,
+    problem: Option<String>,
+    sent_again: bool,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let Some(claimed) = claimed(page).await? else {
+        return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
+    };
+    let shown = ConfirmPage {
+        t: page.texts(),
+        csrf: page.csrf(),
+        handle: claimed.handle.as_str().to_owned(),
+        minutes: identification::CODE_LIFETIME.num_minutes(),
+        problem,
+        sent_again,
+    };
+    page.render(&shown, status)
+}
+
+/// `GET /claim/confirm`: the same page whether the code went to the address
+/// typed or to the address of a record already on file.
+pub(super) async fn confirm_form(page: PageContext, query: web::Query<SentQuery>) -> Result<HttpResponse, ApiError> {
+    confirm_page(&page, None, query.sent.is_some(), StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct CodeForm {
+    code: String,
+}
+
+/// `POST /claim/confirm`
+pub(super) async fn confirm(page: PageContext, form: CheckedForm<CodeForm>) -> Result<HttpResponse, ApiError> {
+    let CheckedForm(CodeForm { code }, ()) = form;
+    let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
+    let state = page.state.clone();
+    let confirmed = call(&page.state.pool, move |conn| {
+        identification::confirm(conn, &state.keys, &state.settings.policy, &ticket, &code, crate::db::now())
+    })
+    .await?;
+    let t = page.texts();
+    let (problem, status) = match confirmed {
+        Ok(confirmed) => {
+            tracing::info!(new_record = matches!(confirmed, Confirmed::NewRecord { .. }), "account identified");
+            let created = match confirmed {
+                Confirmed::NewRecord { reference, management_key } => {
+                    Some((reference, expose(&management_key).to_owned()))
+                }
+                Confirmed::AddedToRecord => None,
+            };
+            let receipt = ReceiptPage { t, created };
+            return page.render_with(&receipt, StatusCode::OK, vec![page.removal(CookieName::Claim)]);
+        }
+        Err(ConfirmError::WrongCode { attempts_left }) => {
+            (t.count("confirm-wrong-code", i64::from(attempts_left)), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(ConfirmError::Expired) => (t.get("confirm-expired"), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ConfirmError::TooManyFailures) => (t.get("confirm-too-many-failures"), StatusCode::TOO_MANY_REQUESTS),
+        Err(ConfirmError::Superseded) => {
+            return page.notice(StatusCode::CONFLICT, "claim-title", "confirm-start-again");
+        }
+        Err(ConfirmError::Rejected) => return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired"),
+        Err(ConfirmError::Db(e)) => return Err(e.into()),
+    };
+    confirm_page(&page, Some(problem), false, status).await
+}
+
+/// `POST /claim/confirm/resend`: a new code; the earlier one stops working.
+pub(super) async fn resend(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
+    let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
+    let state = page.state.clone();
+    let sent = call(&page.state.pool, move |conn| {
+        identification::resend(conn, &state.keys, &state.settings.policy, &ticket, crate::db::now())
+    })
+    .await?;
+    match sent {
+        Ok(()) => Ok(see_other("/claim/confirm?sent=1")),
+        Err(StartError::TooManyCodes) => {
+            page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "confirm-too-many-codes")
+        }
+        Err(StartError::Rejected) => page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired"),
+        Err(StartError::Db(e)) => Err(e.into()),
+    }
+}
