@@ -274,6 +274,18 @@ report-submit = This account is not mine
 report-done = The account was removed from your record.
 report-expired = This link has expired or was already used.
 
+my-add-title = Add an account
+my-add-lead = Add another account of yours that a platform reported, with the claim code the platform showed you. It joins this record at once.
+my-add-submit = Add the account
+my-add-done = The account was added to your record.
+my-email-hint = We send a code to the new address; the address changes once you enter it.
+my-email-code-sent = We sent a code to the new address. Enter it below to change your contact e-mail.
+my-email-code = Code sent to the new address
+my-email-code-too-many = Too many wrong codes. Ask for a new code by entering the new address again.
+my-email-code-expired = No change of address waits for a code: it expired or is done. Enter the new address again.
+my-email-confirmed = Your contact e-mail is confirmed: a lost management key can be replaced through it.
+my-email-unconfirmed = Your contact e-mail is not confirmed. Enter it below, and then the code we send to it, so that a lost management key can be replaced through it.
+
 ## Mail to owners. Never an identifier, a name, a code for a claim or a management key.
 mail-footer = Registry of anonymous accounts. This message was sent automatically; replies are not read.
 mail-contact-changed-subject = Your contact e-mail was changed
@@ -315,3 +327,12 @@ mail-account-linked-body =
     If this was not you, report it here: the account will be removed from your record and your sessions will end.
 
     { $link }
+mail-email-change-code-subject = Confirm your new contact e-mail
+mail-email-change-code-body =
+    Your code to make this the contact e-mail of your record in the registry: { $code }
+
+    Enter it on your record's page within { $minutes } minutes:
+
+    { $link }
+
+    If you did not ask for this, ignore this message: nothing changes without the code.

@@ -33,6 +33,8 @@ string_enum! {
         CodeElsewhere = "code-elsewhere",
         /// To a record's address: an account was linked to it, with a link to report it.
         AccountLinked = "account-linked",
+        /// A code confirming a new contact address, sent to it.
+        EmailChangeCode = "email-change-code",
         /// To the previous address when the contact address changes.
         ContactChanged = "contact-changed",
     }

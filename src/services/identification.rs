@@ -25,7 +25,8 @@ use crate::db::repo::pending::{self, NewPending, PendingRow};
 use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::{
-    Assurance, ContactEmail, Declaration, Field, Handle, OwnerTokenPurpose, OwnerType, RegistryPolicy,
+    Assurance, ClaimCode, ContactEmail, Declaration, Field, Handle, IdentityId, OwnerTokenPurpose, OwnerType,
+    RegistryPolicy,
 };
 use crate::i18n::Lang;
 use crate::mail::{self, Mail, MailKind};
@@ -252,6 +253,30 @@ pub fn confirm(
     })?
 }
 
+/// A signed-in owner adds an account to their record with the account's
+/// claim code: the session is the proof of control of the record, the code
+/// that of the account. Every failure is one answer, as on `/claim`.
+#[expect(clippy::too_many_arguments, reason = "one use case: the record, the claim and the time")]
+pub fn add_to_record(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    identity_id: IdentityId,
+    platform: &str,
+    account: &str,
+    code: &ClaimCode,
+    now: DateTime<Utc>,
+) -> Result<(), OwnerError> {
+    write_tx(conn, |conn| {
+        lock_feed(conn)?;
+        let claimed = owners::check_claim(conn, keys, policy, platform, account, code, now)?;
+        let record = identities::find_match(conn, identity_id)?.ok_or(OwnerError::Rejected)?;
+        let row = accounts::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
+        link(conn, keys, policy, &row, &record, Proof::Session, now)?;
+        Ok(())
+    })
+}
+
 /// Links the account to the record, as proved by `proof`, in the caller's
 /// transaction (which holds the change-feed lock): the account takes the
 /// record's assurance, its claim code is spent, the link is audited, and
@@ -279,7 +304,7 @@ pub(super) fn link(
         AuditEvent::new(Actor::Owner, AuditAction::OwnerAccountLinked, AuditSubject::Identity(record.id), details);
     audit::append(conn, &event, now)?;
 
-    let Some(to) = owners::contact_email(conn, keys, record.id)? else { return Ok(()) };
+    let Some(to) = super::contact::contact_email(conn, keys, record.id)? else { return Ok(()) };
     let token = new_url_token();
     let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, expose(&token));
     let report = NewToken {
@@ -420,7 +445,7 @@ fn mail_code(
             .value("link", "/claim/confirm"),
         Some(record) => {
             // A record always has an address; one that no longer parses cannot be confirmed through.
-            let Some(to) = owners::contact_email(conn, keys, record.id)? else { return Ok(()) };
+            let Some(to) = super::contact::contact_email(conn, keys, record.id)? else { return Ok(()) };
             let platform = platforms::name_of(conn, row.platform_id)?.unwrap_or_default();
             let message = Mail::new(MailKind::LinkRequest, &to, record.lang)
                 .value("platform", platform)
@@ -446,7 +471,7 @@ fn tell_typed_address(
     record: &IdentityMatch,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    if owners::contact_email(conn, keys, record.id)?.as_ref() == Some(typed) {
+    if super::contact::contact_email(conn, keys, record.id)?.as_ref() == Some(typed) {
         return Ok(());
     }
     let notice = Mail::new(MailKind::CodeElsewhere, typed, lang).value("link", "/my/lost-key");

@@ -21,6 +21,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit_log;
+pub mod contact;
 pub mod identification;
 pub mod keys;
 pub mod officials;

@@ -11,11 +11,8 @@ use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, ClaimCode, ContactEmail, Field, Handle, IdentityId, PlatformSlug,
-    RegistryPolicy,
+    AccountId, AccountRef, AccountStatus, ClaimCode, Handle, IdentityId, PlatformSlug, RegistryPolicy,
 };
-use crate::i18n::Lang;
-use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -242,6 +239,10 @@ pub struct MyRecord {
     pub disclosures: Vec<DisclosureRow>,
     /// When the data will be crypto-shredded, once no account needs it.
     pub deleted_on: Option<DateTime<Utc>>,
+    /// Whether the owner proved the contact address (a lost key can be replaced through it).
+    pub email_confirmed: bool,
+    /// A new address waits for the code sent to it.
+    pub email_change_waiting: bool,
 }
 
 pub fn my_record(
@@ -254,41 +255,9 @@ pub fn my_record(
         accounts: my_accounts(conn, policy, identity_id, now)?,
         disclosures: identities::visible_disclosures(conn, identity_id, now)?,
         deleted_on: policy.shred_due_at(&identities::retention_links(conn, identity_id)?),
+        email_confirmed: identities::contact_confirmed(conn, identity_id)?,
+        email_change_waiting: super::contact::change_waiting(conn, identity_id, now)?,
     })
-}
-
-/// Replaces the contact e-mail. The record is sealed again under a fresh
-/// data key, so the superseded address is crypto-shredded at once; the
-/// previous address is told, in case the change was not the owner's.
-pub fn change_email(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    identity_id: IdentityId,
-    email: &ContactEmail,
-    lang: Lang,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    write_tx(conn, |conn| {
-        let previous = contact_email(conn, keys, identity_id)?;
-        identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
-        if let Some(previous) = previous.filter(|previous| previous != email) {
-            let notice = Mail::new(MailKind::ContactChanged, &previous, lang).date("date", now).value("link", "/my");
-            mail::queue(conn, keys, &notice.about(identity_id), now)?;
-        }
-        let details = serde_json::json!({ "field": "email", "superseded": "shredded" });
-        audit::append(conn, &owner_event(AuditAction::OwnerContactChanged, identity_id, details), now)?;
-        Ok(())
-    })
-}
-
-/// The record's contact address, if it has one that still parses.
-pub(super) fn contact_email(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    identity_id: IdentityId,
-) -> Result<Option<ContactEmail>, DbError> {
-    let opened = identities::open_fields(conn, keys, identity_id, &[Field::Email])?;
-    Ok(opened.into_iter().next().and_then(|(_, email)| ContactEmail::parse(&email).ok()))
 }
 
 /// Withdraws one of the owner's accounts that no longer needs registration:

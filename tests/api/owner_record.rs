@@ -34,9 +34,34 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     let bad = visitor.submit("/my", "/my/email?lang=en", &[("email", "nope")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"email-error\""));
-    let changed = visitor.submit("/my", "/my/email?lang=en", &[("email", "new.address@example.kz")]).await;
-    assert_eq!(changed.location.as_deref(), Some("/my?done=email"));
+    let asked = visitor.submit("/my", "/my/email?lang=en", &[("email", "new.address@example.kz")]).await;
+    assert_eq!(asked.location.as_deref(), Some("/my?done=email-code"));
+    let waiting = visitor.get("/my?done=email-code&lang=en").await;
+    assert!(waiting.body.contains("We sent a code to the new address."), "{}", waiting.body);
+    let code_mail = app.last_mail("email-change-code");
+    assert_eq!(code_mail.to, "new.address@example.kz", "the code goes to the new address");
+    let wrong = visitor.submit("/my", "/my/email/confirm?lang=en", &[("code", "00000000")]).await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains("You can try 4 more times") && wrong.body.contains("id=\"code-error\""),
+        "{}",
+        wrong.body
+    );
+    let unchanged = identities::open_fields(
+        &mut app.pool.get().unwrap(),
+        &app.keys,
+        identities::find_for_sign_in(&mut app.pool.get().unwrap(), &reference).unwrap().unwrap().id,
+        &[Field::Email],
+    )
+    .unwrap();
+    assert_eq!(unchanged[0].1.as_str(), crate::helpers::TEST_EMAIL, "nothing changes before the code comes back");
+    let changed = visitor.submit("/my", "/my/email/confirm?lang=en", &[("code", &code_mail.value("code"))]).await;
+    assert_eq!(changed.location.as_deref(), Some("/my?done=email"), "{}", changed.body);
     assert!(visitor.get("/my?done=email&lang=en").await.body.contains("Your contact e-mail was changed."));
+    let told = app.last_mail("contact-changed");
+    assert_eq!(told.to, crate::helpers::TEST_EMAIL, "the previous address is told");
+    let again = visitor.submit("/my", "/my/email/confirm?lang=en", &[("code", &code_mail.value("code"))]).await;
+    assert_eq!(again.status, 409, "a code works once");
 
     let mut conn = app.pool.get().unwrap();
     let id = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
@@ -102,7 +127,13 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
 #[actix_web::test]
 async fn a_forged_form_on_my_record_is_refused_as_forged_even_without_a_session() {
     let app = spawn_app().await;
-    for (path, field) in [("/my/email", ("email", "x@example.kz")), ("/my/withdraw", ("account_id", "1"))] {
+    let forms = [
+        ("/my/email", ("email", "x@example.kz")),
+        ("/my/email/confirm", ("code", "12345678")),
+        ("/my/add", ("claim_code", "AAAA-BBBB-CCCC")),
+        ("/my/withdraw", ("account_id", "1")),
+    ];
+    for (path, field) in forms {
         let mut stranger = Visitor::new(&app);
         stranger.get("/my").await;
         let page =
@@ -180,4 +211,59 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     );
     assert!(record.contains(&expected_row), "{record}");
     assert!(!record.contains("Financial Monitoring Agency"), "a deferred disclosure stays hidden until its date");
+}
+
+#[actix_web::test]
+async fn a_signed_in_owner_adds_another_account_with_its_claim_code() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = app.register(&token, "acc-1").await;
+    let code = app.account_with_code(&token, "acc-2").await;
+
+    let mut stranger = Visitor::new(&app);
+    let away = stranger.get("/my/add?lang=en").await;
+    assert_eq!(away.location.as_deref(), Some("/my"), "the form needs a session");
+
+    let mut owner = Visitor::new(&app);
+    assert_eq!(owner.sign_in(&reference, &key).await.status, 303);
+    let form = owner.get("/my/add?lang=en").await;
+    assert!(form.body.contains("Add an account") && form.body.contains("name=\"claim_code\""));
+    let wrong = owner
+        .submit(
+            "/my/add?lang=en",
+            "/my/add?lang=en",
+            &[("platform", "qaz"), ("account", "acc-2"), ("claim_code", "AAAA-BBBB-CCCC")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("We could not accept this code."));
+    let added = owner
+        .submit(
+            "/my/add?lang=en",
+            "/my/add?lang=en",
+            &[("platform", "qaz"), ("account", "@ACC-2"), ("claim_code", &code)],
+        )
+        .await;
+    assert_eq!(added.location.as_deref(), Some("/my?done=added"), "{}", added.body);
+    let record = owner.get("/my?done=added&lang=en").await;
+    assert!(record.body.contains("The account was added to your record.") && record.body.contains("@acc-2"));
+    let status = app.api_get(&token, "/api/v1/accounts/acc-2").await.json();
+    assert_eq!(status["status"], "verified");
+
+    let mut conn = app.pool.get().unwrap();
+    let details: Vec<String> = registry::db::schema::audit_log::table
+        .filter(registry::db::schema::audit_log::action.eq("owner.account_linked"))
+        .select(registry::db::schema::audit_log::details)
+        .load(&mut conn)
+        .unwrap();
+    assert!(details.last().unwrap().contains("\"session\""), "{details:?}");
+    assert_eq!(app.last_mail("account-linked").value("handle"), "@acc-2", "the record's address is told");
+    let spent = owner
+        .submit(
+            "/my/add?lang=en",
+            "/my/add?lang=en",
+            &[("platform", "qaz"), ("account", "acc-2"), ("claim_code", &code)],
+        )
+        .await;
+    assert_eq!(spent.status, 422, "the claim code is spent");
 }

@@ -103,6 +103,13 @@ pub fn find_match(conn: &mut DbConnection, id: IdentityId) -> Result<Option<Iden
         .optional()?)
 }
 
+/// Whether the owner proved the record's contact address.
+pub fn contact_confirmed(conn: &mut DbConnection, id: IdentityId) -> Result<bool, DbError> {
+    let confirmed: Option<Option<NaiveDateTime>> =
+        identities::table.find(id).select(identities::email_confirmed_at).first(conn).optional()?;
+    Ok(confirmed.flatten().is_some())
+}
+
 /// The owner proved the contact address (and reads mail in `lang`).
 pub fn confirm_contact(conn: &mut DbConnection, id: IdentityId, lang: Lang, now: DateTime<Utc>) -> Result<(), DbError> {
     diesel::update(identities::table.find(id))

@@ -2,12 +2,15 @@
 
 use super::context::{CheckedForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
 use crate::crypto::token::expose;
-use crate::domain::{AccountId, ContactEmail, IdentityId};
+use crate::domain::{AccountId, ClaimCode, ContactEmail, IdentityId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
+use crate::services::contact::{self, ContactError};
+use crate::services::identification;
 use crate::services::owners::{self, MyAccount, SignInError};
+use crate::services::platforms::{self, PlatformListing};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
@@ -33,8 +36,18 @@ struct RecordPage<'a> {
     disclosures: Vec<DisclosureView>,
     /// When the data will be crypto-shredded, once no account needs it.
     deleted_on: Option<String>,
+    email_confirmed: bool,
+    email_change_waiting: bool,
+    notes: Notes,
+}
+
+/// What the record page says besides the record: news of what was just
+/// done, or a problem with one of its forms.
+#[derive(Default)]
+struct Notes {
     done: Option<&'static str>,
     email_error: Option<&'static str>,
+    code_problem: Option<String>,
 }
 
 /// One disclosure line on `/my`.
@@ -53,7 +66,7 @@ impl RecordPage<'_> {
 async fn record_page(
     page: &PageContext,
     identity_id: IdentityId,
-    (done, email_error): (Option<&'static str>, Option<&'static str>),
+    notes: Notes,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let policy = page.state.settings.policy.clone();
@@ -75,8 +88,9 @@ async fn record_page(
         accounts: record.accounts,
         disclosures,
         deleted_on: record.deleted_on.map(|at| at.format("%Y-%m-%d").to_string()),
-        done,
-        email_error,
+        email_confirmed: record.email_confirmed,
+        email_change_waiting: record.email_change_waiting,
+        notes,
     };
     page.render(&shown, status)
 }
@@ -102,10 +116,12 @@ pub(super) async fn my(page: PageContext, query: web::Query<DoneQuery>) -> Resul
     };
     let done = match query.done.as_deref() {
         Some("email") => Some("my-email-changed"),
+        Some("email-code") => Some("my-email-code-sent"),
         Some("withdrawn") => Some("my-withdraw-done"),
+        Some("added") => Some("my-add-done"),
         _ => None,
     };
-    record_page(&page, identity_id, (done, None), StatusCode::OK).await
+    record_page(&page, identity_id, Notes { done, ..Notes::default() }, StatusCode::OK).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,20 +174,130 @@ pub(super) struct EmailForm {
     email: String,
 }
 
-/// `POST /my/email`
+/// `POST /my/email`: mails a code to the new address; nothing changes until it comes back.
 pub(super) async fn change_email(
     page: PageContext,
     form: CheckedForm<EmailForm, OwnerSession>,
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, OwnerSession(identity_id)) = form;
     let Ok(email) = ContactEmail::parse(&form.email) else {
-        return record_page(&page, identity_id, (None, Some("error-email")), StatusCode::UNPROCESSABLE_ENTITY).await;
+        let notes = Notes { email_error: Some("error-email"), ..Notes::default() };
+        return record_page(&page, identity_id, notes, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (keys, lang) = (page.state.keys.clone(), page.texts().lang);
-    call(&page.state.pool, move |conn| owners::change_email(conn, &keys, identity_id, &email, lang, crate::db::now()))
-        .await??;
-    tracing::info!(identity.id = identity_id.get(), "contact e-mail changed");
-    Ok(see_other("/my?done=email"))
+    call(&page.state.pool, move |conn| {
+        contact::request_change(conn, &keys, identity_id, &email, lang, crate::db::now())
+    })
+    .await??;
+    tracing::info!(identity.id = identity_id.get(), "contact change waits for its code");
+    Ok(see_other("/my?done=email-code"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct CodeForm {
+    code: String,
+}
+
+/// `POST /my/email/confirm`: the code sent to the new address.
+pub(super) async fn confirm_email(
+    page: PageContext,
+    form: CheckedForm<CodeForm, OwnerSession>,
+) -> Result<HttpResponse, ApiError> {
+    let CheckedForm(CodeForm { code }, OwnerSession(identity_id)) = form;
+    let (keys, lang) = (page.state.keys.clone(), page.texts().lang);
+    let confirmed = call(&page.state.pool, move |conn| {
+        contact::confirm_change(conn, &keys, identity_id, &code, lang, crate::db::now())
+    })
+    .await?;
+    let t = page.texts();
+    let (problem, status) = match confirmed {
+        Ok(()) => {
+            tracing::info!(identity.id = identity_id.get(), "contact e-mail changed");
+            return Ok(see_other("/my?done=email"));
+        }
+        Err(ContactError::WrongCode { attempts_left }) => {
+            (t.count("confirm-wrong-code", i64::from(attempts_left)), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(ContactError::TooManyFailures) => (t.get("my-email-code-too-many"), StatusCode::TOO_MANY_REQUESTS),
+        Err(ContactError::NothingWaiting) => (t.get("my-email-code-expired"), StatusCode::CONFLICT),
+        Err(ContactError::Db(e)) => return Err(e.into()),
+    };
+    record_page(&page, identity_id, Notes { code_problem: Some(problem), ..Notes::default() }, status).await
+}
+
+#[derive(Template)]
+#[template(path = "my_add.html")]
+struct AddPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    platforms: Vec<PlatformListing>,
+    platform: String,
+    account: String,
+    problem: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AddForm {
+    platform: String,
+    account: String,
+    claim_code: String,
+}
+
+async fn add_page(
+    page: &PageContext,
+    form: &AddForm,
+    problem: Option<&'static str>,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let platforms = call(&page.state.pool, platforms::list).await??;
+    let shown = AddPage {
+        t: page.texts(),
+        csrf: page.csrf(),
+        platforms,
+        platform: form.platform.clone(),
+        account: form.account.clone(),
+        problem,
+    };
+    page.render(&shown, status)
+}
+
+/// `GET /my/add`: another account of the signed-in owner, with its claim code.
+pub(super) async fn add_form(page: PageContext, _owner: OwnerSession) -> Result<HttpResponse, ApiError> {
+    add_page(&page, &AddForm::default(), None, StatusCode::OK).await
+}
+
+/// `POST /my/add`: the session proves control of the record, the claim code
+/// that of the account. Limited and answered like `/claim`.
+pub(super) async fn add(page: PageContext, form: CheckedForm<AddForm, OwnerSession>) -> Result<HttpResponse, ApiError> {
+    let CheckedForm(form, OwnerSession(identity_id)) = form;
+    if let Err(seconds) = page.state.claim_limits.check(page.client(), &form.platform, &form.account) {
+        return rate_limited(&page, seconds);
+    }
+    let Ok(code) = ClaimCode::parse(&form.claim_code) else {
+        return add_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
+    let added = call(&page.state.pool, move |conn| {
+        let now = crate::db::now();
+        identification::add_to_record(
+            conn,
+            &state.keys,
+            &state.settings.policy,
+            identity_id,
+            &platform,
+            &account,
+            &code,
+            now,
+        )
+    })
+    .await?;
+    if refused_as_none(added)?.is_none() {
+        return add_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    tracing::info!(identity.id = identity_id.get(), "account added to the record by its signed-in owner");
+    Ok(see_other("/my?done=added"))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,130 @@
+//! The owner's contact address. A new address takes effect only once the
+//! code sent to it comes back; the previous address is told. Entering that
+//! code also confirms the address, which the lost-key flow relies on.
+
+use super::identification::code_matches;
+use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
+use crate::crypto::token::{expose, new_email_code};
+use crate::crypto::{KeyRing, TokenPurpose};
+use crate::db::repo::identities;
+use crate::db::repo::owner_tokens::{self, NewToken};
+use crate::db::{DbConnection, DbError, write_tx};
+use crate::domain::{ContactEmail, Field, IdentityId, OwnerTokenPurpose};
+use crate::i18n::Lang;
+use crate::mail::{self, Mail, MailKind};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// How long the code sent to a new address can be entered.
+pub const CHANGE_CODE_LIFETIME: TimeDelta = TimeDelta::minutes(30);
+
+/// Wrong codes entered per requested change.
+pub const MAX_CHANGE_FAILURES: i32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContactError {
+    /// No change waits for a code (none asked for, expired, or done).
+    #[error("no change of address waits for a code")]
+    NothingWaiting,
+    #[error("the code is not right")]
+    WrongCode { attempts_left: i32 },
+    #[error("too many wrong codes: ask for a new one")]
+    TooManyFailures,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The record's contact address, if it has one that still parses.
+pub fn contact_email(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: IdentityId,
+) -> Result<Option<ContactEmail>, DbError> {
+    let opened = identities::open_fields(conn, keys, identity_id, &[Field::Email])?;
+    Ok(opened.into_iter().next().and_then(|(_, email)| ContactEmail::parse(&email).ok()))
+}
+
+/// Mails a code to `new`; the address changes once it is entered. A new
+/// request replaces an earlier one.
+pub fn request_change(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: IdentityId,
+    new: &ContactEmail,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    write_tx(conn, |conn| {
+        let code = new_email_code();
+        let digest = keys.token_digester().digest(TokenPurpose::EmailCode, expose(&code));
+        let expires_at = now + CHANGE_CODE_LIFETIME;
+        let token = NewToken {
+            identity_id,
+            purpose: OwnerTokenPurpose::EmailChange,
+            digest: &digest,
+            account_id: None,
+            value: Some(new.expose().as_bytes()),
+            expires_at,
+        };
+        owner_tokens::issue(conn, keys, &token, now)?;
+        let message = Mail::new(MailKind::EmailChangeCode, new, lang)
+            .value("code", expose(&code))
+            .value("minutes", CHANGE_CODE_LIFETIME.num_minutes().to_string())
+            .value("link", "/my")
+            .about(identity_id)
+            .expires_at(expires_at);
+        mail::queue(conn, keys, &message, now).map(drop)
+    })
+}
+
+/// Whether a change of address waits for its code.
+pub fn change_waiting(conn: &mut DbConnection, identity_id: IdentityId, now: DateTime<Utc>) -> Result<bool, DbError> {
+    Ok(owner_tokens::find_for(conn, identity_id, OwnerTokenPurpose::EmailChange, now)?.is_some())
+}
+
+/// Checks the code sent to the new address; if it is right, the record takes
+/// the address as confirmed, sealed again under a fresh data key so the old
+/// one is crypto-shredded at once, and the old address is told. A wrong code
+/// is counted even though the call fails.
+pub fn confirm_change(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: IdentityId,
+    typed: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<(), ContactError> {
+    write_tx(conn, |conn| -> Result<Result<(), ContactError>, ContactError> {
+        let token = owner_tokens::find_for(conn, identity_id, OwnerTokenPurpose::EmailChange, now)?
+            .ok_or(ContactError::NothingWaiting)?;
+        if token.failed_attempts >= MAX_CHANGE_FAILURES {
+            return Err(ContactError::TooManyFailures);
+        }
+        if !code_matches(keys, typed, &token.token_digest) {
+            owner_tokens::record_failure(conn, token.id)?;
+            let attempts_left = MAX_CHANGE_FAILURES - token.failed_attempts - 1;
+            return Ok(Err(ContactError::WrongCode { attempts_left }));
+        }
+        let value = token.open_value(keys)?.ok_or(DbError::Corrupt("owner token"))?;
+        let email = std::str::from_utf8(&value)
+            .ok()
+            .and_then(|text| ContactEmail::parse(text).ok())
+            .ok_or(DbError::Corrupt("owner token"))?;
+        owner_tokens::spend(conn, token.id, now)?;
+        let previous = contact_email(conn, keys, identity_id)?;
+        identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
+        identities::confirm_contact(conn, identity_id, lang, now)?;
+        if let Some(previous) = previous.filter(|previous| *previous != email) {
+            let notice = Mail::new(MailKind::ContactChanged, &previous, lang).date("date", now).value("link", "/my");
+            mail::queue(conn, keys, &notice.about(identity_id), now)?;
+        }
+        let details = serde_json::json!({ "field": "email", "superseded": "shredded" });
+        let event = AuditEvent::new(
+            Actor::Owner,
+            AuditAction::OwnerContactChanged,
+            AuditSubject::Identity(identity_id),
+            details,
+        );
+        audit::append(conn, &event, now)?;
+        Ok(Ok(()))
+    })?
+}
