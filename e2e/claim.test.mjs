@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launch, phonePage, seriousViolations, screenshot } from './browser.mjs';
-import { waitForCode } from './mail.mjs';
+import { messagesTo, waitForCode, waitForLink } from './mail.mjs';
 
 const CODES = JSON.parse(process.env.E2E_CLAIM_CODES ?? '{}');
 const OWNERS = {
@@ -90,6 +90,44 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     assert.ok((await page.textContent('tbody')).includes(`@e2e_${lang}`));
     assert.ok((await page.textContent('tbody')).includes(t.verified));
     await checked(page, `my-${lang}`);
+
+    // Another account of theirs, added from the record with its claim code.
+    await page.click('a[href="/my/add"]');
+    await page.waitForURL(`${BASE}/my/add`);
+    await page.selectOption('#platform', 'demo');
+    await page.fill('#account', `@e2e_${lang}_2`);
+    await page.fill('#claim_code', CODES[`${lang}-2`]);
+    await checked(page, `my-add-${lang}`);
+    await page.click('form[action^="/my/add"] button[type=submit]');
+    await page.waitForURL(`${BASE}/my?done=added`);
+    assert.ok((await page.textContent('tbody')).includes(`@e2e_${lang}_2`));
+
+    // A new contact address, confirmed with the code sent to it.
+    const newAddress = `new.${lang}@example.kz`;
+    await page.fill('#email', newAddress);
+    await page.click('form[action^="/my/email?"] button[type=submit]');
+    await page.waitForURL(`${BASE}/my?done=email-code`);
+    await checked(page, `my-email-code-${lang}`);
+    await page.fill('#code', await waitForCode(newAddress));
+    await page.click('form[action^="/my/email/confirm"] button[type=submit]');
+    await page.waitForURL(`${BASE}/my?done=email`);
+    assert.ok(await page.isVisible('#email-confirmed'));
+
+    // The key is lost: a link to the confirmed address sets a new one.
+    await page.click('form[action="/my/sign-out"] button[type=submit]');
+    await page.goto(`${BASE}/my/lost-key`);
+    await checked(page, `lost-key-${lang}`);
+    const seen = messagesTo(newAddress).length;
+    await page.fill('#reference', reference);
+    await page.click('form[action^="/my/lost-key"] button[type=submit]');
+    assert.ok(await page.isVisible('#lost-key-sent'));
+    await checked(page, `lost-key-sent-${lang}`);
+    await page.goto(await waitForLink(newAddress, '/my/recover', seen));
+    await checked(page, `recover-${lang}`);
+    await page.click('form[action^="/my/recover"] button[type=submit]');
+    const newKey = (await page.textContent('#management-key')).trim();
+    assert.notEqual(newKey, key);
+    await checked(page, `recover-done-${lang}`);
     assert.deepEqual(page.consoleErrors, [], 'no console errors, CSP violations included');
     await page.context().close();
   });

@@ -1,6 +1,6 @@
 // Reads the mail `registry serve` wrote as .eml files (no SMTP server set),
 // as an owner would read it in their mail program.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MAIL_DIR = process.env.E2E_MAIL_DIR ?? '/tmp/registry-e2e-mail';
@@ -20,6 +20,9 @@ function decode(part) {
 export function messagesTo(to) {
   let files = [];
   try { files = readdirSync(MAIL_DIR).filter((f) => f.endsWith('.eml')); } catch { return []; }
+  // Files are named by message id: their order is the order they were written.
+  const written = (f) => statSync(join(MAIL_DIR, f), { bigint: true }).mtimeNs;
+  files.sort((a, b) => (written(a) < written(b) ? -1 : written(a) > written(b) ? 1 : 0));
   return files
     .map((f) => ({ f, raw: readFileSync(join(MAIL_DIR, f), 'utf8') }))
     .filter(({ raw }) => new RegExp(`^To: ${to.replace('.', '\\.')}\\s*$`, 'm').test(raw))
@@ -31,12 +34,19 @@ export function messagesTo(to) {
     });
 }
 
-/** Waits for a message to `to` holding an 8-digit code, beyond the first `seen`; returns the code. */
-export async function waitForCode(to, seen = 0) {
+/** Waits for a message to `to`, beyond the first `seen`, whose text matches `pattern`; returns the first group. */
+async function waitFor(to, pattern, seen) {
   for (let i = 0; i < 100; i++) {
-    const fresh = messagesTo(to).slice(seen).map((m) => m.text.match(/\b(\d{8})\b/)?.[1]).filter(Boolean);
+    const fresh = messagesTo(to).slice(seen).map((m) => m.text.match(pattern)?.[1]).filter(Boolean);
     if (fresh.length) return fresh[fresh.length - 1];
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no code mailed to ${to}`);
+  const texts = messagesTo(to).slice(seen).map((m) => m.text);
+  throw new Error(`nothing matching ${pattern} mailed to ${to}: ${JSON.stringify(texts)}`);
 }
+
+/** The 8-digit code in the newest message to `to` beyond the first `seen`. */
+export const waitForCode = (to, seen = 0) => waitFor(to, /\b(\d{8})\b/, seen);
+
+/** The link to this site's `path` in the newest message to `to` beyond the first `seen`. */
+export const waitForLink = (to, path, seen = 0) => waitFor(to, new RegExp(`(https?://\\S+${path}\\S*)`), seen);

@@ -31,6 +31,9 @@ curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' 
   -d '{"accounts":[{"account_ref":"e2e-kk","handle":"@e2e_kk","follower_count":7000},
                    {"account_ref":"e2e-ru","handle":"@e2e_ru","follower_count":7000},
                    {"account_ref":"e2e-en","handle":"@e2e_en","follower_count":7000},
+                   {"account_ref":"e2e-kk-2","handle":"@e2e_kk_2","follower_count":7000},
+                   {"account_ref":"e2e-ru-2","handle":"@e2e_ru_2","follower_count":7000},
+                   {"account_ref":"e2e-en-2","handle":"@e2e_en_2","follower_count":7000},
                    {"account_ref":"e2e-small","handle":"@small","follower_count":10}]}' \
   "$base/api/v1/accounts/report" > "$work/report.json"
 # The claim codes the platform would show each owner, by language.

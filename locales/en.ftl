@@ -286,6 +286,16 @@ my-email-code-expired = No change of address waits for a code: it expired or is 
 my-email-confirmed = Your contact e-mail is confirmed: a lost management key can be replaced through it.
 my-email-unconfirmed = Your contact e-mail is not confirmed. Enter it below, and then the code we send to it, so that a lost management key can be replaced through it.
 
+lost-key-title = I lost my management key
+lost-key-lead = Enter your record's reference number. If the record has a confirmed contact e-mail, we send a link there to set a new key.
+lost-key-submit = Send the link
+lost-key-sent = If a record with this reference number has a confirmed contact e-mail, we sent a link to it. It works once, for an hour.
+lost-key-unconfirmed = Without a confirmed contact e-mail a key cannot be replaced here: you confirm the address by entering the code sent to it when you identify or change it.
+recover-title = Set a new management key
+recover-lead = Setting a new key ends every signed-in session of your record; the old key stops working.
+recover-submit = Set a new key
+recover-done = Your new management key is below. The old key no longer works.
+
 ## Mail to owners. Never an identifier, a name, a code for a claim or a management key.
 mail-footer = Registry of anonymous accounts. This message was sent automatically; replies are not read.
 mail-contact-changed-subject = Your contact e-mail was changed
@@ -336,3 +346,17 @@ mail-email-change-code-body =
     { $link }
 
     If you did not ask for this, ignore this message: nothing changes without the code.
+mail-key-reset-link-subject = Set a new management key
+mail-key-reset-link-body =
+    Someone, perhaps you, asked to set a new management key for your record in the registry. If it was you, open this link within { $minutes } minutes; it works once:
+
+    { $link }
+
+    If it was not you, ignore this message: your key stays as it is.
+mail-key-replaced-subject = Your management key was replaced
+mail-key-replaced-body =
+    A new management key was set for your record in the registry on { $date }, through a link sent to this address. Every signed-in session of the record ended and the old key no longer works.
+
+    If this was not you, someone can read your mail: secure your mailbox, then set a new key again here:
+
+    { $link }

@@ -35,6 +35,10 @@ string_enum! {
         AccountLinked = "account-linked",
         /// A code confirming a new contact address, sent to it.
         EmailChangeCode = "email-change-code",
+        /// To a record's confirmed address: a link to set a new management key.
+        KeyResetLink = "key-reset-link",
+        /// To a record's address: a new management key was set and every session ended.
+        KeyReplaced = "key-replaced",
         /// To the previous address when the contact address changes.
         ContactChanged = "contact-changed",
     }

@@ -27,6 +27,7 @@ pub mod keys;
 pub mod officials;
 pub mod owners;
 pub mod platforms;
+pub mod recovery;
 pub mod retention;
 pub mod review;
 pub mod transparency;

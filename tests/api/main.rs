@@ -23,6 +23,7 @@ mod pages;
 mod platform_errors;
 mod platform_lifecycle;
 mod platform_reads;
+mod recovery;
 mod regulator_audit;
 mod regulator_disclosure;
 mod regulator_limits;

@@ -103,6 +103,19 @@ pub fn find_match(conn: &mut DbConnection, id: IdentityId) -> Result<Option<Iden
         .optional()?)
 }
 
+/// Replaces the record's management key (its digest); the old one stops working.
+pub fn replace_management_key(
+    conn: &mut DbConnection,
+    id: IdentityId,
+    digest: &TokenDigest,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
+        .set((identities::management_key_digest.eq(digest), identities::updated_at.eq(db_time(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Whether the owner proved the record's contact address.
 pub fn contact_confirmed(conn: &mut DbConnection, id: IdentityId) -> Result<bool, DbError> {
     let confirmed: Option<Option<NaiveDateTime>> =

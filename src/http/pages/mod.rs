@@ -9,6 +9,7 @@ mod context;
 pub mod cookies;
 mod identify;
 mod my;
+mod recovery;
 mod regulator;
 mod report;
 
@@ -45,6 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/my/add", web::post().to(my::add))
         .route("/my/withdraw", web::post().to(my::withdraw))
         .route("/my/sign-out", web::post().to(my::sign_out))
+        .route("/my/lost-key", web::get().to(recovery::lost_key_form))
+        .route("/my/lost-key", web::post().to(recovery::lost_key))
+        .route("/my/recover", web::get().to(recovery::recover_form))
+        .route("/my/recover", web::post().to(recovery::recover))
         .route("/my/report", web::get().to(report::report_form))
         .route("/my/report", web::post().to(report::report))
         .route("/transparency", web::get().to(transparency))
