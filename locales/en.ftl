@@ -360,3 +360,39 @@ mail-key-replaced-body =
     If this was not you, someone can read your mail: secure your mailbox, then set a new key again here:
 
     { $link }
+mail-deadline-soon-subject = Finish registering your account by { $date }
+mail-deadline-soon-body =
+    You started registering the account { $handle } on { $platform } but did not finish. It must be registered by { $date }.
+
+    Finish with the claim code the platform showed you:
+
+    { $link }
+mail-overdue-subject = Your account's registration is overdue
+mail-overdue-body =
+    The account { $handle } on { $platform } was not registered by { $date }, and the platform has been told it is overdue.
+
+    You can still finish with the claim code the platform showed you:
+
+    { $link }
+mail-disclosure-visible-subject = Your data was disclosed to an authority
+mail-disclosure-visible-body =
+    On { $date } data from your record in the registry was disclosed to: { $authority }.
+
+    Legal basis: { $basis ->
+        [court_decision] { basis-court_decision }
+        [criminal_investigation] { basis-criminal_investigation }
+        [prosecutor_request] { basis-prosecutor_request }
+       *[administrative_case] { basis-administrative_case }
+    }
+
+    The disclosure was approved by a second official and is recorded in the audit log. Your record lists every disclosure:
+
+    { $link }
+mail-deletion-scheduled-subject = Your data will be deleted on { $date }
+mail-deletion-scheduled-body =
+    No account needs your registration any more. Your data in the registry will be deleted on { $date }, unless one of your accounts needs it again before then.
+
+    { $link }
+mail-data-deleted-subject = Your data was deleted
+mail-data-deleted-body =
+    On { $date } your data in the registry was deleted under the retention rules: it can no longer be read by anyone. This is the last message to this address.

@@ -334,3 +334,39 @@ mail-key-replaced-body =
     Егер бұл сіз болмасаңыз, поштаңызды біреу оқиды: пошта жәшігіңізді қорғап, мұнда қайтадан жаңа кілт орнатыңыз:
 
     { $link }
+mail-deadline-soon-subject = Аккаунтты { $date } дейін тіркеуді аяқтаңыз
+mail-deadline-soon-body =
+    Сіз { $platform } платформасындағы { $handle } аккаунтын тіркеуді бастадыңыз, бірақ аяқтамадыңыз. Оны { $date } дейін тіркеу керек.
+
+    Платформа көрсеткен байланыстыру кодымен аяқтаңыз:
+
+    { $link }
+mail-overdue-subject = Аккаунтты тіркеу мерзімі өтті
+mail-overdue-body =
+    { $platform } платформасындағы { $handle } аккаунты { $date } дейін тіркелмеді, платформаға мерзімнің өткені хабарланды.
+
+    Платформа көрсеткен байланыстыру кодымен тіркеуді әлі де аяқтай аласыз:
+
+    { $link }
+mail-disclosure-visible-subject = Деректеріңіз органға ашылды
+mail-disclosure-visible-body =
+    { $date } тізілімдегі жазбаңыздың деректері мынаған ашылды: { $authority }.
+
+    Құқықтық негіз: { $basis ->
+        [court_decision] { basis-court_decision }
+        [criminal_investigation] { basis-criminal_investigation }
+        [prosecutor_request] { basis-prosecutor_request }
+       *[administrative_case] { basis-administrative_case }
+    }
+
+    Ашуды екінші лауазымды тұлға мақұлдады және ол аудит журналына жазылды. Жазбаңызда барлық ашулар көрсетілген:
+
+    { $link }
+mail-deletion-scheduled-subject = Деректеріңіз { $date } жойылады
+mail-deletion-scheduled-body =
+    Тіркеуіңіз енді ешбір аккаунтқа қажет емес. Тізілімдегі деректеріңіз { $date } жойылады, егер оған дейін аккаунттарыңыздың біріне қайта қажет болмаса.
+
+    { $link }
+mail-data-deleted-subject = Деректеріңіз жойылды
+mail-data-deleted-body =
+    { $date } тізілімдегі деректеріңіз сақтау ережелеріне сәйкес жойылды: оларды енді ешкім оқи алмайды. Бұл осы мекенжайға соңғы хат.

@@ -364,3 +364,39 @@ mail-key-replaced-body =
     Если это были не вы, кто-то читает вашу почту: защитите почтовый ящик и снова задайте новый ключ здесь:
 
     { $link }
+mail-deadline-soon-subject = Завершите регистрацию аккаунта до { $date }
+mail-deadline-soon-body =
+    Вы начали регистрацию аккаунта { $handle } на платформе { $platform }, но не завершили её. Аккаунт нужно зарегистрировать до { $date }.
+
+    Завершите её с кодом привязки, который показала платформа:
+
+    { $link }
+mail-overdue-subject = Срок регистрации аккаунта истёк
+mail-overdue-body =
+    Аккаунт { $handle } на платформе { $platform } не был зарегистрирован до { $date }, и платформе сообщено о просрочке.
+
+    Вы всё ещё можете завершить регистрацию с кодом привязки, который показала платформа:
+
+    { $link }
+mail-disclosure-visible-subject = Ваши данные раскрыты органу
+mail-disclosure-visible-body =
+    { $date } данные вашей записи в реестре раскрыты: { $authority }.
+
+    Правовое основание: { $basis ->
+        [court_decision] { basis-court_decision }
+        [criminal_investigation] { basis-criminal_investigation }
+        [prosecutor_request] { basis-prosecutor_request }
+       *[administrative_case] { basis-administrative_case }
+    }
+
+    Раскрытие одобрено вторым должностным лицом и записано в журнал аудита. В вашей записи перечислены все раскрытия:
+
+    { $link }
+mail-deletion-scheduled-subject = Ваши данные будут удалены { $date }
+mail-deletion-scheduled-body =
+    Ни одному аккаунту больше не нужна ваша регистрация. Ваши данные в реестре будут удалены { $date }, если до этого они снова не понадобятся одному из ваших аккаунтов.
+
+    { $link }
+mail-data-deleted-subject = Ваши данные удалены
+mail-data-deleted-body =
+    { $date } ваши данные в реестре удалены по правилам хранения: их больше никто не может прочитать. Это последнее письмо на этот адрес.

@@ -76,12 +76,25 @@ pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta
     .await;
 }
 
-/// Crypto-shreds identities past retention every `interval`. Runs until the process ends.
-pub async fn run_retention(pool: Pool, policy: RegistryPolicy, interval: TimeDelta) {
-    let step = move |conn: &mut DbConnection| crate::services::retention::run(conn, &policy, crate::db::now());
-    every(interval, "retention", pool, step, |shredded: usize| {
+/// Every `interval`: crypto-shreds identities past retention, then queues
+/// the owner notices that fell due. Runs until the process ends.
+pub async fn run_retention(pool: Pool, keys: Arc<KeyRing>, policy: RegistryPolicy, interval: TimeDelta) {
+    let step = move |conn: &mut DbConnection| {
+        let now = crate::db::now();
+        let shredded = crate::services::retention::run(conn, &keys, &policy, now)?;
+        Ok((shredded, crate::services::notifications::run(conn, &keys, &policy, now)?))
+    };
+    every(interval, "retention", pool, step, |(shredded, queued): (usize, crate::services::notifications::Queued)| {
         if shredded > 0 {
             tracing::info!(identities = shredded, "crypto-shredded identities past retention");
+        }
+        if queued != Default::default() {
+            tracing::info!(
+                reminders = queued.reminders,
+                disclosures = queued.disclosures,
+                deletions = queued.deletions,
+                "owner notices queued"
+            );
         }
     })
     .await;

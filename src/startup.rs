@@ -151,7 +151,12 @@ impl Application {
         let jobs = [
             actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
             actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
-            actix_web::rt::spawn(jobs::run_retention(self.pool.clone(), self.policy, self.retention_interval)),
+            actix_web::rt::spawn(jobs::run_retention(
+                self.pool.clone(),
+                self.keys.clone(),
+                self.policy,
+                self.retention_interval,
+            )),
             actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
             actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
         ];

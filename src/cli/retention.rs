@@ -1,13 +1,14 @@
 //! `registry retention run`.
 
-use super::{CliError, connect};
+use super::CliError;
 use crate::config::Settings;
 
 /// `registry retention run`: crypto-shreds every identity past retention now
 /// (the same step `serve` runs every `REGISTRY_RETENTION_INTERVAL`).
 pub fn run(settings: &Settings) -> Result<(), CliError> {
-    let mut conn = connect(settings)?;
-    let shredded = crate::services::retention::run(&mut conn, &settings.policy, crate::db::now())?;
+    let (keys, pool) = crate::startup::open_storage(settings)?;
+    let mut conn = pool.get().map_err(crate::db::DbError::from)?;
+    let shredded = crate::services::retention::run(&mut conn, &keys, &settings.policy, crate::db::now())?;
     let retention = settings.policy.retention;
     // Whole days as days: humantime would write 180 days as "5months 27days 19h 12m".
     let retention = match retention.num_days() {

@@ -193,6 +193,7 @@ diesel::table! {
         notify_owner_after -> Nullable<Timestamp>,
         valid_until -> Nullable<Timestamp>,
         openings -> Integer,
+        owner_told_at -> Nullable<Timestamp>,
     }
 }
 

@@ -39,6 +39,16 @@ string_enum! {
         KeyResetLink = "key-reset-link",
         /// To a record's address: a new management key was set and every session ended.
         KeyReplaced = "key-replaced",
+        /// To the address typed in an unfinished identification: the deadline is near.
+        DeadlineSoon = "deadline-soon",
+        /// To the address typed in an unfinished identification: the deadline passed.
+        Overdue = "overdue",
+        /// To a record's address: a disclosure became visible (authority, legal basis, date).
+        DisclosureVisible = "disclosure-visible",
+        /// To a record's address: no account needs it; the date its data will be deleted.
+        DeletionScheduled = "deletion-scheduled",
+        /// To a record's former address: its data was deleted.
+        DataDeleted = "data-deleted",
         /// To the previous address when the contact address changes.
         ContactChanged = "contact-changed",
     }

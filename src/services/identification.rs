@@ -478,6 +478,11 @@ fn tell_typed_address(
     mail::queue(conn, keys, &notice, now).map(drop)
 }
 
+/// The address typed in a pending identification: where reminders go.
+pub(super) fn typed_address(waiting: &PendingRow, keys: &KeyRing) -> Result<Option<ContactEmail>, DbError> {
+    Ok(Some(open_form(waiting, keys)?.email().clone()))
+}
+
 /// The declaration as sealed while it waits: its type and fields.
 #[derive(Serialize, Deserialize)]
 struct PendingForm {

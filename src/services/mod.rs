@@ -24,6 +24,7 @@ pub mod audit_log;
 pub mod contact;
 pub mod identification;
 pub mod keys;
+pub mod notifications;
 pub mod officials;
 pub mod owners;
 pub mod platforms;

@@ -6,26 +6,35 @@
 //! A query finds candidates; the rule (`domain::retention`) decides for
 //! each in its own transaction, under the change-feed lock, so a run can stop at any
 //! point and several can run at once: each identity is shredded, and logged,
-//! exactly once.
+//! exactly once. The record's address is told, in a final message that
+//! outlives the data (it is sealed under the master key); every other unsent
+//! message about the record is dropped.
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::db::repo::{accounts, identities, outbox};
+use crate::crypto::KeyRing;
+use crate::db::repo::{accounts, identities, outbox, owner_tokens};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::{IdentityId, RegistryPolicy};
+use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, Utc};
 
 /// Identities looked at per query.
 const BATCH: i64 = 200;
 
 /// Shreds every identity due at `now`; returns how many this run shredded.
-pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<usize, DbError> {
+pub fn run(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
     let cutoff = now - policy.retention;
     let (mut after, mut shredded) = (IdentityId::new(0), 0);
     loop {
         let due = identities::due_for_shredding(conn, cutoff, after, BATCH)?;
         let Some(&last) = due.last() else { return Ok(shredded) };
         for id in due {
-            shredded += usize::from(shred_if_due(conn, policy, id, now)?);
+            shredded += usize::from(shred_if_due(conn, keys, policy, id, now)?);
         }
         after = last;
     }
@@ -35,6 +44,7 @@ pub fn run(conn: &mut DbConnection, policy: &RegistryPolicy, now: DateTime<Utc>)
 /// or another run shredded it first.
 fn shred_if_due(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     policy: &RegistryPolicy,
     id: IdentityId,
     now: DateTime<Utc>,
@@ -48,10 +58,17 @@ fn shred_if_due(
             return Ok(false); // back in use meanwhile
         }
         let released = accounts::linked_to_identity(conn, id)?;
+        // Read before the data key goes: the final notice is sealed under the master key.
+        let address = super::notifications::address_of(conn, keys, id)?;
         if !identities::shred(conn, id, now)? {
             return Ok(false);
         }
         outbox::drop_unsent_about(conn, id, now)?;
+        owner_tokens::end_all(conn, id, now)?;
+        if let Some((to, lang)) = address {
+            let notice = Mail::new(MailKind::DataDeleted, &to, lang).date("date", now).once(format!("deleted:{id}"));
+            mail::queue(conn, keys, &notice, now)?;
+        }
         for row in &released {
             super::accounts::save_outcome(conn, row, &policy.release_identity(&row.state(), now))?;
         }

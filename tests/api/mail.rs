@@ -135,3 +135,22 @@ async fn an_smtp_outage_delays_mail_without_losing_it_or_sending_it_twice() {
     assert_eq!(smtp.received().len(), 2, "each message delivered once");
     assert_eq!(outbox_counts(&app), (2, 0, 0));
 }
+
+#[actix_web::test]
+async fn a_code_that_expired_before_it_could_be_sent_is_dropped_unsent() {
+    let port = free_port();
+    let app = spawn_app_with(with_smtp(smtp_url(port))).await;
+    let token = app.add_platform("qaz");
+    app.start_identification(&token, "qaz", "acc-1", &resident_fields()).await;
+    let past = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1);
+    diesel::update(outbox::table).set(outbox::expires_at.eq(Some(past))).execute(&mut app.pool.get().unwrap()).unwrap();
+    let smtp = SmtpServer::start_on(port);
+    for _ in 0..100 {
+        if outbox_counts(&app).1 == 1 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_counts(&app), (0, 1, 0), "dropped, its address deleted");
+    assert!(smtp.received().is_empty(), "a worthless code is not sent");
+}

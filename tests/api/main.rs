@@ -15,6 +15,7 @@ mod identities;
 mod key_rotation;
 mod logs;
 mod mail;
+mod notifications;
 mod openapi;
 mod owner_forms;
 mod owner_record;

@@ -80,7 +80,7 @@ async fn data_is_shredded_after_retention_and_only_the_status_history_remains() 
     let history = app.all_changes(&token, 0, 100).await;
     assert_eq!(statuses(&history, "acc-1"), ["required", "verified", "not_required"]);
     let policy = RegistryPolicy { retention: TimeDelta::seconds(2), ..RegistryPolicy::default() };
-    assert_eq!(registry::services::retention::run(&mut conn, &policy, Utc::now()).unwrap(), 0);
+    assert_eq!(registry::services::retention::run(&mut conn, &app.keys, &policy, Utc::now()).unwrap(), 0);
     assert_eq!(shredded_events(&app).len(), 1);
 
     // A copy taken before the shred still opens while its master key exists; once the key is retired it does not.
@@ -128,7 +128,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
                 scope.spawn(|| {
                     let mut conn = app.pool.get().unwrap();
                     barrier.wait();
-                    registry::services::retention::run(&mut conn, &policy, past_retention).unwrap()
+                    registry::services::retention::run(&mut conn, &app.keys, &policy, past_retention).unwrap()
                 })
             })
             .collect();
@@ -138,7 +138,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
     let mut subjects = shredded_events(&app);
     subjects.dedup();
     assert_eq!(subjects.len(), 4, "one audit entry per identity");
-    assert_eq!(registry::services::retention::run(&mut conn, &policy, past_retention).unwrap(), 0);
+    assert_eq!(registry::services::retention::run(&mut conn, &app.keys, &policy, past_retention).unwrap(), 0);
 }
 
 #[actix_web::test]
@@ -165,7 +165,7 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     assert_eq!(withdrawn.location.as_deref(), Some("/my?done=withdrawn"));
     let far = Utc::now() + policy.retention + TimeDelta::days(1);
     assert_eq!(
-        registry::services::retention::run(&mut conn, &policy, far).unwrap(),
+        registry::services::retention::run(&mut conn, &app.keys, &policy, far).unwrap(),
         0,
         "acc-2 still needs the identity"
     );
@@ -174,9 +174,18 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     app.report(&token, &[("acc-2", 10)]).await;
     let later = Utc::now() + TimeDelta::minutes(1);
     registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
-    assert_eq!(registry::services::retention::run(&mut conn, &policy, later + TimeDelta::days(1)).unwrap(), 0);
     assert_eq!(
-        registry::services::retention::run(&mut conn, &policy, later + policy.retention + TimeDelta::days(1)).unwrap(),
+        registry::services::retention::run(&mut conn, &app.keys, &policy, later + TimeDelta::days(1)).unwrap(),
+        0
+    );
+    assert_eq!(
+        registry::services::retention::run(
+            &mut conn,
+            &app.keys,
+            &policy,
+            later + policy.retention + TimeDelta::days(1)
+        )
+        .unwrap(),
         1
     );
     assert_eq!(shredded_events(&app), [format!("identity:{identity}")]);

@@ -48,3 +48,10 @@ CREATE INDEX owner_tokens_by_key_id ON owner_tokens (key_id) WHERE key_id IS NOT
 ALTER TABLE identities ADD COLUMN email_confirmed_at TIMESTAMP;
 -- The language the owner reads mail in.
 ALTER TABLE identities ADD COLUMN lang TEXT NOT NULL DEFAULT 'kk' CHECK (lang IN ('kk', 'ru', 'en'));
+
+-- When the owner was mailed that this request's disclosure became visible
+-- to them. Requests disclosed before owners had mail count as told.
+ALTER TABLE access_requests ADD COLUMN owner_told_at TIMESTAMP;
+UPDATE access_requests SET owner_told_at = CURRENT_TIMESTAMP
+    WHERE EXISTS (SELECT 1 FROM disclosures WHERE disclosures.request_id = access_requests.id);
+CREATE INDEX access_requests_owner_untold ON access_requests (notify_owner_after) WHERE owner_told_at IS NULL;

@@ -4,7 +4,8 @@ use crate::crypto::BlindIndex;
 use crate::db::schema::{access_requests, disclosures, platforms};
 use crate::db::{DbConnection, DbError, db_time};
 use crate::domain::{
-    AccountRef, FieldList, IdentifierType, LegalBasis, OfficialId, PlatformId, PlatformSlug, RequestId, RequestState,
+    AccountRef, FieldList, IdentifierType, IdentityId, LegalBasis, OfficialId, PlatformId, PlatformSlug, RequestId,
+    RequestState,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -241,4 +242,39 @@ pub fn disclosures_since(
         .filter(disclosures::opened_at.gt(db_time(since)))
         .select((count_star(), min(disclosures::opened_at)))
         .first(conn)?)
+}
+
+/// A disclosed request whose disclosure its owner may now see but was not told of.
+#[derive(Debug, Clone, Queryable)]
+pub struct Untold {
+    pub request_id: RequestId,
+    pub identity_id: IdentityId,
+    pub opened_at: NaiveDateTime,
+    pub legal_basis: LegalBasis,
+    pub authority: String,
+}
+
+/// Disclosed requests visible to their owners by `now` that they were not told of.
+pub fn untold_disclosures(conn: &mut DbConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<Untold>, DbError> {
+    Ok(access_requests::table
+        .inner_join(disclosures::table)
+        .filter(access_requests::owner_told_at.is_null())
+        .filter(access_requests::notify_owner_after.is_null().or(access_requests::notify_owner_after.le(db_time(now))))
+        .order((access_requests::id, disclosures::opened_at))
+        .select((
+            access_requests::id,
+            disclosures::identity_id,
+            disclosures::opened_at,
+            access_requests::legal_basis,
+            access_requests::basis_document_issuer,
+        ))
+        .limit(limit)
+        .load(conn)?)
+}
+
+pub fn mark_owner_told(conn: &mut DbConnection, id: RequestId, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::update(access_requests::table.find(id).filter(access_requests::owner_told_at.is_null()))
+        .set(access_requests::owner_told_at.eq(Some(db_time(now))))
+        .execute(conn)?;
+    Ok(())
 }

@@ -57,6 +57,12 @@ pub fn insert(
     }
 }
 
+/// Whether a message for the event `dedupe_key` was ever queued (sent or not).
+pub fn queued_before(conn: &mut DbConnection, dedupe_key: &str) -> Result<bool, DbError> {
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(outbox::table.filter(outbox::dedupe_key.eq(dedupe_key)))).get_result(conn)?)
+}
+
 /// A message due for an attempt.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]

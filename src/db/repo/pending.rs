@@ -3,9 +3,9 @@
 //! code is stored as a digest.
 
 use crate::crypto::{BlindIndex, KeyRing, MasterSealed, TokenDigest};
-use crate::db::schema::pending_identifications as pending;
+use crate::db::schema::{accounts, pending_identifications as pending, platforms};
 use crate::db::{DbConnection, DbError, db_time, key_id_from_db, key_id_to_db};
-use crate::domain::{AccountId, IdentityId};
+use crate::domain::{AccountId, AccountStatus, Handle, IdentityId};
 use crate::i18n::Lang;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -119,6 +119,39 @@ pub fn record_failure(conn: &mut DbConnection, account_id: AccountId) -> Result<
 pub fn delete(conn: &mut DbConnection, account_id: AccountId) -> Result<(), DbError> {
     diesel::delete(pending::table.filter(pending::account_id.eq(account_id))).execute(conn)?;
     Ok(())
+}
+
+/// A pending identification of an account that still needs one, with
+/// the account's status and deadline: for reminders.
+#[derive(Debug, Clone, Queryable)]
+pub struct Unfinished {
+    pub pending: PendingRow,
+    pub status: AccountStatus,
+    pub deadline: Option<NaiveDateTime>,
+    pub handle: Handle,
+    pub platform: String,
+}
+
+/// Unfinished identifications of `required` accounts due within `horizon`,
+/// and of `overdue` accounts.
+pub fn unfinished(conn: &mut DbConnection, due_by: DateTime<Utc>) -> Result<Vec<Unfinished>, DbError> {
+    Ok(pending::table
+        .inner_join(accounts::table.inner_join(platforms::table))
+        .filter(
+            accounts::status
+                .eq(AccountStatus::Overdue)
+                .or(accounts::status.eq(AccountStatus::Required).and(accounts::deadline.le(db_time(due_by)))),
+        )
+        .select((PendingRow::as_select(), accounts::status, accounts::deadline, accounts::handle, platforms::name))
+        .load(conn)?)
+}
+
+/// Deletes the pending identifications of accounts that no longer need one; returns how many.
+pub fn delete_settled(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let needing = accounts::table
+        .filter(accounts::status.eq(AccountStatus::Required).or(accounts::status.eq(AccountStatus::Overdue)))
+        .select(accounts::id);
+    Ok(diesel::delete(pending::table.filter(pending::account_id.ne_all(needing))).execute(conn)?)
 }
 
 /// Re-seals up to `limit` declarations still under an older master key; returns how many.
