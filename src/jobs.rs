@@ -76,12 +76,14 @@ pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta
     .await;
 }
 
-/// Every `interval`: crypto-shreds identities past retention, then queues
-/// the owner notices that fell due. Runs until the process ends.
+/// Every `interval`: crypto-shreds identities past retention, deletes spent
+/// owner sessions and tokens, then queues the owner notices that fell due.
+/// Runs until the process ends.
 pub async fn run_retention(pool: Pool, keys: Arc<KeyRing>, policy: RegistryPolicy, interval: TimeDelta) {
     let step = move |conn: &mut DbConnection| {
         let now = crate::db::now();
         let shredded = crate::services::retention::run(conn, &keys, &policy, now)?;
+        crate::services::retention::prune(conn, now)?;
         Ok((shredded, crate::services::notifications::run(conn, &keys, &policy, now)?))
     };
     every(interval, "retention", pool, step, |(shredded, queued): (usize, crate::services::notifications::Queued)| {

@@ -12,11 +12,11 @@
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::KeyRing;
-use crate::db::repo::{accounts, identities, outbox, owner_tokens};
+use crate::db::repo::{accounts, identities, outbox, owner_sessions, owner_tokens};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::{IdentityId, RegistryPolicy};
 use crate::mail::{self, Mail, MailKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Identities looked at per query.
 const BATCH: i64 = 200;
@@ -38,6 +38,17 @@ pub fn run(
         }
         after = last;
     }
+}
+
+/// How long ended owner sessions and spent or expired owner tokens are kept
+/// (for looking into an incident), before they are deleted.
+const KEEP_SPENT: TimeDelta = TimeDelta::days(30);
+
+/// Deletes owner sessions and tokens spent or expired more than [`KEEP_SPENT`] ago.
+pub fn prune(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, DbError> {
+    write_tx(conn, |conn| {
+        Ok(owner_sessions::prune(conn, now - KEEP_SPENT)? + owner_tokens::prune(conn, now - KEEP_SPENT)?)
+    })
 }
 
 /// Shreds the identity if the rule says so now; false if it is back in use

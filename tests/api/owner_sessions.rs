@@ -115,3 +115,23 @@ async fn one_address_failing_against_many_records_is_barred_itself() {
     owner.forwarded_for = Some("203.0.113.9".into());
     assert_eq!(owner.sign_in(&reference, &key).await.status, 303, "the owner elsewhere is not affected");
 }
+
+#[actix_web::test]
+async fn ended_sessions_are_deleted_after_thirty_days() {
+    use diesel::prelude::*;
+    use registry::db::schema::owner_sessions;
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = app.register(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
+    visitor.submit("/my", "/my/sign-out", &[]).await;
+    let mut conn = app.pool.get().unwrap();
+    let count = |conn: &mut registry::db::DbConnection| owner_sessions::table.count().get_result::<i64>(conn).unwrap();
+    assert_eq!(count(&mut conn), 1);
+    let now = chrono::Utc::now();
+    registry::services::retention::prune(&mut conn, now + chrono::TimeDelta::days(29)).unwrap();
+    assert_eq!(count(&mut conn), 1, "kept for a month, for looking into an incident");
+    registry::services::retention::prune(&mut conn, now + chrono::TimeDelta::days(31)).unwrap();
+    assert_eq!(count(&mut conn), 0);
+}

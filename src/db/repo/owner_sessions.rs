@@ -62,3 +62,12 @@ pub fn end_all(conn: &mut DbConnection, identity_id: IdentityId, now: DateTime<U
     .set(owner_sessions::ended_at.eq(db_time(now)))
     .execute(conn)?)
 }
+
+/// Deletes sessions that ended or expired before `before`; returns how many.
+pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, DbError> {
+    let before = db_time(before);
+    Ok(diesel::delete(
+        owner_sessions::table.filter(owner_sessions::expires_at.lt(before).or(owner_sessions::ended_at.lt(before))),
+    )
+    .execute(conn)?)
+}

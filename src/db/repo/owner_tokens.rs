@@ -146,6 +146,13 @@ pub fn end_all(conn: &mut DbConnection, identity_id: IdentityId, now: DateTime<U
         .execute(conn)?)
 }
 
+/// Deletes tokens spent or expired before `before`; returns how many.
+pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, DbError> {
+    let before = db_time(before);
+    Ok(diesel::delete(tokens::table.filter(tokens::expires_at.lt(before).or(tokens::used_at.lt(before))))
+        .execute(conn)?)
+}
+
 /// Re-seals up to `limit` values still under an older master key; returns how many.
 pub fn reseal_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());
