@@ -105,6 +105,7 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     // A new contact address, confirmed with the code sent to it.
     const newAddress = `new.${lang}@example.kz`;
     await page.fill('#email', newAddress);
+    await page.fill('#email_management_key', key);
     await page.click('form[action^="/my/email?"] button[type=submit]');
     await page.waitForURL(`${BASE}/my?done=email-code`);
     await checked(page, `my-email-code-${lang}`);

@@ -278,7 +278,7 @@ my-add-title = Add an account
 my-add-lead = Add another account of yours that a platform reported, with the claim code the platform showed you. It joins this record at once.
 my-add-submit = Add the account
 my-add-done = The account was added to your record.
-my-email-hint = We send a code to the new address; the address changes once you enter it.
+my-email-hint = We send a code to the new address; the address changes once you enter it. Your management key is asked again, since a lost key is replaced through this address.
 my-email-code-sent = We sent a code to the new address. Enter it below to change your contact e-mail.
 my-email-code = Code sent to the new address
 my-email-code-too-many = Too many wrong codes. Ask for a new code by entering the new address again.
@@ -295,6 +295,8 @@ recover-title = Set a new management key
 recover-lead = Setting a new key ends every signed-in session of your record; the old key stops working.
 recover-submit = Set a new key
 recover-done = Your new management key is below. The old key no longer works.
+
+my-key-rejected = The management key is not right.
 
 ## Mail to owners. Never an identifier, a name, a code for a claim or a management key.
 mail-footer = Registry of anonymous accounts. This message was sent automatically; replies are not read.

@@ -18,7 +18,7 @@
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention and queues the owner notices that fell due |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
-//! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | owner claim attempts per client address (raise it behind carrier-grade NAT) |
+//! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | failed owner claims per client address a minute (raise it behind carrier-grade NAT) |
 //! | `REGISTRY_PUBLIC_URL` | `http://` + the bind address | the address owners reach the service at, for links in mail; `https://` makes cookies `Secure` (with `__Host-` names) and turns on HSTS |
 //! | `REGISTRY_TRUSTED_PROXIES` | (none) | comma-separated addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed; otherwise the peer address is the client's |
 //! | `REGISTRY_SMTP_URL` | (none: mail is written to files) | `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) |

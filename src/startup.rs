@@ -109,6 +109,7 @@ impl Application {
             report_cache: Default::default(),
             claim_limits,
             sign_in_limits: Default::default(),
+            lost_key_limits: Default::default(),
             argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
             cookies,
         });

@@ -3,7 +3,7 @@
 //! addresses are kept only here, in memory, for as long as a limit needs them.
 
 use crate::config::AddressBlock;
-use crate::domain::IdentityId;
+use crate::services::owners::normalize_reference;
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -29,34 +29,60 @@ pub fn client_address(req: &HttpRequest, trusted: &[AddressBlock]) -> Option<IpA
     Some(hops.iter().rev().copied().find(|hop| !is_trusted(*hop)).unwrap_or(peer))
 }
 
-/// Claim attempts: per client address and per named account. Addresses are
-/// kept only here, in memory, for as long as the limit needs them.
+/// Failed claims (a wrong code, an unknown platform or account) per client
+/// address. A right code is never refused for what others sent: a limit per
+/// account would let strangers hold an owner off their own account, and with
+/// 60-bit codes it would stop no guessing that this one does not.
 pub struct ClaimLimits {
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_account: DefaultKeyedRateLimiter<String>,
+    per_client: FailureLimit<IpAddr>,
 }
 
 impl ClaimLimits {
-    /// `per_address` attempts a minute from one client address; per account,
-    /// 5 and then one every 3 minutes.
-    pub fn new(per_address: NonZeroU32) -> Self {
-        const FIVE: NonZeroU32 = NonZeroU32::new(5).unwrap();
-        Self {
-            per_ip: RateLimiter::dashmap(Quota::per_minute(per_address)),
-            per_account: RateLimiter::dashmap(
-                Quota::with_period(Duration::from_secs(180)).map_or(Quota::per_minute(FIVE), |q| q.allow_burst(FIVE)),
-            ),
-        }
+    /// `per_minute` failures a minute from one client address.
+    pub fn new(per_minute: NonZeroU32) -> Self {
+        Self { per_client: FailureLimit::new(per_minute.get() as usize, Duration::from_secs(60)) }
     }
 
+    /// `Some(seconds to wait)` while the client has too many recent failures.
+    pub fn barred(&self, client: Option<IpAddr>) -> Option<u64> {
+        client.and_then(|ip| self.per_client.check(&ip).err())
+    }
+
+    pub fn failed(&self, client: Option<IpAddr>) {
+        if let Some(ip) = client {
+            self.per_client.fail(ip);
+        }
+    }
+}
+
+/// Requests for a lost-key link, each of which mails the record's address:
+/// at most 3 an hour per reference (each new link replaces the last, so the
+/// owner can always use the newest one in their mailbox) and 10 a minute
+/// per client address.
+pub struct LostKeyLimits {
+    per_reference: DefaultKeyedRateLimiter<String>,
+    per_client: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Default for LostKeyLimits {
+    fn default() -> Self {
+        const THREE: NonZeroU32 = NonZeroU32::new(3).unwrap();
+        const TEN: NonZeroU32 = NonZeroU32::new(10).unwrap();
+        Self {
+            per_reference: RateLimiter::dashmap(Quota::per_hour(THREE)),
+            per_client: RateLimiter::dashmap(Quota::per_minute(TEN)),
+        }
+    }
+}
+
+impl LostKeyLimits {
     /// `Err(seconds to wait)` when either limit is reached.
-    pub fn check(&self, client: Option<IpAddr>, platform: &str, account: &str) -> Result<(), u64> {
+    pub fn check(&self, client: Option<IpAddr>, reference: &str) -> Result<(), u64> {
         let wait = |e: governor::NotUntil<_>| e.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
         if let Some(ip) = client {
-            self.per_ip.check_key(&ip).map_err(wait)?;
+            self.per_client.check_key(&ip).map_err(wait)?;
         }
-        let key = format!("{platform}/{}", account.trim().trim_start_matches('@').to_lowercase());
-        self.per_account.check_key(&key).map_err(wait)
+        self.per_reference.check_key(&reference.trim().to_ascii_uppercase()).map_err(wait)
     }
 }
 
@@ -98,39 +124,39 @@ pub struct FailureLimit<K> {
     recorded: AtomicUsize,
 }
 
-/// Failed `/my` sign-ins, per client address (across records) and per record
-/// (across addresses). Either bars for at most [`SIGN_IN_WINDOW`], so failures
-/// sent from elsewhere can hold an owner off for minutes, never longer.
+/// Failed `/my` sign-ins, per client address (across records) and per
+/// reference (across addresses, normalized as sign-in looks it up, so a
+/// reference on file and one that is not are barred alike). Either bars for
+/// at most [`SIGN_IN_WINDOW`], so failures sent from elsewhere can hold an
+/// owner off for minutes, never longer.
 pub struct SignInLimits {
     per_client: FailureLimit<IpAddr>,
-    per_record: FailureLimit<IdentityId>,
+    per_reference: FailureLimit<String>,
 }
 
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(300);
 
 impl Default for SignInLimits {
     fn default() -> Self {
-        Self { per_client: FailureLimit::new(20, SIGN_IN_WINDOW), per_record: FailureLimit::new(10, SIGN_IN_WINDOW) }
+        Self { per_client: FailureLimit::new(20, SIGN_IN_WINDOW), per_reference: FailureLimit::new(10, SIGN_IN_WINDOW) }
     }
 }
 
 impl SignInLimits {
-    /// `Some(seconds to wait)` while the client has too many recent failures.
-    pub fn client_barred(&self, client: Option<IpAddr>) -> Option<u64> {
-        client.and_then(|ip| self.per_client.check(&ip).err())
+    /// `Some(seconds to wait)` while the client or the reference has too many
+    /// recent failures. Without a reference (a management key asked again of
+    /// a signed-in owner) only the client counts.
+    pub fn barred(&self, client: Option<IpAddr>, reference: Option<&str>) -> Option<u64> {
+        let client = client.and_then(|ip| self.per_client.check(&ip).err());
+        client.or_else(|| reference.and_then(|r| self.per_reference.check(&normalize_reference(r)).err()))
     }
 
-    /// `Some(seconds to wait)` while the record has too many recent failures.
-    pub fn record_barred(&self, record: IdentityId) -> Option<u64> {
-        self.per_record.check(&record).err()
-    }
-
-    pub fn failed(&self, client: Option<IpAddr>, record: Option<IdentityId>) {
+    pub fn failed(&self, client: Option<IpAddr>, reference: Option<&str>) {
         if let Some(ip) = client {
             self.per_client.fail(ip);
         }
-        if let Some(record) = record {
-            self.per_record.fail(record);
+        if let Some(reference) = reference {
+            self.per_reference.fail(normalize_reference(reference));
         }
     }
 }

@@ -38,6 +38,7 @@ pub struct AppState {
     pub report_cache: transparency::ReportCache,
     pub claim_limits: limits::ClaimLimits,
     pub sign_in_limits: limits::SignInLimits,
+    pub lost_key_limits: limits::LostKeyLimits,
     pub argon2_gate: limits::Argon2Gate,
     pub cookies: pages::cookies::Cookies,
 }

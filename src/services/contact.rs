@@ -6,8 +6,8 @@ use super::identification::code_matches;
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::token::{expose, new_email_code};
 use crate::crypto::{KeyRing, TokenPurpose};
-use crate::db::repo::identities;
 use crate::db::repo::owner_tokens::{self, NewToken};
+use crate::db::repo::{identities, pending};
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::{ContactEmail, Field, IdentityId, OwnerTokenPurpose};
 use crate::i18n::Lang;
@@ -22,6 +22,9 @@ pub const MAX_CHANGE_FAILURES: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContactError {
+    /// The management key asked again is not the record's.
+    #[error("the management key is not right")]
+    WrongKey,
     /// No change waits for a code (none asked for, expired, or done).
     #[error("no change of address waits for a code")]
     NothingWaiting,
@@ -44,15 +47,21 @@ pub fn contact_email(
 }
 
 /// Mails a code to `new`; the address changes once it is entered. A new
-/// request replaces an earlier one.
+/// request replaces an earlier one. The management key is asked again: the
+/// address is how a lost key is replaced, so a session alone (a cookie left
+/// on a shared computer) must not be enough to move it.
 pub fn request_change(
     conn: &mut DbConnection,
     keys: &KeyRing,
     identity_id: IdentityId,
     new: &ContactEmail,
+    management_key: &str,
     lang: Lang,
     now: DateTime<Utc>,
-) -> Result<(), DbError> {
+) -> Result<(), ContactError> {
+    if !super::owners::key_matches(conn, keys, identity_id, management_key)? {
+        return Err(ContactError::WrongKey);
+    }
     write_tx(conn, |conn| {
         let code = new_email_code();
         let digest = keys.token_digester().digest(TokenPurpose::EmailCode, expose(&code));
@@ -72,7 +81,8 @@ pub fn request_change(
             .value("link", "/my")
             .about(identity_id)
             .expires_at(expires_at);
-        mail::queue(conn, keys, &message, now).map(drop)
+        mail::queue(conn, keys, &message, now)?;
+        Ok(())
     })
 }
 
@@ -83,8 +93,9 @@ pub fn change_waiting(conn: &mut DbConnection, identity_id: IdentityId, now: Dat
 
 /// Checks the code sent to the new address; if it is right, the record takes
 /// the address as confirmed, sealed again under a fresh data key so the old
-/// one is crypto-shredded at once, and the old address is told. A wrong code
-/// is counted even though the call fails.
+/// one is crypto-shredded at once, and the old address is told. What was
+/// mailed to the old address stops working: lost-key and report links, and
+/// codes to add accounts. A wrong code is counted even though the call fails.
 pub fn confirm_change(
     conn: &mut DbConnection,
     keys: &KeyRing,
@@ -96,23 +107,30 @@ pub fn confirm_change(
     write_tx(conn, |conn| -> Result<Result<(), ContactError>, ContactError> {
         let token = owner_tokens::find_for(conn, identity_id, OwnerTokenPurpose::EmailChange, now)?
             .ok_or(ContactError::NothingWaiting)?;
-        if token.failed_attempts >= MAX_CHANGE_FAILURES {
+        // The attempt is counted before the code is compared, so that guesses
+        // racing each other cannot exceed the limit.
+        if !owner_tokens::count_attempt(conn, token.id, MAX_CHANGE_FAILURES)? {
             return Err(ContactError::TooManyFailures);
         }
         if !code_matches(keys, typed, &token.token_digest) {
-            owner_tokens::record_failure(conn, token.id)?;
             let attempts_left = MAX_CHANGE_FAILURES - token.failed_attempts - 1;
-            return Ok(Err(ContactError::WrongCode { attempts_left }));
+            return Ok(Err(ContactError::WrongCode { attempts_left: attempts_left.max(0) }));
         }
         let value = token.open_value(keys)?.ok_or(DbError::Corrupt("owner token"))?;
         let email = std::str::from_utf8(&value)
             .ok()
             .and_then(|text| ContactEmail::parse(text).ok())
             .ok_or(DbError::Corrupt("owner token"))?;
-        owner_tokens::spend(conn, token.id, now)?;
+        if !owner_tokens::spend(conn, token.id, now)? {
+            return Err(ContactError::NothingWaiting);
+        }
         let previous = contact_email(conn, keys, identity_id)?;
         identities::replace_field(conn, keys, identity_id, Field::Email, email.expose(), now)?;
         identities::confirm_contact(conn, identity_id, lang, now)?;
+        for mailed in [OwnerTokenPurpose::KeyReset, OwnerTokenPurpose::LinkReport] {
+            owner_tokens::end_unused(conn, identity_id, mailed, now)?;
+        }
+        pending::delete_for_record(conn, identity_id)?;
         if let Some(previous) = previous.filter(|previous| *previous != email) {
             let notice = Mail::new(MailKind::ContactChanged, &previous, lang).date("date", now).value("link", "/my");
             mail::queue(conn, keys, &notice.about(identity_id), now)?;

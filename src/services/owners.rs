@@ -132,47 +132,43 @@ fn management_key_digest(keys: &KeyRing, typed: &str) -> Option<TokenDigest> {
     Some(keys.token_digester().digest(TokenPurpose::ManagementKey, &shown))
 }
 
-/// Why a sign-in was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SignInError {
-    /// Unknown reference or wrong key: one answer for both. `record` is the
-    /// record the reference named, for counting failures against it.
-    #[error("the reference or the management key is wrong")]
-    Rejected { record: Option<IdentityId> },
-    /// Too many recent failures against this record: try again in `seconds`.
-    #[error("too many failed sign-ins")]
-    Locked { seconds: u64 },
-    #[error(transparent)]
-    Db(#[from] DbError),
+/// A reference as typed, in the form it is stored in.
+pub fn normalize_reference(typed: &str) -> String {
+    typed.trim().to_ascii_uppercase()
 }
 
 /// Signs an owner in with their reference and management key; returns the
-/// session cookie value. `locked` says whether failures against the record
-/// the reference names bar it for now (`Some(seconds)`); it is asked before
-/// the key is checked, so a barred record cannot be guessed at.
+/// session cookie value. An unknown reference and a wrong key are one answer.
 pub fn sign_in(
     conn: &mut DbConnection,
     keys: &KeyRing,
     reference: &str,
     management_key: &str,
-    locked: impl FnOnce(IdentityId) -> Option<u64>,
     now: DateTime<Utc>,
-) -> Result<SecretString, SignInError> {
-    let reference = reference.trim().to_ascii_uppercase();
-    let record = identities::find_for_sign_in(conn, &reference)?.ok_or(SignInError::Rejected { record: None })?;
-    if let Some(seconds) = locked(record.id) {
-        return Err(SignInError::Locked { seconds });
-    }
-    let rejected = || SignInError::Rejected { record: Some(record.id) };
-    let stored = record.management_key_digest.ok_or_else(rejected)?;
-    let typed = management_key_digest(keys, management_key).ok_or_else(rejected)?;
+) -> Result<SecretString, OwnerError> {
+    let record = identities::find_for_sign_in(conn, &normalize_reference(reference))?.ok_or(OwnerError::Rejected)?;
+    let stored = record.management_key_digest.ok_or(OwnerError::Rejected)?;
+    let typed = management_key_digest(keys, management_key).ok_or(OwnerError::Rejected)?;
     if !typed.matches(&stored.0) {
-        return Err(rejected());
+        return Err(OwnerError::Rejected);
     }
     let token = new_url_token();
     let digest = keys.token_digester().digest(TokenPurpose::OwnerSession, expose(&token));
     write_tx(conn, |conn| owner_sessions::create(conn, record.id, &digest, now, now + SESSION_LIFETIME))?;
     Ok(token)
+}
+
+/// Whether `management_key` is the record's current key (asked again before
+/// an action a stolen session must not take alone).
+pub fn key_matches(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    identity_id: IdentityId,
+    management_key: &str,
+) -> Result<bool, DbError> {
+    let stored = identities::management_key_of(conn, identity_id)?;
+    let typed = management_key_digest(keys, management_key);
+    Ok(matches!((stored, typed), (Some(stored), Some(typed)) if typed.matches(&stored.0)))
 }
 
 /// The record a session cookie is for, if the session is live and the record not shredded.

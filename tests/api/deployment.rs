@@ -83,3 +83,18 @@ async fn forwarded_addresses_from_an_untrusted_peer_are_ignored() {
         "a made-up X-Forwarded-For does not buy a fresh allowance"
     );
 }
+
+#[actix_web::test]
+async fn strangers_failing_claims_for_an_account_do_not_hold_its_owner_off() {
+    let app = spawn_app_with(|s| s.public.trusted_proxies = vec![AddressBlock::parse("127.0.0.0/8").unwrap()]).await;
+    let token = app.add_platform("qaz");
+    let code = app.account_with_code(&token, "acc-1").await;
+    for n in 1..=12 {
+        let mut stranger = Visitor::new(&app);
+        stranger.forwarded_for = Some(format!("198.51.100.{n}"));
+        assert_eq!(stranger.claim("acc-1", "AAAA-AAAA-AAAA").await.status, 422);
+    }
+    let mut owner = Visitor::new(&app);
+    owner.forwarded_for = Some("203.0.113.5".into());
+    assert_eq!(owner.claim("acc-1", &code).await.status, 303, "only failures count, and only against their sender");
+}

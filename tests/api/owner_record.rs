@@ -31,10 +31,21 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     };
     let before = sealed(&mut app.pool.get().unwrap());
 
-    let bad = visitor.submit("/my", "/my/email?lang=en", &[("email", "nope")]).await;
+    let bad = visitor.submit("/my", "/my/email?lang=en", &[("email", "nope"), ("management_key", &key)]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"email-error\""));
-    let asked = visitor.submit("/my", "/my/email?lang=en", &[("email", "new.address@example.kz")]).await;
+    let lost_key_link = {
+        let mut other = Visitor::new(&app);
+        other.submit("/my/lost-key?lang=en", "/my/lost-key?lang=en", &[("reference", &reference)]).await;
+        app.last_mail("key-reset-link").value("link")
+    };
+    let keyless = visitor.submit("/my", "/my/email?lang=en", &[("email", "thief@example.org")]).await;
+    assert_eq!(keyless.status, 422, "a session alone cannot move the address a lost key is replaced through");
+    assert!(keyless.body.contains("The management key is not right."));
+    assert!(app.queued_mail().iter().all(|m| m.to != "thief@example.org"), "nothing mailed");
+    let asked = visitor
+        .submit("/my", "/my/email?lang=en", &[("email", "new.address@example.kz"), ("management_key", &key)])
+        .await;
     assert_eq!(asked.location.as_deref(), Some("/my?done=email-code"));
     let waiting = visitor.get("/my?done=email-code&lang=en").await;
     assert!(waiting.body.contains("We sent a code to the new address."), "{}", waiting.body);
@@ -62,6 +73,8 @@ async fn an_owner_signs_in_sees_their_accounts_and_changes_their_email() {
     assert_eq!(told.to, crate::helpers::TEST_EMAIL, "the previous address is told");
     let again = visitor.submit("/my", "/my/email/confirm?lang=en", &[("code", &code_mail.value("code"))]).await;
     assert_eq!(again.status, 409, "a code works once");
+    let stale = Visitor::new(&app).get(&format!("{lost_key_link}&lang=en")).await;
+    assert_eq!(stale.status, 404, "a link mailed to the old address stops working");
 
     let mut conn = app.pool.get().unwrap();
     let id = identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;

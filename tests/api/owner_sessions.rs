@@ -135,3 +135,26 @@ async fn ended_sessions_are_deleted_after_thirty_days() {
     registry::services::retention::prune(&mut conn, now + chrono::TimeDelta::days(31)).unwrap();
     assert_eq!(count(&mut conn), 0);
 }
+
+#[actix_web::test]
+async fn an_unknown_reference_is_barred_like_a_known_one() {
+    let app = spawn_app_with(|s| s.public.trusted_proxies = vec![AddressBlock::parse("127.0.0.1").unwrap()]).await;
+    let token = app.add_platform("qaz");
+    let (known, _) = app.register(&token, "acc-1").await;
+    for reference in [known.as_str(), "R-0000-0000-0000-0000"] {
+        let answers: Vec<u16> = wrong_sign_ins(&app, reference).await;
+        assert_eq!(answers[..10], [422; 10], "{reference}");
+        assert_eq!(answers[10], 429, "{reference}: whether it is on file does not show");
+    }
+}
+
+/// Eleven wrong sign-ins with `reference`, each from its own address.
+async fn wrong_sign_ins(app: &crate::helpers::TestApp, reference: &str) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for n in 1..=11 {
+        let mut visitor = Visitor::new(app);
+        visitor.forwarded_for = Some(format!("198.51.100.{n}"));
+        statuses.push(visitor.sign_in(reference, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA").await.status);
+    }
+    statuses
+}

@@ -103,6 +103,17 @@ pub fn find_match(conn: &mut DbConnection, id: IdentityId) -> Result<Option<Iden
         .optional()?)
 }
 
+/// The management key digest of a record that still has its data.
+pub fn management_key_of(conn: &mut DbConnection, id: IdentityId) -> Result<Option<TokenDigest>, DbError> {
+    let found: Option<Option<TokenDigest>> = identities::table
+        .find(id)
+        .filter(identities::shredded_at.is_null())
+        .select(identities::management_key_digest)
+        .first(conn)
+        .optional()?;
+    Ok(found.flatten())
+}
+
 /// Replaces the record's management key (its digest); the old one stops working.
 pub fn replace_management_key(
     conn: &mut DbConnection,

@@ -112,11 +112,13 @@ pub fn spend(conn: &mut DbConnection, id: OwnerTokenId, now: DateTime<Utc>) -> R
     Ok(spent == 1)
 }
 
-pub fn record_failure(conn: &mut DbConnection, id: OwnerTokenId) -> Result<(), DbError> {
-    diesel::update(tokens::table.find(id))
+/// Counts one attempt at the token's code, unless `max` were counted
+/// already; false then. One statement, so racing attempts cannot pass `max`.
+pub fn count_attempt(conn: &mut DbConnection, id: OwnerTokenId, max: i32) -> Result<bool, DbError> {
+    let counted = diesel::update(tokens::table.find(id).filter(tokens::failed_attempts.lt(max)))
         .set(tokens::failed_attempts.eq(tokens::failed_attempts + 1))
         .execute(conn)?;
-    Ok(())
+    Ok(counted == 1)
 }
 
 /// Ends the record's unused tokens of one purpose (a newer one replaces them).

@@ -154,6 +154,11 @@ pub fn delete_settled(conn: &mut DbConnection) -> Result<usize, DbError> {
     Ok(diesel::delete(pending::table.filter(pending::account_id.ne_all(needing))).execute(conn)?)
 }
 
+/// Deletes the identifications waiting for a code sent to this record's address.
+pub fn delete_for_record(conn: &mut DbConnection, identity_id: IdentityId) -> Result<usize, DbError> {
+    Ok(diesel::delete(pending::table.filter(pending::existing_identity_id.eq(identity_id))).execute(conn)?)
+}
+
 /// Re-seals up to `limit` declarations still under an older master key; returns how many.
 pub fn reseal_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());

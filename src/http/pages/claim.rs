@@ -62,32 +62,34 @@ pub(super) async fn claim_form(page: PageContext) -> Result<HttpResponse, ApiErr
 /// `POST /claim`: on success the browser gets a claim ticket and goes on to identify.
 pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
-    if let Err(seconds) = page.state.claim_limits.check(page.client(), &form.platform, &form.account) {
-        tracing::info!(retry_after_s = seconds, "claim attempts over the limit");
+    let client = page.client();
+    if let Some(seconds) = page.state.claim_limits.barred(client) {
+        tracing::info!(retry_after_s = seconds, "claim failures over the limit");
         let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "claim-rate-limited")?;
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
         return Ok(response);
     }
-    let Ok(code) = ClaimCode::parse(&form.claim_code) else {
+    let ticket = match ClaimCode::parse(&form.claim_code) {
+        Ok(code) => {
+            let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
+            let ticket = call(&page.state.pool, move |conn| {
+                let now = crate::db::now();
+                let claimed =
+                    owners::check_claim(conn, &state.keys, &state.settings.policy, &platform, &account, &code, now)?;
+                owners::issue_ticket(conn, &state.keys, &claimed, now)
+            })
+            .await?;
+            refused_as_none(ticket)?
+        }
+        Err(_) => None,
+    };
+    let Some(ticket) = ticket else {
+        tracing::info!("claim rejected");
+        page.state.claim_limits.failed(client);
         return claim_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
-    let ticket = call(&page.state.pool, move |conn| {
-        let now = crate::db::now();
-        let claimed = owners::check_claim(conn, &state.keys, &state.settings.policy, &platform, &account, &code, now)?;
-        owners::issue_ticket(conn, &state.keys, &claimed, now)
-    })
-    .await?;
-    match refused_as_none(ticket)? {
-        Some(ticket) => {
-            tracing::info!("claim accepted");
-            let mut response = see_other("/claim/identify");
-            response.add_cookie(&page.cookie(CookieName::Claim, ticket)).map_err(ApiError::internal)?;
-            Ok(response)
-        }
-        None => {
-            tracing::info!("claim rejected");
-            claim_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    tracing::info!("claim accepted");
+    let mut response = see_other("/claim/identify");
+    response.add_cookie(&page.cookie(CookieName::Claim, ticket)).map_err(ApiError::internal)?;
+    Ok(response)
 }

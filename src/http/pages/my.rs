@@ -9,7 +9,7 @@ use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
 use crate::services::contact::{self, ContactError};
 use crate::services::identification;
-use crate::services::owners::{self, MyAccount, SignInError};
+use crate::services::owners::{self, MyAccount};
 use crate::services::platforms::{self, PlatformListing};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -47,6 +47,7 @@ struct RecordPage<'a> {
 struct Notes {
     done: Option<&'static str>,
     email_error: Option<&'static str>,
+    key_error: Option<&'static str>,
     code_problem: Option<String>,
 }
 
@@ -132,33 +133,28 @@ pub(super) struct SignInForm {
 }
 
 /// `POST /my/sign-in`: failures count against the client address and against
-/// the record the reference names; successes cost nothing.
+/// the reference typed; successes cost nothing.
 pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
     let client = page.client();
-    if let Some(seconds) = page.state.sign_in_limits.client_barred(client) {
+    if let Some(seconds) = page.state.sign_in_limits.barred(client, Some(&form.reference)) {
         return rate_limited(&page, seconds);
     }
-    let (state, reference, key) = (page.state.clone(), form.reference.clone(), form.management_key);
-    let signed_in = call(&page.state.pool, move |conn| {
-        let barred = |record| state.sign_in_limits.record_barred(record);
-        owners::sign_in(conn, &state.keys, &reference, &key, barred, crate::db::now())
-    })
-    .await?;
-    match signed_in {
-        Ok(session) => {
+    let (keys, reference, key) = (page.state.keys.clone(), form.reference.clone(), form.management_key);
+    let signed_in =
+        call(&page.state.pool, move |conn| owners::sign_in(conn, &keys, &reference, &key, crate::db::now())).await?;
+    match refused_as_none(signed_in)? {
+        Some(session) => {
             let mut response = see_other("/my");
             let cookie = page.cookie(CookieName::Owner, expose(&session).to_owned());
             response.add_cookie(&cookie).map_err(ApiError::internal)?;
             Ok(response)
         }
-        Err(SignInError::Rejected { record }) => {
+        None => {
             tracing::info!("owner sign-in refused");
-            page.state.sign_in_limits.failed(client, record);
+            page.state.sign_in_limits.failed(client, Some(&form.reference));
             sign_in_page(&page, form.reference, Some("my-sign-in-rejected"), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(SignInError::Locked { seconds }) => rate_limited(&page, seconds),
-        Err(SignInError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -172,6 +168,7 @@ fn rate_limited(page: &PageContext, seconds: u64) -> Result<HttpResponse, ApiErr
 #[serde(default)]
 pub(super) struct EmailForm {
     email: String,
+    management_key: String,
 }
 
 /// `POST /my/email`: mails a code to the new address; nothing changes until it comes back.
@@ -180,15 +177,28 @@ pub(super) async fn change_email(
     form: CheckedForm<EmailForm, OwnerSession>,
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, OwnerSession(identity_id)) = form;
+    let client = page.client();
+    if let Some(seconds) = page.state.sign_in_limits.barred(client, None) {
+        return rate_limited(&page, seconds);
+    }
     let Ok(email) = ContactEmail::parse(&form.email) else {
         let notes = Notes { email_error: Some("error-email"), ..Notes::default() };
         return record_page(&page, identity_id, notes, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let (keys, lang) = (page.state.keys.clone(), page.texts().lang);
-    call(&page.state.pool, move |conn| {
-        contact::request_change(conn, &keys, identity_id, &email, lang, crate::db::now())
+    let (keys, lang, key) = (page.state.keys.clone(), page.texts().lang, form.management_key);
+    let requested = call(&page.state.pool, move |conn| {
+        contact::request_change(conn, &keys, identity_id, &email, &key, lang, crate::db::now())
     })
-    .await??;
+    .await?;
+    match requested {
+        Ok(()) => {}
+        Err(ContactError::WrongKey) => {
+            page.state.sign_in_limits.failed(client, None);
+            let notes = Notes { key_error: Some("my-key-rejected"), ..Notes::default() };
+            return record_page(&page, identity_id, notes, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(contact_error(e)),
+    }
     tracing::info!(identity.id = identity_id.get(), "contact change waits for its code");
     Ok(see_other("/my?done=email-code"))
 }
@@ -221,9 +231,17 @@ pub(super) async fn confirm_email(
         }
         Err(ContactError::TooManyFailures) => (t.get("my-email-code-too-many"), StatusCode::TOO_MANY_REQUESTS),
         Err(ContactError::NothingWaiting) => (t.get("my-email-code-expired"), StatusCode::CONFLICT),
-        Err(ContactError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(contact_error(e)),
     };
     record_page(&page, identity_id, Notes { code_problem: Some(problem), ..Notes::default() }, status).await
+}
+
+/// A refusal no form of this page answers: only a database failure reaches here.
+fn contact_error(e: ContactError) -> ApiError {
+    match e {
+        ContactError::Db(e) => e.into(),
+        other => ApiError::internal(other),
+    }
 }
 
 #[derive(Template)]
@@ -272,10 +290,12 @@ pub(super) async fn add_form(page: PageContext, _owner: OwnerSession) -> Result<
 /// that of the account. Limited and answered like `/claim`.
 pub(super) async fn add(page: PageContext, form: CheckedForm<AddForm, OwnerSession>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, OwnerSession(identity_id)) = form;
-    if let Err(seconds) = page.state.claim_limits.check(page.client(), &form.platform, &form.account) {
+    let client = page.client();
+    if let Some(seconds) = page.state.claim_limits.barred(client) {
         return rate_limited(&page, seconds);
     }
     let Ok(code) = ClaimCode::parse(&form.claim_code) else {
+        page.state.claim_limits.failed(client);
         return add_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
@@ -294,6 +314,7 @@ pub(super) async fn add(page: PageContext, form: CheckedForm<AddForm, OwnerSessi
     })
     .await?;
     if refused_as_none(added)?.is_none() {
+        page.state.claim_limits.failed(client);
         return add_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     tracing::info!(identity.id = identity_id.get(), "account added to the record by its signed-in owner");

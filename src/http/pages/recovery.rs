@@ -45,10 +45,10 @@ pub(super) struct LostKeyForm {
     reference: String,
 }
 
-/// `POST /my/lost-key`: limited like claims, per client address and per reference.
+/// `POST /my/lost-key`: limited per client address and per reference, since each request mails the record.
 pub(super) async fn lost_key(page: PageContext, form: CheckedForm<LostKeyForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(LostKeyForm { reference }, ()) = form;
-    if let Err(seconds) = page.state.claim_limits.check(page.client(), "lost-key", &reference) {
+    if let Err(seconds) = page.state.lost_key_limits.check(page.client(), &reference) {
         let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "lost-key-title", "claim-rate-limited")?;
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
         return Ok(response);
