@@ -24,7 +24,10 @@ COPY --from=build /src/target/release/registry /usr/local/bin/registry
 USER registry:registry
 WORKDIR /var/lib/registry
 # SQLite in the data volume by default. For production set REGISTRY_DATABASE_URL
-# to PostgreSQL and REGISTRY_KEY_FILE to a mounted secret.
+# to PostgreSQL, REGISTRY_KEY_FILE to a mounted secret, REGISTRY_PUBLIC_URL to
+# the https:// address owners use (links in mail, Secure cookies, HSTS), and
+# REGISTRY_SMTP_URL and REGISTRY_MAIL_FROM for owner mail (without them mail is
+# written to data/outbox/ in the volume).
 ENV REGISTRY_BIND=0.0.0.0:8080 \
     REGISTRY_DATABASE_URL=sqlite:///var/lib/registry/data/registry.db \
     REGISTRY_LOG_FORMAT=json
