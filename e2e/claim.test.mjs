@@ -98,9 +98,17 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await page.fill('#account', `@e2e_${lang}_2`);
     await page.fill('#claim_code', CODES[`${lang}-2`]);
     await checked(page, `my-add-${lang}`);
+    const mailedBefore = messagesTo(`owner.${lang}@example.kz`).length;
     await page.click('form[action^="/my/add"] button[type=submit]');
     await page.waitForURL(`${BASE}/my?done=added`);
     assert.ok((await page.textContent('tbody')).includes(`@e2e_${lang}_2`));
+
+    // The record's address is told of the new link, with a way to say it was not them.
+    const report = await phonePage(browser);
+    await report.goto(await waitForLink(`owner.${lang}@example.kz`, '/my/report', mailedBefore, `@e2e_${lang}_2`));
+    assert.ok((await report.textContent('main')).includes(`@e2e_${lang}_2`));
+    await checked(report, `report-${lang}`);
+    await report.context().close();
 
     // A new contact address, confirmed with the code sent to it.
     const newAddress = `new.${lang}@example.kz`;

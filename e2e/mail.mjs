@@ -48,5 +48,7 @@ async function waitFor(to, pattern, seen) {
 /** The 8-digit code in the newest message to `to` beyond the first `seen`. */
 export const waitForCode = (to, seen = 0) => waitFor(to, /\b(\d{8})\b/, seen);
 
-/** The link to this site's `path` in the newest message to `to` beyond the first `seen`. */
-export const waitForLink = (to, path, seen = 0) => waitFor(to, new RegExp(`(https?://\\S+${path}\\S*)`), seen);
+/** The link to this site's `path` in the newest message to `to` beyond the first `seen`
+ *  (that mentions `about`, if given). */
+export const waitForLink = (to, path, seen = 0, about = '') =>
+  waitFor(to, new RegExp(`${about}[\\s\\S]*?(https?://\\S+${path}\\S*)`), seen);
