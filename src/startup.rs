@@ -5,7 +5,7 @@ use crate::crypto::{KeyFileError, KeyRing};
 use crate::db::{self, DbError, Pool};
 use crate::domain::RegistryPolicy;
 use crate::http::metrics::Metrics;
-use crate::http::middleware::{observe, security_headers};
+use crate::http::middleware::{observe, refuse_encoded_bodies, security_headers};
 use crate::http::{self, AppState};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
@@ -120,6 +120,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .configure(http::configure)
                 .wrap(Compress::default())
+                .wrap(from_fn(refuse_encoded_bodies))
                 .wrap(from_fn(observe))
                 .wrap(security_headers(https))
         })

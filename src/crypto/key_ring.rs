@@ -51,6 +51,8 @@ pub enum KeyFileError {
     Exists(String),
     #[error("key file {path} is invalid: {reason}")]
     Invalid { path: String, reason: String },
+    #[error("key file {path} has mode {mode:o}: others than its owner can read it; restrict it with chmod 600")]
+    Exposed { path: String, mode: u32 },
 }
 
 /// Fixed-size secret bytes: base64 in the file, zeroized on drop, never printed.
@@ -171,6 +173,11 @@ impl KeyRing {
 
     pub fn load(path: &Path) -> Result<Self, KeyFileError> {
         let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|source| KeyFileError::Read { path: shown.clone(), source })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyFileError::Exposed { path: shown, mode });
+        }
         let text = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|source| KeyFileError::Read { path: shown.clone(), source })?,
         );
@@ -188,11 +195,6 @@ impl KeyRing {
         }
         if !master_keys.contains_key(&file.active_master_key) {
             return Err(invalid(format!("active master key {} is not in the file", file.active_master_key)));
-        }
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(key_file = %shown, "key file is readable by other users; restrict it with chmod 600");
         }
         Ok(Self {
             master: RwLock::new(Arc::new(MasterKeys { active: file.active_master_key, keys: master_keys })),
@@ -380,6 +382,18 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.key");
+        KeyRing::generate(Utc::now()).create(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        match KeyRing::load(&path) {
+            Err(refused) => assert!(refused.to_string().contains("has mode 644"), "{refused}"),
+            Ok(_) => panic!("a key file others can read was loaded"),
+        }
     }
 
     #[test]

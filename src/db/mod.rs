@@ -56,7 +56,7 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database migration failed: {0}")]
     Migration(String),
-    #[error("cannot create the database directory: {0}")]
+    #[error("cannot create the database directory or file: {0}")]
     Directory(std::io::Error),
     #[error("{0} already exists")]
     AlreadyExists(&'static str),
@@ -128,13 +128,15 @@ pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Pool, DbError> {
         .build(manager)?)
 }
 
-/// Creates the SQLite directory if needed, applies every pending migration on
-/// one connection and returns the names of those applied.
+/// Creates the SQLite directory and file if needed (readable by the
+/// service's user only), applies every pending migration on one connection
+/// and returns the names of those applied.
 pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
-    if let DatabaseUrl::Sqlite(path) = url
-        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-    {
-        create_private_dir(dir).map_err(DbError::Directory)?;
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir).map_err(DbError::Directory)?;
+        }
+        make_private_file(path).map_err(DbError::Directory)?;
     }
     let mut conn = ConnectionManager::new(url.clone()).establish()?;
     let applied = backend::run_migrations(&mut conn)?;
@@ -174,6 +176,14 @@ pub(crate) fn key_id_to_db(id: KeyId) -> i32 {
 
 pub(crate) fn key_id_from_db(id: i32) -> KeyId {
     KeyId(id.unsigned_abs())
+}
+
+/// Creates the database file with mode 0600, or narrows an existing one to
+/// it. SQLite creates its `-wal` and `-shm` files with the main file's mode.
+fn make_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 /// Creates a directory (and its parents) readable by the service's user only.

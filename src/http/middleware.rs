@@ -1,7 +1,8 @@
 //! Cross-cutting request handling: request ids, the request span, metrics,
 //! and security headers.
 
-use super::metrics::{Metrics, RouteLabels, status_class};
+use super::error::ApiError;
+use super::metrics::{Metrics, RouteLabels, method_label, status_class};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -32,7 +33,7 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = next_request_id();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span =
         tracing::info_span!("http.request", request_id = %request_id, http.method = %method, http.route = %route);
@@ -58,6 +59,24 @@ pub async fn observe(
         }
         response
     })
+}
+
+/// Refuses request bodies sent compressed (415): no route accepts them, and
+/// decompressing an anonymous caller's body would let a small request take
+/// a lot of memory.
+pub async fn refuse_encoded_bodies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let encoded = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_ENCODING)
+        .is_some_and(|value| !value.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if encoded {
+        let response = actix_web::ResponseError::error_response(&ApiError::UnsupportedMediaType);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Headers on every response unless a handler set its own. Behind TLS

@@ -8,6 +8,7 @@ mod audit_cli;
 mod cli;
 mod deployment;
 mod docs;
+mod hardening;
 mod health;
 mod helpers;
 mod identification;

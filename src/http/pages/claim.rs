@@ -28,7 +28,7 @@ struct ClaimPage<'a> {
     problem: Option<&'static str>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ClaimForm {
     platform: String,

@@ -66,7 +66,7 @@ pub(super) async fn confirm_form(page: PageContext, query: web::Query<SentQuery>
     confirm_page(&page, None, query.sent.is_some(), StatusCode::OK).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct CodeForm {
     code: String,

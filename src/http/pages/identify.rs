@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// Every field of the three forms; absent ones are empty.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct IdentifyForm {
     pub owner_type: String,

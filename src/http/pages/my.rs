@@ -125,7 +125,7 @@ pub(super) async fn my(page: PageContext, query: web::Query<DoneQuery>) -> Resul
     record_page(&page, identity_id, Notes { done, ..Notes::default() }, StatusCode::OK).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct SignInForm {
     reference: String,
@@ -164,7 +164,7 @@ fn rate_limited(page: &PageContext, seconds: u64) -> Result<HttpResponse, ApiErr
     Ok(response)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct EmailForm {
     email: String,
@@ -203,7 +203,7 @@ pub(super) async fn change_email(
     Ok(see_other("/my?done=email-code"))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct CodeForm {
     code: String,
@@ -255,7 +255,7 @@ struct AddPage<'a> {
     problem: Option<&'static str>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct AddForm {
     platform: String,

@@ -59,7 +59,7 @@ pub(super) async fn lost_key(page: PageContext, form: CheckedForm<LostKeyForm>) 
     page.render(&LostKeyPage { t: page.texts(), csrf: page.csrf(), sent: true }, StatusCode::OK)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct TokenParam {
     token: String,

@@ -23,7 +23,7 @@ struct ReportPage<'a> {
     done: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct TokenParam {
     token: String,

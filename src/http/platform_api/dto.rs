@@ -119,12 +119,12 @@ impl ReportRequest {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ReportResponse {
     pub results: Vec<ReportResultDto>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ReportResultDto {
     pub account_ref: String,
     pub status: AccountStatus,
@@ -254,7 +254,7 @@ pub struct ChangesResponse {
     pub next: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ClaimCodeResponse {
     pub claim_code: String,
     #[serde(serialize_with = "rfc3339::serialize")]
