@@ -83,35 +83,60 @@ pub fn login(
         write_tx(conn, |conn| audit::append(conn, &unknown, now))?;
         return Err(LoginError::Rejected);
     };
-    if let Some(until) = row.locked_until.map(|t| t.and_utc()).filter(|until| *until > now) {
-        let refused = own_event(row.id, AuditAction::OfficialLoginRefusedLocked, serde_json::json!({}));
-        write_tx(conn, |conn| audit::append(conn, &refused, now))?;
+    // The attempt is counted before argon2 runs, under the official's row
+    // lock: attempts racing each other get at most MAX_FAILED_LOGINS checks.
+    let admitted = write_tx(conn, |conn| {
+        officials::lock_row(conn, row.id)?;
+        let (failed, locked_until) = officials::login_state(conn, row.id)?;
+        let locked_until = locked_until.map(|t| t.and_utc());
+        let lock_expired = locked_until.is_some_and(|until| until <= now);
+        let failed = if lock_expired { 0 } else { failed };
+        let refused_until = match locked_until.filter(|until| *until > now) {
+            Some(until) => Some(until),
+            // The last allowed attempts are still being checked.
+            None if failed >= MAX_FAILED_LOGINS => Some(now + LOCKOUT),
+            None => None,
+        };
+        if let Some(until) = refused_until {
+            let refused = own_event(row.id, AuditAction::OfficialLoginRefusedLocked, serde_json::json!({}));
+            audit::append(conn, &refused, now)?;
+            return Ok::<_, DbError>(Err(until));
+        }
+        officials::set_failed_logins(conn, row.id, failed + 1, lock_expired)?;
+        Ok(Ok(()))
+    })?;
+    if let Err(until) = admitted {
         return Err(LoginError::Locked(until));
     }
     let password_ok = verify_password(password, &row.password_hash);
     let step = officials::open_totp_secret(keys, &row).ok().and_then(|secret| totp_step(&secret, code, now));
-    // A code is accepted once: a step at or before the last one used is a replay.
-    let step = step.filter(|s| row.last_totp_step.is_none_or(|last| *s > last));
     // A failure is committed too (count, lock-out, audit entry): the rejection
     // is returned only after the transaction, which an `Err` would roll back.
-    let session = write_tx(conn, |conn| match (password_ok, step) {
-        (true, Some(step)) => {
-            officials::record_success(conn, row.id, step)?;
+    let session = write_tx(conn, |conn| {
+        officials::lock_row(conn, row.id)?;
+        // A code is accepted once: a step at or before the last one used is a replay.
+        let accepted = match (password_ok, step) {
+            (true, Some(step)) => officials::record_success(conn, row.id, step)?,
+            _ => false,
+        };
+        if accepted {
             let token = crate::crypto::token::new_url_token();
             let digest = keys.token_digester().digest(TokenPurpose::OfficialSession, expose(&token));
             let expires_at = now + SESSION_LIFETIME;
             let session_id = sessions::create(conn, row.id, &digest, now, expires_at)?;
             let details = serde_json::json!({ "session": session_id });
             audit::append(conn, &own_event(row.id, AuditAction::OfficialLoggedIn, details), now)?;
-            Ok::<_, DbError>(Some(Session { token, expires_at }))
+            return Ok::<_, DbError>(Some(Session { token, expires_at }));
         }
-        _ => {
-            let lock = (row.failed_logins + 1 >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT);
-            officials::record_failure(conn, row.id, lock)?;
-            let action = if lock.is_some() { AuditAction::OfficialLockedOut } else { AuditAction::OfficialLoginFailed };
-            audit::append(conn, &own_event(row.id, action, serde_json::json!({})), now)?;
-            Ok(None)
+        // The attempt was counted when it was admitted.
+        let (failed, _) = officials::login_state(conn, row.id)?;
+        let locks = failed >= MAX_FAILED_LOGINS;
+        if locks {
+            officials::lock_until(conn, row.id, now + LOCKOUT)?;
         }
+        let action = if locks { AuditAction::OfficialLockedOut } else { AuditAction::OfficialLoginFailed };
+        audit::append(conn, &own_event(row.id, action, serde_json::json!({})), now)?;
+        Ok(None)
     })?;
     session.ok_or(LoginError::Rejected)
 }

@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, TestApp, code, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, code, spawn_app, spawn_app_with};
 use chrono::Utc;
 use diesel::prelude::*;
 use registry::db::schema::{audit_log, sessions};
@@ -87,4 +87,31 @@ async fn an_expired_session_is_refused() {
     let reply =
         app.send(app.client.post(format!("{}/api/v1/regulator/logout", app.address)).bearer_auth(token), None).await;
     assert_eq!(reply.status, 401);
+}
+
+#[actix_web::test]
+async fn one_code_opens_one_session_even_when_logins_race() {
+    // Room for every attempt to hash at once: the race is the point.
+    let app = spawn_app_with(|s| s.argon2_concurrency = 12).await;
+    app.add_official("a.requester", "requester");
+    let now = code(0);
+    let attempts = futures_util::future::join_all((0..6).map(|_| app.login("a.requester", PASSWORD, &now))).await;
+    let statuses: Vec<u16> = attempts.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 401), "{statuses:?}");
+    let mut conn = app.pool.get().unwrap();
+    assert_eq!(sessions::table.count().get_result::<i64>(&mut conn).unwrap(), 1);
+}
+
+#[actix_web::test]
+async fn racing_wrong_passwords_get_five_checks_and_then_the_lock() {
+    let app = spawn_app_with(|s| s.argon2_concurrency = 12).await;
+    app.add_official("a.requester", "requester");
+    let now = code(0);
+    let attempts = futures_util::future::join_all((0..12).map(|_| app.login("a.requester", "guess", &now))).await;
+    let statuses: Vec<u16> = attempts.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "five passwords checked: {statuses:?}");
+    let locked = attempts.iter().filter(|r| r.status == 429 && r.error_code() == "locked").count();
+    assert_eq!(locked, 7, "the rest refused unchecked: {statuses:?}");
+    assert_eq!(app.login("a.requester", PASSWORD, &code(0)).await.status, 429, "locked out");
 }

@@ -123,9 +123,6 @@ pub struct LoginRow {
     pub password_hash: String,
     pub totp_key_id: i32,
     pub totp_secret: Vec<u8>,
-    pub last_totp_step: Option<i64>,
-    pub failed_logins: i32,
-    pub locked_until: Option<chrono::NaiveDateTime>,
 }
 
 pub fn find_for_login(conn: &mut DbConnection, username: &str) -> Result<Option<LoginRow>, DbError> {
@@ -142,29 +139,52 @@ pub fn open_totp_secret(keys: &KeyRing, row: &LoginRow) -> Result<zeroize::Zeroi
     Ok(keys.open(&sealed, &totp_context(&row.username))?)
 }
 
-/// Records a failed attempt; locks the official until `lock_until` when given.
-pub fn record_failure(
-    conn: &mut DbConnection,
-    id: OfficialId,
-    lock_until: Option<DateTime<Utc>>,
-) -> Result<(), DbError> {
+/// Takes the official's row lock for the rest of the transaction (on
+/// PostgreSQL an update locks the row; SQLite's write transaction already
+/// holds the database), so that login attempts are counted one at a time.
+pub fn lock_row(conn: &mut DbConnection, id: OfficialId) -> Result<(), DbError> {
     diesel::update(officials::table.find(id))
-        .set((
-            officials::failed_logins.eq(officials::failed_logins + 1),
-            officials::locked_until.eq(lock_until.map(db_time)),
-        ))
+        .set(officials::failed_logins.eq(officials::failed_logins))
         .execute(conn)?;
     Ok(())
 }
 
+/// An official's failed-login count and lock, as they are now.
+pub fn login_state(conn: &mut DbConnection, id: OfficialId) -> Result<(i32, Option<chrono::NaiveDateTime>), DbError> {
+    Ok(officials::table.find(id).select((officials::failed_logins, officials::locked_until)).first(conn)?)
+}
+
+/// Sets the failed-login count (an attempt is counted before its password
+/// is checked) and, when asked, lifts an expired lock.
+pub fn set_failed_logins(conn: &mut DbConnection, id: OfficialId, count: i32, unlock: bool) -> Result<(), DbError> {
+    let update = diesel::update(officials::table.find(id));
+    if unlock {
+        update
+            .set((officials::failed_logins.eq(count), officials::locked_until.eq(None::<chrono::NaiveDateTime>)))
+            .execute(conn)?;
+    } else {
+        update.set(officials::failed_logins.eq(count)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Locks the official out until `until`.
+pub fn lock_until(conn: &mut DbConnection, id: OfficialId, until: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::update(officials::table.find(id)).set(officials::locked_until.eq(Some(db_time(until)))).execute(conn)?;
+    Ok(())
+}
+
 /// Records a successful login: failures reset, the TOTP step is used up.
-pub fn record_success(conn: &mut DbConnection, id: OfficialId, totp_step: i64) -> Result<(), DbError> {
-    diesel::update(officials::table.find(id))
+/// False if the step was used already (a code is accepted once, even by
+/// logins racing each other).
+pub fn record_success(conn: &mut DbConnection, id: OfficialId, totp_step: i64) -> Result<bool, DbError> {
+    let fresh = officials::last_totp_step.is_null().or(officials::last_totp_step.lt(totp_step));
+    let updated = diesel::update(officials::table.find(id).filter(fresh))
         .set((
             officials::failed_logins.eq(0),
             officials::locked_until.eq(None::<chrono::NaiveDateTime>),
             officials::last_totp_step.eq(Some(totp_step)),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(updated == 1)
 }
