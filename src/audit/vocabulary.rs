@@ -55,6 +55,12 @@ string_enum! {
         OfficialCreated = "official.created",
         /// An operator gave an official new credentials (details: roles).
         OfficialCredentialsReissued = "official.credentials_reissued",
+        /// An operator disabled an official; their sessions ended.
+        OfficialDisabled = "official.disabled",
+        /// An operator enabled a disabled official again.
+        OfficialEnabled = "official.enabled",
+        /// An operator ended every session of an official (details: how many).
+        OfficialSessionsRevoked = "official.sessions_revoked",
         /// A login failed: unknown user, wrong password or wrong code.
         OfficialLoginFailed = "official.login_failed",
         /// The failure that locked an official out.

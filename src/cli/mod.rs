@@ -142,6 +142,38 @@ enum OfficialCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give an official a new password and TOTP secret (printed once); their sessions end.
+    Reset {
+        #[arg(long)]
+        username: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop an official from logging in; their sessions end.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Let a disabled official log in again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// An official's sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsCommand {
+    /// End every session of an official at once.
+    Revoke {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// Why a command failed; printed as one line on stderr.
@@ -193,6 +225,18 @@ pub fn run() -> ExitCode {
         }
         Command::Official { command: OfficialCommand::Add { username, roles, json } } => {
             official::add(&settings, &username, &roles, json)
+        }
+        Command::Official { command: OfficialCommand::Reset { username, json } } => {
+            official::reset(&settings, &username, json)
+        }
+        Command::Official { command: OfficialCommand::Disable { username } } => {
+            official::set_disabled(&settings, &username, true)
+        }
+        Command::Official { command: OfficialCommand::Enable { username } } => {
+            official::set_disabled(&settings, &username, false)
+        }
+        Command::Official { command: OfficialCommand::Sessions { command: SessionsCommand::Revoke { username } } } => {
+            official::revoke_sessions(&settings, &username)
         }
         Command::Seed { accounts, platforms, json } => seed::run(&settings, accounts, platforms, json),
     };

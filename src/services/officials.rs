@@ -218,6 +218,8 @@ pub fn register(
             Some(_) if if_exists == IfExists::Fail => return Err(DbError::AlreadyExists("official")),
             Some(id) => {
                 officials::replace_credentials(conn, keys, id, &new)?;
+                // New credentials end every session opened with the old ones.
+                sessions::revoke_all(conn, id, now)?;
                 (id, AuditAction::OfficialCredentialsReissued)
             }
             None => (officials::create(conn, keys, &new, now)?, AuditAction::OfficialCreated),
@@ -228,6 +230,53 @@ pub fn register(
         Ok(id)
     })?;
     Ok(IssuedOfficial { id, password, totp_secret })
+}
+
+/// New credentials for an existing official, keeping their roles; every
+/// session opened with the old ones ends. Printed once by the caller.
+pub fn reset(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    username: &Username,
+    now: DateTime<Utc>,
+) -> Result<IssuedOfficial, RegisterError> {
+    let id = officials::find_id_by_username(conn, username.as_str())?.ok_or(DbError::NotFound("official"))?;
+    let roles = officials::roles_of(conn, id)?;
+    register(conn, keys, username, &roles, IfExists::Reissue, now)
+}
+
+/// Disables an official (their sessions end and they cannot log in) or
+/// enables them again. Audited; false if they already were.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    username: &Username,
+    disable: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    write_tx(conn, |conn| {
+        let id = officials::find_id_by_username(conn, username.as_str())?.ok_or(DbError::NotFound("official"))?;
+        if !officials::set_disabled(conn, id, disable.then_some(now))? {
+            return Ok(false);
+        }
+        let ended = if disable { sessions::revoke_all(conn, id, now)? } else { 0 };
+        let action = if disable { AuditAction::OfficialDisabled } else { AuditAction::OfficialEnabled };
+        let details = serde_json::json!({ "sessions_ended": ended });
+        audit::append(conn, &AuditEvent::new(Actor::Operator, action, AuditSubject::Official(id), details), now)?;
+        Ok(true)
+    })
+}
+
+/// Ends every session of an official at once; returns how many were live.
+pub fn revoke_sessions(conn: &mut DbConnection, username: &Username, now: DateTime<Utc>) -> Result<usize, DbError> {
+    write_tx(conn, |conn| {
+        let id = officials::find_id_by_username(conn, username.as_str())?.ok_or(DbError::NotFound("official"))?;
+        let ended = sessions::revoke_all(conn, id, now)?;
+        let details = serde_json::json!({ "sessions_ended": ended });
+        let event =
+            AuditEvent::new(Actor::Operator, AuditAction::OfficialSessionsRevoked, AuditSubject::Official(id), details);
+        audit::append(conn, &event, now)?;
+        Ok(ended)
+    })
 }
 
 #[cfg(test)]

@@ -223,3 +223,49 @@ async fn serve_demo_on_a_fresh_directory_prints_credentials_and_becomes_ready() 
     );
     assert_eq!(key_mode & 0o777, 0o600);
 }
+
+#[actix_web::test]
+async fn resetting_disabling_and_revoking_an_official_end_their_sessions_at_once() {
+    let app = crate::helpers::spawn_app().await;
+    let live = |token: String| {
+        let app = &app;
+        async move { app.api_get(&token, "/api/v1/regulator/requests/1").await.status }
+    };
+
+    let token = app.official("a.requester", "requester").await;
+    let reset = app.cli(&["official", "reset", "--username", "a.requester", "--json"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert_eq!(live(token).await, 401, "a reset ends the sessions opened with the old credentials");
+    let issued: serde_json::Value = serde_json::from_slice(&reset.stdout).unwrap();
+    assert_eq!(issued["roles"], serde_json::json!(["requester"]), "roles are kept");
+    let secret = data_encoding::BASE32_NOPAD.decode(issued["totp_secret"].as_str().unwrap().as_bytes()).unwrap();
+    let totp = totp_rs::Builder::new().with_step_duration(30).with_secret(secret).build().unwrap();
+    let code = totp.generate(u64::try_from(chrono::Utc::now().timestamp()).unwrap()).to_string();
+    let relogin = app.login("a.requester", issued["password"].as_str().unwrap(), &code).await;
+    assert_eq!(relogin.status, 200, "{}", relogin.body);
+
+    let token = app.official("an.approver", "approver").await;
+    let disabled = app.cli(&["official", "disable", "--username", "an.approver"]);
+    assert!(stdout(&disabled).contains("is disabled"), "{}", stderr(&disabled));
+    assert_eq!(live(token).await, 401);
+    let refused = app.login("an.approver", crate::helpers::PASSWORD, &crate::helpers::code(1)).await;
+    assert_eq!(refused.status, 401, "a disabled official gets the answer an unknown one gets");
+    assert!(app.cli(&["official", "enable", "--username", "an.approver"]).status.success());
+    assert_eq!(app.login("an.approver", crate::helpers::PASSWORD, &crate::helpers::code(1)).await.status, 200);
+
+    let token = app.official("an.auditor", "auditor").await;
+    let revoked = app.cli(&["official", "sessions", "revoke", "--username", "an.auditor"]);
+    assert!(stdout(&revoked).contains("Ended 1 session(s)"), "{}", stdout(&revoked));
+    assert_eq!(live(token).await, 401);
+    let unknown = app.cli(&["official", "disable", "--username", "nobody"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("official not found"), "{}", stderr(&unknown));
+
+    let mut conn = app.pool.get().unwrap();
+    let logged: Vec<String> =
+        registry::db::schema::audit_log::table.select(registry::db::schema::audit_log::action).load(&mut conn).unwrap();
+    for action in
+        ["official.credentials_reissued", "official.disabled", "official.enabled", "official.sessions_revoked"]
+    {
+        assert!(logged.contains(&action.to_string()), "{action} in {logged:?}");
+    }
+}

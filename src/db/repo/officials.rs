@@ -52,6 +52,27 @@ pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Op
     Ok(officials::table.filter(officials::username.eq(username)).select(officials::id).first(conn).optional()?)
 }
 
+/// The official's current roles.
+pub fn roles_of(conn: &mut DbConnection, id: OfficialId) -> Result<RoleSet, DbError> {
+    Ok(officials::table.find(id).select(officials::roles).first(conn)?)
+}
+
+/// Disables the official (no login, no live session) or enables them again;
+/// false if nothing changed.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: OfficialId,
+    disabled_at: Option<DateTime<Utc>>,
+) -> Result<bool, DbError> {
+    let target = officials::table.find(id);
+    let set = officials::disabled_at.eq(disabled_at.map(db_time));
+    let changed = match disabled_at {
+        Some(_) => diesel::update(target.filter(officials::disabled_at.is_null())).set(set).execute(conn)?,
+        None => diesel::update(target.filter(officials::disabled_at.is_not_null())).set(set).execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
 /// Sets new credentials and roles and lifts any lock-out.
 pub fn replace_credentials(
     conn: &mut DbConnection,

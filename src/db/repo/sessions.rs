@@ -54,3 +54,12 @@ pub fn revoke(conn: &mut DbConnection, id: SessionId, now: DateTime<Utc>) -> Res
         .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// Revokes every live session of the official; returns how many.
+pub fn revoke_all(conn: &mut DbConnection, official_id: OfficialId, now: DateTime<Utc>) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        sessions::table.filter(sessions::official_id.eq(official_id)).filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(db_time(now)))
+    .execute(conn)?)
+}
