@@ -1,6 +1,7 @@
 //! HTTP: routes, extractor limits and error handlers, middleware.
 
 pub mod error;
+pub mod extract;
 mod health;
 pub mod limits;
 pub mod metrics;

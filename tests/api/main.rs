@@ -5,6 +5,7 @@
 
 mod audit_chain;
 mod audit_cli;
+mod auth_first;
 mod cli;
 mod deployment;
 mod docs;

@@ -7,6 +7,7 @@ pub mod token_cache;
 
 use crate::domain::AccountRef;
 use crate::http::error::{ApiError, ErrorResponse};
+use crate::http::extract::Then;
 use crate::http::{AppState, read, with_conn};
 use crate::services::accounts::{self, ClaimCodeError};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
@@ -45,9 +46,8 @@ fn path_ref(raw: &str) -> Result<AccountRef, ApiError> {
     )
 )]
 pub(crate) async fn report(
-    auth: PlatformAuth,
+    Then(auth, body): Then<PlatformAuth, web::Json<ReportRequest>>,
     state: web::Data<AppState>,
-    body: web::Json<ReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reports = body.into_inner().parse()?;
     let count = reports.len();
@@ -119,9 +119,8 @@ pub(crate) async fn get_account(
     )
 )]
 pub(crate) async fn batch_status(
-    auth: PlatformAuth,
+    Then(auth, body): Then<PlatformAuth, web::Json<BatchRequest>>,
     state: web::Data<AppState>,
-    body: web::Json<BatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
     let policy = state.settings.policy.clone();
@@ -148,9 +147,8 @@ pub(crate) async fn batch_status(
     )
 )]
 pub(crate) async fn changes(
-    auth: PlatformAuth,
+    Then(auth, query): Then<PlatformAuth, web::Query<ChangesQuery>>,
     state: web::Data<AppState>,
-    query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let ChangesQuery { after, limit } = query.into_inner();

@@ -5,6 +5,7 @@
 use super::OfficialAuth;
 use crate::audit::Entry;
 use crate::http::error::ApiError;
+use crate::http::extract::Then;
 use crate::http::{AppState, call};
 use crate::services::audit_log::{self, AuditLogError};
 use actix_web::{HttpResponse, http::header, web};
@@ -49,9 +50,8 @@ struct AuditPage {
 
 /// `GET /api/v1/regulator/audit?after=&limit=` (auditor role).
 pub(super) async fn list(
-    auth: OfficialAuth,
+    Then(auth, query): Then<OfficialAuth, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
-    query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
     let entries =

@@ -9,6 +9,7 @@ use crate::domain::{
     PlatformSlug, RequestId, RequestState,
 };
 use crate::http::error::ApiError;
+use crate::http::extract::Then;
 use crate::http::{AppState, BlindIndexError, blind_index, call};
 use crate::services::access::{self, AccessError, Disclosed, RequestRow, Verdict};
 use crate::services::officials::Official;
@@ -235,9 +236,8 @@ pub(crate) async fn file_request(
 
 /// `POST /api/v1/regulator/requests`
 pub(super) async fn file(
-    auth: OfficialAuth,
+    Then(auth, body): Then<OfficialAuth, web::Json<FileRequest>>,
     state: web::Data<AppState>,
-    body: web::Json<FileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner().parse(crate::db::now().date_naive()).map_err(invalid)?;
     let row = file_request(&state, auth.0, request).await?.map_err(|e| match e {
@@ -249,9 +249,8 @@ pub(super) async fn file(
 
 /// `GET /api/v1/regulator/requests/{id}`
 pub(super) async fn get(
-    auth: OfficialAuth,
+    Then(auth, path): Then<OfficialAuth, web::Path<RequestId>>,
     state: web::Data<AppState>,
-    path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let row = call(&state.pool, move |conn| access::view(conn, &auth.0, id)).await?.map_err(access_error)?;
@@ -293,10 +292,8 @@ pub(crate) async fn decide_request(
 
 /// `POST /api/v1/regulator/requests/{id}/decision`
 pub(super) async fn decide(
-    auth: OfficialAuth,
+    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<RequestId>, web::Json<DecisionRequest>)>,
     state: web::Data<AppState>,
-    path: web::Path<RequestId>,
-    body: web::Json<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?.map_err(access_error)?;
     Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
@@ -327,9 +324,8 @@ pub(crate) async fn open_disclosure(
 
 /// `POST /api/v1/regulator/requests/{id}/disclosure`
 pub(super) async fn disclose(
-    auth: OfficialAuth,
+    Then(auth, path): Then<OfficialAuth, web::Path<RequestId>>,
     state: web::Data<AppState>,
-    path: web::Path<RequestId>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?.map_err(access_error)?;
     let accounts = super::accounts_json(&disclosed.accounts);

@@ -3,6 +3,7 @@
 use super::OfficialAuth;
 use crate::domain::OwnerType;
 use crate::http::error::ApiError;
+use crate::http::extract::Then;
 use crate::http::{AppState, call};
 use crate::services::review::{self, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
@@ -31,9 +32,8 @@ struct Waiting {
 
 /// `GET /api/v1/regulator/review?after=&limit=`: identities still `declared`, oldest first.
 pub(super) async fn queue(
-    auth: OfficialAuth,
+    Then(auth, query): Then<OfficialAuth, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
-    query: web::Query<super::Cursor>,
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
     let rows =
@@ -51,9 +51,8 @@ pub(super) async fn queue(
 /// `POST /api/v1/regulator/review/{reference}/view`: every field, logged;
 /// fails closed with 503 when the view cannot be recorded.
 pub(super) async fn view(
-    auth: OfficialAuth,
+    Then(auth, path): Then<OfficialAuth, web::Path<String>>,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (keys, reference) = (state.keys.clone(), path.into_inner());
     let opened = call(&state.pool, move |conn| review::open(conn, &keys, &auth.0, &reference, crate::db::now()))
@@ -80,9 +79,8 @@ pub(super) async fn view(
 
 /// `POST /api/v1/regulator/review/{reference}/confirm`
 pub(super) async fn confirm(
-    auth: OfficialAuth,
+    Then(auth, path): Then<OfficialAuth, web::Path<String>>,
     state: web::Data<AppState>,
-    path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, reference) = (state.settings.policy.clone(), path.into_inner());
     let confirming = reference.clone();
