@@ -10,8 +10,13 @@ use crate::services::officials::{self, IssuedOfficial};
 use crate::services::{IfExists, platforms};
 use secrecy::SecretString;
 
-const DEMO_OFFICIALS: [(&str, &str); 3] =
-    [("demo-requester", "requester"), ("demo-approver", "approver"), ("demo-auditor", "auditor,registrar")];
+/// One role each where the roles must stay apart: an auditor does nothing else.
+const DEMO_OFFICIALS: [(&str, &str); 4] = [
+    ("demo-requester", "requester"),
+    ("demo-approver", "approver"),
+    ("demo-auditor", "auditor"),
+    ("demo-registrar", "registrar"),
+];
 
 pub struct DemoCredentials {
     platform_token: SecretString,
@@ -26,7 +31,7 @@ pub fn ensure(pool: &Pool, keys: &KeyRing) -> Result<DemoCredentials, CliError> 
     let mut officials = Vec::new();
     for (username, roles) in DEMO_OFFICIALS {
         let username = Username::parse(username).map_err(|e| CliError::Invalid(e.to_string()))?;
-        let roles = RoleSet::parse(roles).map_err(|e| CliError::Invalid(e.to_string()))?;
+        let roles = RoleSet::assignable(roles).map_err(|e| CliError::Invalid(e.to_string()))?;
         let issued = officials::register(&mut conn, keys, &username, &roles, IfExists::Reissue, crate::db::now())?;
         officials.push((username, roles, issued));
     }

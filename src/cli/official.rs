@@ -15,7 +15,7 @@ fn username(typed: &str) -> Result<Username, CliError> {
 /// `registry official add`
 pub fn add(settings: &Settings, username: &str, roles: &str, json: bool) -> Result<(), CliError> {
     let username = self::username(username)?;
-    let roles = RoleSet::parse(roles).map_err(|e| CliError::Invalid(format!("--roles: {e}")))?;
+    let roles = RoleSet::assignable(roles).map_err(|e| CliError::Invalid(format!("--roles: {e}")))?;
     let (keys, pool) = open_storage(settings)?;
     let mut conn = pool.get().map_err(DbError::from)?;
     let issued = officials::register(&mut conn, &keys, &username, &roles, IfExists::Fail, crate::db::now())?;

@@ -13,12 +13,29 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 
 /// Every SQLite connection's settings. `busy_timeout` first, so that
 /// switching to WAL waits for other connections; `mmap`: reads of a large
-/// registry come from the page cache without a system call each.
+/// registry come from the page cache without a system call each;
+/// `secure_delete`: deleted and overwritten content is zeroed in its page,
+/// so a shredded record's blind index and wrapped key leave no bytes behind.
 pub(super) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON; PRAGMA mmap_size = 4294967296;",
+         PRAGMA foreign_keys = ON; PRAGMA mmap_size = 4294967296; PRAGMA secure_delete = ON;",
     )
+}
+
+/// After records were crypto-shredded: on SQLite the write-ahead log, which
+/// still holds the pages as they were, is copied into the (zeroed) database
+/// and truncated; on PostgreSQL the tables that held sealed data are
+/// vacuumed, so the dead row versions stop being reachable (their bytes stay
+/// on disk until the space is reused: see the README).
+pub fn forget_shredded(conn: &mut DbConnection) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?,
+        DbConnection::Postgresql(pg) => {
+            pg.batch_execute("VACUUM identities, identity_fields, pending_identifications, owner_tokens, outbox;")?
+        }
+    }
+    Ok(())
 }
 
 /// Applies every pending migration and returns the versions applied.

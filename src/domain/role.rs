@@ -23,6 +23,8 @@ pub enum RoleSetError {
     Empty,
     #[error("unknown role; expected requester, approver, auditor or registrar")]
     Unknown,
+    #[error("the auditor role cannot be combined with another: whoever checks the log must not act in it")]
+    AuditorWithOthers,
 }
 
 /// A non-empty set of roles, stored as a sorted comma-separated list.
@@ -44,6 +46,17 @@ impl RoleSet {
         roles.sort();
         roles.dedup();
         Ok(Self(roles))
+    }
+
+    /// Parses roles to give an official, refusing combinations that defeat
+    /// the controls: an auditor must not also act in what they audit. (Sets
+    /// stored before this rule still load through [`RoleSet::parse`].)
+    pub fn assignable(input: &str) -> Result<Self, RoleSetError> {
+        let roles = Self::parse(input)?;
+        if roles.contains(Role::Auditor) && roles.0.len() > 1 {
+            return Err(RoleSetError::AuditorWithOthers);
+        }
+        Ok(roles)
     }
 
     pub fn contains(&self, role: Role) -> bool {
@@ -92,6 +105,15 @@ impl Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_auditor_gets_no_other_role() {
+        assert_eq!(RoleSet::assignable("auditor,registrar"), Err(RoleSetError::AuditorWithOthers));
+        assert_eq!(RoleSet::assignable("requester, auditor"), Err(RoleSetError::AuditorWithOthers));
+        assert!(RoleSet::assignable("auditor").is_ok());
+        assert!(RoleSet::assignable("requester,approver,registrar").is_ok());
+        assert!(RoleSet::parse("auditor,registrar").is_ok(), "a stored set from before the rule still loads");
+    }
 
     #[test]
     fn role_sets_are_canonical() {

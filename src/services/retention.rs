@@ -32,7 +32,12 @@ pub fn run(
     let (mut after, mut shredded) = (IdentityId::new(0), 0);
     loop {
         let due = identities::due_for_shredding(conn, cutoff, after, BATCH)?;
-        let Some(&last) = due.last() else { return Ok(shredded) };
+        let Some(&last) = due.last() else {
+            if shredded > 0 {
+                crate::db::forget_shredded(conn)?;
+            }
+            return Ok(shredded);
+        };
         for id in due {
             shredded += usize::from(shred_if_due(conn, keys, policy, id, now)?);
         }

@@ -43,15 +43,18 @@ fn invalid_arguments_are_rejected_with_the_flag_named() {
     assert!(stderr(&out).contains("--slug contains characters that are not allowed"), "{}", stderr(&out));
     let out = fx.run(&["official", "add", "--username", "a.user", "--roles", "requester,admin"]);
     assert!(stderr(&out).contains("--roles: unknown role"), "{}", stderr(&out));
+    let mixed = fx.run(&["official", "add", "--username", "a.mixed", "--roles", "auditor,registrar"]);
+    assert!(!mixed.status.success());
+    assert!(stderr(&mixed).contains("the auditor role cannot be combined"), "{}", stderr(&mixed));
 }
 
 #[test]
 fn official_add_prints_a_password_and_totp_secret_that_match_what_is_stored() {
     let fx = CliFixture::new();
     let out =
-        json_of(&fx.run(&["official", "add", "--username", "a.approver", "--roles", "approver,auditor", "--json"]));
+        json_of(&fx.run(&["official", "add", "--username", "a.approver", "--roles", "registrar,approver", "--json"]));
     assert_eq!(out["username"], "a.approver");
-    assert_eq!(out["roles"], serde_json::json!(["approver", "auditor"]));
+    assert_eq!(out["roles"], serde_json::json!(["approver", "registrar"]));
     let password = secret(&out["password"]);
     let totp = secret(&out["totp_secret"]);
     assert_eq!(expose(&totp).len(), 32);
@@ -64,7 +67,7 @@ fn official_add_prints_a_password_and_totp_secret_that_match_what_is_stored() {
         .first(&mut conn)
         .unwrap();
     assert!(verify_password(&password, &hash));
-    assert_eq!(roles, "approver,auditor");
+    assert_eq!(roles, "approver,registrar");
     drop(conn);
     let contents = fx.db.raw_contents();
     for value in [expose(&password), expose(&totp)] {
@@ -214,7 +217,12 @@ async fn serve_demo_on_a_fresh_directory_prints_credentials_and_becomes_ready() 
     assert_eq!(readiness.unwrap(), 200);
     let printed = printed.join("\n");
     assert!(printed.contains("Platform 'demo' API token:\n  rgp_"));
-    for official in ["demo-requester (requester)", "demo-approver (approver)", "demo-auditor (auditor,registrar)"] {
+    for official in [
+        "demo-requester (requester)",
+        "demo-approver (approver)",
+        "demo-auditor (auditor)",
+        "demo-registrar (registrar)",
+    ] {
         assert!(printed.contains(&format!("Official {official}:")), "{official} missing from {printed}");
     }
     assert!(String::from_utf8_lossy(&output.stderr).contains("GENERATED A DEVELOPMENT KEY FILE"));
