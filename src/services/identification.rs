@@ -139,8 +139,9 @@ pub fn start(
     now: DateTime<Utc>,
 ) -> Result<(), StartError> {
     write_tx(conn, |conn| {
-        let (claimed, row, claim_digest) = claim(conn, keys, policy, ticket, now)?;
-        let earlier = pending::find(conn, claimed.account_id)?.filter(|p| p.claim_code_digest == claim_digest);
+        let Claimed { account: row, claim_code_digest: claim_digest } =
+            owners::redeem_ticket(conn, keys, policy, ticket, now)?;
+        let earlier = pending::find(conn, row.id)?.filter(|p| p.claim_code_digest == claim_digest);
         let (codes_sent, failures) = earlier.map_or((0, 0), |p| (p.codes_sent, p.failed_attempts));
         if codes_sent >= MAX_CODES {
             return Err(StartError::TooManyCodes);
@@ -149,7 +150,7 @@ pub fn start(
         let (code, code_digest) = new_code(keys);
         let form = seal_form(declaration)?;
         let new = NewPending {
-            account_id: claimed.account_id,
+            account_id: row.id,
             claim_code_digest: &claim_digest,
             blind_index,
             existing_identity_id: existing.as_ref().map(|r| r.id),
@@ -177,15 +178,15 @@ pub fn resend(
     now: DateTime<Utc>,
 ) -> Result<(), StartError> {
     write_tx(conn, |conn| {
-        let (claimed, row, claim_digest) = claim(conn, keys, policy, ticket, now)?;
-        let waiting = pending::find(conn, claimed.account_id)?
-            .filter(|p| p.claim_code_digest == claim_digest)
-            .ok_or(StartError::Rejected)?;
+        let Claimed { account: row, claim_code_digest: claim_digest } =
+            owners::redeem_ticket(conn, keys, policy, ticket, now)?;
+        let waiting =
+            pending::find(conn, row.id)?.filter(|p| p.claim_code_digest == claim_digest).ok_or(StartError::Rejected)?;
         if waiting.codes_sent >= MAX_CODES {
             return Err(StartError::TooManyCodes);
         }
         let (code, code_digest) = new_code(keys);
-        pending::renew_code(conn, claimed.account_id, &code_digest, now + CODE_LIFETIME)?;
+        pending::renew_code(conn, row.id, &code_digest, now + CODE_LIFETIME)?;
         let declaration = open_form(&waiting, keys)?;
         let existing = match waiting.existing_identity_id {
             Some(id) => identities::find_match(conn, id)?,
@@ -210,8 +211,9 @@ pub fn confirm(
 ) -> Result<Confirmed, ConfirmError> {
     write_tx(conn, |conn| -> Result<Result<Confirmed, ConfirmError>, ConfirmError> {
         lock_feed(conn)?;
-        let (claimed, row, claim_digest) = claim(conn, keys, policy, ticket, now)?;
-        let waiting = pending::find(conn, claimed.account_id)?
+        let Claimed { account: row, claim_code_digest: claim_digest } =
+            owners::redeem_ticket(conn, keys, policy, ticket, now)?;
+        let waiting = pending::find(conn, row.id)?
             .filter(|p| p.claim_code_digest == claim_digest)
             .ok_or(ConfirmError::Rejected)?;
         if waiting.failed_attempts >= MAX_FAILURES {
@@ -222,7 +224,7 @@ pub fn confirm(
         }
         if !code_matches(keys, typed_code, &waiting.code_digest) {
             // Committed: the failure counts although the call fails.
-            pending::record_failure(conn, claimed.account_id)?;
+            pending::record_failure(conn, row.id)?;
             return Ok(Err(ConfirmError::WrongCode { attempts_left: MAX_FAILURES - waiting.failed_attempts - 1 }));
         }
         let on_file = identities::find_by_blind_index(conn, &waiting.blind_index)?;
@@ -246,7 +248,7 @@ pub fn confirm(
             }
             // The identifier got a record, or lost it, since the code was sent.
             _ => {
-                pending::delete(conn, claimed.account_id)?;
+                pending::delete(conn, row.id)?;
                 Ok(Err(ConfirmError::Superseded))
             }
         }
@@ -271,8 +273,7 @@ pub fn add_to_record(
         lock_feed(conn)?;
         let claimed = owners::check_claim(conn, keys, policy, platform, account, code, now)?;
         let record = identities::find_match(conn, identity_id)?.ok_or(OwnerError::Rejected)?;
-        let row = accounts::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?.account;
-        link(conn, keys, policy, &row, &record, Proof::Session, now)?;
+        link(conn, keys, policy, &claimed.account, &record, Proof::Session, now)?;
         Ok(())
     })
 }
@@ -390,20 +391,6 @@ pub fn dispute(
         audit::append(conn, &event, now)?;
         Ok(true)
     })
-}
-
-/// The claimed account behind a ticket, its row and current claim-code digest.
-fn claim(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    policy: &RegistryPolicy,
-    ticket: &str,
-    now: DateTime<Utc>,
-) -> Result<(Claimed, AccountRow, TokenDigest), OwnerError> {
-    let claimed = owners::redeem_ticket(conn, keys, policy, ticket, now)?;
-    let row = accounts::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?;
-    let digest = row.claim_code_digest.ok_or(OwnerError::Rejected)?;
-    Ok((claimed, row.account, digest))
 }
 
 fn new_code(keys: &KeyRing) -> (SecretString, TokenDigest) {

@@ -5,14 +5,12 @@
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::token::{expose, new_url_token};
 use crate::crypto::{KeyRing, TokenDigest, TokenPurpose};
-use crate::db::repo::accounts::{self as repo, ClaimRow};
+use crate::db::repo::accounts::{self as repo, AccountRow, ClaimRow};
 use crate::db::repo::identities::{self, DisclosureRow};
 use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
-use crate::domain::{
-    AccountId, AccountRef, AccountStatus, ClaimCode, Handle, IdentityId, PlatformSlug, RegistryPolicy,
-};
+use crate::domain::{AccountId, AccountStatus, ClaimCode, Handle, IdentityId, PlatformSlug, RegistryPolicy};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -28,17 +26,24 @@ pub enum OwnerError {
     Db(#[from] DbError),
 }
 
-/// An account the visitor proved they may identify.
+/// An account the visitor proved they may identify, as checked: its row and
+/// the digest of the claim code it was claimed with.
 #[derive(Debug, Clone)]
 pub struct Claimed {
-    pub account_id: AccountId,
-    pub account_ref: AccountRef,
-    pub handle: Handle,
+    pub account: AccountRow,
+    pub claim_code_digest: TokenDigest,
 }
 
-fn usable(row: &ClaimRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> bool {
-    let status = policy.advance(&row.account.state(), now).state.status;
-    accepts_claim_code(status) && row.claim_code_expires_at.is_some_and(|at| at.and_utc() > now)
+impl Claimed {
+    /// The claim row, if its code is usable; else one answer for every failure.
+    fn of(row: ClaimRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Result<Self, OwnerError> {
+        let status = policy.advance(&row.account.state(), now).state.status;
+        let open = accepts_claim_code(status) && row.claim_code_expires_at.is_some_and(|at| at.and_utc() > now);
+        match row.claim_code_digest {
+            Some(claim_code_digest) if open => Ok(Self { account: row.account, claim_code_digest }),
+            _ => Err(OwnerError::Rejected),
+        }
+    }
 }
 
 /// `account` is the platform's account id or the handle (with or without `@`).
@@ -58,10 +63,10 @@ pub fn check_claim(
     let named = account.trim();
     let handle_matches = |h: &str| h.trim_start_matches('@').eq_ignore_ascii_case(named.trim_start_matches('@'));
     let same_account = row.account.account_ref.as_str() == named || handle_matches(row.account.handle.as_str());
-    if row.account.platform_id != platform_id || !same_account || !usable(&row, policy, now) {
+    if row.account.platform_id != platform_id || !same_account {
         return Err(OwnerError::Rejected);
     }
-    Ok(Claimed { account_id: row.account.id, account_ref: row.account.account_ref, handle: row.account.handle })
+    Claimed::of(row, policy, now)
 }
 
 /// A cookie value `id.expires.mac`: the MAC binds the id, the expiry and a
@@ -90,17 +95,11 @@ fn signature_matches(keys: &KeyRing, purpose: TokenPurpose, signed: (i64, i64, &
     subtle::ConstantTimeEq::ct_eq(signature(keys, purpose, id, expires, binding).as_bytes(), mac.as_bytes()).into()
 }
 
-/// A ticket for the claim cookie: `account_id.expires.mac`.
-pub fn issue_ticket(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    claimed: &Claimed,
-    now: DateTime<Utc>,
-) -> Result<String, OwnerError> {
-    let row = repo::find_with_claim(conn, claimed.account_id)?.ok_or(OwnerError::Rejected)?;
-    let digest = row.claim_code_digest.ok_or(OwnerError::Rejected)?;
+/// A ticket for the claim cookie: `account_id.expires.mac`, bound to the
+/// claim code the account was claimed with.
+pub fn issue_ticket(keys: &KeyRing, claimed: &Claimed, now: DateTime<Utc>) -> String {
     let expires = (now + TICKET_LIFETIME).timestamp();
-    Ok(signed_value(keys, TokenPurpose::ClaimTicket, claimed.account_id.get(), expires, &digest))
+    signed_value(keys, TokenPurpose::ClaimTicket, claimed.account.id.get(), expires, &claimed.claim_code_digest)
 }
 
 /// The account a ticket is for, if the ticket is genuine, unexpired and the
@@ -114,12 +113,11 @@ pub fn redeem_ticket(
 ) -> Result<Claimed, OwnerError> {
     let signed = signed_id(ticket, now).ok_or(OwnerError::Rejected)?;
     let account_id = AccountId::new(signed.0);
-    let row = repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?;
-    let digest = row.claim_code_digest.as_ref().ok_or(OwnerError::Rejected)?;
-    if !signature_matches(keys, TokenPurpose::ClaimTicket, signed, digest) || !usable(&row, policy, now) {
+    let claimed = Claimed::of(repo::find_with_claim(conn, account_id)?.ok_or(OwnerError::Rejected)?, policy, now)?;
+    if !signature_matches(keys, TokenPurpose::ClaimTicket, signed, &claimed.claim_code_digest) {
         return Err(OwnerError::Rejected);
     }
-    Ok(Claimed { account_id, account_ref: row.account.account_ref, handle: row.account.handle })
+    Ok(claimed)
 }
 
 /// How long a `/my` session lasts.

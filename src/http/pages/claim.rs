@@ -76,7 +76,7 @@ pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Re
                 let now = crate::db::now();
                 let claimed =
                     owners::check_claim(conn, &state.keys, &state.settings.policy, &platform, &account, &code, now)?;
-                owners::issue_ticket(conn, &state.keys, &claimed, now)
+                Ok(owners::issue_ticket(&state.keys, &claimed, now))
             })
             .await?;
             refused_as_none(ticket)?

@@ -52,7 +52,7 @@ async fn confirm_page(
     let shown = ConfirmPage {
         t: page.texts(),
         csrf: page.csrf(),
-        handle: claimed.handle.as_str().to_owned(),
+        handle: claimed.account.handle.as_str().to_owned(),
         minutes: identification::CODE_LIFETIME.num_minutes(),
         problem,
         sent_again,

@@ -265,7 +265,7 @@ impl<'a> IdentifyPage<'a> {
         Self {
             t,
             csrf,
-            handle: claimed.handle.clone(),
+            handle: claimed.account.handle.clone(),
             owner_type,
             owner_label,
             fields,
