@@ -2,10 +2,10 @@
 //! code sent to it comes back; the previous address is told. Entering that
 //! code also confirms the address, which the lost-key flow relies on.
 
-use super::identification::code_matches;
+use super::proofs::{code_matches, new_code};
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::crypto::token::{expose, new_email_code};
-use crate::crypto::{KeyRing, TokenPurpose};
+use crate::crypto::KeyRing;
+use crate::crypto::token::expose;
 use crate::db::repo::owner_tokens::{self, NewToken};
 use crate::db::repo::{identities, pending};
 use crate::db::{DbConnection, DbError, write_tx};
@@ -46,6 +46,17 @@ pub fn contact_email(
     Ok(opened.into_iter().next().and_then(|(_, email)| ContactEmail::parse(&email).ok()))
 }
 
+/// The record's address and the language its owner reads mail in, unless
+/// the record was shredded or its address no longer parses.
+pub(super) fn address_of(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: IdentityId,
+) -> Result<Option<(ContactEmail, Lang)>, DbError> {
+    let Some(record) = identities::find_match(conn, id)? else { return Ok(None) };
+    Ok(contact_email(conn, keys, id)?.map(|to| (to, record.lang)))
+}
+
 /// Mails a code to `new`; the address changes once it is entered. A new
 /// request replaces an earlier one. The management key is asked again: the
 /// address is how a lost key is replaced, so a session alone (a cookie left
@@ -63,8 +74,7 @@ pub fn request_change(
         return Err(ContactError::WrongKey);
     }
     write_tx(conn, |conn| {
-        let code = new_email_code();
-        let digest = keys.token_digester().digest(TokenPurpose::EmailCode, expose(&code));
+        let (code, digest) = new_code(keys);
         let expires_at = now + CHANGE_CODE_LIFETIME;
         let token = NewToken {
             identity_id,

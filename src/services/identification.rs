@@ -15,12 +15,13 @@
 //! claim code.
 
 use super::owners::{self, Claimed, OwnerError};
+use super::proofs::{code_matches, issue_link, live_link, new_code};
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::crypto::token::{expose, new_email_code, new_management_key, new_reference, new_url_token};
-use crate::crypto::{BlindIndex, KeyRing, TokenDigest, TokenPurpose};
+use crate::crypto::token::{expose, new_management_key, new_reference};
+use crate::crypto::{BlindIndex, KeyRing, TokenPurpose};
 use crate::db::repo::accounts::{self, AccountRow};
 use crate::db::repo::identities::{self, IdentityMatch};
-use crate::db::repo::owner_tokens::{self, LiveToken, NewToken};
+use crate::db::repo::owner_tokens::{self, LiveToken};
 use crate::db::repo::pending::{self, NewPending, PendingRow};
 use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
@@ -160,10 +161,15 @@ pub fn start(
             code_expires_at: now + CODE_LIFETIME,
         };
         pending::put(conn, keys, &new, (codes_sent + 1, failures), now)?;
-        let recipient = Recipient { typed: declaration.email(), lang, existing: existing.as_ref() };
-        mail_code(conn, keys, &row, &recipient, &code, now + CODE_LIFETIME, now)?;
-        if let Some(record) = &existing {
-            tell_typed_address(conn, keys, declaration.email(), lang, record, now)?;
+        let to = code_to(conn, keys, declaration, lang, existing.as_ref())?;
+        mail_code(conn, keys, &row, &to, &code, now)?;
+        // The typed address of an identifier on file is told where the code
+        // went, unless it is the record's own address.
+        if let CodeTo::Record(_, record_address) = &to
+            && record_address.as_ref() != Some(declaration.email())
+        {
+            let notice = Mail::new(MailKind::CodeElsewhere, declaration.email(), lang).value("link", "/my/lost-key");
+            mail::queue(conn, keys, &notice, now)?;
         }
         Ok(())
     })
@@ -192,8 +198,8 @@ pub fn resend(
             Some(id) => identities::find_match(conn, id)?,
             None => None,
         };
-        let recipient = Recipient { typed: declaration.email(), lang: waiting.lang, existing: existing.as_ref() };
-        mail_code(conn, keys, &row, &recipient, &code, now + CODE_LIFETIME, now)?;
+        let to = code_to(conn, keys, &declaration, waiting.lang, existing.as_ref())?;
+        mail_code(conn, keys, &row, &to, &code, now)?;
         Ok(())
     })
 }
@@ -306,17 +312,8 @@ pub(super) fn link(
     audit::append(conn, &event, now)?;
 
     let Some(to) = super::contact::contact_email(conn, keys, record.id)? else { return Ok(()) };
-    let token = new_url_token();
-    let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, expose(&token));
-    let report = NewToken {
-        identity_id: record.id,
-        purpose: OwnerTokenPurpose::LinkReport,
-        digest: &digest,
-        account_id: Some(row.id),
-        value: None,
-        expires_at: now + REPORT_LINK_LIFETIME,
-    };
-    owner_tokens::issue(conn, keys, &report, now)?;
+    let about = (record.id, Some(row.id));
+    let token = issue_link(conn, keys, about, OwnerTokenPurpose::LinkReport, now + REPORT_LINK_LIFETIME, now)?;
     let platform = platforms::name_of(conn, row.platform_id)?.unwrap_or_default();
     let notice = Mail::new(MailKind::AccountLinked, &to, record.lang)
         .value("platform", platform)
@@ -340,10 +337,7 @@ fn live_report(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(LiveToken, AccountRow)>, DbError> {
-    let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, token);
-    let Some(live) = owner_tokens::find_by_digest(conn, &digest, OwnerTokenPurpose::LinkReport, now)? else {
-        return Ok(None);
-    };
+    let Some(live) = live_link(conn, keys, token, OwnerTokenPurpose::LinkReport, now)? else { return Ok(None) };
     let Some(account_id) = live.account_id else { return Ok(None) };
     Ok(accounts::find_with_claim(conn, account_id)?.map(|row| (live, row.account)))
 }
@@ -393,76 +387,52 @@ pub fn dispute(
     })
 }
 
-fn new_code(keys: &KeyRing) -> (SecretString, TokenDigest) {
-    let code = new_email_code();
-    let digest = keys.token_digester().digest(TokenPurpose::EmailCode, expose(&code));
-    (code, digest)
-}
-
-/// Whether the typed code (spaces and dashes allowed) is the one whose digest is stored.
-pub(super) fn code_matches(keys: &KeyRing, typed: &str, stored: &TokenDigest) -> bool {
-    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    digits.len() == 8
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && keys.token_digester().digest(TokenPurpose::EmailCode, &digits).matches(&stored.0)
-}
-
-/// Who a code goes to.
-struct Recipient<'a> {
-    typed: &'a ContactEmail,
-    lang: Lang,
-    /// The record on file with the same identifier: the code goes to its address instead.
-    existing: Option<&'a IdentityMatch>,
+/// Where a code goes: the address typed, or, for an identifier on file, the
+/// record's own address (`None` if it no longer parses: nobody can confirm).
+enum CodeTo<'a> {
+    Typed(&'a ContactEmail, Lang),
+    Record(&'a IdentityMatch, Option<ContactEmail>),
 }
 
 fn mail_code(
     conn: &mut DbConnection,
     keys: &KeyRing,
     row: &AccountRow,
-    recipient: &Recipient<'_>,
+    to: &CodeTo<'_>,
     code: &SecretString,
-    expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let minutes = CODE_LIFETIME.num_minutes().to_string();
-    let message = match recipient.existing {
-        None => Mail::new(MailKind::ContactCode, recipient.typed, recipient.lang)
-            .value("code", expose(code))
-            .value("minutes", minutes)
-            .value("link", "/claim/confirm"),
-        Some(record) => {
-            // A record always has an address; one that no longer parses cannot be confirmed through.
-            let Some(to) = super::contact::contact_email(conn, keys, record.id)? else { return Ok(()) };
+    let message = match to {
+        CodeTo::Typed(address, lang) => Mail::new(MailKind::ContactCode, address, *lang),
+        CodeTo::Record(_, None) => return Ok(()),
+        CodeTo::Record(record, Some(address)) => {
             let platform = platforms::name_of(conn, row.platform_id)?.unwrap_or_default();
-            let message = Mail::new(MailKind::LinkRequest, &to, record.lang)
+            Mail::new(MailKind::LinkRequest, address, record.lang)
                 .value("platform", platform)
                 .value("handle", row.handle.as_str())
-                .value("code", expose(code))
-                .value("minutes", minutes)
-                .value("link", "/claim/confirm")
                 .about(record.id)
-                .expires_at(expires_at);
-            return mail::queue(conn, keys, &message, now).map(drop);
         }
     };
-    mail::queue(conn, keys, &message.expires_at(expires_at), now).map(drop)
+    let message = message
+        .value("code", expose(code))
+        .value("minutes", CODE_LIFETIME.num_minutes().to_string())
+        .value("link", "/claim/confirm")
+        .expires_at(now + CODE_LIFETIME);
+    mail::queue(conn, keys, &message, now).map(drop)
 }
 
-/// The typed address of an identifier on file is told where the code went,
-/// unless it is the record's own address.
-fn tell_typed_address(
+/// Where the code for `declaration` goes, given the record on file, if any.
+fn code_to<'a>(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    typed: &ContactEmail,
+    declaration: &'a Declaration,
     lang: Lang,
-    record: &IdentityMatch,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    if super::contact::contact_email(conn, keys, record.id)?.as_ref() == Some(typed) {
-        return Ok(());
-    }
-    let notice = Mail::new(MailKind::CodeElsewhere, typed, lang).value("link", "/my/lost-key");
-    mail::queue(conn, keys, &notice, now).map(drop)
+    existing: Option<&'a IdentityMatch>,
+) -> Result<CodeTo<'a>, DbError> {
+    Ok(match existing {
+        None => CodeTo::Typed(declaration.email(), lang),
+        Some(record) => CodeTo::Record(record, super::contact::contact_email(conn, keys, record.id)?),
+    })
 }
 
 /// The address typed in a pending identification: where reminders go.

@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod officials;
 pub mod owners;
 pub mod platforms;
+mod proofs;
 pub mod recovery;
 pub mod retention;
 pub mod review;

@@ -98,7 +98,7 @@ fn tell_disclosures(conn: &mut DbConnection, keys: &KeyRing, now: DateTime<Utc>)
 
 fn tell(conn: &mut DbConnection, keys: &KeyRing, untold: &Untold, now: DateTime<Utc>) -> Result<bool, DbError> {
     access_requests::mark_owner_told(conn, untold.request_id, now)?;
-    let Some((to, lang)) = address_of(conn, keys, untold.identity_id)? else { return Ok(false) };
+    let Some((to, lang)) = super::contact::address_of(conn, keys, untold.identity_id)? else { return Ok(false) };
     let notice = Mail::new(MailKind::DisclosureVisible, &to, lang)
         .value("authority", untold.authority.clone())
         .value("basis", untold.legal_basis.as_str())
@@ -128,7 +128,7 @@ fn announce_deletions(
             if outbox::queued_before(conn, &once)? {
                 continue;
             }
-            let Some((to, lang)) = address_of(conn, keys, id)? else { continue };
+            let Some((to, lang)) = super::contact::address_of(conn, keys, id)? else { continue };
             let notice = Mail::new(MailKind::DeletionScheduled, &to, lang)
                 .date("date", due)
                 .value("link", "/my")
@@ -138,14 +138,4 @@ fn announce_deletions(
         }
         after = last;
     }
-}
-
-/// The record's address and the language its owner reads mail in.
-pub(super) fn address_of(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    id: IdentityId,
-) -> Result<Option<(crate::domain::ContactEmail, crate::i18n::Lang)>, DbError> {
-    let Some(record) = identities::find_match(conn, id)? else { return Ok(None) };
-    Ok(super::contact::contact_email(conn, keys, id)?.map(|to| (to, record.lang)))
 }

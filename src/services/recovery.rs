@@ -4,10 +4,11 @@
 //! the same whether or not the reference names a record with a confirmed
 //! address.
 
+use super::proofs::{issue_link, live_link};
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use crate::crypto::token::{expose, new_management_key, new_url_token};
+use crate::crypto::token::{expose, new_management_key};
 use crate::crypto::{KeyRing, TokenPurpose};
-use crate::db::repo::owner_tokens::{self, NewToken};
+use crate::db::repo::owner_tokens;
 use crate::db::repo::{identities, owner_sessions};
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::OwnerTokenPurpose;
@@ -33,26 +34,15 @@ pub fn request_key_reset(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     write_tx(conn, |conn| {
-        let reference = reference.trim().to_ascii_uppercase();
+        let reference = super::owners::normalize_reference(reference);
         let Some(record) = identities::find_for_sign_in(conn, &reference)? else { return Ok(()) };
-        let Some(found) = identities::find_match(conn, record.id)? else { return Ok(()) };
         if !identities::contact_confirmed(conn, record.id)? {
             return Ok(());
         }
-        let Some(to) = super::contact::contact_email(conn, keys, record.id)? else { return Ok(()) };
-        let token = new_url_token();
-        let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, expose(&token));
+        let Some((to, lang)) = super::contact::address_of(conn, keys, record.id)? else { return Ok(()) };
         let expires_at = now + RESET_LINK_LIFETIME;
-        let link = NewToken {
-            identity_id: record.id,
-            purpose: OwnerTokenPurpose::KeyReset,
-            digest: &digest,
-            account_id: None,
-            value: None,
-            expires_at,
-        };
-        owner_tokens::issue(conn, keys, &link, now)?;
-        let message = Mail::new(MailKind::KeyResetLink, &to, found.lang)
+        let token = issue_link(conn, keys, (record.id, None), OwnerTokenPurpose::KeyReset, expires_at, now)?;
+        let message = Mail::new(MailKind::KeyResetLink, &to, lang)
             .value("link", format!("/my/recover?token={}", expose(&token)))
             .value("minutes", RESET_LINK_LIFETIME.num_minutes().to_string())
             .about(record.id)
@@ -68,8 +58,7 @@ pub fn reset_link_live(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, token);
-    Ok(owner_tokens::find_by_digest(conn, &digest, OwnerTokenPurpose::KeyReset, now)?.is_some())
+    Ok(live_link(conn, keys, token, OwnerTokenPurpose::KeyReset, now)?.is_some())
 }
 
 /// Sets a new management key through a live link: the old key and every
@@ -82,10 +71,7 @@ pub fn replace_key(
     now: DateTime<Utc>,
 ) -> Result<Option<NewKey>, DbError> {
     write_tx(conn, |conn| {
-        let digest = keys.token_digester().digest(TokenPurpose::OwnerLink, token);
-        let Some(live) = owner_tokens::find_by_digest(conn, &digest, OwnerTokenPurpose::KeyReset, now)? else {
-            return Ok(None);
-        };
+        let Some(live) = live_link(conn, keys, token, OwnerTokenPurpose::KeyReset, now)? else { return Ok(None) };
         let Some(record) = identities::find_match(conn, live.identity_id)? else { return Ok(None) };
         if !owner_tokens::spend(conn, live.id, now)? {
             return Ok(None);

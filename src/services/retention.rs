@@ -75,7 +75,7 @@ fn shred_if_due(
         }
         let released = accounts::linked_to_identity(conn, id)?;
         // Read before the data key goes: the final notice is sealed under the master key.
-        let address = super::notifications::address_of(conn, keys, id)?;
+        let address = super::contact::address_of(conn, keys, id)?;
         if !identities::shred(conn, id, now)? {
             return Ok(false);
         }
