@@ -12,7 +12,6 @@ use crate::services::owners;
 use crate::services::platforms::{self, PlatformListing};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use askama::Template;
 use serde::Deserialize;
 
@@ -21,19 +20,36 @@ use serde::Deserialize;
 struct ClaimPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    platforms: Vec<PlatformListing>,
-    platform: String,
-    account: String,
-    /// A message id shown above the form.
-    problem: Option<&'static str>,
+    fields: ClaimFields,
 }
 
+/// A claim as typed: on `/claim`, and on `/my/add` for a signed-in owner.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ClaimForm {
-    platform: String,
-    account: String,
-    claim_code: String,
+    pub(super) platform: String,
+    pub(super) account: String,
+    pub(super) claim_code: String,
+}
+
+/// What `templates/claim_fields.html` shows: the platforms to pick from, the
+/// values typed (never the code), and a message id above the form.
+pub(super) struct ClaimFields {
+    pub(super) platforms: Vec<PlatformListing>,
+    pub(super) platform: String,
+    pub(super) account: String,
+    pub(super) problem: Option<&'static str>,
+}
+
+impl ClaimFields {
+    pub(super) async fn load(
+        page: &PageContext,
+        form: &ClaimForm,
+        problem: Option<&'static str>,
+    ) -> Result<Self, ApiError> {
+        let platforms = call(&page.state.pool, platforms::list).await??;
+        Ok(Self { platforms, platform: form.platform.clone(), account: form.account.clone(), problem })
+    }
 }
 
 async fn claim_page(
@@ -42,16 +58,8 @@ async fn claim_page(
     problem: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let platforms = call(&page.state.pool, platforms::list).await??;
-    let claim = ClaimPage {
-        t: page.texts(),
-        csrf: page.csrf(),
-        platforms,
-        platform: form.platform.clone(),
-        account: form.account.clone(),
-        problem,
-    };
-    page.render(&claim, status)
+    let fields = ClaimFields::load(page, form, problem).await?;
+    page.render(&ClaimPage { t: page.texts(), csrf: page.csrf(), fields }, status)
 }
 
 /// `GET /claim`
@@ -65,9 +73,7 @@ pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Re
     let client = page.client();
     if let Some(seconds) = page.state.claim_limits.barred(client) {
         tracing::info!(retry_after_s = seconds, "claim failures over the limit");
-        let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "claim-title", "claim-rate-limited")?;
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        return page.rate_limited("claim-title", seconds);
     }
     let ticket = match ClaimCode::parse(&form.claim_code) {
         Ok(code) => {

@@ -1,7 +1,7 @@
 //! `/claim/confirm`: the code mailed for an identification, entered in the
 //! browser that claimed the account; then the receipt, shown once.
 
-use super::context::{CheckedForm, EmptyForm, PageContext, see_other};
+use super::context::{CheckedForm, CodeForm, EmptyForm, PageContext, see_other};
 use super::identify::claimed;
 use crate::crypto::token::expose;
 use crate::http::call;
@@ -64,12 +64,6 @@ async fn confirm_page(
 /// typed or to the address of a record already on file.
 pub(super) async fn confirm_form(page: PageContext, query: web::Query<SentQuery>) -> Result<HttpResponse, ApiError> {
     confirm_page(&page, None, query.sent.is_some(), StatusCode::OK).await
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct CodeForm {
-    code: String,
 }
 
 /// `POST /claim/confirm`

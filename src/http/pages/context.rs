@@ -19,6 +19,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, AcceptLanguage, Header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::cell::Cell;
 use std::future::Future;
@@ -37,7 +38,7 @@ pub struct PageLang {
     chosen_now: bool,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 struct LangQuery {
     lang: Option<String>,
 }
@@ -149,6 +150,13 @@ impl PageContext {
         self.render(&NoticePage { t: self.texts(), title, message }, status)
     }
 
+    /// The answer to a visitor over a limit: a 429 page under `title`, with `Retry-After`.
+    pub fn rate_limited(&self, title: &'static str, seconds: u64) -> Result<HttpResponse, ApiError> {
+        let mut response = self.notice(StatusCode::TOO_MANY_REQUESTS, title, "claim-rate-limited")?;
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        Ok(response)
+    }
+
     /// The identity the owner's session cookie is for, if it is valid.
     pub async fn owner(&self) -> Result<Option<IdentityId>, ApiError> {
         let Some(cookie) = self.cookie_value(CookieName::Owner) else { return Ok(None) };
@@ -182,6 +190,20 @@ pub fn refused_as_none<T>(result: Result<T, OwnerError>) -> Result<Option<T>, Ap
     }
 }
 
+/// A code mailed to the owner, typed back.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct CodeForm {
+    pub code: String,
+}
+
+/// The token of a link mailed to the owner, in its query or, to act, in the form its page holds.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TokenParam {
+    pub token: String,
+}
+
 /// A 303 to `to`: the answer to a form that worked, or to a page that needs a session.
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
@@ -197,14 +219,14 @@ fn answer(response: Result<HttpResponse, ApiError>) -> actix_web::Error {
 
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 struct CsrfField {
     #[serde(default)]
     csrf: String,
 }
 
 /// A form whose only field is its anti-forgery token (sign-out, disclosure).
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 pub struct EmptyForm {}
 
 /// A submitted form (`application/x-www-form-urlencoded`, repeated names

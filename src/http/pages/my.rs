@@ -1,6 +1,7 @@
 //! `/my`: an owner's own record, behind their reference and management key.
 
-use super::context::{CheckedForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
+use super::claim::{ClaimFields, ClaimForm};
+use super::context::{CheckedForm, CodeForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
 use crate::crypto::token::expose;
 use crate::domain::{AccountId, ClaimCode, ContactEmail, IdentityId};
 use crate::http::call;
@@ -10,10 +11,8 @@ use crate::i18n::Texts;
 use crate::services::contact::{self, ContactError};
 use crate::services::identification;
 use crate::services::owners::{self, MyAccount};
-use crate::services::platforms::{self, PlatformListing};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
@@ -138,7 +137,7 @@ pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) ->
     let CheckedForm(form, ()) = form;
     let client = page.client();
     if let Some(seconds) = page.state.sign_in_limits.barred(client, Some(&form.reference)) {
-        return rate_limited(&page, seconds);
+        return page.rate_limited("my-title", seconds);
     }
     let (keys, reference, key) = (page.state.keys.clone(), form.reference.clone(), form.management_key);
     let signed_in =
@@ -158,12 +157,6 @@ pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) ->
     }
 }
 
-fn rate_limited(page: &PageContext, seconds: u64) -> Result<HttpResponse, ApiError> {
-    let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "my-title", "claim-rate-limited")?;
-    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
-    Ok(response)
-}
-
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(super) struct EmailForm {
@@ -179,7 +172,7 @@ pub(super) async fn change_email(
     let CheckedForm(form, OwnerSession(identity_id)) = form;
     let client = page.client();
     if let Some(seconds) = page.state.sign_in_limits.barred(client, None) {
-        return rate_limited(&page, seconds);
+        return page.rate_limited("my-title", seconds);
     }
     let Ok(email) = ContactEmail::parse(&form.email) else {
         let notes = Notes { email_error: Some("error-email"), ..Notes::default() };
@@ -201,12 +194,6 @@ pub(super) async fn change_email(
     }
     tracing::info!(identity.id = identity_id.get(), "contact change waits for its code");
     Ok(see_other("/my?done=email-code"))
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct CodeForm {
-    code: String,
 }
 
 /// `POST /my/email/confirm`: the code sent to the new address.
@@ -249,50 +236,34 @@ fn contact_error(e: ContactError) -> ApiError {
 struct AddPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    platforms: Vec<PlatformListing>,
-    platform: String,
-    account: String,
-    problem: Option<&'static str>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct AddForm {
-    platform: String,
-    account: String,
-    claim_code: String,
+    fields: ClaimFields,
 }
 
 async fn add_page(
     page: &PageContext,
-    form: &AddForm,
+    form: &ClaimForm,
     problem: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let platforms = call(&page.state.pool, platforms::list).await??;
-    let shown = AddPage {
-        t: page.texts(),
-        csrf: page.csrf(),
-        platforms,
-        platform: form.platform.clone(),
-        account: form.account.clone(),
-        problem,
-    };
-    page.render(&shown, status)
+    let fields = ClaimFields::load(page, form, problem).await?;
+    page.render(&AddPage { t: page.texts(), csrf: page.csrf(), fields }, status)
 }
 
 /// `GET /my/add`: another account of the signed-in owner, with its claim code.
 pub(super) async fn add_form(page: PageContext, _owner: OwnerSession) -> Result<HttpResponse, ApiError> {
-    add_page(&page, &AddForm::default(), None, StatusCode::OK).await
+    add_page(&page, &ClaimForm::default(), None, StatusCode::OK).await
 }
 
 /// `POST /my/add`: the session proves control of the record, the claim code
 /// that of the account. Limited and answered like `/claim`.
-pub(super) async fn add(page: PageContext, form: CheckedForm<AddForm, OwnerSession>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn add(
+    page: PageContext,
+    form: CheckedForm<ClaimForm, OwnerSession>,
+) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, OwnerSession(identity_id)) = form;
     let client = page.client();
     if let Some(seconds) = page.state.claim_limits.barred(client) {
-        return rate_limited(&page, seconds);
+        return page.rate_limited("my-title", seconds);
     }
     let Ok(code) = ClaimCode::parse(&form.claim_code) else {
         page.state.claim_limits.failed(client);

@@ -2,7 +2,7 @@
 //! mailed to the record's confirmed address. Asking answers the same for
 //! any reference; the link opens a page that asks, and only its form acts.
 
-use super::context::{CheckedForm, PageContext};
+use super::context::{CheckedForm, PageContext, TokenParam};
 use crate::crypto::token::expose;
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -11,7 +11,6 @@ use crate::i18n::Texts;
 use crate::services::recovery;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
@@ -49,20 +48,12 @@ pub(super) struct LostKeyForm {
 pub(super) async fn lost_key(page: PageContext, form: CheckedForm<LostKeyForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(LostKeyForm { reference }, ()) = form;
     if let Err(seconds) = page.state.lost_key_limits.check(page.client(), &reference) {
-        let mut response = page.notice(StatusCode::TOO_MANY_REQUESTS, "lost-key-title", "claim-rate-limited")?;
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        return page.rate_limited("lost-key-title", seconds);
     }
     let keys = page.state.keys.clone();
     call(&page.state.pool, move |conn| recovery::request_key_reset(conn, &keys, &reference, crate::db::now()))
         .await??;
     page.render(&LostKeyPage { t: page.texts(), csrf: page.csrf(), sent: true }, StatusCode::OK)
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct TokenParam {
-    token: String,
 }
 
 /// `GET /my/recover?token=…`

@@ -2,7 +2,7 @@
 //! account is not theirs. The link in the mail opens a page that asks; only
 //! the form (with its anti-forgery token) acts.
 
-use super::context::{CheckedForm, PageContext};
+use super::context::{CheckedForm, PageContext, TokenParam};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::i18n::Texts;
@@ -11,7 +11,6 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "report.html")]
@@ -21,12 +20,6 @@ struct ReportPage<'a> {
     token: String,
     link: Option<ReportedLink>,
     done: bool,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-pub(super) struct TokenParam {
-    token: String,
 }
 
 /// `GET /my/report?token=…`
