@@ -15,8 +15,7 @@ use std::time::SystemTime;
 /// Accounts handled per transaction: keeps write locks short.
 const BATCH: i64 = 500;
 
-/// Runs `step` on the blocking pool every `interval` (first at once) and
-/// hands its result to `report`; a failure is logged and retried next time.
+/// Runs `step` on one connection every `interval` (see [`every_on_pool`]).
 async fn every<T: Send + 'static>(
     interval: TimeDelta,
     job: &'static str,
@@ -25,15 +24,25 @@ async fn every<T: Send + 'static>(
     report: impl Fn(T),
 ) {
     // Intervals are validated at start-up to be at least a second.
-    let mut ticker = actix_web::rt::time::interval(interval.to_std().unwrap_or(std::time::Duration::from_secs(1)));
+    let interval = interval.to_std().unwrap_or(std::time::Duration::from_secs(1));
+    let on_connection = move |pool: &Pool| step(&mut *pool.get()?);
+    every_on_pool(interval, job, pool, on_connection, report).await;
+}
+
+/// Runs `step` on the blocking pool every `interval` (first at once) and
+/// hands its result to `report`; a failure is logged and retried next time.
+async fn every_on_pool<T: Send + 'static>(
+    interval: std::time::Duration,
+    job: &'static str,
+    pool: Pool,
+    step: impl Fn(&Pool) -> Result<T, DbError> + Clone + Send + 'static,
+    report: impl Fn(T),
+) {
+    let mut ticker = actix_web::rt::time::interval(interval);
     loop {
         ticker.tick().await;
         let (pool, step) = (pool.clone(), step.clone());
-        let result = actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            step(&mut conn)
-        })
-        .await;
+        let result = actix_web::web::block(move || step(&pool)).await;
         match result {
             Ok(Ok(outcome)) => report(outcome),
             Ok(Err(e)) => tracing::warn!(job, error = %e, "background job failed; will retry"),
@@ -132,16 +141,9 @@ pub async fn run_mail(
     mailer: Arc<crate::mail::deliver::Mailer>,
     interval: std::time::Duration,
 ) {
-    let mut ticker = actix_web::rt::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        let (pool, keys, mailer) = (pool.clone(), keys.clone(), mailer.clone());
-        match actix_web::web::block(move || mailer.deliver_due(&pool, &keys)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(job = "mail", error = %e, "background job failed; will retry"),
-            Err(e) => tracing::error!(job = "mail", error = %e, "background job could not run"),
-        }
-    }
+    // The pool, not one connection: no connection is held while talking to the server.
+    let step = move |pool: &Pool| mailer.deliver_due(pool, &keys);
+    every_on_pool(interval, "mail", pool, step, drop).await;
 }
 
 /// Reloads the key file when its modification time changed; a file that
