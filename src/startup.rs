@@ -90,8 +90,9 @@ impl Application {
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
-        let mailer =
-            crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, crate::i18n::Catalogues::load()?)?;
+        // Parsed once: the pages and the mail worker read the same catalogues.
+        let catalogues = Arc::new(crate::i18n::Catalogues::load()?);
+        let mailer = crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, catalogues.clone())?;
         let (mailer, mail_interval) = (Arc::new(mailer), settings.mail.interval);
         let keys = Arc::new(keys);
         let claim_limits = crate::http::limits::ClaimLimits::new(settings.claim_attempts_per_minute);
@@ -105,7 +106,7 @@ impl Application {
             settings: Arc::new(settings),
             platform_limiter: governor::RateLimiter::dashmap(quota),
             token_cache: Default::default(),
-            catalogues: crate::i18n::Catalogues::load()?,
+            catalogues,
             report_cache: Default::default(),
             claim_limits,
             sign_in_limits: Default::default(),

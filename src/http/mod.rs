@@ -35,7 +35,7 @@ pub struct AppState {
     /// Requests per second per platform.
     pub platform_limiter: governor::DefaultKeyedRateLimiter<crate::domain::PlatformId>,
     pub token_cache: platform_api::token_cache::TokenCache,
-    pub catalogues: crate::i18n::Catalogues,
+    pub catalogues: Arc<crate::i18n::Catalogues>,
     pub report_cache: transparency::ReportCache,
     pub claim_limits: limits::ClaimLimits,
     pub sign_in_limits: limits::SignInLimits,

@@ -19,6 +19,7 @@ use lettre::message::Mailbox;
 use lettre::{FileTransport, Message, SmtpTransport, Transport as _};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Messages tried per round.
 const BATCH: i64 = 20;
@@ -57,7 +58,7 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     public: PublicSettings,
-    catalogues: Catalogues,
+    catalogues: Arc<Catalogues>,
     retry: TimeDelta,
     lease: TimeDelta,
 }
@@ -74,7 +75,7 @@ impl Mailer {
     pub fn new(
         settings: &MailSettings,
         public: &PublicSettings,
-        catalogues: Catalogues,
+        catalogues: Arc<Catalogues>,
     ) -> Result<Self, MailSetupError> {
         let transport = match &settings.smtp_url {
             Some(url) => Transport::Smtp(
