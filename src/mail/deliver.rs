@@ -83,7 +83,10 @@ impl Mailer {
             ),
             None => {
                 let dir = &settings.dir;
-                std::fs::create_dir_all(dir).map_err(|e| MailSetupError::Directory(dir.display().to_string(), e))?;
+                // The files hold recipients in plain text: readable by the service's user only.
+                std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+                    .create(dir)
+                    .map_err(|e| MailSetupError::Directory(dir.display().to_string(), e))?;
                 Transport::Files(FileTransport::new(dir), dir.clone())
             }
         };

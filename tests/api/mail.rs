@@ -87,6 +87,8 @@ async fn without_an_smtp_server_mail_is_written_as_files_to_read() {
         assert!(std::time::Instant::now() < deadline, "no .eml file in {}", dir.display());
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     };
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700, "the files hold addresses");
     let eml = std::fs::read_to_string(&file).unwrap();
     assert!(eml.contains("Subject: Your confirmation code"), "{eml}");
     assert!(eml.contains(&format!("To: {TEST_EMAIL}")), "{eml}");
