@@ -143,6 +143,10 @@ my-sign-out = Sign out
 my-col-date = Date
 my-col-authority = Authority
 my-col-basis = Legal basis
+rejection-data_mismatch = the data declared does not match the evidence
+rejection-document_invalid = the identity document is invalid
+rejection-person_not_found = no such person or organisation was found
+rejection-not_the_declarant = the declaration was made by someone other than the person declared
 basis-court_decision = Court decision
 basis-criminal_investigation = Criminal investigation
 basis-prosecutor_request = Prosecutor's request
@@ -393,6 +397,18 @@ mail-disclosure-visible-body =
 mail-deletion-scheduled-subject = Your data will be deleted on { $date }
 mail-deletion-scheduled-body =
     No account needs your registration any more. Your data in the registry will be deleted on { $date }, unless one of your accounts needs it again before then.
+
+    { $link }
+mail-declaration-rejected-subject = Your identification was not accepted
+mail-declaration-rejected-body =
+    A registrar checked the identification in your record against official sources and did not accept it: { $reason ->
+        [data_mismatch] { rejection-data_mismatch }
+        [document_invalid] { rejection-document_invalid }
+        [person_not_found] { rejection-person_not_found }
+       *[not_the_declarant] { rejection-not_the_declarant }
+    }.
+
+    The accounts that relied on it are no longer covered by your record and need identifying again by { $date }. Ask the platform for a new code and identify with correct data:
 
     { $link }
 mail-data-deleted-subject = Your data was deleted

@@ -132,6 +132,10 @@ my-sign-out = Шығу
 my-col-date = Күні
 my-col-authority = Орган
 my-col-basis = Құқықтық негіз
+rejection-data_mismatch = мәлімделген деректер растайтын мәліметтерге сәйкес келмейді
+rejection-document_invalid = жеке басын куәландыратын құжат жарамсыз
+rejection-person_not_found = мұндай тұлға немесе ұйым табылмады
+rejection-not_the_declarant = өтінішті онда көрсетілген тұлға емес, басқа біреу берген
 basis-court_decision = Сот шешімі
 basis-criminal_investigation = Қылмыстық тергеу
 basis-prosecutor_request = Прокурор сұрауы
@@ -367,6 +371,18 @@ mail-disclosure-visible-body =
 mail-deletion-scheduled-subject = Деректеріңіз { $date } жойылады
 mail-deletion-scheduled-body =
     Тіркеуіңіз енді ешбір аккаунтқа қажет емес. Тізілімдегі деректеріңіз { $date } жойылады, егер оған дейін аккаунттарыңыздың біріне қайта қажет болмаса.
+
+    { $link }
+mail-declaration-rejected-subject = Сәйкестендіруіңіз қабылданбады
+mail-declaration-rejected-body =
+    Тіркеуші жазбаңыздағы сәйкестендіруді ресми дереккөздермен салыстырып, оны қабылдамады: { $reason ->
+        [data_mismatch] { rejection-data_mismatch }
+        [document_invalid] { rejection-document_invalid }
+        [person_not_found] { rejection-person_not_found }
+       *[not_the_declarant] { rejection-not_the_declarant }
+    }.
+
+    Оған сүйенген аккаунттар енді жазбаңызбен қамтылмайды және оларды { $date } дейін қайта сәйкестендіру қажет. Платформадан жаңа код сұрап, дұрыс деректермен сәйкестендіруден өтіңіз:
 
     { $link }
 mail-data-deleted-subject = Деректеріңіз жойылды

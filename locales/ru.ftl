@@ -146,6 +146,10 @@ my-sign-out = Выйти
 my-col-date = Дата
 my-col-authority = Орган
 my-col-basis = Правовое основание
+rejection-data_mismatch = заявленные данные не совпадают с подтверждающими сведениями
+rejection-document_invalid = документ, удостоверяющий личность, недействителен
+rejection-person_not_found = такое лицо или организация не найдены
+rejection-not_the_declarant = заявление подал не тот, кто в нём указан
 basis-court_decision = Решение суда
 basis-criminal_investigation = Уголовное расследование
 basis-prosecutor_request = Запрос прокурора
@@ -397,6 +401,18 @@ mail-disclosure-visible-body =
 mail-deletion-scheduled-subject = Ваши данные будут удалены { $date }
 mail-deletion-scheduled-body =
     Ни одному аккаунту больше не нужна ваша регистрация. Ваши данные в реестре будут удалены { $date }, если до этого они снова не понадобятся одному из ваших аккаунтов.
+
+    { $link }
+mail-declaration-rejected-subject = Ваша идентификация не принята
+mail-declaration-rejected-body =
+    Регистратор сверил идентификацию в вашей записи с официальными источниками и не принял её: { $reason ->
+        [data_mismatch] { rejection-data_mismatch }
+        [document_invalid] { rejection-document_invalid }
+        [person_not_found] { rejection-person_not_found }
+       *[not_the_declarant] { rejection-not_the_declarant }
+    }.
+
+    Аккаунты, которые на неё опирались, больше не покрыты вашей записью, и их нужно идентифицировать заново до { $date }. Попросите у платформы новый код и пройдите идентификацию с верными данными:
 
     { $link }
 mail-data-deleted-subject = Ваши данные удалены

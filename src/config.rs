@@ -12,6 +12,7 @@
 //! | `REGISTRY_DISCLOSURE_VALIDITY` | `72h` | how long an approved disclosure may be opened |
 //! | `REGISTRY_DISCLOSURES_PER_DAY` | `20` | disclosures one official may open in any 24 hours |
 //! | `REGISTRY_IDENTIFIER_SEARCHES_PER_DAY` | `10` | requests by identifier one official may file in any 24 hours |
+//! | `REGISTRY_REVIEWS_PER_DAY` | `20` | declarations one registrar may check against evidence in any 24 hours |
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
@@ -205,6 +206,7 @@ impl Settings {
             daily_limits: DailyLimits {
                 disclosures: vars.parse("REGISTRY_DISCLOSURES_PER_DAY", "20", parse_daily_limit)?,
                 identifier_searches: vars.parse("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "10", parse_daily_limit)?,
+                reviews: vars.parse("REGISTRY_REVIEWS_PER_DAY", "20", parse_daily_limit)?,
             },
         };
         let bind: SocketAddr = vars.parse("REGISTRY_BIND", "127.0.0.1:8080", |s| {
@@ -363,9 +365,10 @@ mod tests {
     }
 
     #[test]
-    fn daily_limits_default_to_twenty_and_ten_and_may_be_zero() {
+    fn daily_limits_default_to_twenty_ten_and_twenty_and_may_be_zero() {
         let s = settings(&[]).unwrap();
-        assert_eq!((s.policy.daily_limits.disclosures, s.policy.daily_limits.identifier_searches), (20, 10));
+        let limits = s.policy.daily_limits;
+        assert_eq!((limits.disclosures, limits.identifier_searches, limits.reviews), (20, 10, 20));
         let s = settings(&[("REGISTRY_IDENTIFIER_SEARCHES_PER_DAY", "0")]).unwrap();
         assert_eq!(s.policy.daily_limits.identifier_searches, 0);
     }

@@ -41,8 +41,15 @@ string_enum! {
         DailyLimitReached = "daily_limit.reached",
         /// A requester opened an approved request (details: the identity, which opening).
         DisclosureOpened = "disclosure.opened",
-        /// A registrar opened an identity's data for review.
+        /// A registrar opened every field of an identity. No longer written
+        /// (review is a match-check now); kept so that older logs still read.
         IdentityViewed = "identity.viewed",
+        /// A registrar checked a declaration against evidence (details: the
+        /// fields compared and the answer for each; never the values).
+        IdentityChecked = "identity.checked",
+        /// A registrar found a declaration false (details: the reason code,
+        /// how many accounts went back to `required`).
+        IdentityRejected = "identity.rejected",
         /// A registrar confirmed a declaration (details: how many accounts were raised).
         IdentityRegistrarChecked = "identity.registrar_checked",
         /// An identity's data was crypto-shredded under retention.

@@ -209,6 +209,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    review_checks (id) {
+        id -> BigInt,
+        identity_id -> BigInt,
+        official_id -> BigInt,
+        purpose -> Text,
+        fields -> Text,
+        all_matched -> Bool,
+        checked_at -> Timestamp,
+        audit_seq -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_log (seq) {
         seq -> BigInt,
         occurred_at -> Timestamp,
@@ -260,6 +273,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     owner_tokens,
     access_requests,
     disclosures,
+    review_checks,
     audit_log,
     checkpoints,
 );

@@ -145,7 +145,8 @@ impl RegistryPolicy {
         outcome
     }
 
-    /// The record's owner reported the link as not theirs: the identity no
+    /// The link was found false (the record's owner reported it as not
+    /// theirs, or a registrar rejected the declaration): the identity no
     /// longer covers the account, and a `verified` account is `required`
     /// again with a fresh deadline, so its real owner can identify.
     pub fn dispute_identity(&self, state: &AccountState, now: DateTime<Utc>) -> Outcome {

@@ -27,6 +27,8 @@ pub struct DailyLimits {
     /// Requests filed against an identifier (each one searches the whole
     /// registry for a person's accounts).
     pub identifier_searches: u32,
+    /// Declarations a registrar checked against evidence.
+    pub reviews: u32,
 }
 
 impl Default for RegistryPolicy {
@@ -37,7 +39,7 @@ impl Default for RegistryPolicy {
             hysteresis: TimeDelta::days(30),
             retention: TimeDelta::days(180),
             disclosure_validity: TimeDelta::hours(72),
-            daily_limits: DailyLimits { disclosures: 20, identifier_searches: 10 },
+            daily_limits: DailyLimits { disclosures: 20, identifier_searches: 10, reviews: 20 },
         }
     }
 }

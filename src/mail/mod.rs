@@ -49,6 +49,8 @@ string_enum! {
         DeletionScheduled = "deletion-scheduled",
         /// To a record's former address: its data was deleted.
         DataDeleted = "data-deleted",
+        /// To a record's address: a registrar found the declaration false; its accounts need identifying again.
+        DeclarationRejected = "declaration-rejected",
         /// To the previous address when the contact address changes.
         ContactChanged = "contact-changed",
     }

@@ -61,11 +61,11 @@ pub struct LimitReached {
     pub retry_at: DateTime<Utc>,
 }
 
-const DAY: TimeDelta = TimeDelta::days(1);
+pub(super) const DAY: TimeDelta = TimeDelta::days(1);
 
 /// Checks one daily limit; past it, appends the refusal and says so. The
 /// caller commits the refusal entry and then reports the error.
-fn check_limit(
+pub(super) fn check_limit(
     conn: &mut DbConnection,
     official: &Official,
     recent: RecentActions,

@@ -1,16 +1,25 @@
-//! Registrar review (DESIGN §3, §7): an official with the registrar role
-//! opens a `declared` identity's data (a logged view) and confirms it, which
-//! raises every linked account's assurance to `registrar_checked`.
+//! Registrar review (DESIGN §3, §7) without a full read: a registrar checks
+//! a `declared` identity against evidence (the registry answers match or no
+//! match per field and shows a masked hint), then confirms it, which raises
+//! every linked account to `registrar_checked`, or rejects it, which sends
+//! the accounts back to `required`. One registrar never reads a record whole.
 
+use super::access::{DAY, LimitReached, check_limit};
 use super::officials::Official;
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::KeyRing;
-use crate::db::repo::accounts;
-use crate::db::repo::identities::{self, AccountSummary, ReviewRow};
-use crate::db::{DbConnection, DbError, lock_feed, write_tx};
-use crate::domain::{Field, IdentityId, Page, PageBounds, PageError, RegistryPolicy, Role};
+use crate::db::repo::identities::{self, ReviewRow};
+use crate::db::repo::review_checks::{self, NewCheck};
+use crate::db::repo::{accounts, owner_sessions};
+use crate::db::{DbConnection, DbError, lock_feed, serialize_appenders, write_tx};
+use crate::domain::evidence::mask;
+use crate::domain::{
+    DailyLimits, Evidence, EvidenceError, Field, FieldList, FieldMatch, IdentityId, Page, PageBounds, PageError, RegistryPolicy,
+    RejectionReason, Role,
+};
+use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, Utc};
-use zeroize::Zeroizing;
+use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -18,13 +27,24 @@ pub enum ReviewError {
     Forbidden,
     #[error("identity not found")]
     NotFound,
+    /// A confirmed record is never opened or changed by review again.
     #[error("the identity was already confirmed")]
     AlreadyConfirmed,
+    /// Confirming needs this registrar's check of the identifier, all fields
+    /// matching, in the last 24 hours; rejecting needs any check.
+    #[error("{0}")]
+    NotChecked(&'static str),
     /// Crypto-shredded under retention: there is nothing left to review.
     #[error("the identity's data was deleted under retention on {0}")]
     Shredded(chrono::NaiveDate),
+    #[error("must be 10 to 500 characters")]
+    Purpose,
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Invalid(#[from] PageError),
+    #[error(transparent)]
+    DailyLimit(#[from] LimitReached),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -48,43 +68,91 @@ pub fn queue(
     Ok(identities::review_queue(conn, IdentityId::new(page.after), page.limit)?)
 }
 
-/// What a registrar sees of one identity.
-pub struct Opened {
-    pub identity: ReviewRow,
-    pub fields: Vec<(Field, Zeroizing<String>)>,
-    pub accounts: Vec<AccountSummary>,
+/// A registrar's look at one identity before checking it: no personal data.
+pub fn find(conn: &mut DbConnection, official: &Official, reference: &str) -> Result<ReviewRow, ReviewError> {
+    require_registrar(official)?;
+    reviewable(conn, reference)
 }
 
-fn find(conn: &mut DbConnection, reference: &str) -> Result<ReviewRow, ReviewError> {
+/// The identity, if it is still on file and not yet confirmed.
+fn reviewable(conn: &mut DbConnection, reference: &str) -> Result<ReviewRow, ReviewError> {
     let identity = identities::find_for_review(conn, reference)?.ok_or(ReviewError::NotFound)?;
-    match identity.shredded_at {
-        Some(at) => Err(ReviewError::Shredded(at.date())),
-        None => Ok(identity),
+    match (identity.shredded_at, identity.registrar_checked_at) {
+        (Some(at), _) => Err(ReviewError::Shredded(at.date())),
+        (None, Some(_)) => Err(ReviewError::AlreadyConfirmed),
+        (None, None) => Ok(identity),
     }
 }
 
-/// Opens every field of an identity. Like a disclosure it fails closed: the
-/// view is written to the audit log in the transaction that decrypts.
-pub fn open(
+/// Why a registrar checks: recorded with the check for auditors.
+fn purpose(text: &str) -> Result<&str, ReviewError> {
+    let text = text.trim();
+    if (10..=500).contains(&text.chars().count()) { Ok(text) } else { Err(ReviewError::Purpose) }
+}
+
+/// What a check answers: a masked hint of each declared field (the e-mail
+/// is not shown) and match or no match for each field checked.
+pub struct Checked {
+    pub identity: ReviewRow,
+    pub masked: Vec<(Field, String)>,
+    pub results: BTreeMap<Field, FieldMatch>,
+    /// Every checked field matched and the identifier was among them: the
+    /// registrar may confirm.
+    pub confirmable: bool,
+}
+
+/// Checks a declaration against what the evidence shows. Counted against
+/// the registrar's daily limit and logged in the transaction that decrypts,
+/// so a check that cannot be recorded answers nothing.
+pub fn check(
     conn: &mut DbConnection,
     keys: &KeyRing,
     official: &Official,
-    reference: &str,
+    (reference, why): (&str, &str),
+    claims: &BTreeMap<String, String>,
+    limits: &DailyLimits,
     now: DateTime<Utc>,
-) -> Result<Opened, ReviewError> {
+) -> Result<Checked, ReviewError> {
     require_registrar(official)?;
-    write_tx(conn, |conn| {
-        let identity = find(conn, reference)?;
-        let details = serde_json::json!({ "purpose": "registrar_review" });
+    let why = purpose(why)?;
+    let evidence = Evidence::parse(claims, now.date_naive())?;
+    let checked = write_tx(conn, |conn| -> Result<Result<Checked, LimitReached>, ReviewError> {
+        serialize_appenders(conn)?;
+        let identity = reviewable(conn, reference)?;
+        let recent = review_checks::made_since(conn, official.id, now - DAY)?;
         let subject = AuditSubject::Identity(identity.id);
-        let event = AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityViewed, subject, details);
-        audit::append(conn, &event, now)?;
-        Ok(Opened {
-            fields: identities::open_fields(conn, keys, identity.id, Field::ALL)?,
-            accounts: identities::accounts_of(conn, identity.id)?,
-            identity,
-        })
-    })
+        if let Some(reached) = check_limit(conn, official, recent, ("reviews", limits.reviews), subject, now)? {
+            return Ok(Err(reached));
+        }
+        let declared = identities::open_fields(conn, keys, identity.id, Field::ALL)?;
+        let results = evidence.compare(&declared, identity.created_at.date());
+        let all_matched = results.values().all(|answer| *answer == FieldMatch::Match);
+        let codes: Vec<&str> = results.keys().map(|field| field.as_str()).collect();
+        let fields = FieldList::parse(&codes).map_err(|_| DbError::Corrupt("checked fields"))?;
+        let details = serde_json::json!({ "results": results });
+        let event = AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityChecked, subject, details);
+        let audit_seq = audit::append(conn, &event, now)?;
+        let new = NewCheck { identity_id: identity.id, official_id: official.id, purpose: why, fields: &fields, all_matched, audit_seq };
+        review_checks::insert(conn, &new, now)?;
+        let masked = declared.iter().filter_map(|(field, value)| Some((*field, mask(*field, value)?))).collect();
+        let confirmable = all_matched && results.contains_key(&identity.owner_type.identifier_field());
+        Ok(Ok(Checked { identity, masked, results, confirmable }))
+    })?;
+    Ok(checked?)
+}
+
+/// This registrar's checks of `identity` in the last 24 hours: whether any,
+/// and whether one matched on every field including the identifier.
+fn checks_of(
+    conn: &mut DbConnection,
+    official: &Official,
+    identity: &ReviewRow,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool), DbError> {
+    let checks = review_checks::of_identity_since(conn, identity.id, official.id, now - DAY)?;
+    let identifier = identity.owner_type.identifier_field();
+    let confirming = checks.iter().any(|(fields, all)| *all && fields.as_slice().contains(&identifier));
+    Ok((!checks.is_empty(), confirming))
 }
 
 /// Confirms a declared identity; returns how many accounts it raised.
@@ -98,7 +166,12 @@ pub fn confirm(
     require_registrar(official)?;
     write_tx(conn, |conn| {
         lock_feed(conn)?;
-        let identity = find(conn, reference)?;
+        let identity = reviewable(conn, reference)?;
+        if !checks_of(conn, official, &identity, now)?.1 {
+            return Err(ReviewError::NotChecked(
+                "confirming needs your check of the identifier, with every field matching, in the last 24 hours",
+            ));
+        }
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
         }
@@ -117,5 +190,57 @@ pub fn confirm(
             AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityRegistrarChecked, subject, details);
         audit::append(conn, &event, now)?;
         Ok(raised)
+    })
+}
+
+/// Rejects a declaration found false: every account linked to it leaves the
+/// record and is `required` again with a fresh deadline (its platform issues
+/// a new claim code), the record's sessions end and its owner is told why.
+/// Returns how many accounts went back to `required`.
+pub fn reject(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    official: &Official,
+    reference: &str,
+    reason: RejectionReason,
+    policy: &RegistryPolicy,
+    now: DateTime<Utc>,
+) -> Result<usize, ReviewError> {
+    require_registrar(official)?;
+    write_tx(conn, |conn| {
+        lock_feed(conn)?;
+        let identity = reviewable(conn, reference)?;
+        if !checks_of(conn, official, &identity, now)?.0 {
+            return Err(ReviewError::NotChecked("rejecting needs your check of the declaration in the last 24 hours"));
+        }
+        let mut returned = 0;
+        let mut deadline = None;
+        for row in accounts::linked_to_identity(conn, identity.id)? {
+            identities::withdraw_account(conn, row.id, identity.id, now)?;
+            let outcome = policy.dispute_identity(&row.state(), now);
+            super::accounts::save_outcome(conn, &row, &outcome)?;
+            if !outcome.changes.is_empty() {
+                returned += 1;
+                deadline = deadline.or(outcome.state.deadline);
+            }
+        }
+        owner_sessions::end_all(conn, identity.id, now)?;
+        if let Some((to, lang)) = super::contact::address_of(conn, keys, identity.id)? {
+            let notice = Mail::new(MailKind::DeclarationRejected, &to, lang)
+                .value("reason", reason.as_str())
+                .date("date", deadline.unwrap_or(now + policy.grace_period))
+                .value("link", "/claim")
+                .about(identity.id);
+            mail::queue(conn, keys, &notice, now)?;
+        }
+        let details = serde_json::json!({ "reason": reason.as_str(), "accounts": returned });
+        let event = AuditEvent::new(
+            Actor::Official(official.id),
+            AuditAction::IdentityRejected,
+            AuditSubject::Identity(identity.id),
+            details,
+        );
+        audit::append(conn, &event, now)?;
+        Ok(returned)
     })
 }

@@ -45,9 +45,7 @@ async fn a_stranger_with_a_claim_and_someone_elses_iin_learns_nothing_and_links_
     let mut owner = app.start_identification(&token, "qaz", "acc-1", &resident_fields()).await;
     let (reference, _) = receipt_of(&owner.confirm(&smtp.last_to(TEST_EMAIL).await.code()).await);
     let registrar = app.official("a.registrar", "registrar").await;
-    let review = |step: &str| format!("/api/v1/regulator/review/{reference}/{step}");
-    assert_eq!(app.api_post(&registrar, &review("view"), &Value::Null).await.status, 200);
-    assert_eq!(app.api_post(&registrar, &review("confirm"), &Value::Null).await.status, 200);
+    assert_eq!(app.confirm_declaration(&registrar, &reference).await.status, 200);
     let mails_before = smtp.wait_for(2).await.len(); // the code and the new-link notice
 
     // The stranger holds a claim code for A2 and types P's IIN with another name.

@@ -5,7 +5,7 @@ use registry::domain::DailyLimits;
 use serde_json::json;
 
 async fn limited_app(disclosures: u32, identifier_searches: u32) -> TestApp {
-    spawn_app_with(|s| s.policy.daily_limits = DailyLimits { disclosures, identifier_searches }).await
+    spawn_app_with(|s| s.policy.daily_limits = DailyLimits { disclosures, identifier_searches, reviews: 20 }).await
 }
 
 fn refusals(app: &TestApp) -> Vec<(String, String, String)> {

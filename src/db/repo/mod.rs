@@ -11,6 +11,7 @@ pub mod owner_sessions;
 pub mod owner_tokens;
 pub mod pending;
 pub mod platforms;
+pub mod review_checks;
 pub mod sessions;
 
 /// How many stored secrets one master key version seals.

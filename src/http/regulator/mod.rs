@@ -29,8 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose))
         .route("/api/v1/regulator/audit", web::get().to(audit::list))
         .route("/api/v1/regulator/review", web::get().to(review::queue))
-        .route("/api/v1/regulator/review/{reference}/view", web::post().to(review::view))
-        .route("/api/v1/regulator/review/{reference}/confirm", web::post().to(review::confirm));
+        .route("/api/v1/regulator/review/{reference}/check", web::post().to(review::check))
+        .route("/api/v1/regulator/review/{reference}/confirm", web::post().to(review::confirm))
+        .route("/api/v1/regulator/review/{reference}/reject", web::post().to(review::reject));
 }
 
 #[derive(Deserialize)]
@@ -99,14 +100,23 @@ fn invalid_page(e: PageError) -> ApiError {
     ApiError::invalid_field(e.field, e.problem)
 }
 
-/// Decrypted fields as disclosures and reviews show them: `{"surname": …}`.
+impl From<crate::services::access::LimitReached> for ApiError {
+    fn from(reached: crate::services::access::LimitReached) -> Self {
+        ApiError::DailyLimit {
+            message: reached.to_string(),
+            retry_after: (reached.retry_at - crate::db::now()).num_seconds().max(1).unsigned_abs(),
+        }
+    }
+}
+
+/// Decrypted fields as disclosures show them: `{"surname": …}`.
 fn identity_json(
     fields: &[(crate::domain::Field, zeroize::Zeroizing<String>)],
 ) -> serde_json::Map<String, serde_json::Value> {
     fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect()
 }
 
-/// Accounts as disclosures and reviews show them.
+/// Accounts as disclosures show them.
 fn accounts_json(accounts: &[crate::services::access::AccountSummary]) -> Vec<serde_json::Value> {
     accounts
         .iter()

@@ -191,10 +191,7 @@ pub(crate) fn access_error(e: AccessError) -> ApiError {
         AccessError::NoIdentity => ApiError::NotFound("identity for the request's target"),
         AccessError::DataDeleted(on) => ApiError::DataDeleted(on),
         AccessError::Invalid(e) => invalid(e),
-        AccessError::DailyLimit(reached) => ApiError::DailyLimit {
-            message: reached.to_string(),
-            retry_after: (reached.retry_at - crate::db::now()).num_seconds().max(1).unsigned_abs(),
-        },
+        AccessError::DailyLimit(reached) => reached.into(),
         AccessError::Db(e) => e.into(),
     }
 }

@@ -1,24 +1,29 @@
-//! `/api/v1/regulator/review`: registrars confirm declared identities.
+//! `/api/v1/regulator/review`: registrars check declared identities against
+//! evidence, then confirm or reject them.
 
 use super::OfficialAuth;
-use crate::domain::OwnerType;
+use crate::domain::{OwnerType, RejectionReason};
 use crate::http::error::ApiError;
 use crate::http::extract::Then;
 use crate::http::{AppState, call};
-use crate::services::review::{self, ReviewError};
+use crate::services::officials::Official;
+use crate::services::review::{self, Checked, ReviewError};
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-fn review_error(e: ReviewError) -> ApiError {
+pub(crate) fn review_error(e: ReviewError) -> ApiError {
     match e {
         ReviewError::Forbidden => ApiError::Forbidden("registrar review needs the registrar role"),
         ReviewError::NotFound => ApiError::NotFound("identity"),
-        ReviewError::AlreadyConfirmed => {
-            ApiError::Conflict { code: "already_confirmed", message: "the identity was already confirmed".into() }
-        }
+        e @ ReviewError::AlreadyConfirmed => ApiError::Conflict { code: "already_confirmed", message: e.to_string() },
+        e @ ReviewError::NotChecked(_) => ApiError::Conflict { code: "not_checked", message: e.to_string() },
         ReviewError::Shredded(on) => ApiError::DataDeleted(on),
+        e @ ReviewError::Purpose => ApiError::invalid_field("purpose", e),
+        ReviewError::Evidence(e) => ApiError::invalid_field(e.field, e.problem),
         ReviewError::Invalid(e) => super::invalid_page(e),
+        ReviewError::DailyLimit(reached) => reached.into(),
         ReviewError::Db(e) => e.into(),
     }
 }
@@ -48,32 +53,64 @@ pub(super) async fn queue(
         .json(serde_json::json!({ "identities": identities, "next": next })))
 }
 
-/// `POST /api/v1/regulator/review/{reference}/view`: every field, logged;
-/// fails closed with 503 when the view cannot be recorded.
-pub(super) async fn view(
-    Then(auth, path): Then<OfficialAuth, web::Path<String>>,
+/// What a registrar says the evidence shows, and why they check.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CheckRequest {
+    pub purpose: String,
+    /// Field name → the value the evidence shows (`{"iin": "…", "surname": "…"}`).
+    pub claims: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for CheckRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckRequest").field("claims", &self.claims.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+    }
+}
+
+/// Checks a declaration for `official`; shared by the API and the pages.
+/// A check that cannot be recorded fails closed with 503 and answers nothing.
+pub(crate) async fn check_declaration(
+    state: &AppState,
+    official: Official,
+    reference: String,
+    body: CheckRequest,
+) -> Result<Result<Checked, ReviewError>, ApiError> {
+    let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
+    let checked = call(&state.pool, move |conn| {
+        review::check(conn, &keys, &official, (&reference, &body.purpose), &body.claims, &limits, crate::db::now())
+    })
+    .await?;
+    match checked {
+        Err(ReviewError::Db(e)) => {
+            tracing::error!(error = %e, "registrar check not recorded; nothing answered");
+            Err(ApiError::Unavailable("the check could not be recorded, so nothing was answered"))
+        }
+        Ok(checked) => {
+            tracing::info!(identity.id = checked.identity.id.get(), "declaration checked by a registrar");
+            Ok(Ok(checked))
+        }
+        Err(refused) => Ok(Err(refused)),
+    }
+}
+
+/// `POST /api/v1/regulator/review/{reference}/check`: match or no match per
+/// field and a masked hint of the declaration; logged and counted.
+pub(super) async fn check(
+    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<String>, web::Json<CheckRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (keys, reference) = (state.keys.clone(), path.into_inner());
-    let opened = call(&state.pool, move |conn| review::open(conn, &keys, &auth.0, &reference, crate::db::now()))
-        .await?
-        .map_err(|e| match e {
-            ReviewError::Db(e) => {
-                tracing::error!(error = %e, "registrar view not recorded; nothing shown");
-                ApiError::Unavailable("the view could not be recorded, so nothing was shown")
-            }
-            other => review_error(other),
-        })?;
-    tracing::info!(identity.id = opened.identity.id.get(), "identity opened for registrar review");
-    let identity = super::identity_json(&opened.fields);
-    let accounts = super::accounts_json(&opened.accounts);
+    let checked =
+        check_declaration(&state, auth.0, path.into_inner(), body.into_inner()).await?.map_err(review_error)?;
+    let masked: serde_json::Map<_, _> =
+        checked.masked.into_iter().map(|(field, hint)| (field.as_str().to_owned(), hint.into())).collect();
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
-        "reference": opened.identity.reference,
-        "owner_type": opened.identity.owner_type,
-        "declared_at": opened.identity.created_at.and_utc(),
-        "registrar_checked_at": opened.identity.registrar_checked_at.map(|t| t.and_utc()),
-        "identity": identity,
-        "accounts": accounts,
+        "reference": checked.identity.reference,
+        "owner_type": checked.identity.owner_type,
+        "declared_at": checked.identity.created_at.and_utc(),
+        "results": checked.results,
+        "masked": masked,
+        "confirmable": checked.confirmable,
     })))
 }
 
@@ -91,5 +128,32 @@ pub(super) async fn confirm(
         "reference": reference,
         "assurance": "registrar_checked",
         "accounts_raised": raised,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RejectRequest {
+    pub reason: RejectionReason,
+}
+
+/// `POST /api/v1/regulator/review/{reference}/reject`: the declaration is
+/// false; its accounts go back to `required` and the owner is told why.
+pub(super) async fn reject(
+    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<String>, web::Json<RejectRequest>)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (keys, policy, reference) = (state.keys.clone(), state.settings.policy.clone(), path.into_inner());
+    let reason = body.into_inner().reason;
+    let rejecting = reference.clone();
+    let returned = call(&state.pool, move |conn| {
+        review::reject(conn, &keys, &auth.0, &rejecting, reason, &policy, crate::db::now())
+    })
+    .await?
+    .map_err(review_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "reference": reference,
+        "reason": reason,
+        "accounts_returned": returned,
     })))
 }

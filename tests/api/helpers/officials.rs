@@ -83,6 +83,21 @@ impl TestApp {
         (requester, id)
     }
 
+    /// A registrar's check of the test resident's declaration against evidence.
+    pub async fn check(&self, token: &str, reference: &str, claims: Value) -> Reply {
+        let body = json!({ "purpose": "Passport presented at the service centre.", "claims": claims });
+        self.api_post(token, &format!("/api/v1/regulator/review/{reference}/check"), &body).await
+    }
+
+    /// A registrar checks the test resident's identifier and surname (both
+    /// match) and confirms the declaration.
+    pub async fn confirm_declaration(&self, token: &str, reference: &str) -> Reply {
+        let claims = json!({ "iin": super::data::TEST_IIN, "surname": super::data::TEST_SURNAME });
+        let checked = self.check(token, reference, claims).await;
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        self.api_post(token, &format!("/api/v1/regulator/review/{reference}/confirm"), &Value::Null).await
+    }
+
     /// Opens the disclosure of request `id`.
     pub async fn open(&self, token: &str, id: i64) -> Reply {
         self.api_post(token, &format!("/api/v1/regulator/requests/{id}/disclosure"), &Value::Null).await

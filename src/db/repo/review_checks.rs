@@ -1,0 +1,65 @@
+//! Registrar checks of declarations against evidence: the record behind the
+//! daily limit and behind every confirmation.
+
+use super::access_requests::RecentActions;
+use crate::db::schema::review_checks;
+use crate::db::{DbConnection, DbError, db_time};
+use crate::domain::{FieldList, IdentityId, OfficialId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// One check as written: the values compared are never stored.
+pub struct NewCheck<'a> {
+    pub identity_id: IdentityId,
+    pub official_id: OfficialId,
+    pub purpose: &'a str,
+    pub fields: &'a FieldList,
+    pub all_matched: bool,
+    pub audit_seq: i64,
+}
+
+pub fn insert(conn: &mut DbConnection, check: &NewCheck<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::insert_into(review_checks::table)
+        .values((
+            review_checks::identity_id.eq(check.identity_id),
+            review_checks::official_id.eq(check.official_id),
+            review_checks::purpose.eq(check.purpose),
+            review_checks::fields.eq(check.fields.to_codes()),
+            review_checks::all_matched.eq(check.all_matched),
+            review_checks::checked_at.eq(db_time(now)),
+            review_checks::audit_seq.eq(check.audit_seq),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Checks `official_id` made since `since`, for the daily limit.
+pub fn made_since(
+    conn: &mut DbConnection,
+    official_id: OfficialId,
+    since: DateTime<Utc>,
+) -> Result<RecentActions, DbError> {
+    use diesel::dsl::{count_star, min};
+    Ok(review_checks::table
+        .filter(review_checks::official_id.eq(official_id))
+        .filter(review_checks::checked_at.gt(db_time(since)))
+        .select((count_star(), min(review_checks::checked_at)))
+        .first(conn)?)
+}
+
+/// The field lists of `official_id`'s checks of one identity since `since`,
+/// with whether every field matched, newest first.
+pub fn of_identity_since(
+    conn: &mut DbConnection,
+    identity_id: IdentityId,
+    official_id: OfficialId,
+    since: DateTime<Utc>,
+) -> Result<Vec<(FieldList, bool)>, DbError> {
+    Ok(review_checks::table
+        .filter(review_checks::identity_id.eq(identity_id))
+        .filter(review_checks::official_id.eq(official_id))
+        .filter(review_checks::checked_at.gt(db_time(since)))
+        .order(review_checks::id.desc())
+        .select((review_checks::fields, review_checks::all_matched))
+        .load(conn)?)
+}
