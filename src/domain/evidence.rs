@@ -81,7 +81,8 @@ impl Evidence {
             if !CHECKABLE.contains(&field) {
                 return Err(error("is not a field a registrar checks"));
             }
-            let canonical = canonical(field, value, today).ok_or_else(|| error("is not a valid value of this field"))?;
+            let canonical =
+                canonical(field, value, today).ok_or_else(|| error("is not a valid value of this field"))?;
             parsed.insert(field, canonical);
         }
         Ok(Self(parsed))
@@ -135,7 +136,8 @@ fn canonical(field: Field, value: &str, today: NaiveDate) -> Option<Zeroizing<St
 /// identifiers' last four characters, names' first letter, the birth year.
 /// The document type and country are shown whole; the e-mail not at all.
 pub fn mask(field: Field, value: &str) -> Option<String> {
-    let hidden = |shown: &str, total: usize| format!("{}{shown}", "•".repeat(total.saturating_sub(shown.chars().count())));
+    let hidden =
+        |shown: &str, total: usize| format!("{}{shown}", "•".repeat(total.saturating_sub(shown.chars().count())));
     match field {
         Field::Iin | Field::Bin | Field::DocumentNumber => {
             let chars: Vec<char> = value.chars().collect();
@@ -184,9 +186,11 @@ mod tests {
 
     #[test]
     fn fields_are_compared_in_canonical_form() {
-        let evidence =
-            Evidence::parse(&claims(&[("iin", " 900115353054 "), ("surname", "АБАЕВ"), ("patronymic", "Ұлы")]), today())
-                .unwrap();
+        let evidence = Evidence::parse(
+            &claims(&[("iin", " 900115353054 "), ("surname", "АБАЕВ"), ("patronymic", "Ұлы")]),
+            today(),
+        )
+        .unwrap();
         let answers = evidence.compare(&declared(), today());
         assert_eq!(answers[&Field::Iin], FieldMatch::Match);
         assert_eq!(answers[&Field::Surname], FieldMatch::Match, "names compare without case");

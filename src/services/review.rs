@@ -14,8 +14,8 @@ use crate::db::repo::{accounts, owner_sessions};
 use crate::db::{DbConnection, DbError, lock_feed, serialize_appenders, write_tx};
 use crate::domain::evidence::mask;
 use crate::domain::{
-    DailyLimits, Evidence, EvidenceError, Field, FieldList, FieldMatch, IdentityId, Page, PageBounds, PageError, RegistryPolicy,
-    RejectionReason, Role,
+    DailyLimits, Evidence, EvidenceError, Field, FieldList, FieldMatch, IdentityId, Page, PageBounds, PageError,
+    RegistryPolicy, RejectionReason, Role,
 };
 use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, Utc};
@@ -132,7 +132,14 @@ pub fn check(
         let details = serde_json::json!({ "results": results });
         let event = AuditEvent::new(Actor::Official(official.id), AuditAction::IdentityChecked, subject, details);
         let audit_seq = audit::append(conn, &event, now)?;
-        let new = NewCheck { identity_id: identity.id, official_id: official.id, purpose: why, fields: &fields, all_matched, audit_seq };
+        let new = NewCheck {
+            identity_id: identity.id,
+            official_id: official.id,
+            purpose: why,
+            fields: &fields,
+            all_matched,
+            audit_seq,
+        };
         review_checks::insert(conn, &new, now)?;
         let masked = declared.iter().filter_map(|(field, value)| Some((*field, mask(*field, value)?))).collect();
         let confirmable = all_matched && results.contains_key(&identity.owner_type.identifier_field());

@@ -32,7 +32,10 @@ async fn a_registrar_checks_without_reading_confirms_and_platforms_learn_of_it()
     assert_eq!(queue.status, 200, "{}", queue.body);
     let waiting = &queue.json()["identities"];
     assert_eq!(waiting.as_array().unwrap().len(), 1);
-    assert_eq!((waiting[0]["reference"].as_str(), waiting[0]["owner_type"].as_str()), (Some(&*reference), Some("resident")));
+    assert_eq!(
+        (waiting[0]["reference"].as_str(), waiting[0]["owner_type"].as_str()),
+        (Some(&*reference), Some("resident"))
+    );
     assert_no_personal_data(&queue.body);
 
     let claims = json!({ "iin": TEST_IIN, "surname": TEST_SURNAME.to_uppercase(), "given_name": "Aliya" });
@@ -59,7 +62,10 @@ async fn a_registrar_checks_without_reading_confirms_and_platforms_learn_of_it()
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     assert_eq!(confirmed.json()["accounts_raised"], 1);
     let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
-    assert_eq!((status["status"].as_str(), status["assurance"].as_str()), (Some("verified"), Some("registrar_checked")));
+    assert_eq!(
+        (status["status"].as_str(), status["assurance"].as_str()),
+        (Some("verified"), Some("registrar_checked"))
+    );
     let feed = app.all_changes(&token, 0, 100).await;
     assert_eq!(feed.last().unwrap()["assurance"], "registrar_checked", "the change feed carries the new assurance");
 
@@ -90,7 +96,10 @@ async fn confirming_needs_the_registrars_own_full_match_on_the_identifier() {
     let second = app.official("b.registrar", "registrar").await;
 
     let names_only = app.check(&first, &reference, json!({ "surname": TEST_SURNAME })).await.json();
-    assert_eq!((names_only["results"]["surname"].as_str(), names_only["confirmable"].as_bool()), (Some("match"), Some(false)));
+    assert_eq!(
+        (names_only["results"]["surname"].as_str(), names_only["confirmable"].as_bool()),
+        (Some("match"), Some(false))
+    );
     let refused = step(&app, &first, &reference, "confirm", &Value::Null).await;
     assert_eq!(refused.error_code(), "not_checked", "a check without the identifier confirms nothing");
 
@@ -150,7 +159,10 @@ async fn a_rejected_declaration_frees_its_accounts_ends_sessions_and_tells_the_o
     let unknown = step(&app, &registrar, &reference, "reject", &json!({ "reason": "i_dont_like_it" })).await;
     assert_eq!((unknown.status, unknown.error_code()), (400, "invalid_body".to_string()), "{}", unknown.body);
 
-    assert_eq!(app.check(&registrar, &reference, json!({ "surname": "Abenov" })).await.json()["results"]["surname"], "no_match");
+    assert_eq!(
+        app.check(&registrar, &reference, json!({ "surname": "Abenov" })).await.json()["results"]["surname"],
+        "no_match"
+    );
     let rejected = step(&app, &registrar, &reference, "reject", &json!({ "reason": "data_mismatch" })).await;
     assert_eq!(rejected.status, 200, "{}", rejected.body);
     assert_eq!(rejected.json()["accounts_returned"], 1);
