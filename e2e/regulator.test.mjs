@@ -31,7 +31,7 @@ async function checked(page, name) {
   await screenshot(page, name);
 }
 
-async function signIn(username) {
+async function signIn(username, landing = '/regulator/requests') {
   const official = OFFICIALS[username];
   assert.ok(official, `demo credentials for ${username}`);
   const page = await phonePage(browser);
@@ -40,7 +40,7 @@ async function signIn(username) {
   await page.fill('#password', official.password);
   await page.fill('#totp', totp(official.totp_secret));
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${BASE}/regulator/requests`);
+  await page.waitForURL(`${BASE}${landing}`);
   return page;
 }
 
@@ -87,4 +87,47 @@ test('a requester and an approver take a request to a disclosure of only the app
   await checked(requester, 'regulator-disclosure');
   assert.deepEqual(requester.consoleErrors, [], 'no console errors, CSP violations included');
   await requester.context().close();
+});
+
+test('a registrar checks declarations without reading them, confirms one and rejects another', async () => {
+  const registrar = await signIn('demo-registrar', '/regulator/review');
+  for (const lang of ['kk', 'ru', 'en']) {
+    await registrar.goto(`${BASE}/regulator/review?lang=${lang}`);
+    await checked(registrar, `regulator-review-queue-${lang}`);
+    await registrar.locator('tbody a').first().click();
+    await checked(registrar, `regulator-review-check-${lang}`);
+  }
+  // The oldest declaration is the Kazakh-language owner's (claim.test.mjs).
+  await registrar.goto(`${BASE}/regulator/review?lang=en`);
+  await registrar.locator('tbody a').first().click();
+  const shown = await registrar.textContent('main');
+  assert.ok(!shown.includes('900115353054') && !shown.includes('Сейтқали'), 'nothing of the declaration is shown');
+  await registrar.fill('#purpose', 'Passport presented at the service centre.');
+  await registrar.fill('#iin', '900115353054');
+  await registrar.fill('#surname', 'СЕЙТҚАЛИ');
+  await registrar.getByRole('button', { name: 'Check', exact: true }).click();
+  assert.equal((await registrar.locator('tbody tr').count()), 2);
+  assert.ok((await registrar.textContent('#results + table')).includes('••••••••3054'), 'a masked hint');
+  await checked(registrar, 'regulator-review-matched');
+  await registrar.getByRole('button', { name: 'Confirm the declaration' }).click();
+  await registrar.waitForURL(`${BASE}/regulator/review?done=confirmed`);
+  assert.match(await registrar.textContent('[role=status]'), /The declaration was confirmed/);
+  await checked(registrar, 'regulator-review-confirmed');
+
+  // The English-language owner's declaration (the newest) is found false.
+  await registrar.locator('tbody a').last().click();
+  await registrar.fill('#purpose', 'Answer from the population register.');
+  await registrar.fill('#surname', 'Абенов');
+  await registrar.getByRole('button', { name: 'Check', exact: true }).click();
+  assert.equal((await registrar.textContent('.result-no_match')).trim(), 'Does not match');
+  assert.equal(await registrar.getByRole('button', { name: 'Confirm the declaration' }).count(), 0);
+  await registrar.getByRole('button', { name: 'Reject the declaration' }).click();
+  assert.equal((await registrar.textContent('#reason-error')).trim(), 'Choose a reason.');
+  await checked(registrar, 'regulator-review-reject-errors');
+  await registrar.check('#reason-data_mismatch');
+  await registrar.getByRole('button', { name: 'Reject the declaration' }).click();
+  await registrar.waitForURL(`${BASE}/regulator/review?done=rejected`);
+  assert.match(await registrar.textContent('[role=status]'), /The declaration was rejected/);
+  assert.deepEqual(registrar.consoleErrors, [], 'no console errors, CSP violations included');
+  await registrar.context().close();
 });

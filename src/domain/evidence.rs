@@ -44,20 +44,6 @@ pub struct EvidenceError {
     pub problem: &'static str,
 }
 
-/// The most fields one check may name: every checkable field once.
-const CHECKABLE: &[Field] = &[
-    Field::Iin,
-    Field::Bin,
-    Field::DocumentType,
-    Field::DocumentNumber,
-    Field::Country,
-    Field::Surname,
-    Field::GivenName,
-    Field::Patronymic,
-    Field::LegalName,
-    Field::BirthDate,
-];
-
 /// What the evidence shows, each value in the canonical form it is compared
 /// in: parsed as the owner's form parses it, names without case.
 pub struct Evidence(BTreeMap<Field, Zeroizing<String>>);
@@ -78,7 +64,7 @@ impl Evidence {
         for (name, value) in claims {
             let error = |problem| EvidenceError { field: format!("claims.{name}"), problem };
             let field: Field = name.parse().map_err(|_| error("is not a field a registrar checks"))?;
-            if !CHECKABLE.contains(&field) {
+            if !OwnerType::ALL.iter().any(|owner| owner.checkable_fields().contains(&field)) {
                 return Err(error("is not a field a registrar checks"));
             }
             let canonical =
@@ -154,6 +140,23 @@ pub fn mask(field: Field, value: &str) -> Option<String> {
 }
 
 impl OwnerType {
+    /// The fields a registrar may check for this type of owner, in the
+    /// order of the owner's form.
+    pub fn checkable_fields(self) -> &'static [Field] {
+        match self {
+            OwnerType::Resident => &[Field::Iin, Field::Surname, Field::GivenName, Field::Patronymic],
+            OwnerType::NonResident => &[
+                Field::DocumentType,
+                Field::DocumentNumber,
+                Field::Country,
+                Field::Surname,
+                Field::GivenName,
+                Field::BirthDate,
+            ],
+            OwnerType::LegalEntity => &[Field::Bin, Field::LegalName],
+        }
+    }
+
     /// The field that identifies this type of owner uniquely: a check that
     /// confirms a declaration must include it.
     pub fn identifier_field(self) -> Field {

@@ -16,7 +16,7 @@ async fn signed_in<'a>(app: &'a crate::helpers::TestApp, username: &str, roles: 
     let page = visitor
         .submit("/regulator", "/regulator/login", &[("username", username), ("password", PASSWORD), ("totp", &totp)])
         .await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/regulator/requests")), "{}", page.body);
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/regulator")), "{}", page.body);
     visitor
 }
 
@@ -146,4 +146,58 @@ async fn a_request_with_a_long_justification_in_cyrillic_is_filed_through_the_fo
     let filed =
         requester.submit("/regulator/requests/new", "/regulator/requests", &request_fields(&justification)).await;
     assert_eq!(filed.status, 303, "{}", filed.body);
+}
+
+#[actix_web::test]
+async fn a_registrar_checks_confirms_and_rejects_through_the_pages() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (first, _) = app.register(&token, "acc-1").await;
+    let (second, _) = app.register_person(&token, "acc-2", 4).await;
+    let mut registrar = signed_in(&app, "a.registrar", "registrar").await;
+    let home = registrar.get("/regulator").await;
+    assert_eq!(home.location.as_deref(), Some("/regulator/review"), "a registrar starts at the review queue");
+    let queue = registrar.get("/regulator/review?lang=en").await;
+    assert!(queue.body.contains(&format!("href=\"/regulator/review/{first}\"")), "{}", queue.body);
+    assert!(!queue.body.contains("New request"), "a registrar files no requests");
+
+    let path = format!("/regulator/review/{first}");
+    let form = registrar.get(&path).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("id=\"iin\"") && !form.body.contains("id=\"bin\""), "the resident's items");
+    assert!(!form.body.contains(TEST_SURNAME) && !form.body.contains(TEST_IIN), "nothing of the record is shown");
+
+    let short = registrar.submit(&path, &format!("{path}/check"), &[("purpose", "why"), ("iin", TEST_IIN)]).await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("Give a purpose of 10 to 500 characters."), "{}", short.body);
+    let purpose = ("purpose", "Passport presented at the service centre.");
+    let checked =
+        registrar.submit(&path, &format!("{path}/check"), &[purpose, ("iin", TEST_IIN), ("surname", "")]).await;
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    assert!(checked.body.contains("Matches") && checked.body.contains("••••••••3054"), "{}", checked.body);
+    assert!(!checked.body.contains(TEST_IIN), "the typed identifier is not echoed");
+    let confirmed = registrar.submit(&path, &format!("{path}/confirm"), &[]).await;
+    assert_eq!(confirmed.location.as_deref(), Some("/regulator/review?done=confirmed"), "{}", confirmed.body);
+    let banner = registrar.get("/regulator/review?done=confirmed").await;
+    assert!(banner.body.contains("The declaration was confirmed."));
+    let again = registrar.get(&path).await;
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("already confirmed"), "{}", again.body);
+
+    let path = format!("/regulator/review/{second}");
+    let refused = registrar.submit(&path, &format!("{path}/reject"), &[("reason", "data_mismatch")]).await;
+    assert_eq!(refused.status, 409, "nobody rejects what they did not check");
+    let checked = registrar.submit(&path, &format!("{path}/check"), &[purpose, ("surname", "Abenov")]).await;
+    assert!(checked.body.contains("Does not match") && !checked.body.contains("Confirm the declaration"));
+    let no_reason = registrar.submit(&path, &format!("{path}/reject"), &[]).await;
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("Choose a reason."), "{}", no_reason.body);
+    let rejected = registrar.submit(&path, &format!("{path}/reject"), &[("reason", "data_mismatch")]).await;
+    assert_eq!(rejected.location.as_deref(), Some("/regulator/review?done=rejected"), "{}", rejected.body);
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-2").await.json()["status"], "required");
+
+    let mut requester = signed_in(&app, "a.requester", "requester").await;
+    let refused = requester.get("/regulator/review").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(!refused.body.contains(&second));
 }

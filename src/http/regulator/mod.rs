@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 mod audit;
 pub(crate) mod requests;
-mod review;
+pub(crate) mod review;
 
 pub(crate) use requests::{
     DecisionRequest, FileRequest, NotFiled, access_error, decide_request, file_request, open_disclosure,
@@ -96,7 +96,7 @@ pub(super) struct Cursor {
     limit: Option<i64>,
 }
 
-fn invalid_page(e: PageError) -> ApiError {
+pub(crate) fn invalid_page(e: PageError) -> ApiError {
     ApiError::invalid_field(e.field, e.problem)
 }
 

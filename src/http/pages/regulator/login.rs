@@ -35,7 +35,7 @@ fn login_page(
 /// `GET /regulator`
 pub(super) async fn start(page: PageContext) -> Result<HttpResponse, ApiError> {
     match page.official().await? {
-        Some(_) => Ok(see_other("/regulator/requests")),
+        Some(official) => Ok(see_other(super::Nav::of(&official).home())),
         None => login_page(&page, String::new(), None, StatusCode::OK),
     }
 }
@@ -53,7 +53,7 @@ pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Re
     let CheckedForm(LoginForm { username, password, totp }, ()) = form;
     let refused = match log_in(&page.state, username.clone(), password, totp).await? {
         Ok(session) => {
-            let mut response = see_other("/regulator/requests");
+            let mut response = see_other("/regulator");
             let cookie = page.cookie(CookieName::Official, session.token.expose_secret().to_owned());
             response.add_cookie(&cookie).map_err(ApiError::internal)?;
             return Ok(response);

@@ -7,11 +7,14 @@
 mod login;
 mod request;
 mod requests;
+mod review;
 
+use crate::domain::Role;
 use crate::domain::access_request::RequestError;
 use crate::http::error::ApiError;
 use crate::i18n::Texts;
 use crate::services::access::AccessError;
+use crate::services::officials::Official;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
@@ -25,7 +28,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regulator/requests/new", web::get().to(requests::new_request))
         .route("/regulator/requests/{id}", web::get().to(request::show))
         .route("/regulator/requests/{id}/decision", web::post().to(request::decide))
-        .route("/regulator/requests/{id}/disclosure", web::post().to(request::disclose));
+        .route("/regulator/requests/{id}/disclosure", web::post().to(request::disclose))
+        .route("/regulator/review", web::get().to(review::queue))
+        .route("/regulator/review/{reference}", web::get().to(review::show))
+        .route("/regulator/review/{reference}/check", web::post().to(review::check))
+        .route("/regulator/review/{reference}/confirm", web::post().to(review::confirm))
+        .route("/regulator/review/{reference}/reject", web::post().to(review::reject));
+}
+
+/// The links of the signed-in header: what the official's roles reach.
+#[derive(Debug, Clone, Copy)]
+struct Nav {
+    requests: bool,
+    file: bool,
+    review: bool,
+}
+
+impl Nav {
+    fn of(official: &Official) -> Self {
+        let has = |role| official.roles.contains(role);
+        Nav {
+            requests: has(Role::Requester) || has(Role::Approver) || has(Role::Auditor),
+            file: has(Role::Requester),
+            review: has(Role::Registrar),
+        }
+    }
+
+    /// Where a signed-in official starts: the request list, or the review
+    /// queue for a registrar who has no part in requests.
+    fn home(self) -> &'static str {
+        if self.requests { "/regulator/requests" } else { "/regulator/review" }
+    }
 }
 
 /// A refusal shown at the top of a page.

@@ -1,8 +1,8 @@
 //! One request: its facts, the decision form for an approver, and the
 //! disclosure for its requester.
 
-use super::{Problem, Refusal, no_store};
-use crate::domain::{RequestId, Role};
+use super::{Nav, Problem, Refusal, no_store};
+use crate::domain::RequestId;
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
@@ -21,7 +21,7 @@ use serde::Deserialize;
 struct RequestPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    can_file: bool,
+    nav: Nav,
     problem: Option<Problem>,
     error: Option<&'static str>,
     request: RequestRow,
@@ -58,7 +58,7 @@ async fn request_page(
     };
     let fields = request.fields.as_slice().iter().map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
     let shown = RequestPage {
-        can_file: official.roles.contains(Role::Requester),
+        nav: Nav::of(&official),
         can_decide: may.decide,
         can_open: may.open,
         openings: request.openings.into(),
@@ -125,7 +125,7 @@ pub(super) async fn decide(
 struct DisclosurePage<'a> {
     t: Texts<'a>,
     csrf: String,
-    can_file: bool,
+    nav: Nav,
     problem: Option<Problem>,
     id: RequestId,
     fields: Vec<(String, zeroize::Zeroizing<String>)>,
@@ -152,7 +152,7 @@ pub(super) async fn disclose(
             .map(|a| format!("{} / {}: {}", a.platform, a.account_ref, t.get(&format!("status-{}", a.status))))
             .collect(),
         csrf: page.csrf(),
-        can_file: official.roles.contains(Role::Requester),
+        nav: Nav::of(&official),
         problem: None,
         t,
         id,

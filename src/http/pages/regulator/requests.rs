@@ -1,7 +1,7 @@
 //! The request list and the new-request form.
 
-use super::{Problem, Refusal, no_store};
-use crate::domain::{Field, LegalBasis, RequestId, Role};
+use super::{Nav, Problem, Refusal, no_store};
+use crate::domain::{Field, LegalBasis, RequestId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, OfficialSession, PageContext, see_other};
@@ -28,7 +28,7 @@ struct ListedRequest {
 struct RequestsPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    can_file: bool,
+    nav: Nav,
     problem: Option<Problem>,
     requests: Vec<ListedRequest>,
 }
@@ -36,7 +36,7 @@ struct RequestsPage<'a> {
 /// `GET /regulator/requests`: own requests for requesters, all for approvers and auditors.
 pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
     let OfficialSession(official) = official;
-    let can_file = official.roles.contains(Role::Requester);
+    let nav = Nav::of(&official);
     let rows = call(&page.state.pool, move |conn| access::list(conn, &official, 200)).await??;
     let t = page.texts();
     let now = crate::db::now();
@@ -49,7 +49,7 @@ pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result
             state: t.get(&format!("outcome-{}", r.state_at(now))),
         })
         .collect();
-    no_store(page.render(&RequestsPage { t, csrf: page.csrf(), can_file, problem: None, requests }, StatusCode::OK))
+    no_store(page.render(&RequestsPage { t, csrf: page.csrf(), nav, problem: None, requests }, StatusCode::OK))
 }
 
 /// What the new-request form keeps between attempts (never the identifier).
@@ -106,7 +106,7 @@ impl RequestForm {
 struct NewRequestPage<'a> {
     t: Texts<'a>,
     csrf: String,
-    can_file: bool,
+    nav: Nav,
     problem: Option<Problem>,
     error: Option<&'static str>,
     form: RequestForm,
@@ -114,12 +114,17 @@ struct NewRequestPage<'a> {
     all_fields: &'static [Field],
 }
 
-fn new_request_page(page: &PageContext, form: RequestForm, refusal: Option<Refusal>) -> Result<HttpResponse, ApiError> {
+fn new_request_page(
+    page: &PageContext,
+    nav: Nav,
+    form: RequestForm,
+    refusal: Option<Refusal>,
+) -> Result<HttpResponse, ApiError> {
     let (problem, error, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
     let shown = NewRequestPage {
         t: page.texts(),
         csrf: page.csrf(),
-        can_file: true,
+        nav,
         problem,
         error,
         form,
@@ -130,8 +135,8 @@ fn new_request_page(page: &PageContext, form: RequestForm, refusal: Option<Refus
 }
 
 /// `GET /regulator/requests/new`
-pub(super) async fn new_request(page: PageContext, _official: OfficialSession) -> Result<HttpResponse, ApiError> {
-    new_request_page(&page, RequestForm::default(), None)
+pub(super) async fn new_request(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
+    new_request_page(&page, Nav::of(&official.0), RequestForm::default(), None)
 }
 
 /// `POST /regulator/requests`
@@ -140,6 +145,7 @@ pub(super) async fn file(
     form: CheckedForm<RequestForm, OfficialSession>,
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(mut form, OfficialSession(official)) = form;
+    let nav = Nav::of(&official);
     let refusal = match form.to_request().parse(crate::db::now().date_naive()) {
         Err(invalid) => Refusal::invalid(&invalid)?,
         Ok(request) => match file_request(&page.state, official, request).await? {
@@ -149,5 +155,5 @@ pub(super) async fn file(
         },
     };
     form.identifier.clear();
-    new_request_page(&page, form, Some(refusal))
+    new_request_page(&page, nav, form, Some(refusal))
 }
