@@ -35,6 +35,9 @@ string_enum! {
         AccessRequestFiled = "access_request.filed",
         /// An approver approved a request (details: whether the owner is told later).
         AccessRequestApproved = "access_request.approved",
+        /// The identifier of a request by identifier was shown to its
+        /// requester or an approver (it is sealed; this names who saw it).
+        AccessRequestIdentifierShown = "access_request.identifier_shown",
         /// An approver denied a request.
         AccessRequestDenied = "access_request.denied",
         /// An official was refused for passing a daily limit (details: which limit).

@@ -31,9 +31,9 @@ pub(super) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> QueryResu
 pub fn forget_shredded(conn: &mut DbConnection) -> Result<(), DbError> {
     match conn {
         DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?,
-        DbConnection::Postgresql(pg) => {
-            pg.batch_execute("VACUUM identities, identity_fields, pending_identifications, owner_tokens, outbox;")?
-        }
+        DbConnection::Postgresql(pg) => pg.batch_execute(
+            "VACUUM identities, identity_fields, pending_identifications, owner_tokens, outbox, access_requests;",
+        )?,
     }
     Ok(())
 }

@@ -194,6 +194,8 @@ diesel::table! {
         valid_until -> Nullable<Timestamp>,
         openings -> Integer,
         owner_told_at -> Nullable<Timestamp>,
+        target_key_id -> Nullable<Integer>,
+        target_identifier -> Nullable<Binary>,
     }
 }
 

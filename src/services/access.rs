@@ -11,9 +11,10 @@ use crate::db::repo::identities;
 use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, serialize_appenders, write_tx};
 use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
-use crate::domain::{DailyLimits, Field, IdentityId, RegistryPolicy, RequestId, RequestState, Role};
+use crate::domain::{DailyLimits, Field, Identifier, IdentityId, RegistryPolicy, RequestId, RequestState, Role};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use zeroize::Zeroizing;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use crate::db::repo::access_requests::RequestRow;
 pub use crate::db::repo::identities::AccountSummary;
@@ -83,10 +84,38 @@ pub(super) fn check_limit(
     Ok(Some(LimitReached { what, limit, retry_at }))
 }
 
+/// The identifier of a request by identifier, as its requester and
+/// approvers see it. Sealed at rest like identity data.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct ShownIdentifier {
+    pub identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl std::fmt::Debug for ShownIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShownIdentifier(<redacted>)")
+    }
+}
+
+impl ShownIdentifier {
+    fn of(identifier: &Identifier) -> Self {
+        match identifier {
+            Identifier::Iin(iin) => Self { identifier: iin.expose(), country: None },
+            Identifier::Bin(bin) => Self { identifier: bin.expose(), country: None },
+            Identifier::Document { country, number } => {
+                Self { identifier: number.expose().to_owned(), country: Some(country.as_str().to_owned()) }
+            }
+        }
+    }
+}
+
 /// Files a request. `blind_index` is the target identifier's, computed by the
 /// caller off the async executor (it costs one argon2 evaluation).
 pub fn file(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     official: &Official,
     request: &NewAccessRequest,
     blind_index: Option<&BlindIndex>,
@@ -129,6 +158,12 @@ pub fn file(
             fields: &request.fields,
         };
         let id = repo::insert(conn, &new, now)?;
+        if let Target::Identifier(identifier) = &request.target {
+            let text = Zeroizing::new(
+                serde_json::to_vec(&ShownIdentifier::of(identifier)).map_err(|_| DbError::Corrupt("identifier"))?,
+            );
+            repo::seal_identifier(conn, keys, id, &text)?;
+        }
         let details =
             serde_json::json!({ "legal_basis": request.legal_basis.as_str(), "fields": request.fields.to_codes() });
         let event = AuditEvent::new(
@@ -154,6 +189,36 @@ pub fn view(conn: &mut DbConnection, official: &Official, id: RequestId) -> Resu
     let allowed = row.requester_id == official.id || reads_every_request(official);
     // A request the official may not see is reported as absent.
     if allowed { Ok(row) } else { Err(AccessError::NotFound) }
+}
+
+/// The identifier a request by identifier searches for, for its requester
+/// and for approvers (auditors read requests without it). Each showing is
+/// logged in the transaction that opens it. `None` for a request on an
+/// account, for others, or once the identity it names was shredded.
+pub fn identifier(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    official: &Official,
+    id: RequestId,
+    now: DateTime<Utc>,
+) -> Result<Option<ShownIdentifier>, AccessError> {
+    write_tx(conn, |conn| {
+        let row = view(conn, official, id)?;
+        if row.requester_id != official.id && !official.roles.contains(Role::Approver) {
+            return Ok(None);
+        }
+        let Some(text) = repo::open_identifier(conn, keys, id)? else { return Ok(None) };
+        let shown: ShownIdentifier =
+            serde_json::from_slice(&text).map_err(|_| DbError::Corrupt("access_requests.target_identifier"))?;
+        let event = AuditEvent::new(
+            Actor::Official(official.id),
+            AuditAction::AccessRequestIdentifierShown,
+            AuditSubject::AccessRequest(id),
+            serde_json::json!({}),
+        );
+        audit::append(conn, &event, now)?;
+        Ok(Some(shown))
+    })
 }
 
 /// The newest requests an official may read (the rule of [`view`]).

@@ -11,7 +11,7 @@
 
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::{KeyFileError, KeyId, KeyRing};
-use crate::db::repo::{identities, officials, outbox, owner_tokens, pending};
+use crate::db::repo::{access_requests, identities, officials, outbox, owner_tokens, pending};
 use crate::db::{DbConnection, DbError, key_id_from_db, write_tx};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -64,8 +64,8 @@ pub struct KeyUsage {
     pub in_key_file: bool,
     pub data_keys: i64,
     pub totp_secrets: i64,
-    /// Owner data waiting to be used: unsent mail, identifications and
-    /// contact changes not yet confirmed.
+    /// Other sealed personal data: unsent mail, identifications and
+    /// contact changes not yet confirmed, the identifiers of access requests.
     pub queued: i64,
 }
 
@@ -93,7 +93,12 @@ pub fn usage(conn: &mut DbConnection, keys: &KeyRing) -> Result<Vec<KeyUsage>, D
     for used in officials::count_by_totp_key(conn)? {
         entry(&mut by_id, used.key_id).totp_secrets += used.count;
     }
-    let queued = [outbox::count_by_key(conn)?, pending::count_by_key(conn)?, owner_tokens::count_by_key(conn)?];
+    let queued = [
+        outbox::count_by_key(conn)?,
+        pending::count_by_key(conn)?,
+        owner_tokens::count_by_key(conn)?,
+        access_requests::count_by_key(conn)?,
+    ];
     for used in queued.into_iter().flatten() {
         entry(&mut by_id, used.key_id).queued += used.count;
     }
@@ -117,7 +122,8 @@ pub fn rewrap(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rewrapped, DbEr
         totp_secrets: drain(conn, |conn| officials::reseal_totp_batch(conn, keys, BATCH))?,
         queued: drain(conn, |conn| outbox::reseal_batch(conn, keys, BATCH))?
             + drain(conn, |conn| pending::reseal_batch(conn, keys, BATCH))?
-            + drain(conn, |conn| owner_tokens::reseal_batch(conn, keys, BATCH))?,
+            + drain(conn, |conn| owner_tokens::reseal_batch(conn, keys, BATCH))?
+            + drain(conn, |conn| access_requests::reseal_batch(conn, keys, BATCH))?,
     })
 }
 

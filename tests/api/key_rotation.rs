@@ -35,6 +35,9 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
     let requester = app.official("a.requester", "requester").await;
     let approver = app.official("an.approver", "approver").await;
     app.add_official("late.login", "auditor");
+    let mut by_identifier = request_body();
+    by_identifier["target"] = json!({ "identifier_type": "iin", "identifier": crate::helpers::iin(1) });
+    let searched = app.api_post(&requester, "/api/v1/regulator/requests", &by_identifier).await.json()["id"].clone();
     let mut requests = Vec::new();
     for n in 1..=3 {
         requests.push(approved_for(&app, &requester, &approver, &format!("acc-{n}")).await);
@@ -95,6 +98,8 @@ async fn rotating_during_submissions_and_disclosures_leaves_every_record_readabl
     let totp_keys: Vec<i32> = officials::table.select(officials::totp_key_id).load(&mut conn).unwrap();
     assert!(totp_keys.iter().all(|&k| k == 2), "{totp_keys:?}");
     assert_eq!(app.login("late.login", PASSWORD, &code(0)).await.status, 200, "TOTP secrets open under key 2");
+    let searched = app.api_get(&approver, &format!("/api/v1/regulator/requests/{searched}")).await;
+    assert_eq!(searched.json()["target"]["identifier"], crate::helpers::iin(1), "request identifiers open under key 2");
 
     // The service goes on with the retired key gone from its file.
     app.register_person(&token, "acc-8", 8).await;

@@ -97,7 +97,7 @@ async fn invalid_requests_are_refused_with_the_field_named() {
 }
 
 #[actix_web::test]
-async fn a_request_by_identifier_stores_only_its_blind_index() {
+async fn a_request_by_identifier_stores_its_blind_index_and_the_identifier_sealed_for_those_who_decide() {
     let app = spawn_app().await;
     let requester = app.official("a.requester", "requester").await;
     let body = json!({
@@ -119,4 +119,44 @@ async fn a_request_by_identifier_stores_only_its_blind_index() {
     assert_eq!(stored.as_deref(), Some(expected.0.as_slice()));
     drop(conn);
     crate::helpers::assert_no_personal_data(&app.db_contents(), "the database");
+
+    // The approver sees what they approve, and so does the requester; each showing is logged.
+    let id = filed.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/regulator/requests/{id}");
+    let approver = app.official("an.approver", "approver").await;
+    let auditor = app.official("an.auditor", "auditor").await;
+    let expected = json!({ "identifier_type": "iin", "identifier": crate::helpers::TEST_IIN, "country": null });
+    for (who, token) in [("approver", &approver), ("requester", &requester)] {
+        let read = app.api_get(token, &path).await;
+        assert_eq!(read.json()["target"], expected, "{who}: {}", read.body);
+        assert_eq!(read.header("cache-control").as_deref(), Some("no-store"));
+    }
+    let audited = app.api_get(&auditor, &path).await;
+    assert_eq!(audited.json()["target"], json!({ "identifier_type": "iin" }), "auditors read requests without it");
+    let mut conn = app.pool.get().unwrap();
+    let shown: Vec<String> = registry::db::schema::audit_log::table
+        .filter(registry::db::schema::audit_log::action.eq("access_request.identifier_shown"))
+        .select(registry::db::schema::audit_log::actor)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+}
+
+#[actix_web::test]
+async fn shredding_an_identity_deletes_the_identifier_sealed_in_requests_for_it() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, _) = app.register(&token, "acc-1").await;
+    let mut body = crate::helpers::request_body();
+    body["target"] = json!({ "identifier_type": "iin", "identifier": crate::helpers::TEST_IIN });
+    let requester = app.official("a.requester", "requester").await;
+    let id = app.api_post(&requester, "/api/v1/regulator/requests", &body).await.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/regulator/requests/{id}");
+    assert_eq!(app.api_get(&requester, &path).await.json()["target"]["identifier"], crate::helpers::TEST_IIN);
+
+    let mut conn = app.pool.get().unwrap();
+    let identity = registry::db::repo::identities::find_for_sign_in(&mut conn, &reference).unwrap().unwrap().id;
+    registry::db::repo::identities::shred(&mut conn, identity, chrono::Utc::now()).unwrap();
+    drop(conn);
+    assert_eq!(app.api_get(&requester, &path).await.json()["target"], json!({ "identifier_type": "iin" }));
 }

@@ -1,14 +1,15 @@
 //! Access requests by officials (DESIGN §7).
 
-use crate::crypto::BlindIndex;
+use crate::crypto::{BlindIndex, KeyRing, MasterSealed};
 use crate::db::schema::{access_requests, disclosures, platforms};
-use crate::db::{DbConnection, DbError, db_time};
+use crate::db::{DbConnection, DbError, db_time, key_id_from_db, key_id_to_db};
 use crate::domain::{
     AccountRef, FieldList, IdentifierType, IdentityId, LegalBasis, OfficialId, PlatformId, PlatformSlug, RequestId,
     RequestState,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use zeroize::Zeroizing;
 
 /// What the transparency report counts of one request.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -197,6 +198,80 @@ pub fn target(conn: &mut DbConnection, id: RequestId) -> Result<Option<StoredTar
         }
         _ => Err(DbError::Corrupt("access_requests.target")),
     }
+}
+
+fn identifier_context(id: RequestId) -> Vec<u8> {
+    format!("access_request:{id}:identifier").into_bytes()
+}
+
+/// Seals the identifier a request by identifier searches for (its canonical
+/// text), so that its approver and requester can see it.
+pub fn seal_identifier(conn: &mut DbConnection, keys: &KeyRing, id: RequestId, text: &[u8]) -> Result<(), DbError> {
+    let sealed = keys.seal(&identifier_context(id), text)?;
+    diesel::update(access_requests::table.find(id))
+        .set((
+            access_requests::target_key_id.eq(Some(key_id_to_db(sealed.key_id))),
+            access_requests::target_identifier.eq(Some(sealed.bytes)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The sealed identifier's text, if the request has one still on file.
+pub fn open_identifier(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: RequestId,
+) -> Result<Option<Zeroizing<Vec<u8>>>, DbError> {
+    let stored: Option<(Option<i32>, Option<Vec<u8>>)> = access_requests::table
+        .find(id)
+        .select((access_requests::target_key_id, access_requests::target_identifier))
+        .first(conn)
+        .optional()?;
+    let Some((Some(key_id), Some(bytes))) = stored else { return Ok(None) };
+    let sealed = MasterSealed { key_id: key_id_from_db(key_id), bytes };
+    Ok(Some(keys.open(&sealed, &identifier_context(id))?))
+}
+
+/// Deletes the sealed identifiers of requests that searched for `index`:
+/// part of shredding the identity it names.
+pub fn forget_identifier(conn: &mut DbConnection, index: &BlindIndex) -> Result<usize, DbError> {
+    Ok(diesel::update(access_requests::table.filter(access_requests::target_blind_index.eq(index)))
+        .set((access_requests::target_key_id.eq(None::<i32>), access_requests::target_identifier.eq(None::<Vec<u8>>)))
+        .execute(conn)?)
+}
+
+/// Re-seals up to `limit` identifiers still under an older master key; returns how many.
+pub fn reseal_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
+    let active = key_id_to_db(keys.active_key_id());
+    let rows: Vec<(RequestId, Option<i32>, Option<Vec<u8>>)> = access_requests::table
+        .filter(access_requests::target_key_id.lt(active))
+        .select((access_requests::id, access_requests::target_key_id, access_requests::target_identifier))
+        .order((access_requests::target_key_id, access_requests::id))
+        .limit(limit)
+        .load(conn)?;
+    for (id, key_id, bytes) in &rows {
+        let (Some(key_id), Some(bytes)) = (key_id, bytes) else { continue };
+        let old = MasterSealed { key_id: key_id_from_db(*key_id), bytes: bytes.clone() };
+        let new = keys.reseal(&old, &identifier_context(*id))?;
+        diesel::update(access_requests::table.find(id).filter(access_requests::target_identifier.eq(bytes)))
+            .set((
+                access_requests::target_key_id.eq(Some(key_id_to_db(new.key_id))),
+                access_requests::target_identifier.eq(Some(&new.bytes)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
+}
+
+/// How many identifiers each master key version seals.
+pub fn count_by_key(conn: &mut DbConnection) -> Result<Vec<super::KeyUse>, DbError> {
+    let rows: Vec<(Option<i32>, i64)> = access_requests::table
+        .filter(access_requests::target_key_id.is_not_null())
+        .group_by(access_requests::target_key_id)
+        .select((access_requests::target_key_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(key_id, count)| Some(super::KeyUse { key_id: key_id?, count })).collect())
 }
 
 /// Counts one opening; false if the limit was reached meanwhile.

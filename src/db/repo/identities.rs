@@ -250,10 +250,16 @@ fn open_field(
 }
 
 /// Crypto-shreds an identity: the wrapped data key, the ciphertexts, the
-/// blind index and the management key digest are deleted; the row stays so
+/// blind index, the management key digest and the identifier sealed in
+/// requests that searched for it are deleted; the row stays so
 /// history still refers to it, and its account links end. Returns false if
 /// it was already shredded.
 pub fn shred(conn: &mut DbConnection, id: IdentityId, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let index: Option<Option<BlindIndex>> =
+        identities::table.find(id).select(identities::blind_index).first(conn).optional()?;
+    if let Some(Some(index)) = index {
+        super::access_requests::forget_identifier(conn, &index)?;
+    }
     let updated = diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
         .set((
             identities::blind_index.eq(None::<BlindIndex>),

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::http::error::ApiError;
 use crate::http::extract::Then;
 use crate::http::{AppState, BlindIndexError, blind_index, call};
-use crate::services::access::{self, AccessError, Disclosed, RequestRow, Verdict};
+use crate::services::access::{self, AccessError, Disclosed, RequestRow, ShownIdentifier, Verdict};
 use crate::services::officials::Official;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -115,7 +115,8 @@ struct BasisDocumentView {
     issuer: String,
 }
 
-/// A request as the API shows it. An identifier target shows only its type.
+/// A request as the API shows it. An identifier target shows only its type,
+/// except to its requester and approvers, who see the identifier (logged).
 #[derive(Serialize)]
 struct RequestView {
     id: RequestId,
@@ -146,11 +147,20 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 impl RequestView {
     fn of(row: RequestRow, now: DateTime<Utc>) -> Self {
-        let target = match (&row.target_platform, &row.target_account_ref, &row.target_identifier_type) {
-            (Some(platform), Some(account_ref), _) => {
+        Self::with_identifier(row, now, None)
+    }
+
+    fn with_identifier(row: RequestRow, now: DateTime<Utc>, shown: Option<ShownIdentifier>) -> Self {
+        let target = match (&row.target_platform, &row.target_account_ref, &row.target_identifier_type, shown) {
+            (Some(platform), Some(account_ref), _, _) => {
                 serde_json::json!({ "platform": platform.as_str(), "account_ref": account_ref.as_str() })
             }
-            (_, _, identifier_type) => serde_json::json!({ "identifier_type": identifier_type }),
+            (_, _, identifier_type, None) => serde_json::json!({ "identifier_type": identifier_type }),
+            (_, _, identifier_type, Some(shown)) => serde_json::json!({
+                "identifier_type": identifier_type,
+                "identifier": shown.identifier,
+                "country": shown.country,
+            }),
         };
         Self {
             state: row.state_at(now),
@@ -219,9 +229,9 @@ pub(crate) async fn file_request(
         },
         Target::Account { .. } => None,
     };
-    let limits = state.settings.policy.daily_limits;
+    let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
     let filed = call(&state.pool, move |conn| {
-        let id = access::file(conn, &official, &request, blind_index.as_ref(), &limits, now)?;
+        let id = access::file(conn, &keys, &official, &request, blind_index.as_ref(), &limits, now)?;
         access::view(conn, &official, id)
     })
     .await?;
@@ -249,9 +259,16 @@ pub(super) async fn get(
     Then(auth, path): Then<OfficialAuth, web::Path<RequestId>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let row = call(&state.pool, move |conn| access::view(conn, &auth.0, id)).await?.map_err(access_error)?;
-    Ok(HttpResponse::Ok().json(RequestView::of(row, crate::db::now())))
+    let (id, keys) = (path.into_inner(), state.keys.clone());
+    let (row, shown) = call(&state.pool, move |conn| {
+        let row = access::view(conn, &auth.0, id)?;
+        Ok((row, access::identifier(conn, &keys, &auth.0, id, crate::db::now())?))
+    })
+    .await?
+    .map_err(access_error)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(RequestView::with_identifier(row, crate::db::now(), shown)))
 }
 
 #[derive(Deserialize)]

@@ -41,9 +41,14 @@ async fn request_page(
     id: RequestId,
     refusal: Option<Refusal>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = official.clone();
-    let request = match call(&page.state.pool, move |conn| access::view(conn, &viewer, id)).await? {
-        Ok(request) => request,
+    let (viewer, keys) = (official.clone(), page.state.keys.clone());
+    let viewed = call(&page.state.pool, move |conn| {
+        let request = access::view(conn, &viewer, id)?;
+        Ok((request, access::identifier(conn, &keys, &viewer, id, crate::db::now())?))
+    })
+    .await?;
+    let (request, shown) = match viewed {
+        Ok(viewed) => viewed,
         // Nothing to show the refusal on: the request itself is refused.
         Err(e) => return Err(crate::http::regulator::access_error(e)),
     };
@@ -53,7 +58,13 @@ async fn request_page(
     let may = access::permissions(&official, &request, now);
     let target = match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
         (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
-        (_, _, Some(kind)) => t.get(&format!("reg-target-by-{kind}")),
+        (_, _, Some(kind)) => match shown {
+            None => t.get(&format!("reg-target-by-{kind}")),
+            Some(shown) => {
+                let country = shown.country.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
+                format!("{}: {}{country}", t.get(&format!("reg-target-by-{kind}")), shown.identifier)
+            }
+        },
         _ => String::new(),
     };
     let fields = request.fields.as_slice().iter().map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
