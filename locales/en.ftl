@@ -89,6 +89,7 @@ field-patronymic = Patronymic
 field-legal_name = Registered name
 field-birth_date = Date of birth
 field-email = Contact e-mail
+field-accounts = Every account of the person in the registry
 field-consent = I confirm that these details are correct and consent to their processing for the registry, as explained on the About page.
 hint-iin = 12 digits.
 hint-bin = 12 digits.

@@ -21,10 +21,17 @@ string_enum! {
     }
 }
 
-/// The fields an official asks for: at least one, each once, in the order
-/// asked. Stored as comma-separated codes.
+/// What an official asks for: fields, in the order asked, and perhaps
+/// `accounts` (every account of the person, not only the target's); at
+/// least one item, each once. Stored as comma-separated codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldList(Vec<Field>);
+pub struct FieldList {
+    fields: Vec<Field>,
+    accounts: bool,
+}
+
+/// The code that asks for the person's other accounts.
+pub const ACCOUNTS: &str = "accounts";
 
 /// Why a list of field names was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -42,15 +49,22 @@ impl FieldList {
         if names.is_empty() {
             return Err(FieldListError::Empty);
         }
-        let mut fields = Vec::with_capacity(names.len());
+        let (mut fields, mut accounts) = (Vec::with_capacity(names.len()), false);
         for name in names {
+            if name.as_ref() == ACCOUNTS {
+                if accounts {
+                    return Err(FieldListError::Repeated);
+                }
+                accounts = true;
+                continue;
+            }
             let field: Field = name.as_ref().parse().map_err(|_| FieldListError::Unknown)?;
             if fields.contains(&field) {
                 return Err(FieldListError::Repeated);
             }
             fields.push(field);
         }
-        Ok(Self(fields))
+        Ok(Self { fields, accounts })
     }
 
     /// The stored form, `surname,given_name`.
@@ -59,11 +73,22 @@ impl FieldList {
     }
 
     pub fn to_codes(&self) -> String {
-        self.0.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+        self.codes().collect::<Vec<_>>().join(",")
     }
 
+    /// Every item's code: the fields, then `accounts` if asked for.
+    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.iter().map(|f| f.as_str()).chain(self.accounts.then_some(ACCOUNTS))
+    }
+
+    /// The identity fields asked for.
     pub fn as_slice(&self) -> &[Field] {
-        &self.0
+        &self.fields
+    }
+
+    /// Whether every account of the person is asked for.
+    pub fn includes_accounts(&self) -> bool {
+        self.accounts
     }
 }
 
@@ -82,9 +107,15 @@ mod tests {
     fn field_lists_are_known_unique_and_round_trip_through_their_codes() {
         let list = FieldList::parse(&["surname", "iin"]).unwrap();
         assert_eq!(list.as_slice(), [Field::Surname, Field::Iin]);
-        assert_eq!(FieldList::parse_codes(&list.to_codes()), Ok(list));
+        assert_eq!(FieldList::parse_codes(&list.to_codes()), Ok(list.clone()));
         assert_eq!(FieldList::parse::<&str>(&[]), Err(FieldListError::Empty));
         assert_eq!(FieldList::parse(&["surname", "address"]), Err(FieldListError::Unknown));
         assert_eq!(FieldList::parse(&["email", "email"]), Err(FieldListError::Repeated));
+        let with_accounts = FieldList::parse(&["accounts", "surname"]).unwrap();
+        assert_eq!((with_accounts.as_slice(), with_accounts.includes_accounts()), ([Field::Surname].as_slice(), true));
+        assert_eq!(with_accounts.to_codes(), "surname,accounts");
+        assert!(!list.includes_accounts());
+        assert!(FieldList::parse(&["accounts"]).is_ok(), "the accounts alone are a request");
+        assert_eq!(FieldList::parse(&["accounts", "accounts"]), Err(FieldListError::Repeated));
     }
 }

@@ -329,7 +329,24 @@ fn target_identity(conn: &mut DbConnection, request_id: RequestId) -> Result<Ide
     }
 }
 
-/// What a disclosure reveals: the person's accounts and only the approved fields.
+/// The accounts a disclosure lists: for a request on an account, that
+/// account only, unless every account of the person (`accounts`) was
+/// approved; for a request by identifier, every account of the person.
+fn disclosed_accounts(
+    conn: &mut DbConnection,
+    request: &RequestRow,
+    identity_id: IdentityId,
+) -> Result<Vec<AccountSummary>, DbError> {
+    let mut accounts = identities::accounts_of(conn, identity_id)?;
+    if let (Some(platform), Some(account_ref), false) =
+        (&request.target_platform, &request.target_account_ref, request.fields.includes_accounts())
+    {
+        accounts.retain(|a| a.platform == *platform && a.account_ref == *account_ref);
+    }
+    Ok(accounts)
+}
+
+/// What a disclosure reveals: the accounts approved and only the approved fields.
 pub struct Disclosed {
     pub accounts: Vec<AccountSummary>,
     pub fields: Vec<(Field, Zeroizing<String>)>,
@@ -375,7 +392,7 @@ pub fn disclose(
         let seq = audit::append(conn, &event, now)?;
         identities::record_disclosure(conn, id, identity_id, official.id, seq, now)?;
         Ok(Ok(Disclosed {
-            accounts: identities::accounts_of(conn, identity_id)?,
+            accounts: disclosed_accounts(conn, &row, identity_id)?,
             fields: identities::open_fields(conn, keys, identity_id, row.fields.as_slice())?,
         }))
     })?;

@@ -105,6 +105,35 @@ async fn a_request_by_iin_finds_every_account_of_the_person() {
 }
 
 #[actix_web::test]
+async fn a_request_on_one_account_lists_only_that_account_unless_every_account_was_approved() {
+    let app = spawn_app().await;
+    let qaz = app.add_platform("qaz");
+    let tube = app.add_platform("tube");
+    app.register(&qaz, "acc-1").await;
+    app.register_on(&tube, "tube", "channel-9").await;
+
+    let (requester, id) = app.approved(with_fields(&["surname"])).await;
+    let reply = app.open(&requester, id).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = reply.json();
+    assert_eq!(reply["accounts"], json!([{ "platform": "qaz", "account_ref": "acc-1", "status": "verified" }]));
+    assert!(!reply.to_string().contains("channel-9"), "the person's other accounts were not approved");
+
+    let requester_2 = app.official("b.requester", "requester").await;
+    let approver_2 = app.official("b.approver", "approver").await;
+    let filed = app.api_post(&requester_2, "/api/v1/regulator/requests", &with_fields(&["surname", "accounts"])).await;
+    assert_eq!(filed.json()["fields"], json!(["surname", "accounts"]));
+    let id = filed.json()["id"].as_i64().unwrap();
+    let decision = json!({ "approve": true, "reason": "In order." });
+    app.api_post(&approver_2, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await;
+    let reply = app.open(&requester_2, id).await.json();
+    let listed: Vec<&str> =
+        reply["accounts"].as_array().unwrap().iter().map(|a| a["account_ref"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["acc-1", "channel-9"], "every account, as approved");
+    assert_eq!(reply["identity"], json!({ "surname": TEST_SURNAME }));
+}
+
+#[actix_web::test]
 async fn an_approval_past_its_validity_window_has_expired_and_discloses_nothing() {
     let app = crate::helpers::spawn_app_with(|s| s.policy.disclosure_validity = chrono::TimeDelta::seconds(1)).await;
     let token = app.add_platform("qaz");

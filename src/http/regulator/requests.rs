@@ -173,7 +173,7 @@ impl RequestView {
                 issuer: row.basis_document_issuer,
             },
             justification: row.justification,
-            fields: row.fields.as_slice().iter().map(|f| f.as_str()).collect(),
+            fields: row.fields.codes().collect(),
             requested_by: row.requester_id,
             created_at: utc(row.created_at),
             decided_by: row.decided_by,

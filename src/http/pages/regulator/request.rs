@@ -67,7 +67,7 @@ async fn request_page(
         },
         _ => String::new(),
     };
-    let fields = request.fields.as_slice().iter().map(|f| t.get(&format!("field-{f}"))).collect::<Vec<_>>().join(", ");
+    let fields = request.fields.codes().map(|code| t.get(&format!("field-{code}"))).collect::<Vec<_>>().join(", ");
     let shown = RequestPage {
         nav: Nav::of(&official),
         can_decide: may.decide,

@@ -1,6 +1,7 @@
 //! The request list and the new-request form.
 
 use super::{Nav, Problem, Refusal, no_store};
+use crate::domain::field::ACCOUNTS;
 use crate::domain::{Field, LegalBasis, RequestId};
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -72,8 +73,8 @@ pub(super) struct RequestForm {
 }
 
 impl RequestForm {
-    fn wants(&self, field: &Field) -> bool {
-        self.fields.iter().any(|f| f == field.as_str())
+    fn wants(&self, code: &str) -> bool {
+        self.fields.iter().any(|f| f == code)
     }
 
     /// The same request the JSON API takes, so both are parsed by one function.
@@ -111,7 +112,8 @@ struct NewRequestPage<'a> {
     error: Option<&'static str>,
     form: RequestForm,
     bases: &'static [LegalBasis],
-    all_fields: &'static [Field],
+    /// The codes of everything that may be asked for: the fields, then the person's accounts.
+    items: Vec<&'static str>,
 }
 
 fn new_request_page(
@@ -129,7 +131,7 @@ fn new_request_page(
         error,
         form,
         bases: LegalBasis::ALL,
-        all_fields: Field::ALL,
+        items: Field::ALL.iter().map(|f| f.as_str()).chain([ACCOUNTS]).collect(),
     };
     no_store(page.render(&shown, status))
 }
