@@ -8,8 +8,8 @@ use crate::http::metrics::Metrics;
 use crate::http::middleware::{observe, refuse_encoded_bodies, security_headers};
 use crate::http::{self, AppState};
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, http::StatusCode, web};
 use chrono::{TimeDelta, Utc};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -120,6 +120,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .configure(http::configure)
+                .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, http::error::method_not_allowed))
                 .wrap(Compress::default())
                 .wrap(from_fn(refuse_encoded_bodies))
                 .wrap(from_fn(observe))

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// 404: no such resource (or not one the caller may see: the same answer).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 405: the path exists but not with this method; `Allow` lists those it takes.
+    #[error("this path does not accept the request's method")]
+    MethodNotAllowed,
     /// 409: the request is valid but the resource's state does not allow it.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -75,6 +78,7 @@ impl ApiError {
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Locked(_) => "locked",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::DataDeleted(_) => "data_deleted",
@@ -94,6 +98,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::DataDeleted(_) => StatusCode::GONE,
@@ -127,6 +132,21 @@ impl ResponseError for ApiError {
         }
         response.json(ErrorResponse { error: ErrorBody { code: self.code().to_owned(), message } })
     }
+}
+
+/// actix answers a path it knows, asked with a method it has no route for,
+/// 405 with `Allow` but no body: this gives it the error envelope.
+pub fn method_not_allowed<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let allow = res.headers().get(actix_web::http::header::ALLOW).cloned();
+    let (req, _) = res.into_parts();
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    if let Some(allow) = allow {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+    }
+    let res = actix_web::dev::ServiceResponse::new(req, response).map_into_right_body();
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(res))
 }
 
 impl From<crate::db::DbError> for ApiError {

@@ -35,6 +35,33 @@ async fn invented_methods_do_not_grow_the_metrics() {
 }
 
 #[actix_web::test]
+async fn a_known_path_asked_with_another_method_answers_405_with_allow() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let cases = [
+        ("PATCH", "/healthz", "GET"),
+        ("DELETE", "/api/v1/accounts/acc-1", "GET"),
+        ("GET", "/api/v1/status/batch", "POST"),
+        ("PUT", "/api/v1/regulator/requests/1", "GET"),
+        ("GET", "/api/v1/regulator/login", "POST"),
+        ("GET", "/api/v1/regulator/review/R-X/check", "POST"),
+        ("PATCH", "/claim", "GET, POST"),
+        ("DELETE", "/regulator/review", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let request = app.client.request(method.clone(), format!("{}{path}", app.address)).bearer_auth(&token);
+        let reply = app.send(request, None).await;
+        assert_eq!((reply.status, reply.error_code()), (405, "method_not_allowed".to_string()), "{method} {path}");
+        assert_eq!(reply.header("allow").as_deref(), Some(allow), "{method} {path}");
+    }
+    // `GET /api/v1/accounts/report` still reads the account whose ref is "report".
+    app.report(&token, &[("report", 9000)]).await;
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/report").await.status, 200);
+    assert_eq!(app.api_get(&token, "/api/v1/no/such/path").await.status, 404, "unknown paths stay 404");
+}
+
+#[actix_web::test]
 async fn the_database_files_are_readable_by_the_service_only() {
     let app = spawn_app().await;
     if app.on_postgres() {

@@ -30,31 +30,42 @@ const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-        .route("/", web::get().to(home))
-        .route("/claim", web::get().to(claim::claim_form))
-        .route("/claim", web::post().to(claim::claim))
-        .route("/claim/identify", web::get().to(identify::identify_form))
-        .route("/claim/identify", web::post().to(identify::identify))
-        .route("/claim/confirm", web::get().to(confirm::confirm_form))
-        .route("/claim/confirm", web::post().to(confirm::confirm))
-        .route("/claim/confirm/resend", web::post().to(confirm::resend))
-        .route("/my", web::get().to(my::my))
-        .route("/my/sign-in", web::post().to(my::sign_in))
-        .route("/my/email", web::post().to(my::change_email))
-        .route("/my/email/confirm", web::post().to(my::confirm_email))
-        .route("/my/add", web::get().to(my::add_form))
-        .route("/my/add", web::post().to(my::add))
-        .route("/my/withdraw", web::post().to(my::withdraw))
-        .route("/my/sign-out", web::post().to(my::sign_out))
-        .route("/my/lost-key", web::get().to(recovery::lost_key_form))
-        .route("/my/lost-key", web::post().to(recovery::lost_key))
-        .route("/my/recover", web::get().to(recovery::recover_form))
-        .route("/my/recover", web::post().to(recovery::recover))
-        .route("/my/report", web::get().to(report::report_form))
-        .route("/my/report", web::post().to(report::report))
-        .route("/transparency", web::get().to(transparency))
+        .service(web::resource("/").route(web::get().to(home)))
+        .service(web::resource("/claim").route(web::get().to(claim::claim_form)).route(web::post().to(claim::claim)))
+        .service(
+            web::resource("/claim/identify")
+                .route(web::get().to(identify::identify_form))
+                .route(web::post().to(identify::identify)),
+        )
+        .service(
+            web::resource("/claim/confirm")
+                .route(web::get().to(confirm::confirm_form))
+                .route(web::post().to(confirm::confirm)),
+        )
+        .service(web::resource("/claim/confirm/resend").route(web::post().to(confirm::resend)))
+        .service(web::resource("/my").route(web::get().to(my::my)))
+        .service(web::resource("/my/sign-in").route(web::post().to(my::sign_in)))
+        .service(web::resource("/my/email").route(web::post().to(my::change_email)))
+        .service(web::resource("/my/email/confirm").route(web::post().to(my::confirm_email)))
+        .service(web::resource("/my/add").route(web::get().to(my::add_form)).route(web::post().to(my::add)))
+        .service(web::resource("/my/withdraw").route(web::post().to(my::withdraw)))
+        .service(web::resource("/my/sign-out").route(web::post().to(my::sign_out)))
+        .service(
+            web::resource("/my/lost-key")
+                .route(web::get().to(recovery::lost_key_form))
+                .route(web::post().to(recovery::lost_key)),
+        )
+        .service(
+            web::resource("/my/recover")
+                .route(web::get().to(recovery::recover_form))
+                .route(web::post().to(recovery::recover)),
+        )
+        .service(
+            web::resource("/my/report").route(web::get().to(report::report_form)).route(web::post().to(report::report)),
+        )
+        .service(web::resource("/transparency").route(web::get().to(transparency)))
         .configure(regulator::configure)
-        .route("/static/registry.css", web::get().to(stylesheet));
+        .service(web::resource("/static/registry.css").route(web::get().to(stylesheet)));
 }
 
 #[derive(Template)]

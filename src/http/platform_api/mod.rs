@@ -20,10 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             // Guarded, so that `GET /accounts/report` still reads an account whose ref is "report".
             .service(web::resource("/accounts/report").guard(guard::Post()).route(web::post().to(report)))
-            .route("/accounts/{account_ref}", web::get().to(get_account))
-            .route("/accounts/{account_ref}/claim-code", web::post().to(reissue_claim_code))
-            .route("/status/batch", web::post().to(batch_status))
-            .route("/changes", web::get().to(changes)),
+            .service(web::resource("/accounts/{account_ref}").route(web::get().to(get_account)))
+            .service(web::resource("/accounts/{account_ref}/claim-code").route(web::post().to(reissue_claim_code)))
+            .service(web::resource("/status/batch").route(web::post().to(batch_status)))
+            .service(web::resource("/changes").route(web::get().to(changes))),
     );
 }
 

@@ -21,17 +21,17 @@ pub(crate) use requests::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/regulator/login", web::post().to(login))
-        .route("/api/v1/regulator/logout", web::post().to(logout))
-        .route("/api/v1/regulator/requests", web::post().to(requests::file))
-        .route("/api/v1/regulator/requests/{id}", web::get().to(requests::get))
-        .route("/api/v1/regulator/requests/{id}/decision", web::post().to(requests::decide))
-        .route("/api/v1/regulator/requests/{id}/disclosure", web::post().to(requests::disclose))
-        .route("/api/v1/regulator/audit", web::get().to(audit::list))
-        .route("/api/v1/regulator/review", web::get().to(review::queue))
-        .route("/api/v1/regulator/review/{reference}/check", web::post().to(review::check))
-        .route("/api/v1/regulator/review/{reference}/confirm", web::post().to(review::confirm))
-        .route("/api/v1/regulator/review/{reference}/reject", web::post().to(review::reject));
+    cfg.service(web::resource("/api/v1/regulator/login").route(web::post().to(login)))
+        .service(web::resource("/api/v1/regulator/logout").route(web::post().to(logout)))
+        .service(web::resource("/api/v1/regulator/requests").route(web::post().to(requests::file)))
+        .service(web::resource("/api/v1/regulator/requests/{id}").route(web::get().to(requests::get)))
+        .service(web::resource("/api/v1/regulator/requests/{id}/decision").route(web::post().to(requests::decide)))
+        .service(web::resource("/api/v1/regulator/requests/{id}/disclosure").route(web::post().to(requests::disclose)))
+        .service(web::resource("/api/v1/regulator/audit").route(web::get().to(audit::list)))
+        .service(web::resource("/api/v1/regulator/review").route(web::get().to(review::queue)))
+        .service(web::resource("/api/v1/regulator/review/{reference}/check").route(web::post().to(review::check)))
+        .service(web::resource("/api/v1/regulator/review/{reference}/confirm").route(web::post().to(review::confirm)))
+        .service(web::resource("/api/v1/regulator/review/{reference}/reject").route(web::post().to(review::reject)));
 }
 
 #[derive(Deserialize)]

@@ -20,20 +20,23 @@ use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/regulator", web::get().to(login::start))
-        .route("/regulator/login", web::post().to(login::login))
-        .route("/regulator/logout", web::post().to(login::logout))
-        .route("/regulator/requests", web::get().to(requests::list))
-        .route("/regulator/requests", web::post().to(requests::file))
-        .route("/regulator/requests/new", web::get().to(requests::new_request))
-        .route("/regulator/requests/{id}", web::get().to(request::show))
-        .route("/regulator/requests/{id}/decision", web::post().to(request::decide))
-        .route("/regulator/requests/{id}/disclosure", web::post().to(request::disclose))
-        .route("/regulator/review", web::get().to(review::queue))
-        .route("/regulator/review/{reference}", web::get().to(review::show))
-        .route("/regulator/review/{reference}/check", web::post().to(review::check))
-        .route("/regulator/review/{reference}/confirm", web::post().to(review::confirm))
-        .route("/regulator/review/{reference}/reject", web::post().to(review::reject));
+    cfg.service(web::resource("/regulator").route(web::get().to(login::start)))
+        .service(web::resource("/regulator/login").route(web::post().to(login::login)))
+        .service(web::resource("/regulator/logout").route(web::post().to(login::logout)))
+        .service(
+            web::resource("/regulator/requests")
+                .route(web::get().to(requests::list))
+                .route(web::post().to(requests::file)),
+        )
+        .service(web::resource("/regulator/requests/new").route(web::get().to(requests::new_request)))
+        .service(web::resource("/regulator/requests/{id}").route(web::get().to(request::show)))
+        .service(web::resource("/regulator/requests/{id}/decision").route(web::post().to(request::decide)))
+        .service(web::resource("/regulator/requests/{id}/disclosure").route(web::post().to(request::disclose)))
+        .service(web::resource("/regulator/review").route(web::get().to(review::queue)))
+        .service(web::resource("/regulator/review/{reference}").route(web::get().to(review::show)))
+        .service(web::resource("/regulator/review/{reference}/check").route(web::post().to(review::check)))
+        .service(web::resource("/regulator/review/{reference}/confirm").route(web::post().to(review::confirm)))
+        .service(web::resource("/regulator/review/{reference}/reject").route(web::post().to(review::reject)));
 }
 
 /// The links of the signed-in header: what the official's roles reach.
