@@ -16,6 +16,18 @@ string_enum! {
     }
 }
 
+impl Role {
+    /// What an official without this role is told.
+    pub const fn refusal(self) -> &'static str {
+        match self {
+            Role::Requester => "filing and opening access requests needs the requester role",
+            Role::Approver => "deciding access requests needs the approver role",
+            Role::Auditor => "reading the audit log needs the auditor role",
+            Role::Registrar => "registrar review needs the registrar role",
+        }
+    }
+}
+
 /// Why a role list was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleSetError {

@@ -123,7 +123,7 @@ pub fn file(
     now: DateTime<Utc>,
 ) -> Result<RequestId, AccessError> {
     if !official.roles.contains(Role::Requester) {
-        return Err(AccessError::Forbidden("filing access requests needs the requester role"));
+        return Err(AccessError::Forbidden(Role::Requester.refusal()));
     }
     let filed = write_tx(conn, |conn| -> Result<Result<RequestId, LimitReached>, AccessError> {
         serialize_appenders(conn)?;
@@ -229,7 +229,7 @@ pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<
 /// Only an approver decides, and never on their own request.
 fn may_decide(official: &Official, request: &RequestRow) -> Result<(), AccessError> {
     if !official.roles.contains(Role::Approver) {
-        return Err(AccessError::Forbidden("deciding access requests needs the approver role"));
+        return Err(AccessError::Forbidden(Role::Approver.refusal()));
     }
     if request.requester_id == official.id {
         return Err(AccessError::Forbidden("nobody decides their own request"));
@@ -279,7 +279,7 @@ pub fn decide(
 ) -> Result<RequestRow, AccessError> {
     let Verdict { approve, reason, notify_owner_after } = *verdict;
     if !official.roles.contains(Role::Approver) {
-        return Err(AccessError::Forbidden("deciding access requests needs the approver role"));
+        return Err(AccessError::Forbidden(Role::Approver.refusal()));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {

@@ -6,6 +6,7 @@
 mod audit_chain;
 mod audit_cli;
 mod auth_first;
+mod authorization;
 mod cli;
 mod deployment;
 mod docs;

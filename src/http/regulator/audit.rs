@@ -2,8 +2,9 @@
 //! comes with its stored hashes, so an auditor can recompute the chain with
 //! the canonical form documented in `crate::audit`.
 
-use super::OfficialAuth;
+use super::{Auditor, WithRole};
 use crate::audit::Entry;
+use crate::domain::Role;
 use crate::http::error::ApiError;
 use crate::http::extract::Then;
 use crate::http::{AppState, call};
@@ -50,13 +51,13 @@ struct AuditPage {
 
 /// `GET /api/v1/regulator/audit?after=&limit=` (auditor role).
 pub(super) async fn list(
-    Then(auth, query): Then<OfficialAuth, web::Query<super::Cursor>>,
+    Then(auth, query): Then<WithRole<Auditor>, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
     let entries =
         call(&state.pool, move |conn| audit_log::page(conn, &auth.0, after, limit)).await?.map_err(|e| match e {
-            AuditLogError::Forbidden => ApiError::Forbidden("reading the audit log needs the auditor role"),
+            AuditLogError::Forbidden => ApiError::Forbidden(Role::Auditor.refusal()),
             AuditLogError::Invalid(e) => super::invalid_page(e),
             AuditLogError::Db(e) => e.into(),
         })?;

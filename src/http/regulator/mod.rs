@@ -1,6 +1,6 @@
 //! The regulator JSON API (DESIGN §7).
 
-use crate::domain::PageError;
+use crate::domain::{PageError, Role};
 use crate::http::error::ApiError;
 use crate::http::{AppState, bearer_credentials, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 mod audit;
@@ -144,6 +145,44 @@ impl FromRequest for OfficialAuth {
             })
             .await?;
             Ok(Self(live.ok_or(ApiError::Unauthorized)?))
+        })
+    }
+}
+
+/// The role an endpoint needs, as a type: `WithRole<Registrar>`.
+pub trait NeedsRole {
+    const ROLE: Role;
+}
+
+macro_rules! role_markers {
+    ($($name:ident),+) => {$(
+        #[doc = concat!("Marks an endpoint for the `", stringify!($name), "` role.")]
+        pub struct $name;
+        impl NeedsRole for $name {
+            const ROLE: Role = Role::$name;
+        }
+    )+};
+}
+role_markers!(Requester, Approver, Auditor, Registrar);
+
+/// An official with a live session and the role `R`, checked right after the
+/// token and before anything else is read, so a wrong role gets 403 whatever
+/// the path or body holds. The use case checks the role again.
+pub struct WithRole<R>(pub officials::Official, PhantomData<R>);
+
+impl<R: NeedsRole + 'static> FromRequest for WithRole<R> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = OfficialAuth::from_request(req, payload);
+        Box::pin(async move {
+            let OfficialAuth(official) = auth.await?;
+            if official.roles.contains(R::ROLE) {
+                Ok(Self(official, PhantomData))
+            } else {
+                Err(ApiError::Forbidden(R::ROLE.refusal()))
+            }
         })
     }
 }

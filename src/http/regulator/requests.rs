@@ -1,6 +1,6 @@
 //! `/api/v1/regulator/requests`: file, read and decide access requests.
 
-use super::OfficialAuth;
+use super::{Approver, OfficialAuth, Requester, WithRole};
 use crate::domain::access_request::{
     BasisDocument, NewAccessRequest, RequestError, Target, parse_fields, parse_justification,
 };
@@ -243,7 +243,7 @@ pub(crate) async fn file_request(
 
 /// `POST /api/v1/regulator/requests`
 pub(super) async fn file(
-    Then(auth, body): Then<OfficialAuth, web::Json<FileRequest>>,
+    Then(auth, body): Then<WithRole<Requester>, web::Json<FileRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner().parse(crate::db::now().date_naive()).map_err(invalid)?;
@@ -306,7 +306,7 @@ pub(crate) async fn decide_request(
 
 /// `POST /api/v1/regulator/requests/{id}/decision`
 pub(super) async fn decide(
-    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<RequestId>, web::Json<DecisionRequest>)>,
+    Then(auth, (path, body)): Then<WithRole<Approver>, (web::Path<RequestId>, web::Json<DecisionRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = decide_request(&state, auth.0, path.into_inner(), body.into_inner()).await?.map_err(access_error)?;
@@ -338,7 +338,7 @@ pub(crate) async fn open_disclosure(
 
 /// `POST /api/v1/regulator/requests/{id}/disclosure`
 pub(super) async fn disclose(
-    Then(auth, path): Then<OfficialAuth, web::Path<RequestId>>,
+    Then(auth, path): Then<WithRole<Requester>, web::Path<RequestId>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?.map_err(access_error)?;

@@ -1,8 +1,8 @@
 //! `/api/v1/regulator/review`: registrars check declared identities against
 //! evidence, then confirm or reject them.
 
-use super::OfficialAuth;
-use crate::domain::{OwnerType, RejectionReason};
+use super::{Registrar, WithRole};
+use crate::domain::{OwnerType, RejectionReason, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::Then;
 use crate::http::{AppState, call};
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 pub(crate) fn review_error(e: ReviewError) -> ApiError {
     match e {
-        ReviewError::Forbidden => ApiError::Forbidden("registrar review needs the registrar role"),
+        ReviewError::Forbidden => ApiError::Forbidden(Role::Registrar.refusal()),
         ReviewError::NotFound => ApiError::NotFound("identity"),
         e @ ReviewError::AlreadyConfirmed => ApiError::Conflict { code: "already_confirmed", message: e.to_string() },
         e @ ReviewError::NotChecked(_) => ApiError::Conflict { code: "not_checked", message: e.to_string() },
@@ -37,7 +37,7 @@ struct Waiting {
 
 /// `GET /api/v1/regulator/review?after=&limit=`: identities still `declared`, oldest first.
 pub(super) async fn queue(
-    Then(auth, query): Then<OfficialAuth, web::Query<super::Cursor>>,
+    Then(auth, query): Then<WithRole<Registrar>, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
@@ -97,7 +97,7 @@ pub(crate) async fn check_declaration(
 /// `POST /api/v1/regulator/review/{reference}/check`: match or no match per
 /// field and a masked hint of the declaration; logged and counted.
 pub(super) async fn check(
-    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<String>, web::Json<CheckRequest>)>,
+    Then(auth, (path, body)): Then<WithRole<Registrar>, (web::Path<String>, web::Json<CheckRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let checked =
@@ -116,7 +116,7 @@ pub(super) async fn check(
 
 /// `POST /api/v1/regulator/review/{reference}/confirm`
 pub(super) async fn confirm(
-    Then(auth, path): Then<OfficialAuth, web::Path<String>>,
+    Then(auth, path): Then<WithRole<Registrar>, web::Path<String>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, reference) = (state.settings.policy.clone(), path.into_inner());
@@ -140,7 +140,7 @@ pub(crate) struct RejectRequest {
 /// `POST /api/v1/regulator/review/{reference}/reject`: the declaration is
 /// false; its accounts go back to `required` and the owner is told why.
 pub(super) async fn reject(
-    Then(auth, (path, body)): Then<OfficialAuth, (web::Path<String>, web::Json<RejectRequest>)>,
+    Then(auth, (path, body)): Then<WithRole<Registrar>, (web::Path<String>, web::Json<RejectRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (keys, policy, reference) = (state.keys.clone(), state.settings.policy.clone(), path.into_inner());
