@@ -191,6 +191,7 @@ reg-hint-totp = Six digits from the authenticator app; each code works once.
 reg-login-submit = Sign in
 reg-login-rejected = The username, password or code is not right.
 reg-login-locked = Too many failed attempts: this account is locked for 15 minutes.
+reg-login-too-many = Too many failed sign-ins from your network: try again in 15 minutes.
 reg-requests-title = Access requests
 reg-requests-none = There are no requests yet.
 reg-new-request = New request

@@ -17,6 +17,7 @@
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
+//! | `REGISTRY_UNKNOWN_LOGIN_INTERVAL` | `1m` | how often failed official logins under usernames that do not exist are written to the audit log, as one count per client address block (/24 or /48) |
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention and queues the owner notices that fell due |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
 //! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | failed owner claims per client address a minute (raise it behind carrier-grade NAT) |
@@ -101,6 +102,9 @@ pub struct Settings {
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
+    /// How often failed logins under unknown usernames are logged, as one
+    /// count per client address block.
+    pub unknown_login_interval: TimeDelta,
     /// How often `serve` looks for identities past retention.
     pub retention_interval: TimeDelta,
     pub claim_attempts_per_minute: std::num::NonZeroU32,
@@ -235,6 +239,7 @@ impl Settings {
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
             checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1h", parse_duration)?,
             retention_interval: vars.parse("REGISTRY_RETENTION_INTERVAL", "1h", parse_duration)?,
+            unknown_login_interval: vars.parse("REGISTRY_UNKNOWN_LOGIN_INTERVAL", "1m", parse_duration)?,
             claim_attempts_per_minute: vars.parse("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "10", |s| {
                 s.parse().map_err(|_| "must be a whole number of attempts, at least 1".into())
             })?,

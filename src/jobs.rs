@@ -71,6 +71,16 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
     .await;
 }
 
+/// Writes the failed logins under unknown usernames, counted in memory per
+/// address block, to the audit log every `interval`.
+pub async fn run_unknown_logins(pool: Pool, limits: Arc<crate::http::limits::LoginLimits>, interval: TimeDelta) {
+    let step = move |conn: &mut DbConnection| {
+        let counts = limits.take_unknown_counts();
+        crate::services::officials::record_unknown_logins(conn, &counts, crate::db::now())
+    };
+    every(interval, "unknown logins", pool, step, |()| {}).await;
+}
+
 /// Signs a checkpoint of the audit chain every `interval` (an existing one at
 /// the same head is kept). Runs until the process ends.
 pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta) {

@@ -76,6 +76,8 @@ pub struct Application {
     key_file: std::path::PathBuf,
     mailer: Arc<crate::mail::deliver::Mailer>,
     mail_interval: std::time::Duration,
+    login_limits: Arc<crate::http::limits::LoginLimits>,
+    unknown_login_interval: TimeDelta,
 }
 
 impl Application {
@@ -99,6 +101,8 @@ impl Application {
         let https = settings.public.is_https();
         let cookies = crate::http::pages::cookies::Cookies { secure: https };
         let argon2_concurrency = settings.argon2_concurrency;
+        let login_limits = Arc::new(crate::http::limits::LoginLimits::default());
+        let unknown_login_interval = settings.unknown_login_interval;
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -112,6 +116,8 @@ impl Application {
             sign_in_limits: Default::default(),
             lost_key_limits: Default::default(),
             argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
+            login_limits: login_limits.clone(),
+            login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
             cookies,
         });
         let metrics = web::Data::new(Metrics::default());
@@ -142,6 +148,8 @@ impl Application {
             key_file,
             mailer,
             mail_interval,
+            login_limits,
+            unknown_login_interval,
         })
     }
 
@@ -162,6 +170,11 @@ impl Application {
                 self.retention_interval,
             )),
             actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
+            actix_web::rt::spawn(jobs::run_unknown_logins(
+                self.pool.clone(),
+                self.login_limits,
+                self.unknown_login_interval,
+            )),
             actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
         ];
         let result = self.server.await;

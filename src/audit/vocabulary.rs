@@ -71,7 +71,8 @@ string_enum! {
         OfficialEnabled = "official.enabled",
         /// An operator ended every session of an official (details: how many).
         OfficialSessionsRevoked = "official.sessions_revoked",
-        /// A login failed: unknown user, wrong password or wrong code.
+        /// A login failed: a wrong password or code; for usernames that do
+        /// not exist, a count per client address block (details: block, count).
         OfficialLoginFailed = "official.login_failed",
         /// The failure that locked an official out.
         OfficialLockedOut = "official.locked_out",

@@ -161,6 +161,121 @@ impl SignInLimits {
     }
 }
 
+/// Failed official logins. Per client address: 20 in 15 minutes, then the
+/// address is refused before any argon2 work. Per username that does not
+/// exist: the same 5 failures and 15 minutes as the lock-out of a real
+/// official, so the answers (and the argon2 work done) never tell whether a
+/// username exists. Unknown-username failures are also counted per client
+/// address block, for the audit log to record as one count a minute.
+pub struct LoginLimits {
+    per_client: FailureLimit<IpAddr>,
+    unknown_usernames: Mutex<HashMap<String, UnknownUsername>>,
+    unknown_by_block: Mutex<HashMap<String, u64>>,
+}
+
+/// Failures under one username that does not exist, kept as the officials
+/// table keeps them for one that does: a count, then a lock-out from the
+/// failure that reached the limit.
+#[derive(Default)]
+struct UnknownUsername {
+    failures: i32,
+    last: Option<Instant>,
+    locked_until: Option<Instant>,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_client: FailureLimit::new(20, Duration::from_secs(900)),
+            unknown_usernames: Mutex::default(),
+            unknown_by_block: Mutex::default(),
+        }
+    }
+}
+
+fn lockout() -> Duration {
+    crate::services::officials::LOCKOUT.to_std().unwrap_or(Duration::from_secs(900))
+}
+
+/// Why a login is refused before the credentials are looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginBar {
+    /// The client address failed too often: seconds to wait.
+    Client(u64),
+    /// The username failed too often, answered as a locked official is.
+    Username(u64),
+}
+
+impl LoginLimits {
+    pub fn barred(&self, client: Option<IpAddr>, username: &str) -> Option<LoginBar> {
+        let client = client.and_then(|ip| self.per_client.check(&ip).err()).map(LoginBar::Client);
+        client.or_else(|| {
+            let now = Instant::now();
+            let usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
+            let until = usernames.get(&login_key(username))?.locked_until.filter(|until| *until > now)?;
+            Some(LoginBar::Username((until - now).as_secs().max(1)))
+        })
+    }
+
+    /// A failure from `client` of an attempt that began at `started` (a lock
+    /// runs from there, as an official's does); `unknown` is the username
+    /// when it does not exist.
+    pub fn failed(&self, client: Option<IpAddr>, unknown: Option<&str>, started: Instant) {
+        if let Some(ip) = client {
+            self.per_client.fail(ip);
+        }
+        if let Some(username) = unknown {
+            self.unknown_failed(login_key(username), started);
+            let block = client.map_or_else(|| "unknown".to_owned(), address_block);
+            let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
+            *counts.entry(block).or_default() += 1;
+        }
+    }
+
+    fn unknown_failed(&self, username: String, now: Instant) {
+        let max = crate::services::officials::MAX_FAILED_LOGINS;
+        let mut usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
+        // Now and then, forget usernames nobody tried for a lock-out's length.
+        if usernames.len().is_multiple_of(SWEEP_EVERY) {
+            usernames.retain(|_, u| u.last.is_some_and(|last| now.saturating_duration_since(last) < lockout()));
+        }
+        let entry = usernames.entry(username).or_default();
+        if entry.locked_until.is_some_and(|until| until <= now) {
+            *entry = UnknownUsername::default();
+        }
+        entry.failures += 1;
+        entry.last = Some(now);
+        if entry.failures >= max {
+            entry.locked_until = Some(now + lockout());
+        }
+    }
+
+    /// The unknown-username failures per address block since the last call.
+    pub fn take_unknown_counts(&self) -> Vec<(String, u64)> {
+        let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *counts).into_iter().collect()
+    }
+}
+
+fn login_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// The /24 (IPv4) or /48 (IPv6) around an address: coarse enough for the
+/// log to show where a flood comes from without naming one client.
+fn address_block(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
 /// Failures recorded between two sweeps of keys that no longer count.
 const SWEEP_EVERY: usize = 256;
 
@@ -203,6 +318,27 @@ impl<K: Eq + Hash + Clone> FailureLimit<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_blocks_are_a_24_or_a_48() {
+        assert_eq!(address_block("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(address_block("2001:db8:85a3:8d3:1319:8a2e:370:7348".parse().unwrap()), "2001:db8:85a3::/48");
+    }
+
+    #[test]
+    fn an_unknown_username_locks_like_an_official_from_the_failure_that_reached_the_limit() {
+        let limits = LoginLimits::default();
+        let start = Instant::now();
+        for n in 0..4 {
+            limits.failed(None, Some(" Nobody "), start + Duration::from_secs(n * 60));
+            assert_eq!(limits.barred(None, "nobody"), None, "after {} failures", n + 1);
+        }
+        limits.failed(None, Some("NOBODY"), Instant::now());
+        assert!(matches!(limits.barred(None, "nobody"), Some(LoginBar::Username(s)) if s > 890), "typed alike");
+        assert_eq!(limits.barred(None, "someone.else"), None);
+        assert_eq!(limits.take_unknown_counts(), [("unknown".to_owned(), 5)]);
+        assert!(limits.take_unknown_counts().is_empty(), "counts are taken once");
+    }
 
     #[test]
     fn failures_past_the_limit_refuse_the_key_until_the_oldest_leaves_the_window() {

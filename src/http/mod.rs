@@ -40,7 +40,13 @@ pub struct AppState {
     pub claim_limits: limits::ClaimLimits,
     pub sign_in_limits: limits::SignInLimits,
     pub lost_key_limits: limits::LostKeyLimits,
+    /// Shared with the job that logs unknown-username counts.
+    pub login_limits: Arc<limits::LoginLimits>,
+    /// Argon2 work for owners (identifications, sign-ins, requests by identifier).
     pub argon2_gate: limits::Argon2Gate,
+    /// Argon2 work for official logins: a flood of logins cannot hold
+    /// owners off, nor a flood of owner forms officials.
+    pub login_gate: limits::Argon2Gate,
     pub cookies: pages::cookies::Cookies,
 }
 

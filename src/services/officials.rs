@@ -23,9 +23,14 @@ pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// Unknown user, wrong password or wrong, reused or expired code: one answer.
+    /// Wrong password or wrong, reused or expired code.
     #[error("invalid credentials")]
     Rejected,
+    /// No such username. Answered exactly as [`LoginError::Rejected`]; the
+    /// caller counts it (per username and per address block) instead of
+    /// the log recording each attempt.
+    #[error("invalid credentials")]
+    UnknownUser,
     #[error("locked after repeated failures until {0}")]
     Locked(DateTime<Utc>),
     #[error(transparent)]
@@ -74,14 +79,7 @@ pub fn login(
 ) -> Result<Session, LoginError> {
     let Some(row) = officials::find_for_login(conn, username)? else {
         verify_password(password, &DUMMY_HASH);
-        let unknown = AuditEvent::new(
-            Actor::System,
-            AuditAction::OfficialLoginFailed,
-            AuditSubject::UnknownOfficial,
-            serde_json::json!({}),
-        );
-        write_tx(conn, |conn| audit::append(conn, &unknown, now))?;
-        return Err(LoginError::Rejected);
+        return Err(LoginError::UnknownUser);
     };
     // The attempt is counted before argon2 runs, under the official's row
     // lock: attempts racing each other get at most MAX_FAILED_LOGINS checks.
@@ -147,6 +145,32 @@ pub struct Official {
     pub id: OfficialId,
     pub session_id: SessionId,
     pub roles: RoleSet,
+}
+
+/// Writes the failed logins under unknown usernames counted since the last
+/// call: one entry per client address block, so a flood of guesses costs
+/// the log a row a minute, not a row an attempt.
+pub fn record_unknown_logins(
+    conn: &mut DbConnection,
+    counts: &[(String, u64)],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        for (block, count) in counts {
+            let details = serde_json::json!({ "address_block": block, "count": count });
+            let event = AuditEvent::new(
+                Actor::System,
+                AuditAction::OfficialLoginFailed,
+                AuditSubject::UnknownOfficial,
+                details,
+            );
+            audit::append(conn, &event, now)?;
+        }
+        Ok(())
+    })
 }
 
 /// The official behind a bearer token, if the session is live.

@@ -42,7 +42,79 @@ async fn every_bad_login_gets_the_same_answer_and_is_logged() {
         assert_eq!(reply.json()["error"]["code"], "invalid_credentials");
         assert_eq!(reply.body, attempts[0].body);
     }
-    assert_eq!(actions(&app), ["official.login_failed"; 4]);
+    // An unknown username is not an entry per attempt, but a count a minute (below).
+    assert_eq!(actions(&app), ["official.login_failed"; 3]);
+}
+
+#[actix_web::test]
+async fn unknown_and_known_usernames_lock_alike_so_no_answer_tells_them_apart() {
+    let app = spawn_app().await;
+    app.add_official("a.requester", "requester");
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..6 {
+        known.push(app.login("a.requester", "guess", &code(0)).await);
+        unknown.push(app.login("no.such.official", "guess", &code(0)).await);
+    }
+    for (k, u) in known.iter().zip(&unknown) {
+        assert_eq!((k.status, k.error_code()), (u.status, u.error_code()), "{} / {}", k.body, u.body);
+        let retry = |r: &crate::helpers::Reply| r.header("retry-after").map(|s| s.parse::<i64>().unwrap());
+        if let (Some(k), Some(u)) = (retry(k), retry(u)) {
+            assert!((k - u).abs() <= 2, "the lock-outs run alike: {k} / {u}");
+        }
+    }
+    assert_eq!((unknown[5].status, unknown[5].error_code()), (429, "locked".to_string()));
+    let retry: i64 = unknown[5].header("retry-after").unwrap().parse().unwrap();
+    assert!((800..=900).contains(&retry), "{retry}");
+}
+
+#[actix_web::test]
+async fn a_login_flood_is_counted_not_logged_per_attempt_and_leaves_others_working() {
+    use registry::config::AddressBlock;
+    let app = spawn_app_with(|s| {
+        s.public.trusted_proxies = vec![AddressBlock::parse("127.0.0.1").unwrap()];
+        s.unknown_login_interval = chrono::TimeDelta::seconds(1);
+    })
+    .await;
+    let platform = app.add_platform("qaz");
+    app.add_official("a.requester", "requester");
+    let mut statuses = Vec::new();
+    for n in 0..25 {
+        let reply = app.login_from(Some("203.0.113.7"), &format!("guess.{n}"), "guess", "000000").await;
+        statuses.push((reply.status, reply.error_code()));
+    }
+    assert!(statuses[..20].iter().all(|(s, _)| *s == 401), "{statuses:?}");
+    assert!(
+        statuses[20..].iter().all(|(s, c)| *s == 429 && c == "rate_limited"),
+        "the address is barred: {statuses:?}"
+    );
+
+    let genuine = app.login_from(Some("198.51.100.4"), "a.requester", PASSWORD, &code(0)).await;
+    assert_eq!(genuine.status, 200, "another official's login works: {}", genuine.body);
+    let (reference, _) = app.register(&platform, "acc-1").await;
+    assert!(reference.starts_with("R-"), "an owner's identification works");
+
+    // The twenty unknown usernames become one count for the address block.
+    let mut counted = Vec::new();
+    for _ in 0..50 {
+        let mut conn = app.pool.get().unwrap();
+        counted = audit_log::table
+            .filter(audit_log::action.eq("official.login_failed"))
+            .select(audit_log::details)
+            .load::<String>(&mut conn)
+            .unwrap();
+        if !counted.is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let total: u64 = counted
+        .iter()
+        .map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap())
+        .inspect(|d| assert_eq!(d["address_block"], "203.0.113.0/24"))
+        .map(|d| d["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 20, "{counted:?}");
+    assert!(counted.len() <= 2, "a count per interval, not a row per attempt: {counted:?}");
 }
 
 #[actix_web::test]

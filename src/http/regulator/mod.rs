@@ -2,6 +2,7 @@
 
 use crate::domain::{PageError, Role};
 use crate::http::error::ApiError;
+use crate::http::limits::LoginBar;
 use crate::http::{AppState, bearer_credentials, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
 use actix_web::dev::Payload;
@@ -11,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 mod audit;
@@ -53,6 +55,10 @@ struct LoginResponse {
 pub(crate) enum NotLoggedIn {
     /// The argon2 gate is full.
     Busy,
+    /// The client address failed too often: seconds to wait.
+    ClientBarred(u64),
+    /// Unknown usernames come back as [`LoginError::Rejected`], and as
+    /// [`LoginError::Locked`] after as many failures as lock an official out.
     Refused(LoginError),
 }
 
@@ -60,24 +66,51 @@ pub(crate) enum NotLoggedIn {
 /// session; shared by the API and the login page.
 pub(crate) async fn log_in(
     state: &AppState,
+    client: Option<IpAddr>,
     username: String,
     password: SecretString,
     totp: String,
 ) -> Result<Result<Session, NotLoggedIn>, ApiError> {
-    let Some(_permit) = state.argon2_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
-    let keys = state.keys.clone();
+    let limits = &state.login_limits;
+    match limits.barred(client, &username) {
+        Some(LoginBar::Client(seconds)) => return Ok(Err(NotLoggedIn::ClientBarred(seconds))),
+        Some(LoginBar::Username(seconds)) => {
+            let until = crate::db::now() + chrono::TimeDelta::seconds(seconds.try_into().unwrap_or(i64::MAX));
+            return Ok(Err(NotLoggedIn::Refused(LoginError::Locked(until))));
+        }
+        None => {}
+    }
+    let Some(_permit) = state.login_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
+    let (keys, typed, started) = (state.keys.clone(), username.clone(), std::time::Instant::now());
     let session =
-        call(&state.pool, move |conn| officials::login(conn, &keys, &username, &password, &totp, crate::db::now()))
+        call(&state.pool, move |conn| officials::login(conn, &keys, &typed, &password, &totp, crate::db::now()))
             .await?;
-    Ok(session.map_err(NotLoggedIn::Refused))
+    match session {
+        Ok(session) => Ok(Ok(session)),
+        Err(LoginError::UnknownUser) => {
+            limits.failed(client, Some(&username), started);
+            Ok(Err(NotLoggedIn::Refused(LoginError::Rejected)))
+        }
+        Err(e @ (LoginError::Rejected | LoginError::Locked(_))) => {
+            limits.failed(client, None, started);
+            Ok(Err(NotLoggedIn::Refused(e)))
+        }
+        Err(e) => Ok(Err(NotLoggedIn::Refused(e))),
+    }
 }
 
 /// `POST /api/v1/regulator/login`
-async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password, totp } = body.into_inner();
-    let session = log_in(&state, username, password, totp).await?.map_err(|e| match e {
+    let client = crate::http::limits::client_address(&req, &state.settings.public.trusted_proxies);
+    let session = log_in(&state, client, username, password, totp).await?.map_err(|e| match e {
         NotLoggedIn::Busy => ApiError::TooManyRequests(1),
-        NotLoggedIn::Refused(LoginError::Rejected) => ApiError::InvalidCredentials,
+        NotLoggedIn::ClientBarred(seconds) => ApiError::TooManyRequests(seconds),
+        NotLoggedIn::Refused(LoginError::Rejected | LoginError::UnknownUser) => ApiError::InvalidCredentials,
         NotLoggedIn::Refused(LoginError::Locked(until)) => {
             ApiError::Locked((until - crate::db::now()).num_seconds().max(1).unsigned_abs())
         }

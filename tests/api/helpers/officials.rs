@@ -53,11 +53,20 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str, totp: &str) -> Reply {
+        self.login_from(None, username, password, totp).await
+    }
+
+    /// A login from `client` (an `X-Forwarded-For` the app trusts only
+    /// when the test made 127.0.0.1 a trusted proxy).
+    pub async fn login_from(&self, client: Option<&str>, username: &str, password: &str, totp: &str) -> Reply {
         let body = json!({ "username": username, "password": password, "totp": totp });
-        let request = self
+        let mut request = self
             .client
             .post(format!("{}/api/v1/regulator/login", self.address))
             .insert_header(("content-type", "application/json"));
+        if let Some(client) = client {
+            request = request.insert_header(("x-forwarded-for", client));
+        }
         self.send(request, Some(body.to_string().as_bytes())).await
     }
 

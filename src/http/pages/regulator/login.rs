@@ -51,7 +51,7 @@ pub(super) struct LoginForm {
 /// `POST /regulator/login`
 pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(LoginForm { username, password, totp }, ()) = form;
-    let refused = match log_in(&page.state, username.clone(), password, totp).await? {
+    let refused = match log_in(&page.state, page.client(), username.clone(), password, totp).await? {
         Ok(session) => {
             let mut response = see_other("/regulator");
             let cookie = page.cookie(CookieName::Official, session.token.expose_secret().to_owned());
@@ -62,7 +62,10 @@ pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Re
     };
     let (message, status) = match refused {
         NotLoggedIn::Busy => ("reg-problem-busy", StatusCode::TOO_MANY_REQUESTS),
-        NotLoggedIn::Refused(LoginError::Rejected) => ("reg-login-rejected", StatusCode::UNPROCESSABLE_ENTITY),
+        NotLoggedIn::ClientBarred(_) => ("reg-login-too-many", StatusCode::TOO_MANY_REQUESTS),
+        NotLoggedIn::Refused(LoginError::Rejected | LoginError::UnknownUser) => {
+            ("reg-login-rejected", StatusCode::UNPROCESSABLE_ENTITY)
+        }
         NotLoggedIn::Refused(LoginError::Locked(_)) => ("reg-login-locked", StatusCode::TOO_MANY_REQUESTS),
         NotLoggedIn::Refused(LoginError::Db(e)) => return Err(e.into()),
     };
