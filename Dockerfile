@@ -27,12 +27,15 @@ WORKDIR /var/lib/registry
 # to PostgreSQL, REGISTRY_KEY_FILE to a mounted secret, REGISTRY_PUBLIC_URL to
 # the https:// address owners use (links in mail, Secure cookies, HSTS), and
 # REGISTRY_SMTP_URL and REGISTRY_MAIL_FROM for owner mail (without them mail is
-# written to data/outbox/ in the volume).
+# written to data/outbox/ in the volume). Metrics are served on their own
+# port, 9464: reachable by a scraper on the container network, never
+# published with the service's port (they show regulator activity).
 ENV REGISTRY_BIND=0.0.0.0:8080 \
+    REGISTRY_METRICS_BIND=0.0.0.0:9464 \
     REGISTRY_DATABASE_URL=sqlite:///var/lib/registry/data/registry.db \
     REGISTRY_LOG_FORMAT=json
 VOLUME ["/var/lib/registry/data"]
-EXPOSE 8080
+EXPOSE 8080 9464
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["registry"]

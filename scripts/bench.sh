@@ -26,7 +26,8 @@ SEED_START=$(date +%s.%N)
 SEED_SECONDS=$(python3 -c "print(f'{$(date +%s.%N) - $SEED_START:.1f}')")
 TOKEN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['platforms'][0]['token'])" "$WORK/seed.json")
 
-REGISTRY_BIND="127.0.0.1:$PORT" REGISTRY_PLATFORM_RATE_LIMIT=1000000000 REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE=1000000000 \
+METRICS_PORT=$((PORT + 1))
+REGISTRY_BIND="127.0.0.1:$PORT" REGISTRY_METRICS_BIND="127.0.0.1:$METRICS_PORT" REGISTRY_PLATFORM_RATE_LIMIT=1000000000 REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE=1000000000 \
   "$BIN" serve 2> "$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -87,7 +88,7 @@ read -r STATIC_RPS STATIC_P50 STATIC_P99 < <(run_wrk static 32 "$WORK/static.lua
 read -r SINGLE_RPS SINGLE_P50 SINGLE_P99 < <(run_wrk single 32 "$WORK/single.lua")
 read -r BATCH_RPS BATCH_P50 BATCH_P99 < <(run_wrk batch 1 "$WORK/batch.lua")
 # Server time of a batch call: the server's own latency histogram, from request to response.
-curl -fsS "$URL/metrics" > "$WORK/metrics.txt"
+curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" > "$WORK/metrics.txt"
 BATCH_SERVER_MS=$(python3 - "$WORK/metrics.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

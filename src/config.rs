@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `REGISTRY_DATABASE_URL` | `sqlite://data/registry.db` | `sqlite://PATH` or `postgres://…` |
 //! | `REGISTRY_BIND` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `REGISTRY_METRICS_BIND` | `127.0.0.1:9464` | address `/metrics` is served on, apart from the service (scrapers only: it shows regulator activity) |
 //! | `REGISTRY_KEY_FILE` | `data/registry.key` | key file (see `registry keys generate`) |
 //! | `REGISTRY_THRESHOLD` | `5000` | accounts with more followers must register |
 //! | `REGISTRY_GRACE_PERIOD` | `30d` | time from crossing the threshold to the deadline |
@@ -96,6 +97,9 @@ pub struct KeyFileLocation {
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind: SocketAddr,
+    /// Where `/metrics` is served: its own listener, loopback unless set,
+    /// so that regulator activity is not public.
+    pub metrics_bind: SocketAddr,
     pub key_file: KeyFileLocation,
     pub policy: RegistryPolicy,
     pub db_pool_size: u32,
@@ -216,6 +220,9 @@ impl Settings {
         let bind: SocketAddr = vars.parse("REGISTRY_BIND", "127.0.0.1:8080", |s| {
             s.parse().map_err(|_| "must be an address like 127.0.0.1:8080".into())
         })?;
+        let metrics_bind: SocketAddr = vars.parse("REGISTRY_METRICS_BIND", "127.0.0.1:9464", |s| {
+            s.parse().map_err(|_| "must be an address like 127.0.0.1:9464".into())
+        })?;
         let log_filter = vars.parse("REGISTRY_LOG", "info", |s| {
             tracing_subscriber::EnvFilter::try_new(s)
                 .map(|_| s.to_owned())
@@ -224,6 +231,7 @@ impl Settings {
         Ok(Self {
             database_url: vars.parse("REGISTRY_DATABASE_URL", DEFAULT_DATABASE_URL, DatabaseUrl::parse)?,
             bind,
+            metrics_bind,
             key_file: match vars.get("REGISTRY_KEY_FILE") {
                 Some(path) => KeyFileLocation { path: PathBuf::from(path), configured: true },
                 None => KeyFileLocation { path: PathBuf::from(DEFAULT_KEY_FILE), configured: false },

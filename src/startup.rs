@@ -67,6 +67,8 @@ pub fn open_storage(settings: &Settings) -> Result<(KeyRing, Pool), StartupError
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_port: u16,
+    metrics_server: Server,
     pool: Pool,
     keys: Arc<KeyRing>,
     policy: RegistryPolicy,
@@ -86,6 +88,9 @@ impl Application {
         let bind_err = |source| StartupError::Bind { addr: settings.bind.to_string(), source };
         let listener = TcpListener::bind(settings.bind).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
+        let metrics_err = |source| StartupError::Bind { addr: settings.metrics_bind.to_string(), source };
+        let metrics_listener = TcpListener::bind(settings.metrics_bind).map_err(metrics_err)?;
+        let metrics_port = metrics_listener.local_addr().map_err(metrics_err)?.port();
         // Bursts of two seconds' worth: a poller catching up after a pause is not punished.
         const BURST_SECONDS: std::num::NonZeroU32 = std::num::NonZeroU32::new(2).unwrap();
         let rate = settings.platform_rate_limit;
@@ -121,6 +126,20 @@ impl Application {
             cookies,
         });
         let metrics = web::Data::new(Metrics::default());
+        let metrics_server = {
+            let metrics = metrics.clone();
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(metrics.clone())
+                    .service(web::resource("/metrics").route(web::get().to(crate::http::metrics::metrics)))
+                    .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, http::error::method_not_allowed))
+            })
+            .workers(1)
+            .shutdown_timeout(1)
+            .listen(metrics_listener)
+            .map_err(|source| StartupError::Bind { addr: format!("port {metrics_port}"), source })?
+            .run()
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -139,6 +158,8 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics_port,
+            metrics_server,
             pool,
             keys,
             policy,
@@ -157,9 +178,15 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` is served on.
+    pub fn metrics_port(&self) -> u16 {
+        self.metrics_port
+    }
+
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         use crate::jobs;
+        let metrics = actix_web::rt::spawn(self.metrics_server);
         let jobs = [
             actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
             actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
@@ -181,6 +208,7 @@ impl Application {
         for job in jobs {
             job.abort();
         }
+        metrics.abort();
         result
     }
 }

@@ -18,7 +18,8 @@ pub fn run(settings: Settings, demo: bool) -> Result<(), CliError> {
             let mail = settings.mail.smtp_url.is_none().then_some(settings.mail.dir.as_path());
             credentials.print(&base_url, mail);
         }
-        tracing::info!(address = %base_url, database = backend, "registry is listening");
+        let metrics_url = format!("http://{}:{}/metrics", settings.metrics_bind.ip(), app.metrics_port());
+        tracing::info!(address = %base_url, metrics = %metrics_url, database = backend, "registry is listening");
         app.run_until_stopped().await?;
         Ok(())
     })

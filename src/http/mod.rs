@@ -159,7 +159,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(path_error))
         .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(web::resource("/api/openapi.json").route(web::get().to(openapi::openapi_json)))
         // Before the platform API: its `/api/v1` scope answers every path below it.
         .service(web::resource("/api/v1/transparency").route(web::get().to(transparency::report)))

@@ -29,7 +29,7 @@ async fn invented_methods_do_not_grow_the_metrics() {
         let request = app.client.request(method, format!("{}/healthz", app.address));
         app.send(request, None).await;
     }
-    let (_, _, metrics) = app.get("/metrics").await;
+    let (_, _, metrics) = app.metrics().await;
     assert!(!metrics.contains("INVENTED"), "an invented method became a label");
     assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
 }

@@ -76,7 +76,7 @@ async fn metrics_count_requests_per_route_pattern_and_status_class() {
     app.get("/healthz").await;
     app.get("/healthz").await;
     app.get("/accounts/secret-looking-path").await;
-    let (status, headers, body) = app.get("/metrics").await;
+    let (status, headers, body) = app.metrics().await;
     assert_eq!(status, 200);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/openmetrics-text"));
     assert!(body.contains(r#"registry_http_requests_total{method="GET",route="/healthz",status="2xx"} 2"#), "{body}");
@@ -85,4 +85,6 @@ async fn metrics_count_requests_per_route_pattern_and_status_class() {
         body.contains(r#"registry_http_request_duration_seconds_count{method="GET",route="/healthz",status="2xx"} 2"#)
     );
     assert!(!body.contains("secret-looking-path"), "raw paths never become labels");
+    let (public, _, _) = app.get("/metrics").await;
+    assert_eq!(public.as_u16(), 404, "the service's own listener does not show them");
 }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served, apart from the service.
+    pub metrics_address: String,
     /// Held so the database outlives the server; dropping it deletes the database.
     db: TestDb,
     pub pool: Pool,
@@ -36,8 +38,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = db.pool();
     let app = Application::build(settings, keys.clone(), pool.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, db, pool, keys, client: awc::Client::default() }
+    TestApp { address, metrics_address, db, pool, keys, client: awc::Client::default() }
 }
 
 /// A response, read whole.
@@ -65,6 +68,13 @@ impl Reply {
 impl TestApp {
     pub async fn get(&self, path: &str) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {
         let mut response = self.client.get(format!("{}{path}", self.address)).send().await.unwrap();
+        let body = response.body().await.unwrap();
+        (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// The metrics listener's `/metrics`, as a scraper reads it.
+    pub async fn metrics(&self) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {
+        let mut response = self.client.get(format!("{}/metrics", self.metrics_address)).send().await.unwrap();
         let body = response.body().await.unwrap();
         (response.status(), response.headers().clone(), String::from_utf8(body.to_vec()).unwrap())
     }

@@ -128,6 +128,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
     let mut settings = Settings::from_lookup(|_| None).unwrap();
     settings.database_url = db.url.clone();
     settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.metrics_bind = "127.0.0.1:0".parse().unwrap();
     settings.key_file = KeyFileLocation { path: db.dir.path().join("registry.key"), configured: true };
     settings.db_pool_size = 4;
     settings.mail.dir = db.dir.path().join("outbox"); // TestApp::mail_dir
