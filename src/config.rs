@@ -18,7 +18,8 @@
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
-//! | `REGISTRY_UNKNOWN_LOGIN_INTERVAL` | `1m` | how often failed official logins under usernames that do not exist are written to the audit log, as one count per client address block (/24 or /48) |
+//! | `REGISTRY_WATCH_INTERVAL` | `1m` | how often failed official logins under usernames that do not exist are written to the audit log (one count per client address block, /24 or /48) and each official's daily volumes are measured |
+//! | `REGISTRY_ALERT_FRACTION` | `0.8` | share of a daily limit (or of the failed logins that lock an official out) past which an official's volume is logged at warn level |
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention and queues the owner notices that fell due |
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
 //! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | failed owner claims per client address a minute (raise it behind carrier-grade NAT) |
@@ -106,9 +107,13 @@ pub struct Settings {
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
-    /// How often failed logins under unknown usernames are logged, as one
-    /// count per client address block.
-    pub unknown_login_interval: TimeDelta,
+    /// How often officials are watched: failed logins under unknown
+    /// usernames are logged (one count per client address block) and each
+    /// official's daily volumes measured.
+    pub watch_interval: TimeDelta,
+    /// The share of a daily limit past which an official's volume is logged
+    /// at warn level, for an operator's alerting.
+    pub alert_fraction: f64,
     /// How often `serve` looks for identities past retention.
     pub retention_interval: TimeDelta,
     pub claim_attempts_per_minute: std::num::NonZeroU32,
@@ -247,7 +252,11 @@ impl Settings {
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
             checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1h", parse_duration)?,
             retention_interval: vars.parse("REGISTRY_RETENTION_INTERVAL", "1h", parse_duration)?,
-            unknown_login_interval: vars.parse("REGISTRY_UNKNOWN_LOGIN_INTERVAL", "1m", parse_duration)?,
+            watch_interval: vars.parse("REGISTRY_WATCH_INTERVAL", "1m", parse_duration)?,
+            alert_fraction: vars.parse("REGISTRY_ALERT_FRACTION", "0.8", |s| match s.parse::<f64>() {
+                Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+                _ => Err("must be a number above 0 and at most 1, such as 0.8".into()),
+            })?,
             claim_attempts_per_minute: vars.parse("REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE", "10", |s| {
                 s.parse().map_err(|_| "must be a whole number of attempts, at least 1".into())
             })?,

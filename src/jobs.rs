@@ -71,14 +71,47 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
     .await;
 }
 
-/// Writes the failed logins under unknown usernames, counted in memory per
-/// address block, to the audit log every `interval`.
-pub async fn run_unknown_logins(pool: Pool, limits: Arc<crate::http::limits::LoginLimits>, interval: TimeDelta) {
+/// What the officials' watch needs besides the database.
+pub struct Watch {
+    pub login_limits: Arc<crate::http::limits::LoginLimits>,
+    pub metrics: actix_web::web::Data<crate::http::metrics::Metrics>,
+    pub limits: crate::domain::DailyLimits,
+    pub alert_fraction: f64,
+}
+
+/// Every `interval`: writes the failed logins under unknown usernames,
+/// counted in memory per address block, to the audit log; measures each
+/// official's daily volumes for the metrics; and warns once each time an
+/// official comes near a limit. Runs until the process ends.
+pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
+    use crate::services::watch;
+    let login_limits = watch.login_limits;
     let step = move |conn: &mut DbConnection| {
-        let counts = limits.take_unknown_counts();
-        crate::services::officials::record_unknown_logins(conn, &counts, crate::db::now())
+        let now = crate::db::now();
+        crate::services::officials::record_unknown_logins(conn, &login_limits.take_unknown_counts(), now)?;
+        watch::daily_volumes(conn, now)
     };
-    every(interval, "unknown logins", pool, step, |()| {}).await;
+    let warned = Mutex::new(std::collections::BTreeSet::new());
+    every(interval, "officials' watch", pool, step, move |volumes| {
+        watch.metrics.set_official_volumes(&volumes);
+        let near = watch::near_limits(&volumes, &watch.limits, watch.alert_fraction);
+        let mut warned = warned.lock().unwrap_or_else(|e| e.into_inner());
+        let now_near: std::collections::BTreeSet<_> =
+            near.iter().map(|(official, what, ..)| (*official, *what)).collect();
+        for (official, what, count, limit) in near {
+            if !warned.contains(&(official, what)) {
+                tracing::warn!(
+                    official.id = official.get(),
+                    action = what.as_str(),
+                    count,
+                    limit,
+                    "official near a daily limit"
+                );
+            }
+        }
+        *warned = now_near;
+    })
+    .await;
 }
 
 /// Signs a checkpoint of the audit chain every `interval` (an existing one at

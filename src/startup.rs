@@ -78,8 +78,8 @@ pub struct Application {
     key_file: std::path::PathBuf,
     mailer: Arc<crate::mail::deliver::Mailer>,
     mail_interval: std::time::Duration,
-    login_limits: Arc<crate::http::limits::LoginLimits>,
-    unknown_login_interval: TimeDelta,
+    watch: crate::jobs::Watch,
+    watch_interval: TimeDelta,
 }
 
 impl Application {
@@ -107,7 +107,8 @@ impl Application {
         let cookies = crate::http::pages::cookies::Cookies { secure: https };
         let argon2_concurrency = settings.argon2_concurrency;
         let login_limits = Arc::new(crate::http::limits::LoginLimits::default());
-        let unknown_login_interval = settings.unknown_login_interval;
+        let watch_interval = settings.watch_interval;
+        let (policy_limits, alert_fraction) = (settings.policy.daily_limits, settings.alert_fraction);
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -126,6 +127,7 @@ impl Application {
             cookies,
         });
         let metrics = web::Data::new(Metrics::default());
+        let metrics_data = metrics.clone();
         let metrics_server = {
             let metrics = metrics.clone();
             HttpServer::new(move || {
@@ -169,8 +171,8 @@ impl Application {
             key_file,
             mailer,
             mail_interval,
-            login_limits,
-            unknown_login_interval,
+            watch: crate::jobs::Watch { login_limits, metrics: metrics_data, limits: policy_limits, alert_fraction },
+            watch_interval,
         })
     }
 
@@ -197,11 +199,7 @@ impl Application {
                 self.retention_interval,
             )),
             actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
-            actix_web::rt::spawn(jobs::run_unknown_logins(
-                self.pool.clone(),
-                self.login_limits,
-                self.unknown_login_interval,
-            )),
+            actix_web::rt::spawn(jobs::run_watch(self.pool.clone(), self.watch, self.watch_interval)),
             actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
         ];
         let result = self.server.await;

@@ -153,6 +153,21 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Entry
         .load(conn)?)
 }
 
+/// How many entries of `action` each actor wrote since `since`, by the
+/// actor's stored name (`official:12`).
+pub fn count_per_actor(
+    conn: &mut DbConnection,
+    action: AuditAction,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(audit_log::table
+        .filter(audit_log::action.eq(action.as_str()))
+        .filter(audit_log::occurred_at.gt(db_time(since)))
+        .group_by(audit_log::actor)
+        .select((audit_log::actor, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Recomputes every hash from the first entry, in pages.
 pub fn verify(conn: &mut DbConnection) -> Result<Result<ChainHead, ChainError>, DbError> {
     const PAGE: i64 = 1000;

@@ -5,6 +5,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
@@ -18,10 +19,19 @@ pub struct RouteLabels {
     pub status: &'static str,
 }
 
+/// One official's volume of one kind.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OfficialLabels {
+    /// The official's id: there are few officials, so few series.
+    pub official: String,
+    pub action: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RouteLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    official_actions: Family<OfficialLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -34,7 +44,13 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("registry");
         registry.register("http_requests", "HTTP requests handled", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
-        Self { registry, requests, latency }
+        let official_actions = Family::<OfficialLabels, Gauge>::default();
+        registry.register(
+            "official_daily_actions",
+            "Each official's disclosures, identifier searches, reviews and failed logins in the last 24 hours",
+            official_actions.clone(),
+        );
+        Self { registry, requests, latency, official_actions }
     }
 }
 
@@ -42,6 +58,17 @@ impl Metrics {
     pub fn observe(&self, labels: &RouteLabels, elapsed: Duration) {
         self.requests.get_or_create(labels).inc();
         self.latency.get_or_create(labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// Replaces the officials' volumes with a new measurement.
+    pub fn set_official_volumes(&self, volumes: &crate::services::watch::Volumes) {
+        self.official_actions.clear();
+        for (official, counts) in volumes {
+            for (watched, count) in counts {
+                let labels = OfficialLabels { official: official.to_string(), action: watched.as_str() };
+                self.official_actions.get_or_create(&labels).set(*count);
+            }
+        }
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

@@ -33,6 +33,7 @@ pub mod recovery;
 pub mod retention;
 pub mod review;
 pub mod transparency;
+pub mod watch;
 
 /// What to do when the platform or official to register already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

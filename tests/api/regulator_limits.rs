@@ -82,3 +82,52 @@ async fn disclosures_past_the_daily_limit_are_refused_logged_and_not_counted() {
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].1, format!("access_request:{}", ids[0]));
 }
+
+#[actix_web::test]
+async fn officials_near_a_limit_show_in_the_metrics_and_are_warned_about_once() {
+    let app = spawn_app_with(|s| {
+        s.policy.daily_limits = DailyLimits { disclosures: 20, identifier_searches: 10, reviews: 5 };
+        s.watch_interval = chrono::TimeDelta::seconds(1);
+    })
+    .await;
+    let token = app.add_platform("qaz");
+    let (reference, _) = app.register(&token, "acc-1").await;
+    let registrar = app.official("a.registrar", "registrar").await;
+    let registrar_id: i64 = {
+        use registry::db::schema::officials;
+        let mut conn = app.pool.get().unwrap();
+        officials::table.filter(officials::username.eq("a.registrar")).select(officials::id).first(&mut conn).unwrap()
+    };
+    for _ in 0..4 {
+        assert_eq!(app.check(&registrar, &reference, json!({ "iin": TEST_IIN })).await.status, 200);
+    }
+    app.add_official("a.requester", "requester");
+    for _ in 0..4 {
+        assert_eq!(app.login("a.requester", "guess", &crate::helpers::code(0)).await.status, 401);
+    }
+    let expected = format!(r#"registry_official_daily_actions{{official="{registrar_id}",action="reviews"}} 4"#);
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = app.metrics().await.2;
+        if metrics.contains(&expected) && metrics.contains(r#"action="failed_logins"} 4"#) {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(metrics.contains(&expected), "{metrics}");
+    assert!(metrics.contains(r#"action="failed_logins"} 4"#), "{metrics}");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let logs = crate::helpers::captured_logs();
+    let warnings: Vec<&str> = logs
+        .lines()
+        .filter(|l| {
+            l.contains("official near a daily limit") && l.contains(&format!("\"official.id\":{registrar_id},"))
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "once while near, not at every measurement: {warnings:?}");
+    assert!(
+        warnings[0].contains("\"level\":\"WARN\"") && warnings[0].contains("\"action\":\"reviews\""),
+        "{}",
+        warnings[0]
+    );
+}

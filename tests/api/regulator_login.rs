@@ -72,7 +72,7 @@ async fn a_login_flood_is_counted_not_logged_per_attempt_and_leaves_others_worki
     use registry::config::AddressBlock;
     let app = spawn_app_with(|s| {
         s.public.trusted_proxies = vec![AddressBlock::parse("127.0.0.1").unwrap()];
-        s.unknown_login_interval = chrono::TimeDelta::seconds(1);
+        s.watch_interval = chrono::TimeDelta::seconds(1);
     })
     .await;
     let platform = app.add_platform("qaz");

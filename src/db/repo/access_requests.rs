@@ -305,6 +305,31 @@ pub fn identifier_filings_since(
         .first(conn)?)
 }
 
+/// Requests against an identifier filed since `since`, per official.
+pub fn identifier_filings_per_official(
+    conn: &mut DbConnection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(OfficialId, i64)>, DbError> {
+    Ok(access_requests::table
+        .filter(access_requests::created_at.gt(db_time(since)))
+        .filter(access_requests::target_identifier_type.is_not_null())
+        .group_by(access_requests::requester_id)
+        .select((access_requests::requester_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Disclosures opened since `since`, per official.
+pub fn disclosures_per_official(
+    conn: &mut DbConnection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(OfficialId, i64)>, DbError> {
+    Ok(disclosures::table
+        .filter(disclosures::opened_at.gt(db_time(since)))
+        .group_by(disclosures::opened_by)
+        .select((disclosures::opened_by, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Disclosures `official_id` opened since `since`.
 pub fn disclosures_since(
     conn: &mut DbConnection,

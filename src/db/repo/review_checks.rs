@@ -47,6 +47,15 @@ pub fn made_since(
         .first(conn)?)
 }
 
+/// Checks made since `since`, per official.
+pub fn per_official(conn: &mut DbConnection, since: DateTime<Utc>) -> Result<Vec<(OfficialId, i64)>, DbError> {
+    Ok(review_checks::table
+        .filter(review_checks::checked_at.gt(db_time(since)))
+        .group_by(review_checks::official_id)
+        .select((review_checks::official_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// The field lists of `official_id`'s checks of one identity since `since`,
 /// with whether every field matched, newest first.
 pub fn of_identity_since(
