@@ -121,7 +121,11 @@ async fn officials_near_a_limit_show_in_the_metrics_and_are_warned_about_once() 
     let warnings: Vec<&str> = logs
         .lines()
         .filter(|l| {
-            l.contains("official near a daily limit") && l.contains(&format!("\"official.id\":{registrar_id},"))
+            // Other tests' apps run beside this one: only this one has a limit of 5 reviews.
+            l.contains("official near a daily limit")
+                && l.contains(&format!("\"official.id\":{registrar_id},"))
+                && l.contains("\"action\":\"reviews\"")
+                && l.contains("\"limit\":5")
         })
         .collect();
     assert_eq!(warnings.len(), 1, "once while near, not at every measurement: {warnings:?}");
