@@ -1,8 +1,8 @@
 //! `GET /api/v1/transparency`: the public report as JSON, and the cache the
 //! `/transparency` page shares.
 
+use super::AppState;
 use super::error::ApiError;
-use super::{AppState, with_conn};
 use crate::domain::{LegalBasis, RequestState};
 use crate::services::transparency::{self, Report};
 use actix_web::{HttpResponse, http::header, web};
@@ -18,16 +18,30 @@ const REPORT_TTL: Duration = Duration::from_secs(60);
 
 /// The most recent report and when it was computed.
 #[derive(Default)]
-pub struct ReportCache(Mutex<Option<(Instant, Arc<Report>)>>);
+pub struct ReportCache {
+    latest: Mutex<Option<(Instant, Arc<Report>)>>,
+    /// Held while a report is computed: readers who miss the cache together
+    /// wait for one computation instead of each counting (and each signing
+    /// in a write transaction that holds the appenders off).
+    computing: Mutex<()>,
+}
 
 impl ReportCache {
     fn fresh(&self) -> Option<Arc<Report>> {
-        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let cached = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         cached.as_ref().filter(|(at, _)| at.elapsed() < REPORT_TTL).map(|(_, report)| report.clone())
     }
 
-    fn store(&self, report: Arc<Report>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), report));
+    /// A fresh report: the one computed while this caller waited its turn,
+    /// or a new one. Blocks; waiters hold no database connection.
+    fn refresh(&self, compute: impl FnOnce() -> Result<Report, ApiError>) -> Result<Arc<Report>, ApiError> {
+        let _one_at_a_time = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(report) = self.fresh() {
+            return Ok(report);
+        }
+        let report = Arc::new(compute()?);
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), report.clone()));
+        Ok(report)
     }
 }
 
@@ -36,16 +50,16 @@ pub async fn current(state: &web::Data<AppState>) -> Result<Arc<Report>, ApiErro
     if let Some(report) = state.report_cache.fresh() {
         return Ok(report);
     }
-    let keys = state.keys.clone();
+    let state = state.clone();
     // A full count: on the blocking pool, never on a worker thread.
-    let report = Arc::new(
-        with_conn(&state.pool, move |conn| {
-            Ok(transparency::compute(conn, &keys.audit_signing_key(), crate::db::now())?)
+    web::block(move || {
+        state.report_cache.refresh(|| {
+            let mut conn = state.pool.get().map_err(crate::db::DbError::from)?;
+            Ok(transparency::compute(&mut conn, &state.keys.audit_signing_key(), crate::db::now())?)
         })
-        .await?,
-    );
-    state.report_cache.store(report.clone());
-    Ok(report)
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 #[derive(Serialize)]

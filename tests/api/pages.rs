@@ -101,6 +101,23 @@ async fn transparency_counts_are_reused_for_a_minute() {
 }
 
 #[actix_web::test]
+async fn readers_who_miss_the_cache_together_wait_for_one_computation() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("a", 7000)]).await;
+    let readers = (0..16).map(|_| async { app.get("/api/v1/transparency").await });
+    let replies = futures_util::future::join_all(readers).await;
+    let computed: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|(status, _, body)| {
+            assert_eq!(status.as_u16(), 200, "{body}");
+            serde_json::from_str::<serde_json::Value>(body).unwrap()["computed_at"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(computed.len(), 1, "one report for sixteen readers: {computed:?}");
+}
+
+#[actix_web::test]
 async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_outcome() {
     use crate::helpers::{FiledRequest, file_request};
     let app = spawn_app().await;
