@@ -47,9 +47,38 @@ pub enum ClaimCodeError {
     Db(#[from] DbError),
 }
 
-/// Records a platform's report of up to 1,000 accounts (refs must be unique).
-/// Reporting the same numbers again changes nothing and issues no code.
+/// Records a platform's report of up to 1,000 accounts; one result per
+/// entry, in order. Reporting the same numbers again changes nothing and
+/// issues no code. A ref named twice counts once, by its newest observation
+/// (the later entry on a tie), as reporting them one after the other would.
 pub fn report(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    policy: &RegistryPolicy,
+    platform_id: PlatformId,
+    reports: &[Report],
+    now: DateTime<Utc>,
+) -> Result<Vec<ReportResult>, DbError> {
+    let observed = |r: &Report| r.observed_at.map_or(now, |at| at.min(now));
+    let mut newest: HashMap<&AccountRef, &Report> = HashMap::with_capacity(reports.len());
+    for report in reports {
+        let kept = newest.entry(&report.account_ref).or_insert(report);
+        if observed(report) >= observed(kept) {
+            *kept = report;
+        }
+    }
+    let unique: Vec<Report> = reports
+        .iter()
+        .filter(|r| newest.get(&r.account_ref).is_some_and(|kept| std::ptr::eq(*kept, *r)))
+        .cloned()
+        .collect();
+    let results = report_unique(conn, keys, policy, platform_id, &unique, now)?;
+    let by_ref: HashMap<&AccountRef, &ReportResult> = results.iter().map(|r| (&r.account_ref, r)).collect();
+    Ok(reports.iter().filter_map(|r| by_ref.get(&r.account_ref).map(|result| (*result).clone())).collect())
+}
+
+/// [`report`] for refs that are each named once.
+fn report_unique(
     conn: &mut DbConnection,
     keys: &KeyRing,
     policy: &RegistryPolicy,

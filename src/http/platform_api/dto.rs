@@ -6,7 +6,6 @@ use crate::http::error::ApiError;
 use crate::services::accounts::{ChangeRow, Report, ReportResult, StatusView};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -54,6 +53,40 @@ code_schema! {
     Assurance: "How the identity of a verified account was checked",
 }
 
+/// An account ref as the schema states it, in bodies and in paths.
+impl PartialSchema for AccountRef {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The platform's stable id for the account: 1–128 of `A-Z a-z 0-9 - _ . : @`"))
+            .min_length(Some(1))
+            .max_length(Some(AccountRef::MAX_LEN))
+            .pattern(Some("^[A-Za-z0-9._:@-]+$"))
+            .into()
+    }
+}
+impl ToSchema for AccountRef {}
+
+/// Characters a display text may not hold (controls, zero-width and
+/// direction marks), as a regular-expression class body.
+const FORBIDDEN_TEXT: &str = r"\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff";
+
+/// A handle as the schema states it: something besides spaces, no controls.
+struct HandleText;
+impl PartialSchema for HandleText {
+    fn schema() -> RefOr<Schema> {
+        let pattern = format!("^[^{FORBIDDEN_TEXT}]*[^\\s{FORBIDDEN_TEXT}][^{FORBIDDEN_TEXT}]*$");
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("Display name: 1–100 characters once trimmed, no control characters"))
+            .min_length(Some(1))
+            .max_length(Some(Handle::MAX_CHARS))
+            .pattern(Some(pattern))
+            .into()
+    }
+}
+impl ToSchema for HandleText {}
+
 /// The most accounts one report or batch call may carry.
 pub const MAX_BATCH: usize = 1000;
 pub const MAX_CHANGES_LIMIT: i64 = 10_000;
@@ -62,25 +95,44 @@ pub const DEFAULT_CHANGES_LIMIT: i64 = 1000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
-    /// 1 to 1,000 accounts with unique refs.
+    /// 1 to 1,000 accounts. A ref named twice counts once, by its newest
+    /// observation (the later entry on a tie); each entry gets its result.
+    #[schema(min_items = 1, max_items = 1000)]
     pub accounts: Vec<ReportedAccount>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedAccount {
-    /// The platform's stable id: 1–128 of `A-Z a-z 0-9 - _ . : @`.
-    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:@-]+$")]
+    #[schema(value_type = AccountRef)]
     pub account_ref: String,
-    /// Display name, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = HandleText)]
     pub handle: String,
-    /// Signed, so that a negative count gets a precise message rather than a type error.
-    #[schema(minimum = 0)]
+    /// Signed, so that a negative count gets a precise message rather than a
+    /// type error. JSON's `7300.0` is the integer 7300, as the schema says.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[serde(deserialize_with = "whole_number")]
     pub follower_count: i64,
     /// When the platform observed the count (default: now). An older report never overwrites a newer one.
     #[serde(default)]
     pub observed_at: Option<DateTime<Utc>>,
+}
+
+/// 2^63: every whole float below it in size is an `i64`.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
+/// An integer written as JSON writes numbers: `7300` or `7300.0`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(d)?;
+    let whole = number
+        .as_i64()
+        .or_else(|| number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < I64_BOUND).map(|f| f as i64));
+    whole.ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Other("a fraction or a number out of range"),
+            &"a whole number",
+        )
+    })
 }
 
 fn check_batch_size(len: usize, field: &str) -> Result<(), ApiError> {
@@ -97,15 +149,11 @@ fn parse_ref(path: impl std::fmt::Display, input: &str) -> Result<AccountRef, Ap
 impl ReportRequest {
     pub fn parse(self) -> Result<Vec<Report>, ApiError> {
         check_batch_size(self.accounts.len(), "accounts")?;
-        let mut seen = HashSet::with_capacity(self.accounts.len());
         self.accounts
             .into_iter()
             .enumerate()
             .map(|(i, a)| {
                 let account_ref = parse_ref(format_args!("accounts[{i}].account_ref"), &a.account_ref)?;
-                if !seen.insert(account_ref.clone()) {
-                    return Err(ApiError::invalid_field(format_args!("accounts[{i}].account_ref"), "appears twice"));
-                }
                 Ok(Report {
                     account_ref,
                     handle: Handle::parse(&a.handle)
@@ -178,6 +226,7 @@ impl From<StatusView> for StatusDto {
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// 1 to 1,000 account refs.
+    #[schema(value_type = Vec<AccountRef>, min_items = 1, max_items = 1000)]
     pub account_refs: Vec<String>,
 }
 

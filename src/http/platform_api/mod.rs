@@ -72,7 +72,7 @@ pub(crate) async fn report(
     path = "/api/v1/accounts/{account_ref}",
     tag = "platform",
     params(
-        ("account_ref" = String, Path, description = "The platform's id for the account"),
+        ("account_ref" = AccountRef, Path, description = "The platform's id for the account"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
     ),
     responses(
@@ -165,7 +165,7 @@ pub(crate) async fn changes(
     post,
     path = "/api/v1/accounts/{account_ref}/claim-code",
     tag = "platform",
-    params(("account_ref" = String, Path, description = "The platform's id for the account")),
+    params(("account_ref" = AccountRef, Path, description = "The platform's id for the account")),
     responses(
         (status = 200, description = "The new code and when it expires", body = ClaimCodeResponse),
         (status = 400, description = "Invalid account_ref", body = ErrorResponse),
