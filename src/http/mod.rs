@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod pages;
 pub mod platform_api;
 pub mod regulator;
+mod schemas;
 pub mod transparency;
 
 use crate::config::{DatabaseUrl, Settings};

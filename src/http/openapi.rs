@@ -1,8 +1,11 @@
-//! The OpenAPI 3 document of the platform API, generated from the handlers
-//! and types themselves, served at `GET /api/openapi.json`.
+//! The OpenAPI 3 document of the JSON APIs (platforms, regulator officials,
+//! the public transparency report), generated from the handlers and types
+//! themselves, served at `GET /api/openapi.json`.
 
 use super::error::{ErrorBody, ErrorResponse};
 use super::platform_api::{self, dto};
+use super::regulator::{self, audit, requests, review};
+use super::transparency;
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -11,9 +14,11 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "registry: platform API",
-        description = "Report accounts over the follower threshold and read their verification status. \
-                       Platforms see status flags only, never personal data.",
+        title = "registry: platform and regulator APIs",
+        description = "Platforms report accounts over the follower threshold and read their verification status: \
+                       status flags only, never personal data. Regulator officials file, decide and open access \
+                       requests (two officials, a legal basis, a log entry), review declarations, and read the \
+                       audit log. The transparency report is public.",
     ),
     paths(
         platform_api::report,
@@ -21,6 +26,18 @@ use utoipa::{Modify, OpenApi};
         platform_api::batch_status,
         platform_api::changes,
         platform_api::reissue_claim_code,
+        regulator::login,
+        regulator::logout,
+        requests::file,
+        requests::get,
+        requests::decide,
+        requests::disclose,
+        audit::list,
+        review::queue,
+        review::check,
+        review::confirm,
+        review::reject,
+        transparency::report,
     ),
     components(schemas(
         ErrorResponse,
@@ -37,22 +54,64 @@ use utoipa::{Modify, OpenApi};
         dto::ClaimCodeResponse,
         crate::domain::AccountStatus,
         crate::domain::Assurance,
+        crate::domain::AccountRef,
+        crate::domain::LegalBasis,
+        crate::domain::IdentifierType,
+        crate::domain::RequestState,
+        crate::domain::OwnerType,
+        crate::domain::RejectionReason,
+        crate::domain::FieldMatch,
+        super::schemas::HandleText,
+        super::schemas::RequestedItem,
+        super::schemas::Claims,
+        regulator::LoginRequest,
+        regulator::LoginResponse,
+        requests::FileRequest,
+        requests::TargetDto,
+        requests::AccountTarget,
+        requests::IdentifierTarget,
+        requests::BasisDocumentDto,
+        requests::RequestView,
+        requests::TargetView,
+        requests::BasisDocumentView,
+        requests::DecisionRequest,
+        requests::DisclosureView,
+        requests::DisclosedAccount,
+        audit::AuditPage,
+        audit::EntryView,
+        review::ReviewQueue,
+        review::Waiting,
+        review::CheckRequest,
+        review::CheckView,
+        review::Confirmed,
+        review::RejectRequest,
+        review::Rejected,
+        transparency::ReportView,
+        transparency::RequestCountView,
+        transparency::CheckpointView,
     )),
-    modifiers(&PlatformToken),
-    tags((name = "platform", description = "For platforms, with their API token"))
+    modifiers(&Security),
+    tags(
+        (name = "platform", description = "For platforms, with their API token"),
+        (name = "regulator", description = "For regulator officials, with the token `login` returns"),
+        (name = "public", description = "For anyone"),
+    )
 )]
 pub struct ApiDoc;
 
-/// What every platform operation shares, added once here rather than on each
-/// handler: `Authorization: Bearer <token>` (the token `registry platform add`
-/// printed), and the answers any call may get.
-struct PlatformToken;
+/// What the operations of each audience share, added once here rather than
+/// on each handler: the bearer token (a platform's from `registry platform
+/// add`, an official's from `login`), and the answers any call may get.
+struct Security;
 
-const EVERY_CALL: [(&str, &str); 3] = [
+const EVERY_PLATFORM_CALL: [(&str, &str); 3] = [
     ("401", "Missing, unknown or revoked token"),
     ("429", "Over the platform's rate limit; see Retry-After"),
     ("503", "Temporarily unavailable; retry"),
 ];
+const EVERY_OFFICIAL_CALL: [(&str, &str); 2] =
+    [("401", "Missing, made-up, expired or revoked token"), ("503", "Temporarily unavailable; retry")];
+const EVERY_PUBLIC_CALL: [(&str, &str); 1] = [("503", "Temporarily unavailable; retry")];
 const EVERY_BODY: [(&str, &str); 2] = [("413", "Body over 512 KiB"), ("415", "Body is not application/json")];
 
 fn error_response(description: &str) -> RefOr<Response> {
@@ -60,18 +119,26 @@ fn error_response(description: &str) -> RefOr<Response> {
     ResponseBuilder::new().description(description).content("application/json", content).build().into()
 }
 
-impl Modify for PlatformToken {
+impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "platform_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        for item in openapi.paths.paths.values_mut() {
+        for scheme in ["platform_token", "official_token"] {
+            components.add_security_scheme(
+                scheme,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = path == "/api/v1/regulator/login" || path == "/api/v1/transparency";
+            let (scheme, every_call) = match path.strip_prefix("/api/v1/regulator/") {
+                _ if public => (None, &EVERY_PUBLIC_CALL[..]),
+                Some(_) => (Some("official_token"), &EVERY_OFFICIAL_CALL[..]),
+                None => (Some("platform_token"), &EVERY_PLATFORM_CALL[..]),
+            };
             for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                operation.security = Some(vec![SecurityRequirement::new("platform_token", Vec::<String>::new())]);
+                operation.security = scheme.map(|s| vec![SecurityRequirement::new(s, Vec::<String>::new())]);
                 let with_body = operation.request_body.is_some();
-                let extra = EVERY_CALL.iter().chain(EVERY_BODY.iter().filter(|_| with_body));
+                let extra = every_call.iter().chain(EVERY_BODY.iter().filter(|_| with_body));
                 for (code, description) in extra {
                     operation.responses.responses.insert((*code).to_owned(), error_response(description));
                 }

@@ -11,6 +11,7 @@ use data_encoding::HEXLOWER;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use utoipa::ToSchema;
 
 /// How long a report is reused: it is public, counting a large registry takes
 /// tens of milliseconds, and each new report may sign a checkpoint.
@@ -62,16 +63,18 @@ pub async fn current(state: &web::Data<AppState>) -> Result<Arc<Report>, ApiErro
     .map_err(ApiError::internal)?
 }
 
-#[derive(Serialize)]
-struct RequestCountView<'a> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RequestCountView<'a> {
+    /// `YYYY-MM`.
     month: &'a str,
     legal_basis: LegalBasis,
     outcome: RequestState,
     count: i64,
 }
 
-#[derive(Serialize)]
-struct CheckpointView {
+/// The signed audit checkpoint the counts were taken at (hex).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckpointView {
     seq: i64,
     hash: String,
     signed_at: DateTime<Utc>,
@@ -79,16 +82,25 @@ struct CheckpointView {
     signature: String,
 }
 
-#[derive(Serialize)]
-struct ReportView<'a> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReportView<'a> {
     computed_at: DateTime<Utc>,
+    /// Accounts by status, and `total`.
+    #[schema(value_type = BTreeMap<String, i64>)]
     accounts: serde_json::Map<String, serde_json::Value>,
     requests: Vec<RequestCountView<'a>>,
     median_seconds_to_decision: Option<i64>,
     checkpoint: Option<CheckpointView>,
 }
 
-/// `GET /api/v1/transparency` (public).
+/// The public transparency report: counts only, refreshed every minute.
+#[utoipa::path(
+    get,
+    path = "/api/v1/transparency",
+    tag = "public",
+    security(()),
+    responses((status = 200, description = "The report", body = ReportView)),
+)]
 pub async fn report(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = current(&state).await?;
     let mut accounts: serde_json::Map<_, _> =

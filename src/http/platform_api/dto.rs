@@ -3,12 +3,11 @@
 
 use crate::domain::{AccountRef, AccountStatus, Assurance, FollowerCount, Handle};
 use crate::http::error::ApiError;
+use crate::http::schemas::HandleText;
 use crate::services::accounts::{ChangeRow, Report, ReportResult, StatusView};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
 /// Timestamps on the wire: RFC 3339, UTC, always six fractional digits
 /// (`2026-11-23T09:33:30.049778Z`); chrono's direct writer, cheaper than serde's default.
@@ -31,61 +30,6 @@ mod rfc3339 {
         }
     }
 }
-
-/// The stored codes are the schema: a string with exactly these values.
-macro_rules! code_schema {
-    ($($ty:ty: $description:literal),+ $(,)?) => {$(
-        impl PartialSchema for $ty {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some($description))
-                    .enum_values(Some(<$ty>::ALL.iter().map(|v| v.as_str())))
-                    .into()
-            }
-        }
-        impl ToSchema for $ty {}
-    )+};
-}
-
-code_schema! {
-    AccountStatus: "required: over the threshold, not yet identified, deadline not passed; verified: identification on file; overdue: deadline passed; not_required: below the threshold (after hysteresis) or never over it",
-    Assurance: "How the identity of a verified account was checked",
-}
-
-/// An account ref as the schema states it, in bodies and in paths.
-impl PartialSchema for AccountRef {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("The platform's stable id for the account: 1–128 of `A-Z a-z 0-9 - _ . : @`"))
-            .min_length(Some(1))
-            .max_length(Some(AccountRef::MAX_LEN))
-            .pattern(Some("^[A-Za-z0-9._:@-]+$"))
-            .into()
-    }
-}
-impl ToSchema for AccountRef {}
-
-/// Characters a display text may not hold (controls, zero-width and
-/// direction marks), as a regular-expression class body.
-const FORBIDDEN_TEXT: &str = r"\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff";
-
-/// A handle as the schema states it: something besides spaces, no controls.
-struct HandleText;
-impl PartialSchema for HandleText {
-    fn schema() -> RefOr<Schema> {
-        let pattern = format!("^[^{FORBIDDEN_TEXT}]*[^\\s{FORBIDDEN_TEXT}][^{FORBIDDEN_TEXT}]*$");
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("Display name: 1–100 characters once trimmed, no control characters"))
-            .min_length(Some(1))
-            .max_length(Some(Handle::MAX_CHARS))
-            .pattern(Some(pattern))
-            .into()
-    }
-}
-impl ToSchema for HandleText {}
 
 /// The most accounts one report or batch call may carry.
 pub const MAX_BATCH: usize = 1000;

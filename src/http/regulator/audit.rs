@@ -6,6 +6,7 @@ use super::{Auditor, WithRole};
 use crate::audit::Entry;
 use crate::domain::Role;
 use crate::http::error::ApiError;
+use crate::http::error::ErrorResponse;
 use crate::http::extract::Then;
 use crate::http::{AppState, call};
 use crate::services::audit_log::{self, AuditLogError};
@@ -13,14 +14,16 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use data_encoding::HEXLOWER;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-struct EntryView {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EntryView {
     seq: i64,
     occurred_at: DateTime<Utc>,
     actor: String,
     action: String,
     subject: String,
+    #[schema(value_type = Object)]
     details: serde_json::Value,
     prev_hash: String,
     hash: String,
@@ -42,15 +45,26 @@ impl From<Entry> for EntryView {
     }
 }
 
-#[derive(Serialize)]
-struct AuditPage {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AuditPage {
     entries: Vec<EntryView>,
     /// Pass as `after` to continue; equal to `after` when there is nothing new.
     next: i64,
 }
 
-/// `GET /api/v1/regulator/audit?after=&limit=` (auditor role).
-pub(super) async fn list(
+/// An auditor pages through the log, each entry with its hashes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/regulator/audit",
+    tag = "regulator",
+    params(super::Cursor),
+    responses(
+        (status = 200, description = "Entries after `after`, oldest first", body = AuditPage),
+        (status = 400, description = "Invalid or unknown query parameter", body = ErrorResponse),
+        (status = 403, description = "Without the auditor role", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn list(
     Then(auth, query): Then<WithRole<Auditor>, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -2,6 +2,7 @@
 
 use crate::domain::{PageError, Role};
 use crate::http::error::ApiError;
+use crate::http::error::ErrorResponse;
 use crate::http::limits::LoginBar;
 use crate::http::{AppState, bearer_credentials, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
@@ -14,8 +15,9 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::pin::Pin;
+use utoipa::{IntoParams, ToSchema};
 
-mod audit;
+pub(crate) mod audit;
 pub(crate) mod requests;
 pub(crate) mod review;
 
@@ -37,16 +39,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/regulator/review/{reference}/reject").route(web::post().to(review::reject)));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub(crate) struct LoginRequest {
     username: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
+    /// The six digits the authenticator app shows now; each code works once.
     totp: String,
 }
 
-#[derive(Serialize)]
-struct LoginResponse {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoginResponse {
+    /// The bearer token for the other regulator calls.
     token: String,
     expires_at: DateTime<Utc>,
 }
@@ -99,8 +104,22 @@ pub(crate) async fn log_in(
     }
 }
 
-/// `POST /api/v1/regulator/login`
-async fn login(
+/// Password and a TOTP code. Unknown username, wrong password and wrong
+/// code get the same answer; 5 failures lock the official out for 15 minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/login",
+    tag = "regulator",
+    request_body = LoginRequest,
+    security(()),
+    responses(
+        (status = 200, description = "A session", body = LoginResponse),
+        (status = 400, description = "Malformed JSON, wrong types or unknown fields", body = ErrorResponse),
+        (status = 401, description = "The username, password or code is not right", body = ErrorResponse),
+        (status = 429, description = "Locked out, or too many failures from this address; see Retry-After", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
@@ -121,12 +140,18 @@ async fn login(
 }
 
 /// `?after=&limit=` on the regulator's paged lists; the use case checks
-/// them against its bounds after checking the caller's role.
-#[derive(Deserialize)]
+/// them against its bounds after checking the caller's role. As a schema,
+/// the audit log's (the review queue states its own bounds).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Cursor {
+pub(crate) struct Cursor {
+    /// Continue after this position (`next` of the previous page).
     #[serde(default)]
+    #[param(minimum = 0)]
     after: i64,
+    /// Items per page, 1 to 1,000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -141,23 +166,6 @@ impl From<crate::services::access::LimitReached> for ApiError {
             retry_after: (reached.retry_at - crate::db::now()).num_seconds().max(1).unsigned_abs(),
         }
     }
-}
-
-/// Decrypted fields as disclosures show them: `{"surname": …}`.
-fn identity_json(
-    fields: &[(crate::domain::Field, zeroize::Zeroizing<String>)],
-) -> serde_json::Map<String, serde_json::Value> {
-    fields.iter().map(|(field, value)| (field.as_str().to_owned(), value.as_str().into())).collect()
-}
-
-/// Accounts as disclosures show them.
-fn accounts_json(accounts: &[crate::services::access::AccountSummary]) -> Vec<serde_json::Value> {
-    accounts
-        .iter()
-        .map(|a| {
-            serde_json::json!({ "platform": a.platform.as_str(), "account_ref": a.account_ref.as_str(), "status": a.status })
-        })
-        .collect()
 }
 
 /// An official signed in with a live session.
@@ -220,8 +228,14 @@ impl<R: NeedsRole + 'static> FromRequest for WithRole<R> {
     }
 }
 
-/// `POST /api/v1/regulator/logout`: ends the caller's session.
-async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Ends the caller's session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/logout",
+    tag = "regulator",
+    responses((status = 204, description = "The session ended")),
+)]
+pub(crate) async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     with_conn(&state.pool, move |conn| Ok(officials::logout(conn, &auth.0, crate::db::now())?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

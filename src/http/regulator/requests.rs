@@ -9,52 +9,73 @@ use crate::domain::{
     PlatformSlug, RequestId, RequestState,
 };
 use crate::http::error::ApiError;
+use crate::http::error::ErrorResponse;
 use crate::http::extract::Then;
+use crate::http::schemas::{RequestedItem, requested_items};
 use crate::http::{AppState, BlindIndexError, blind_index, call};
 use crate::services::access::{self, AccessError, Disclosed, RequestRow, ShownIdentifier, Verdict};
 use crate::services::officials::Official;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// One account on a platform.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccountTarget {
+    /// The platform's slug.
+    #[schema(min_length = 2, max_length = 32, pattern = "^[a-z][a-z0-9-]*$")]
     pub platform: String,
+    #[schema(value_type = AccountRef)]
     pub account_ref: String,
 }
 
-#[derive(Deserialize)]
+/// Every account of one person or organisation.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IdentifierTarget {
+    #[schema(value_type = IdentifierType)]
     pub identifier_type: String,
+    /// An IIN or BIN (12 digits with a valid check digit) or a foreign document's number.
+    #[schema(min_length = 1, max_length = 64)]
     pub identifier: String,
+    /// The document's issuing country (ISO 3166-1), for `document` only.
     #[serde(default)]
+    #[schema(min_length = 2, max_length = 3)]
     pub country: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 pub(crate) enum TargetDto {
     Account(AccountTarget),
     Identifier(IdentifierTarget),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BasisDocumentDto {
+    #[schema(min_length = 1, max_length = 64)]
     pub number: String,
+    /// Not in the future.
+    #[schema(value_type = NaiveDate)]
     pub date: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub issuer: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FileRequest {
     pub target: TargetDto,
+    #[schema(value_type = LegalBasis)]
     pub legal_basis: String,
     pub basis_document: BasisDocumentDto,
+    /// Why the data is needed: 50 to 4,000 characters once trimmed, no control characters.
+    #[schema(min_length = 50, max_length = 4000)]
     pub justification: String,
+    #[schema(schema_with = requested_items)]
     pub fields: Vec<String>,
 }
 
@@ -66,6 +87,9 @@ fn parse_target(target: TargetDto) -> Result<Target, RequestError> {
             account_ref: AccountRef::parse(&t.account_ref).map_err(|_| bad("target.account_ref"))?,
         },
         TargetDto::Identifier(t) => Target::Identifier(match t.identifier_type.parse::<IdentifierType>() {
+            Ok(IdentifierType::Iin | IdentifierType::Bin) if t.country.is_some() => {
+                return Err(bad("target.country"));
+            }
             Ok(IdentifierType::Iin) => {
                 Identifier::Iin(Iin::parse(&t.identifier).map_err(|_| bad("target.identifier"))?)
             }
@@ -108,27 +132,50 @@ impl FileRequest {
     }
 }
 
-#[derive(Serialize)]
-struct BasisDocumentView {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BasisDocumentView {
     number: String,
     date: NaiveDate,
     issuer: String,
 }
 
+/// Whose data a request is for, as officials see it.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum TargetView {
+    Account {
+        platform: String,
+        account_ref: String,
+    },
+    /// `identifier` (and `country`) only for its requester and approvers.
+    Identifier {
+        /// Never null: the table's CHECK constraint makes a target one shape or the other.
+        identifier_type: Option<IdentifierType>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        identifier: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        country: Option<String>,
+    },
+}
+
 /// A request as the API shows it. An identifier target shows only its type,
 /// except to its requester and approvers, who see the identifier (logged).
-#[derive(Serialize)]
-struct RequestView {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RequestView {
+    #[schema(value_type = i64)]
     id: RequestId,
     state: RequestState,
-    target: serde_json::Value,
+    target: TargetView,
     legal_basis: LegalBasis,
     basis_document: BasisDocumentView,
     justification: String,
+    #[schema(value_type = Vec<RequestedItem>)]
     fields: Vec<&'static str>,
+    #[schema(value_type = i64)]
     requested_by: OfficialId,
     created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
     decided_by: Option<OfficialId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<DateTime<Utc>>,
@@ -151,16 +198,15 @@ impl RequestView {
     }
 
     fn with_identifier(row: RequestRow, now: DateTime<Utc>, shown: Option<ShownIdentifier>) -> Self {
-        let target = match (&row.target_platform, &row.target_account_ref, &row.target_identifier_type, shown) {
-            (Some(platform), Some(account_ref), _, _) => {
-                serde_json::json!({ "platform": platform.as_str(), "account_ref": account_ref.as_str() })
+        let target = match (&row.target_platform, &row.target_account_ref, row.target_identifier_type) {
+            (Some(platform), Some(account_ref), _) => {
+                TargetView::Account { platform: platform.as_str().into(), account_ref: account_ref.as_str().into() }
             }
-            (_, _, identifier_type, None) => serde_json::json!({ "identifier_type": identifier_type }),
-            (_, _, identifier_type, Some(shown)) => serde_json::json!({
-                "identifier_type": identifier_type,
-                "identifier": shown.identifier,
-                "country": shown.country,
-            }),
+            (_, _, identifier_type) => TargetView::Identifier {
+                identifier_type,
+                identifier: shown.as_ref().map(|s| s.identifier.clone()),
+                country: shown.as_ref().and_then(|s| s.country.clone()),
+            },
         };
         Self {
             state: row.state_at(now),
@@ -241,8 +287,20 @@ pub(crate) async fn file_request(
     Ok(filed.map_err(NotFiled::Refused))
 }
 
-/// `POST /api/v1/regulator/requests`
-pub(super) async fn file(
+/// A requester files a request; another official with the approver role decides it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/requests",
+    tag = "regulator",
+    request_body = FileRequest,
+    responses(
+        (status = 201, description = "Filed, pending a decision", body = RequestView),
+        (status = 400, description = "An invalid value, named by its path (an identifier's check digit, a date in the future, an unknown platform)", body = ErrorResponse),
+        (status = 403, description = "Without the requester role", body = ErrorResponse),
+        (status = 429, description = "Identifier searches over the daily limit; see Retry-After", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn file(
     Then(auth, body): Then<WithRole<Requester>, web::Json<FileRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -254,8 +312,20 @@ pub(super) async fn file(
     Ok(HttpResponse::Created().json(RequestView::of(row, crate::db::now())))
 }
 
-/// `GET /api/v1/regulator/requests/{id}`
-pub(super) async fn get(
+/// A request, to its requester, approvers and auditors. Its requester and
+/// approvers also see the identifier of a request by identifier (logged).
+#[utoipa::path(
+    get,
+    path = "/api/v1/regulator/requests/{id}",
+    tag = "regulator",
+    params(("id" = i64, Path, description = "The request's number")),
+    responses(
+        (status = 200, description = "The request", body = RequestView),
+        (status = 400, description = "The id is not a number", body = ErrorResponse),
+        (status = 404, description = "No such request, or not one the caller may see", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn get(
     Then(auth, path): Then<OfficialAuth, web::Path<RequestId>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -271,11 +341,14 @@ pub(super) async fn get(
         .json(RequestView::with_identifier(row, crate::db::now(), shown)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DecisionRequest {
     pub approve: bool,
+    /// 1 to 2,000 characters once trimmed.
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
+    /// Tell the owner only from this moment (at most 180 days ahead).
     #[serde(default)]
     pub notify_owner_after: Option<DateTime<Utc>>,
 }
@@ -304,8 +377,23 @@ pub(crate) async fn decide_request(
     Ok(decided)
 }
 
-/// `POST /api/v1/regulator/requests/{id}/decision`
-pub(super) async fn decide(
+/// An approver, never the requester, approves or denies a pending request.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/requests/{id}/decision",
+    tag = "regulator",
+    params(("id" = i64, Path, description = "The request's number")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "The decided request", body = RequestView),
+        (status = 400, description = "An invalid value, named by its path", body = ErrorResponse),
+        (status = 403, description = "Without the approver role, or the caller's own request", body = ErrorResponse),
+        (status = 404, description = "No such request", body = ErrorResponse),
+        (status = 409, description = "Already decided", body = ErrorResponse),
+        (status = 410, description = "The identity's data was deleted under retention", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn decide(
     Then(auth, (path, body)): Then<WithRole<Approver>, (web::Path<RequestId>, web::Json<DecisionRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -336,15 +424,55 @@ pub(crate) async fn open_disclosure(
     }
 }
 
-/// `POST /api/v1/regulator/requests/{id}/disclosure`
-pub(super) async fn disclose(
+/// An account in a disclosure.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DisclosedAccount {
+    platform: String,
+    account_ref: String,
+    status: crate::domain::AccountStatus,
+}
+
+/// What a disclosure shows: the accounts and only the approved fields.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DisclosureView {
+    accounts: Vec<DisclosedAccount>,
+    /// Field name → value, for the approved fields the record has.
+    identity: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// The requester opens an approved request: counted, logged and recorded
+/// for the owner before anything is decrypted; fails closed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/requests/{id}/disclosure",
+    tag = "regulator",
+    params(("id" = i64, Path, description = "The request's number")),
+    responses(
+        (status = 200, description = "The approved data", body = DisclosureView),
+        (status = 400, description = "The id is not a number", body = ErrorResponse),
+        (status = 403, description = "Not the official who filed it", body = ErrorResponse),
+        (status = 404, description = "No such request, or nobody on file for its target", body = ErrorResponse),
+        (status = 409, description = "Not approved, the approval expired, or opened as often as allowed", body = ErrorResponse),
+        (status = 410, description = "The identity's data was deleted under retention", body = ErrorResponse),
+        (status = 429, description = "Disclosures over the daily limit; see Retry-After", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn disclose(
     Then(auth, path): Then<WithRole<Requester>, web::Path<RequestId>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let disclosed = open_disclosure(&state, auth.0, path.into_inner()).await?.map_err(access_error)?;
-    let accounts = super::accounts_json(&disclosed.accounts);
-    let identity = super::identity_json(&disclosed.fields);
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "accounts": accounts, "identity": identity })))
+    let view = DisclosureView {
+        accounts: disclosed
+            .accounts
+            .iter()
+            .map(|a| DisclosedAccount {
+                platform: a.platform.as_str().into(),
+                account_ref: a.account_ref.as_str().into(),
+                status: a.status,
+            })
+            .collect(),
+        identity: disclosed.fields.iter().map(|(field, value)| (field.as_str(), value.as_str().to_owned())).collect(),
+    };
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::CACHE_CONTROL, "no-store")).json(view))
 }

@@ -2,9 +2,12 @@
 //! evidence, then confirm or reject them.
 
 use super::{Registrar, WithRole};
+use crate::domain::FieldMatch;
 use crate::domain::{OwnerType, RejectionReason, Role};
 use crate::http::error::ApiError;
+use crate::http::error::ErrorResponse;
 use crate::http::extract::Then;
+use crate::http::schemas::Claims;
 use crate::http::{AppState, call};
 use crate::services::officials::Official;
 use crate::services::review::{self, Checked, ReviewError};
@@ -12,6 +15,7 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 pub(crate) fn review_error(e: ReviewError) -> ApiError {
     match e {
@@ -28,15 +32,37 @@ pub(crate) fn review_error(e: ReviewError) -> ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Waiting {
+/// A declaration waiting for review: no personal data.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Waiting {
     reference: String,
     owner_type: OwnerType,
     declared_at: DateTime<Utc>,
 }
 
-/// `GET /api/v1/regulator/review?after=&limit=`: identities still `declared`, oldest first.
-pub(super) async fn queue(
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewQueue {
+    identities: Vec<Waiting>,
+    /// Pass as `after` to continue.
+    next: i64,
+}
+
+/// Declarations still `declared` with an account in the registry, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/regulator/review",
+    tag = "regulator",
+    params(
+        ("after" = Option<i64>, Query, minimum = 0, description = "Continue after this position (`next` of the previous page)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1 to 500 (default 50)"),
+    ),
+    responses(
+        (status = 200, description = "The queue", body = ReviewQueue),
+        (status = 400, description = "Invalid or unknown query parameter", body = ErrorResponse),
+        (status = 403, description = "Without the registrar role", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn queue(
     Then(auth, query): Then<WithRole<Registrar>, web::Query<super::Cursor>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -48,17 +74,18 @@ pub(super) async fn queue(
         .into_iter()
         .map(|r| Waiting { reference: r.reference, owner_type: r.owner_type, declared_at: r.created_at.and_utc() })
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "identities": identities, "next": next })))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(ReviewQueue { identities, next }))
 }
 
 /// What a registrar says the evidence shows, and why they check.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckRequest {
+    /// Why, and from what evidence: 10 to 500 characters once trimmed.
+    #[schema(min_length = 10, max_length = 500)]
     pub purpose: String,
     /// Field name → the value the evidence shows (`{"iin": "…", "surname": "…"}`).
+    #[schema(value_type = Claims)]
     pub claims: BTreeMap<String, String>,
 }
 
@@ -94,28 +121,80 @@ pub(crate) async fn check_declaration(
     }
 }
 
-/// `POST /api/v1/regulator/review/{reference}/check`: match or no match per
-/// field and a masked hint of the declaration; logged and counted.
-pub(super) async fn check(
+/// The answer to a check: no value of the record beyond the masked hints.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckView {
+    reference: String,
+    owner_type: OwnerType,
+    declared_at: DateTime<Utc>,
+    /// Per field checked.
+    #[schema(value_type = BTreeMap<String, FieldMatch>)]
+    results: BTreeMap<crate::domain::Field, FieldMatch>,
+    /// Per declared field but the e-mail: an identifier's last 4 characters, a name's first letter, the birth year.
+    masked: BTreeMap<&'static str, String>,
+    /// Every field checked matched, the identifier among them: this registrar may confirm.
+    confirmable: bool,
+}
+
+/// Match or no match per field and a masked hint of the declaration; logged
+/// and counted against `REGISTRY_REVIEWS_PER_DAY`. Fails closed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/review/{reference}/check",
+    tag = "regulator",
+    params(("reference" = String, Path, description = "The record's reference")),
+    request_body = CheckRequest,
+    responses(
+        (status = 200, description = "The answer per field", body = CheckView),
+        (status = 400, description = "An invalid purpose or value, named by its path", body = ErrorResponse),
+        (status = 403, description = "Without the registrar role", body = ErrorResponse),
+        (status = 404, description = "No such record", body = ErrorResponse),
+        (status = 409, description = "Already confirmed: never reviewed again", body = ErrorResponse),
+        (status = 410, description = "The identity's data was deleted under retention", body = ErrorResponse),
+        (status = 429, description = "Checks over the daily limit; see Retry-After", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn check(
     Then(auth, (path, body)): Then<WithRole<Registrar>, (web::Path<String>, web::Json<CheckRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let checked =
         check_declaration(&state, auth.0, path.into_inner(), body.into_inner()).await?.map_err(review_error)?;
-    let masked: serde_json::Map<_, _> =
-        checked.masked.into_iter().map(|(field, hint)| (field.as_str().to_owned(), hint.into())).collect();
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
-        "reference": checked.identity.reference,
-        "owner_type": checked.identity.owner_type,
-        "declared_at": checked.identity.created_at.and_utc(),
-        "results": checked.results,
-        "masked": masked,
-        "confirmable": checked.confirmable,
-    })))
+    let view = CheckView {
+        masked: checked.masked.into_iter().map(|(field, hint)| (field.as_str(), hint)).collect(),
+        reference: checked.identity.reference,
+        owner_type: checked.identity.owner_type,
+        declared_at: checked.identity.created_at.and_utc(),
+        results: checked.results,
+        confirmable: checked.confirmable,
+    };
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(view))
 }
 
-/// `POST /api/v1/regulator/review/{reference}/confirm`
-pub(super) async fn confirm(
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Confirmed {
+    reference: String,
+    assurance: crate::domain::Assurance,
+    /// Accounts whose assurance rose (each a change-feed row).
+    accounts_raised: usize,
+}
+
+/// Confirms a declaration the same registrar checked in the last 24 hours,
+/// every field matching, the identifier among them.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/review/{reference}/confirm",
+    tag = "regulator",
+    params(("reference" = String, Path, description = "The record's reference")),
+    responses(
+        (status = 200, description = "Confirmed", body = Confirmed),
+        (status = 403, description = "Without the registrar role", body = ErrorResponse),
+        (status = 404, description = "No such record", body = ErrorResponse),
+        (status = 409, description = "Already confirmed, or not checked as confirming needs", body = ErrorResponse),
+        (status = 410, description = "The identity's data was deleted under retention", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn confirm(
     Then(auth, path): Then<WithRole<Registrar>, web::Path<String>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -124,22 +203,43 @@ pub(super) async fn confirm(
     let raised = call(&state.pool, move |conn| review::confirm(conn, &auth.0, &confirming, &policy, crate::db::now()))
         .await?
         .map_err(review_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "reference": reference,
-        "assurance": "registrar_checked",
-        "accounts_raised": raised,
-    })))
+    let assurance = crate::domain::Assurance::RegistrarChecked;
+    Ok(HttpResponse::Ok().json(Confirmed { reference, assurance, accounts_raised: raised }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RejectRequest {
     pub reason: RejectionReason,
 }
 
-/// `POST /api/v1/regulator/review/{reference}/reject`: the declaration is
-/// false; its accounts go back to `required` and the owner is told why.
-pub(super) async fn reject(
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Rejected {
+    reference: String,
+    reason: RejectionReason,
+    /// Accounts that went back to `required`.
+    accounts_returned: usize,
+}
+
+/// The declaration is false: its accounts go back to `required` with a
+/// fresh deadline, the record's sessions end and the owner is told why.
+/// Needs the same registrar's check in the last 24 hours.
+#[utoipa::path(
+    post,
+    path = "/api/v1/regulator/review/{reference}/reject",
+    tag = "regulator",
+    params(("reference" = String, Path, description = "The record's reference")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "Rejected", body = Rejected),
+        (status = 400, description = "Malformed body or unknown reason", body = ErrorResponse),
+        (status = 403, description = "Without the registrar role", body = ErrorResponse),
+        (status = 404, description = "No such record", body = ErrorResponse),
+        (status = 409, description = "Already confirmed, or not checked", body = ErrorResponse),
+        (status = 410, description = "The identity's data was deleted under retention", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn reject(
     Then(auth, (path, body)): Then<WithRole<Registrar>, (web::Path<String>, web::Json<RejectRequest>)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -151,9 +251,5 @@ pub(super) async fn reject(
     })
     .await?
     .map_err(review_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "reference": reference,
-        "reason": reason,
-        "accounts_returned": returned,
-    })))
+    Ok(HttpResponse::Ok().json(Rejected { reference, reason, accounts_returned: returned }))
 }

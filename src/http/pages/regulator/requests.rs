@@ -83,7 +83,8 @@ impl RequestForm {
             TargetDto::Identifier(IdentifierTarget {
                 identifier_type: self.identifier_type.clone(),
                 identifier: self.identifier.clone(),
-                country: Some(self.country.clone()).filter(|c| !c.is_empty()),
+                // The country belongs to a document only; a value left in the field for an IIN or BIN is not sent.
+                country: Some(self.country.clone()).filter(|c| !c.is_empty() && self.identifier_type == "document"),
             })
         } else {
             TargetDto::Account(AccountTarget { platform: self.platform.clone(), account_ref: self.account_ref.clone() })
