@@ -148,18 +148,35 @@ pub fn check(
     Ok(checked?)
 }
 
-/// This registrar's checks of `identity` in the last 24 hours: whether any,
-/// and whether one matched on every field including the identifier.
-fn checks_of(
+/// What deciding on a declaration needs of the registrar's own checks of it
+/// in the last 24 hours.
+#[derive(Clone, Copy)]
+enum Needs {
+    /// Rejecting: any check (someone looked at the evidence).
+    AnyCheck,
+    /// Confirming: a check in which every field matched, the identifier among them.
+    FullMatch,
+}
+
+/// The declaration, if it may still be reviewed and `official` checked it as `needs` says.
+fn decidable(
     conn: &mut DbConnection,
     official: &Official,
-    identity: &ReviewRow,
+    reference: &str,
+    needs: Needs,
     now: DateTime<Utc>,
-) -> Result<(bool, bool), DbError> {
+) -> Result<ReviewRow, ReviewError> {
+    let identity = reviewable(conn, reference)?;
     let checks = review_checks::of_identity_since(conn, identity.id, official.id, now - DAY)?;
     let identifier = identity.owner_type.identifier_field();
-    let confirming = checks.iter().any(|(fields, all)| *all && fields.as_slice().contains(&identifier));
-    Ok((!checks.is_empty(), confirming))
+    let (met, refusal) = match needs {
+        Needs::AnyCheck => (!checks.is_empty(), "rejecting needs your check of the declaration in the last 24 hours"),
+        Needs::FullMatch => (
+            checks.iter().any(|(fields, all)| *all && fields.as_slice().contains(&identifier)),
+            "confirming needs your check of the identifier, with every field matching, in the last 24 hours",
+        ),
+    };
+    if met { Ok(identity) } else { Err(ReviewError::NotChecked(refusal)) }
 }
 
 /// Confirms a declared identity; returns how many accounts it raised.
@@ -173,12 +190,7 @@ pub fn confirm(
     require_registrar(official)?;
     write_tx(conn, |conn| {
         lock_feed(conn)?;
-        let identity = reviewable(conn, reference)?;
-        if !checks_of(conn, official, &identity, now)?.1 {
-            return Err(ReviewError::NotChecked(
-                "confirming needs your check of the identifier, with every field matching, in the last 24 hours",
-            ));
-        }
+        let identity = decidable(conn, official, reference, Needs::FullMatch, now)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
         }
@@ -216,10 +228,7 @@ pub fn reject(
     require_registrar(official)?;
     write_tx(conn, |conn| {
         lock_feed(conn)?;
-        let identity = reviewable(conn, reference)?;
-        if !checks_of(conn, official, &identity, now)?.0 {
-            return Err(ReviewError::NotChecked("rejecting needs your check of the declaration in the last 24 hours"));
-        }
+        let identity = decidable(conn, official, reference, Needs::AnyCheck, now)?;
         let mut returned = 0;
         let mut deadline = None;
         for row in accounts::linked_to_identity(conn, identity.id)? {
