@@ -77,8 +77,14 @@ async fn every_route_answers_every_caller_as_its_rule_says() {
     let mut wrong = Vec::new();
     for (method, path, body, rule) in ROUTES {
         let route = (method, path, body);
-        let strangers = [("no token", None), ("made up", Some("rgo_madeup")), ("expired", Some(&*expired))];
-        for (who, token) in strangers.into_iter().chain([("revoked", Some(&*revoked))]) {
+        let strangers = [
+            ("no token", None),
+            ("a made-up token", Some("rgo_madeup")),
+            ("something that is not a token", Some("not-even-a-token")),
+            ("an expired session", Some(&*expired)),
+            ("a revoked session", Some(&*revoked)),
+        ];
+        for (who, token) in strangers {
             let answer = ask(&app, route, token).await;
             if answer != (401, "unauthorized".into()) {
                 wrong.push(format!("{method} {path} by {who}: {answer:?}"));

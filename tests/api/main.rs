@@ -5,7 +5,6 @@
 
 mod audit_chain;
 mod audit_cli;
-mod auth_first;
 mod authorization;
 mod cli;
 mod deployment;
