@@ -88,7 +88,11 @@ pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
     let login_limits = watch.login_limits;
     let step = move |conn: &mut DbConnection| {
         let now = crate::db::now();
-        crate::services::officials::record_unknown_logins(conn, &login_limits.take_unknown_counts(), now)?;
+        let counts = login_limits.take_unknown_counts();
+        if let Err(e) = crate::services::officials::record_unknown_logins(conn, &counts, now) {
+            login_limits.restore_unknown_counts(counts);
+            return Err(e);
+        }
         watch::daily_volumes(conn, now)
     };
     let warned = Mutex::new(std::collections::BTreeSet::new());

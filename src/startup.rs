@@ -123,7 +123,8 @@ impl Application {
             lost_key_limits: Default::default(),
             argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
             login_limits: login_limits.clone(),
-            login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
+            // Room for two at once even on two cores: an official is not kept waiting by one other login.
+            login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency.max(2)),
             cookies,
         });
         let metrics = web::Data::new(Metrics::default());

@@ -5,6 +5,7 @@
 use crate::config::AddressBlock;
 use crate::services::owners::normalize_reference;
 use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -161,26 +162,26 @@ impl SignInLimits {
     }
 }
 
-/// Failed official logins. Per client address: 20 in 15 minutes, then the
-/// address is refused before any argon2 work. Per username that does not
-/// exist: the same 5 failures and 15 minutes as the lock-out of a real
-/// official, so the answers (and the argon2 work done) never tell whether a
-/// username exists. Unknown-username failures are also counted per client
-/// address block, for the audit log to record as one count a minute.
+/// Failed official logins. Per client (an IPv4 address or an IPv6 /64): 20
+/// in 15 minutes, then the client is refused before any argon2 work. Per
+/// username that does not exist: the same 5 failures and the same lock-out
+/// from the failure that reached them as a real official has, reckoned from
+/// the same moment and counted against the client alike, so no answer tells
+/// whether a username exists. Unknown-username failures are also counted
+/// per client address block, for the audit log to record as one count.
 pub struct LoginLimits {
-    per_client: FailureLimit<IpAddr>,
+    per_client: FailureLimit<ClientKey>,
     unknown_usernames: Mutex<HashMap<String, UnknownUsername>>,
     unknown_by_block: Mutex<HashMap<String, u64>>,
 }
 
 /// Failures under one username that does not exist, kept as the officials
-/// table keeps them for one that does: a count, then a lock-out from the
-/// failure that reached the limit.
+/// table keeps them for one that does.
 #[derive(Default)]
 struct UnknownUsername {
     failures: i32,
-    last: Option<Instant>,
-    locked_until: Option<Instant>,
+    last: Option<DateTime<Utc>>,
+    locked_until: Option<DateTime<Utc>>,
 }
 
 impl Default for LoginLimits {
@@ -193,60 +194,69 @@ impl Default for LoginLimits {
     }
 }
 
-fn lockout() -> Duration {
-    crate::services::officials::LOCKOUT.to_std().unwrap_or(Duration::from_secs(900))
-}
-
 /// Why a login is refused before the credentials are looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginBar {
-    /// The client address failed too often: seconds to wait.
+    /// The client failed too often: seconds to wait.
     Client(u64),
     /// The username failed too often, answered as a locked official is.
-    Username(u64),
+    Username(DateTime<Utc>),
 }
 
 impl LoginLimits {
-    pub fn barred(&self, client: Option<IpAddr>, username: &str) -> Option<LoginBar> {
-        let client = client.and_then(|ip| self.per_client.check(&ip).err()).map(LoginBar::Client);
-        client.or_else(|| {
-            let now = Instant::now();
+    /// `username` as [`login_name`] makes it; `now` is the attempt's start.
+    pub fn barred(&self, client: Option<IpAddr>, username: &str, now: DateTime<Utc>) -> Option<LoginBar> {
+        let client_bar = client.and_then(|ip| self.per_client.check(&ClientKey::of(ip)).err()).map(LoginBar::Client);
+        client_bar.or_else(|| {
             let usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
-            let until = usernames.get(&login_key(username))?.locked_until.filter(|until| *until > now)?;
-            Some(LoginBar::Username((until - now).as_secs().max(1)))
+            let until = usernames.get(username)?.locked_until.filter(|until| *until > now)?;
+            Some(LoginBar::Username(until))
         })
     }
 
-    /// A failure from `client` of an attempt that began at `started` (a lock
-    /// runs from there, as an official's does); `unknown` is the username
-    /// when it does not exist.
-    pub fn failed(&self, client: Option<IpAddr>, unknown: Option<&str>, started: Instant) {
+    /// A failed or refused attempt from `client` that began at `started`;
+    /// `unknown` is the username when it does not exist and was not locked.
+    pub fn failed(&self, client: Option<IpAddr>, unknown: Option<&str>, started: DateTime<Utc>) {
         if let Some(ip) = client {
-            self.per_client.fail(ip);
+            self.per_client.fail(ClientKey::of(ip));
         }
         if let Some(username) = unknown {
-            self.unknown_failed(login_key(username), started);
-            let block = client.map_or_else(|| "unknown".to_owned(), address_block);
-            let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
-            *counts.entry(block).or_default() += 1;
+            self.unknown_failed(username, started);
+            self.count_unknown(client);
         }
     }
 
-    fn unknown_failed(&self, username: String, now: Instant) {
-        let max = crate::services::officials::MAX_FAILED_LOGINS;
+    /// An attempt under a locked unknown username: counted against the client
+    /// and in the log's counts, as a locked official's refusal is, without
+    /// moving the lock.
+    pub fn refused_unknown(&self, client: Option<IpAddr>) {
+        if let Some(ip) = client {
+            self.per_client.fail(ClientKey::of(ip));
+        }
+        self.count_unknown(client);
+    }
+
+    fn count_unknown(&self, client: Option<IpAddr>) {
+        let block = client.map_or_else(|| "unknown".to_owned(), address_block);
+        let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(block).or_default() += 1;
+    }
+
+    fn unknown_failed(&self, username: &str, now: DateTime<Utc>) {
+        use crate::services::officials::{LOCKOUT, MAX_FAILED_LOGINS};
         let mut usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
         // Now and then, forget usernames nobody tried for a lock-out's length.
         if usernames.len().is_multiple_of(SWEEP_EVERY) {
-            usernames.retain(|_, u| u.last.is_some_and(|last| now.saturating_duration_since(last) < lockout()));
+            usernames.retain(|_, u| u.last.is_some_and(|last| now - last < LOCKOUT));
         }
-        let entry = usernames.entry(username).or_default();
+        let entry = usernames.entry(username.to_owned()).or_default();
         if entry.locked_until.is_some_and(|until| until <= now) {
             *entry = UnknownUsername::default();
         }
         entry.failures += 1;
         entry.last = Some(now);
-        if entry.failures >= max {
-            entry.locked_until = Some(now + lockout());
+        if entry.failures >= MAX_FAILED_LOGINS {
+            entry.locked_until = Some(now + LOCKOUT);
         }
     }
 
@@ -255,10 +265,28 @@ impl LoginLimits {
         let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
         std::mem::take(&mut *counts).into_iter().collect()
     }
+
+    /// Counts a write of them failed to record, to be written next time.
+    pub fn restore_unknown_counts(&self, counts: Vec<(String, u64)>) {
+        let mut kept = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
+        for (block, count) in counts {
+            *kept.entry(block).or_default() += count;
+        }
+    }
 }
 
-fn login_key(username: &str) -> String {
-    username.trim().to_lowercase()
+/// A client for the login limit: an IPv4 address, or the /64 of an IPv6
+/// one (a single host is usually given a whole /64 to pick from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ClientKey(u128);
+
+impl ClientKey {
+    fn of(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self(u128::from(u32::from(v4))),
+            IpAddr::V6(v6) => Self((u128::from(v6) >> 64) | (1 << 127)),
+        }
+    }
 }
 
 /// The /24 (IPv4) or /48 (IPv6) around an address: coarse enough for the
@@ -328,16 +356,29 @@ mod tests {
     #[test]
     fn an_unknown_username_locks_like_an_official_from_the_failure_that_reached_the_limit() {
         let limits = LoginLimits::default();
-        let start = Instant::now();
+        let start = Utc::now();
         for n in 0..4 {
-            limits.failed(None, Some(" Nobody "), start + Duration::from_secs(n * 60));
-            assert_eq!(limits.barred(None, "nobody"), None, "after {} failures", n + 1);
+            limits.failed(None, Some("nobody"), start + chrono::TimeDelta::minutes(n));
+            assert_eq!(limits.barred(None, "nobody", start + chrono::TimeDelta::minutes(n)), None, "after {}", n + 1);
         }
-        limits.failed(None, Some("NOBODY"), Instant::now());
-        assert!(matches!(limits.barred(None, "nobody"), Some(LoginBar::Username(s)) if s > 890), "typed alike");
-        assert_eq!(limits.barred(None, "someone.else"), None);
-        assert_eq!(limits.take_unknown_counts(), [("unknown".to_owned(), 5)]);
+        let fifth = start + chrono::TimeDelta::minutes(5);
+        limits.failed(None, Some("nobody"), fifth);
+        let until = fifth + crate::services::officials::LOCKOUT;
+        assert_eq!(limits.barred(None, "nobody", fifth), Some(LoginBar::Username(until)));
+        limits.refused_unknown(None);
+        assert_eq!(limits.barred(None, "nobody", fifth), Some(LoginBar::Username(until)), "a refusal does not move it");
+        assert_eq!(limits.barred(None, "someone.else", fifth), None);
+        assert_eq!(limits.barred(None, "nobody", until), None, "it ends");
+        assert_eq!(limits.take_unknown_counts(), [("unknown".to_owned(), 6)]);
         assert!(limits.take_unknown_counts().is_empty(), "counts are taken once");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        let a = ClientKey::of("2001:db8:1:2:aaaa::1".parse().unwrap());
+        assert_eq!(a, ClientKey::of("2001:db8:1:2:ffff::9".parse().unwrap()));
+        assert_ne!(a, ClientKey::of("2001:db8:1:3::1".parse().unwrap()));
+        assert_ne!(ClientKey::of("0.0.0.1".parse().unwrap()), ClientKey::of("::1".parse().unwrap()));
     }
 
     #[test]

@@ -69,6 +69,13 @@ fn own_event(id: OfficialId, action: AuditAction, details: serde_json::Value) ->
 
 /// Checks username, password and TOTP code; opens a session. Argon2 runs
 /// before the write transaction, so the lock is never held while hashing.
+/// A typed username as logins look it up: usernames are lower case, so
+/// `TIM7` and ` tim7 ` are the official `tim7` (and the same unknown name).
+pub fn login_name(typed: &str) -> String {
+    typed.trim().to_lowercase()
+}
+
+/// `username` as [`login_name`] made it.
 pub fn login(
     conn: &mut DbConnection,
     keys: &KeyRing,

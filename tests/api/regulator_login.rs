@@ -65,6 +65,11 @@ async fn unknown_and_known_usernames_lock_alike_so_no_answer_tells_them_apart() 
     assert_eq!((unknown[5].status, unknown[5].error_code()), (429, "locked".to_string()));
     let retry: i64 = unknown[5].header("retry-after").unwrap().parse().unwrap();
     assert!((800..=900).contains(&retry), "{retry}");
+    // The same names typed otherwise are the same names, locked alike.
+    let known = app.login(" A.Requester ", PASSWORD, &code(0)).await;
+    let unknown = app.login("NO.SUCH.OFFICIAL", PASSWORD, &code(0)).await;
+    assert_eq!((known.status, known.error_code()), (429, "locked".to_string()), "{}", known.body);
+    assert_eq!((unknown.status, unknown.error_code()), (429, "locked".to_string()), "{}", unknown.body);
 }
 
 #[actix_web::test]

@@ -76,20 +76,19 @@ pub(crate) async fn log_in(
     password: SecretString,
     totp: String,
 ) -> Result<Result<Session, NotLoggedIn>, ApiError> {
-    let limits = &state.login_limits;
-    match limits.barred(client, &username) {
+    let (limits, username, started) = (&state.login_limits, officials::login_name(&username), crate::db::now());
+    match limits.barred(client, &username, started) {
         Some(LoginBar::Client(seconds)) => return Ok(Err(NotLoggedIn::ClientBarred(seconds))),
-        Some(LoginBar::Username(seconds)) => {
-            let until = crate::db::now() + chrono::TimeDelta::seconds(seconds.try_into().unwrap_or(i64::MAX));
+        Some(LoginBar::Username(until)) => {
+            limits.refused_unknown(client);
             return Ok(Err(NotLoggedIn::Refused(LoginError::Locked(until))));
         }
         None => {}
     }
     let Some(_permit) = state.login_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
-    let (keys, typed, started) = (state.keys.clone(), username.clone(), std::time::Instant::now());
+    let (keys, typed) = (state.keys.clone(), username.clone());
     let session =
-        call(&state.pool, move |conn| officials::login(conn, &keys, &typed, &password, &totp, crate::db::now()))
-            .await?;
+        call(&state.pool, move |conn| officials::login(conn, &keys, &typed, &password, &totp, started)).await?;
     match session {
         Ok(session) => Ok(Ok(session)),
         Err(LoginError::UnknownUser) => {
