@@ -217,7 +217,8 @@ diesel::table! {
         official_id -> BigInt,
         purpose -> Text,
         fields -> Text,
-        all_matched -> Bool,
+        confirms -> Bool,
+        contradicts -> Bool,
         checked_at -> Timestamp,
         audit_seq -> BigInt,
     }

@@ -44,6 +44,30 @@ pub struct EvidenceError {
     pub problem: &'static str,
 }
 
+/// What a check says of a declaration, as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Every declared field a registrar checks was checked, and every field
+    /// checked matched: the registrar may confirm.
+    pub confirms: bool,
+    /// A field did not match what was declared (or was not declared): the
+    /// registrar may reject the declaration as not matching.
+    pub contradicts: bool,
+}
+
+impl Verdict {
+    /// The verdict of `results` on a declaration of `owner_type` whose
+    /// fields are `declared`.
+    pub fn of(results: &BTreeMap<Field, FieldMatch>, owner_type: OwnerType, declared: &[Field]) -> Self {
+        let checkable = owner_type.checkable_fields().iter().filter(|field| declared.contains(field));
+        let all_match = results.values().all(|answer| *answer == FieldMatch::Match);
+        Self {
+            confirms: all_match && checkable.into_iter().all(|field| results.contains_key(field)),
+            contradicts: !all_match,
+        }
+    }
+}
+
 /// What the evidence shows, each value in the canonical form it is compared
 /// in: parsed as the owner's form parses it, names without case.
 pub struct Evidence(BTreeMap<Field, Zeroizing<String>>);
@@ -118,24 +142,18 @@ fn canonical(field: Field, value: &str, today: NaiveDate) -> Option<Zeroizing<St
     }
 }
 
-/// Enough of a declared field to pick the right evidence, not to learn it:
-/// identifiers' last four characters, names' first letter, the birth year.
-/// The document type and country are shown whole; the e-mail not at all.
+/// A hint of a declared field a registrar checked, enough to tell a typo
+/// from another person: a name's first letter, the birth year, the document
+/// type and country. Never any digit of an identifier (with a birth date
+/// and sex, an IIN's last digits nearly name one person), never the e-mail.
 pub fn mask(field: Field, value: &str) -> Option<String> {
-    let hidden =
-        |shown: &str, total: usize| format!("{}{shown}", "•".repeat(total.saturating_sub(shown.chars().count())));
     match field {
-        Field::Iin | Field::Bin | Field::DocumentNumber => {
-            let chars: Vec<char> = value.chars().collect();
-            let last: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-            Some(hidden(&last, chars.len()))
-        }
         Field::Surname | Field::GivenName | Field::Patronymic | Field::LegalName => {
             value.chars().next().map(|first| format!("{first}…"))
         }
         Field::BirthDate => value.get(..4).map(|year| format!("{year}-••-••")),
         Field::DocumentType | Field::Country => Some(value.to_owned()),
-        Field::Email => None,
+        Field::Iin | Field::Bin | Field::DocumentNumber | Field::Email => None,
     }
 }
 
@@ -154,16 +172,6 @@ impl OwnerType {
                 Field::BirthDate,
             ],
             OwnerType::LegalEntity => &[Field::Bin, Field::LegalName],
-        }
-    }
-
-    /// The field that identifies this type of owner uniquely: a check that
-    /// confirms a declaration must include it.
-    pub fn identifier_field(self) -> Field {
-        match self {
-            OwnerType::Resident => Field::Iin,
-            OwnerType::NonResident => Field::DocumentNumber,
-            OwnerType::LegalEntity => Field::Bin,
         }
     }
 }
@@ -216,7 +224,7 @@ mod tests {
 
     #[test]
     fn masks_keep_a_hint_and_hide_the_rest() {
-        assert_eq!(mask(Field::Iin, "900115353054").as_deref(), Some("••••••••3054"));
+        assert_eq!(mask(Field::Iin, "900115353054"), None, "no digit of an identifier");
         assert_eq!(mask(Field::Surname, "Абаев").as_deref(), Some("А…"));
         assert_eq!(mask(Field::BirthDate, "1990-02-28").as_deref(), Some("1990-••-••"));
         assert_eq!(mask(Field::Country, "DE").as_deref(), Some("DE"));
@@ -224,9 +232,25 @@ mod tests {
     }
 
     #[test]
-    fn each_owner_type_is_confirmed_by_its_identifier() {
-        assert_eq!(OwnerType::Resident.identifier_field(), Field::Iin);
-        assert_eq!(OwnerType::NonResident.identifier_field(), Field::DocumentNumber);
-        assert_eq!(OwnerType::LegalEntity.identifier_field(), Field::Bin);
+    fn only_a_check_of_every_declared_field_confirms_and_any_mismatch_contradicts() {
+        use FieldMatch::*;
+        let declared = [Field::Iin, Field::Surname, Field::GivenName, Field::Email];
+        let results = |pairs: &[(Field, FieldMatch)]| pairs.iter().copied().collect::<BTreeMap<_, _>>();
+        let all = results(&[(Field::Iin, Match), (Field::Surname, Match), (Field::GivenName, Match)]);
+        assert_eq!(Verdict::of(&all, OwnerType::Resident, &declared), Verdict { confirms: true, contradicts: false });
+        let iin_only = results(&[(Field::Iin, Match)]);
+        assert_eq!(
+            Verdict::of(&iin_only, OwnerType::Resident, &declared),
+            Verdict { confirms: false, contradicts: false }
+        );
+        let mut wrong_name = all.clone();
+        wrong_name.insert(Field::GivenName, NoMatch);
+        assert_eq!(
+            Verdict::of(&wrong_name, OwnerType::Resident, &declared),
+            Verdict { confirms: false, contradicts: true }
+        );
+        let mut extra = all.clone();
+        extra.insert(Field::Patronymic, NotDeclared);
+        assert!(Verdict::of(&extra, OwnerType::Resident, &declared).contradicts, "a patronymic the record lacks");
     }
 }

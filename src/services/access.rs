@@ -192,9 +192,10 @@ pub fn view(conn: &mut DbConnection, official: &Official, id: RequestId) -> Resu
 }
 
 /// The identifier a request by identifier searches for, for its requester
-/// and for approvers (auditors read requests without it). Each showing is
-/// logged in the transaction that opens it. `None` for a request on an
-/// account, for others, or once the identity it names was shredded.
+/// and for approvers (auditors read requests without it), while the request
+/// is pending or approved. Each showing is logged in the transaction that
+/// opens it. `None` for a request on an account, for others, for a request
+/// denied or expired, or once the identity it names was shredded.
 pub fn identifier(
     conn: &mut DbConnection,
     keys: &KeyRing,
@@ -205,6 +206,9 @@ pub fn identifier(
     write_tx(conn, |conn| {
         let row = view(conn, official, id)?;
         if row.requester_id != official.id && !official.roles.contains(Role::Approver) {
+            return Ok(None);
+        }
+        if !matches!(row.state_at(now), RequestState::Pending | RequestState::Approved) {
             return Ok(None);
         }
         let Some(text) = repo::open_identifier(conn, keys, id)? else { return Ok(None) };
@@ -305,6 +309,10 @@ pub fn decide(
         };
         if !repo::decide(conn, id, &decision, now)? {
             return Err(AccessError::AlreadyDecided);
+        }
+        if !approve {
+            // A denied search has no further use for whom it searched for.
+            repo::forget_identifier_of(conn, id)?;
         }
         let action = if approve { AuditAction::AccessRequestApproved } else { AuditAction::AccessRequestDenied };
         let details = serde_json::json!({ "deferred": notify_owner_after.is_some() });

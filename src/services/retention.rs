@@ -14,7 +14,8 @@ use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::KeyRing;
 use crate::db::repo::{accounts, identities, outbox, owner_sessions, owner_tokens};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
-use crate::domain::{IdentityId, RegistryPolicy};
+use crate::domain::{ContactEmail, IdentityId, RegistryPolicy};
+use crate::i18n::Lang;
 use crate::mail::{self, Mail, MailKind};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -56,6 +57,28 @@ pub fn prune(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, DbErr
     })
 }
 
+/// The record's former address and language, for a last notice.
+pub(super) type FormerAddress = Option<(ContactEmail, Lang)>;
+
+/// Crypto-shreds a record now, with the unsent mail about it and its mailed
+/// proofs; `None` if it already was. The caller ends its links and calls
+/// [`crate::db::forget_shredded`] once its transaction is over.
+pub(super) fn shred_record(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    id: IdentityId,
+    now: DateTime<Utc>,
+) -> Result<Option<FormerAddress>, DbError> {
+    // Read before the data key goes: a last notice is sealed under the master key.
+    let address = super::contact::address_of(conn, keys, id)?;
+    if !identities::shred(conn, id, now)? {
+        return Ok(None);
+    }
+    outbox::drop_unsent_about(conn, id, now)?;
+    owner_tokens::end_all(conn, id, now)?;
+    Ok(Some(address))
+}
+
 /// Shreds the identity if the rule says so now; false if it is back in use
 /// or another run shredded it first.
 fn shred_if_due(
@@ -74,13 +97,7 @@ fn shred_if_due(
             return Ok(false); // back in use meanwhile
         }
         let released = accounts::linked_to_identity(conn, id)?;
-        // Read before the data key goes: the final notice is sealed under the master key.
-        let address = super::contact::address_of(conn, keys, id)?;
-        if !identities::shred(conn, id, now)? {
-            return Ok(false);
-        }
-        outbox::drop_unsent_about(conn, id, now)?;
-        owner_tokens::end_all(conn, id, now)?;
+        let Some(address) = shred_record(conn, keys, id, now)? else { return Ok(false) };
         if let Some((to, lang)) = address {
             let notice = Mail::new(MailKind::DataDeleted, &to, lang).date("date", now).once(format!("deleted:{id}"));
             mail::queue(conn, keys, &notice, now)?;

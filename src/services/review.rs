@@ -10,9 +10,9 @@ use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::KeyRing;
 use crate::db::repo::identities::{self, ReviewRow};
 use crate::db::repo::review_checks::{self, NewCheck};
-use crate::db::repo::{accounts, owner_sessions};
+use crate::db::repo::{accounts, owner_sessions, pending};
 use crate::db::{DbConnection, DbError, lock_feed, serialize_appenders, write_tx};
-use crate::domain::evidence::mask;
+use crate::domain::evidence::{Verdict, mask};
 use crate::domain::{
     DailyLimits, Evidence, EvidenceError, Field, FieldList, FieldMatch, IdentityId, Page, PageBounds, PageError,
     RegistryPolicy, RejectionReason, Role,
@@ -126,7 +126,8 @@ pub fn check(
         }
         let declared = identities::open_fields(conn, keys, identity.id, Field::ALL)?;
         let results = evidence.compare(&declared, identity.created_at.date());
-        let all_matched = results.values().all(|answer| *answer == FieldMatch::Match);
+        let declared_fields: Vec<Field> = declared.iter().map(|(field, _)| *field).collect();
+        let verdict = Verdict::of(&results, identity.owner_type, &declared_fields);
         let codes: Vec<&str> = results.keys().map(|field| field.as_str()).collect();
         let fields = FieldList::parse(&codes).map_err(|_| DbError::Corrupt("checked fields"))?;
         let details = serde_json::json!({ "results": results });
@@ -137,28 +138,57 @@ pub fn check(
             official_id: official.id,
             purpose: why,
             fields: &fields,
-            all_matched,
+            verdict,
             audit_seq,
         };
         review_checks::insert(conn, &new, now)?;
-        let masked = declared.iter().filter_map(|(field, value)| Some((*field, mask(*field, value)?))).collect();
-        let confirmable = all_matched && results.contains_key(&identity.owner_type.identifier_field());
-        Ok(Ok(Checked { identity, masked, results, confirmable }))
+        // Hints only of what the registrar brought evidence for.
+        let masked = declared
+            .iter()
+            .filter(|(field, _)| results.contains_key(field))
+            .filter_map(|(field, value)| Some((*field, mask(*field, value)?)))
+            .collect();
+        Ok(Ok(Checked { identity, masked, results, confirmable: verdict.confirms }))
     })?;
     Ok(checked?)
 }
 
-/// What deciding on a declaration needs of the registrar's own checks of it
-/// in the last 24 hours.
+/// What deciding on a declaration needs of the registrar's own newest check
+/// of it (in the last 24 hours): a later check replaces an earlier one.
 #[derive(Clone, Copy)]
 enum Needs {
-    /// Rejecting: any check (someone looked at the evidence).
+    /// Confirming: every declared field checked, all matching.
+    Confirmation,
+    /// Rejecting as not matching: a field that did not match.
+    Contradiction,
+    /// Rejecting for what the fields cannot show (an invalid document, no
+    /// such person, someone else declaring): a check of the evidence.
     AnyCheck,
-    /// Confirming: a check in which every field matched, the identifier among them.
-    FullMatch,
 }
 
-/// The declaration, if it may still be reviewed and `official` checked it as `needs` says.
+impl Needs {
+    fn met_by(self, verdict: Verdict) -> bool {
+        match self {
+            Needs::Confirmation => verdict.confirms,
+            Needs::Contradiction => verdict.contradicts,
+            Needs::AnyCheck => true,
+        }
+    }
+
+    fn refusal(self) -> &'static str {
+        match self {
+            Needs::Confirmation => {
+                "confirming needs your newest check, in the last 24 hours, to match every declared field"
+            }
+            Needs::Contradiction => {
+                "rejecting as not matching needs your newest check, in the last 24 hours, to find a field that does not match"
+            }
+            Needs::AnyCheck => "rejecting needs your check of the declaration in the last 24 hours",
+        }
+    }
+}
+
+/// The declaration, if it may still be reviewed and `official`'s newest check of it meets `needs`.
 fn decidable(
     conn: &mut DbConnection,
     official: &Official,
@@ -167,16 +197,10 @@ fn decidable(
     now: DateTime<Utc>,
 ) -> Result<ReviewRow, ReviewError> {
     let identity = reviewable(conn, reference)?;
-    let checks = review_checks::of_identity_since(conn, identity.id, official.id, now - DAY)?;
-    let identifier = identity.owner_type.identifier_field();
-    let (met, refusal) = match needs {
-        Needs::AnyCheck => (!checks.is_empty(), "rejecting needs your check of the declaration in the last 24 hours"),
-        Needs::FullMatch => (
-            checks.iter().any(|(fields, all)| *all && fields.as_slice().contains(&identifier)),
-            "confirming needs your check of the identifier, with every field matching, in the last 24 hours",
-        ),
-    };
-    if met { Ok(identity) } else { Err(ReviewError::NotChecked(refusal)) }
+    match review_checks::newest_verdict(conn, identity.id, official.id, now - DAY)? {
+        Some(verdict) if needs.met_by(verdict) => Ok(identity),
+        _ => Err(ReviewError::NotChecked(needs.refusal())),
+    }
 }
 
 /// Confirms a declared identity; returns how many accounts it raised.
@@ -190,7 +214,7 @@ pub fn confirm(
     require_registrar(official)?;
     write_tx(conn, |conn| {
         lock_feed(conn)?;
-        let identity = decidable(conn, official, reference, Needs::FullMatch, now)?;
+        let identity = decidable(conn, official, reference, Needs::Confirmation, now)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
         }
@@ -212,10 +236,13 @@ pub fn confirm(
     })
 }
 
-/// Rejects a declaration found false: every account linked to it leaves the
-/// record and is `required` again with a fresh deadline (its platform issues
-/// a new claim code), the record's sessions end and its owner is told why.
-/// Returns how many accounts went back to `required`.
+/// Rejects a declaration found false. The record is crypto-shredded at once
+/// (nothing false is kept, and the identifier is free for its real holder):
+/// every account linked to it is `required` again with a fresh deadline (its
+/// platform issues a new claim code), the record's sessions, mailed proofs and
+/// waiting identifications end, and its owner is told why. A data mismatch
+/// needs the registrar's newest check to have found one. Returns how many
+/// accounts went back to `required`.
 pub fn reject(
     conn: &mut DbConnection,
     keys: &KeyRing,
@@ -226,9 +253,10 @@ pub fn reject(
     now: DateTime<Utc>,
 ) -> Result<usize, ReviewError> {
     require_registrar(official)?;
-    write_tx(conn, |conn| {
+    let needs = if reason == RejectionReason::DataMismatch { Needs::Contradiction } else { Needs::AnyCheck };
+    let returned = write_tx(conn, |conn| {
         lock_feed(conn)?;
-        let identity = decidable(conn, official, reference, Needs::AnyCheck, now)?;
+        let identity = decidable(conn, official, reference, needs, now)?;
         let mut returned = 0;
         let mut deadline = None;
         for row in accounts::linked_to_identity(conn, identity.id)? {
@@ -241,15 +269,15 @@ pub fn reject(
             }
         }
         owner_sessions::end_all(conn, identity.id, now)?;
-        if let Some((to, lang)) = super::contact::address_of(conn, keys, identity.id)? {
+        pending::delete_for_record(conn, identity.id)?;
+        if let Some(Some((to, lang))) = super::retention::shred_record(conn, keys, identity.id, now)? {
             let notice = Mail::new(MailKind::DeclarationRejected, &to, lang)
                 .value("reason", reason.as_str())
                 .date("date", deadline.unwrap_or(now + policy.grace_period))
-                .value("link", "/claim")
-                .about(identity.id);
+                .value("link", "/claim");
             mail::queue(conn, keys, &notice, now)?;
         }
-        let details = serde_json::json!({ "reason": reason.as_str(), "accounts": returned });
+        let details = serde_json::json!({ "reason": reason.as_str(), "accounts": returned, "shredded": true });
         let event = AuditEvent::new(
             Actor::Official(official.id),
             AuditAction::IdentityRejected,
@@ -257,6 +285,8 @@ pub fn reject(
             details,
         );
         audit::append(conn, &event, now)?;
-        Ok(returned)
-    })
+        Ok::<_, ReviewError>(returned)
+    })?;
+    crate::db::forget_shredded(conn)?;
+    Ok(returned)
 }

@@ -140,6 +140,16 @@ async fn a_request_by_identifier_stores_its_blind_index_and_the_identifier_seale
         .load(&mut conn)
         .unwrap();
     assert_eq!(shown.len(), 2, "{shown:?}");
+    drop(conn);
+
+    let denial = json!({ "approve": false, "reason": "The basis document does not name this person." });
+    assert_eq!(app.api_post(&approver, &format!("{path}/decision"), &denial).await.status, 200);
+    let denied = app.api_get(&approver, &path).await.json();
+    assert_eq!(denied["target"], json!({ "identifier_type": "iin" }), "a denied request shows no identifier");
+    let mut conn = app.pool.get().unwrap();
+    let sealed: Option<Vec<u8>> =
+        access_requests::table.select(access_requests::target_identifier).first(&mut conn).unwrap();
+    assert_eq!(sealed, None, "a denied search forgets whom it searched for");
 }
 
 #[actix_web::test]

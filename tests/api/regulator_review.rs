@@ -1,7 +1,9 @@
 //! Registrar review: a match-check against evidence, never a full read; a
 //! purpose and a daily limit on every check; confirm or reject.
 
-use crate::helpers::{TEST_GIVEN_NAME, TEST_IIN, TEST_PERSONAL_DATA, TEST_SURNAME, TestApp, Visitor, iin, spawn_app};
+use crate::helpers::{
+    TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_PERSONAL_DATA, TEST_SURNAME, TestApp, Visitor, iin, spawn_app,
+};
 use diesel::prelude::*;
 use registry::db::schema::{audit_log, review_checks};
 use serde_json::{Value, json};
@@ -45,8 +47,9 @@ async fn a_registrar_checks_without_reading_confirms_and_platforms_learn_of_it()
     let answer = checked.json();
     assert_eq!(answer["results"], json!({ "iin": "match", "surname": "match", "given_name": "no_match" }));
     assert_eq!(answer["confirmable"], false, "a field did not match");
-    assert_eq!(answer["masked"]["iin"], "••••••••3054");
-    assert_eq!(answer["masked"]["given_name"], "A…");
+    assert_eq!(answer["masked"]["given_name"], "A…", "a name's first letter tells a typo from another person");
+    assert!(answer["masked"].get("iin").is_none(), "never a digit of an identifier");
+    assert!(answer["masked"].get("patronymic").is_none(), "hints only of what was checked");
     assert!(answer["masked"].get("email").is_none(), "the contact address is not evidence");
     assert!(answer.get("accounts").is_none(), "a check never links the person to an account");
     // Only what the registrar typed comes back; nothing they did not know.
@@ -105,14 +108,24 @@ async fn confirming_needs_the_registrars_own_full_match_on_the_identifier() {
 
     let other_person = app.check(&first, &reference, json!({ "iin": iin(3) })).await.json();
     assert_eq!(other_person["results"]["iin"], "no_match");
-    assert_eq!(app.check(&first, &reference, json!({ "iin": TEST_IIN })).await.json()["confirmable"], true);
+    let iin_only = app.check(&first, &reference, json!({ "iin": TEST_IIN })).await.json();
+    assert_eq!(iin_only["confirmable"], false, "the names were declared too: all must be checked");
+    let everything = json!({
+        "iin": TEST_IIN, "surname": TEST_SURNAME, "given_name": TEST_GIVEN_NAME, "patronymic": TEST_PATRONYMIC
+    });
+    assert_eq!(app.check(&first, &reference, everything.clone()).await.json()["confirmable"], true);
+    let later = app.check(&first, &reference, json!({ "given_name": "Aliya" })).await.json();
+    assert_eq!(later["results"]["given_name"], "no_match");
+    let refused = step(&app, &first, &reference, "confirm", &Value::Null).await;
+    assert_eq!(refused.error_code(), "not_checked", "a later mismatch voids an earlier full match");
+    assert_eq!(app.check(&first, &reference, everything).await.json()["confirmable"], true);
     let refused = step(&app, &second, &reference, "confirm", &Value::Null).await;
     assert_eq!(refused.error_code(), "not_checked", "one registrar's check does not let another confirm");
     assert_eq!(step(&app, &first, &reference, "confirm", &Value::Null).await.status, 200);
 
     let mut conn = app.pool.get().unwrap();
     let purposes: Vec<String> = review_checks::table.select(review_checks::purpose).load(&mut conn).unwrap();
-    assert_eq!(purposes.len(), 3, "every check is on record with its purpose");
+    assert_eq!(purposes.len(), 6, "every check is on record with its purpose");
     assert!(purposes.iter().all(|p| p == "Passport presented at the service centre."));
 }
 
@@ -159,10 +172,11 @@ async fn a_rejected_declaration_frees_its_accounts_ends_sessions_and_tells_the_o
     let unknown = step(&app, &registrar, &reference, "reject", &json!({ "reason": "i_dont_like_it" })).await;
     assert_eq!((unknown.status, unknown.error_code()), (400, "invalid_body".to_string()), "{}", unknown.body);
 
-    assert_eq!(
-        app.check(&registrar, &reference, json!({ "surname": "Abenov" })).await.json()["results"]["surname"],
-        "no_match"
-    );
+    assert_eq!(app.check(&registrar, &reference, json!({ "surname": TEST_SURNAME })).await.status, 200);
+    let unsupported = step(&app, &registrar, &reference, "reject", &json!({ "reason": "data_mismatch" })).await;
+    assert_eq!(unsupported.error_code(), "not_checked", "a check that matched shows no mismatch");
+    let check = app.check(&registrar, &reference, json!({ "surname": "Abenov" })).await;
+    assert_eq!(check.json()["results"]["surname"], "no_match");
     let rejected = step(&app, &registrar, &reference, "reject", &json!({ "reason": "data_mismatch" })).await;
     assert_eq!(rejected.status, 200, "{}", rejected.body);
     assert_eq!(rejected.json()["accounts_returned"], 1);
@@ -182,6 +196,14 @@ async fn a_rejected_declaration_frees_its_accounts_ends_sessions_and_tells_the_o
     assert_eq!((action.as_str(), details.contains("data_mismatch")), ("identity.rejected", true));
     let queue = app.api_get(&registrar, "/api/v1/regulator/review").await.json();
     assert_eq!(queue["identities"], json!([]), "a rejected declaration leaves the queue");
+
+    // Nothing false is kept: the record is gone, and the identifier is free.
+    for (name, body) in [("confirm", Value::Null), ("reject", json!({ "reason": "not_the_declarant" }))] {
+        assert_eq!(step(&app, &registrar, &reference, name, &body).await.status, 410, "{name}");
+    }
+    assert_eq!(app.queued_mail().iter().filter(|m| m.kind == "declaration-rejected").count(), 1, "told once");
+    let (again, _) = app.register(&token, "acc-2").await;
+    assert_ne!(again, reference, "the same identifier makes a new record, not the rejected one");
 }
 
 #[actix_web::test]

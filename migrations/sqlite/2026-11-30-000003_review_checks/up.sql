@@ -1,13 +1,15 @@
 -- Each registrar check of a declaration against evidence (DESIGN §7): who,
--- why, which fields were compared and whether every one matched. The values
--- typed are never stored; a confirmation needs a check in which all matched.
+-- why, which fields were compared, whether the check confirms the declaration
+-- (every declared field checked and matching) and whether it contradicts it
+-- (a field that does not match). The values typed are never stored.
 CREATE TABLE review_checks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     identity_id BIGINT NOT NULL REFERENCES identities (id),
     official_id BIGINT NOT NULL REFERENCES officials (id),
     purpose TEXT NOT NULL,
     fields TEXT NOT NULL,
-    all_matched BOOLEAN NOT NULL,
+    confirms BOOLEAN NOT NULL,
+    contradicts BOOLEAN NOT NULL,
     checked_at TIMESTAMP NOT NULL,
     audit_seq BIGINT NOT NULL
 );

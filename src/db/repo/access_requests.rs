@@ -241,6 +241,14 @@ pub fn forget_identifier(conn: &mut DbConnection, index: &BlindIndex) -> Result<
         .execute(conn)?)
 }
 
+/// Deletes the sealed identifier of one request (once it is denied).
+pub fn forget_identifier_of(conn: &mut DbConnection, id: RequestId) -> Result<(), DbError> {
+    diesel::update(access_requests::table.find(id))
+        .set((access_requests::target_key_id.eq(None::<i32>), access_requests::target_identifier.eq(None::<Vec<u8>>)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Re-seals up to `limit` identifiers still under an older master key; returns how many.
 pub fn reseal_batch(conn: &mut DbConnection, keys: &KeyRing, limit: i64) -> Result<usize, DbError> {
     let active = key_id_to_db(keys.active_key_id());

@@ -250,8 +250,9 @@ fn open_field(
 }
 
 /// Crypto-shreds an identity: the wrapped data key, the ciphertexts, the
-/// blind index, the management key digest and the identifier sealed in
-/// requests that searched for it are deleted; the row stays so
+/// blind index, the management key digest, the identifier sealed in
+/// requests that searched for it and the purposes of registrars' checks of it
+/// are deleted; the row stays so
 /// history still refers to it, and its account links end. Returns false if
 /// it was already shredded.
 pub fn shred(conn: &mut DbConnection, id: IdentityId, now: DateTime<Utc>) -> Result<bool, DbError> {
@@ -260,6 +261,7 @@ pub fn shred(conn: &mut DbConnection, id: IdentityId, now: DateTime<Utc>) -> Res
     if let Some(Some(index)) = index {
         super::access_requests::forget_identifier(conn, &index)?;
     }
+    super::review_checks::forget_purposes(conn, id)?;
     let updated = diesel::update(identities::table.find(id).filter(identities::shredded_at.is_null()))
         .set((
             identities::blind_index.eq(None::<BlindIndex>),

@@ -4,6 +4,7 @@
 use super::access_requests::RecentActions;
 use crate::db::schema::review_checks;
 use crate::db::{DbConnection, DbError, db_time};
+use crate::domain::evidence::Verdict;
 use crate::domain::{FieldList, IdentityId, OfficialId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,7 +15,7 @@ pub struct NewCheck<'a> {
     pub official_id: OfficialId,
     pub purpose: &'a str,
     pub fields: &'a FieldList,
-    pub all_matched: bool,
+    pub verdict: Verdict,
     pub audit_seq: i64,
 }
 
@@ -25,7 +26,8 @@ pub fn insert(conn: &mut DbConnection, check: &NewCheck<'_>, now: DateTime<Utc>)
             review_checks::official_id.eq(check.official_id),
             review_checks::purpose.eq(check.purpose),
             review_checks::fields.eq(check.fields.to_codes()),
-            review_checks::all_matched.eq(check.all_matched),
+            review_checks::confirms.eq(check.verdict.confirms),
+            review_checks::contradicts.eq(check.verdict.contradicts),
             review_checks::checked_at.eq(db_time(now)),
             review_checks::audit_seq.eq(check.audit_seq),
         ))
@@ -56,19 +58,27 @@ pub fn per_official(conn: &mut DbConnection, since: DateTime<Utc>) -> Result<Vec
         .load(conn)?)
 }
 
-/// The field lists of `official_id`'s checks of one identity since `since`,
-/// with whether every field matched, newest first.
-pub fn of_identity_since(
+/// The verdict of `official_id`'s newest check of one identity since `since`.
+pub fn newest_verdict(
     conn: &mut DbConnection,
     identity_id: IdentityId,
     official_id: OfficialId,
     since: DateTime<Utc>,
-) -> Result<Vec<(FieldList, bool)>, DbError> {
+) -> Result<Option<Verdict>, DbError> {
     Ok(review_checks::table
         .filter(review_checks::identity_id.eq(identity_id))
         .filter(review_checks::official_id.eq(official_id))
         .filter(review_checks::checked_at.gt(db_time(since)))
         .order(review_checks::id.desc())
-        .select((review_checks::fields, review_checks::all_matched))
-        .load(conn)?)
+        .select((review_checks::confirms, review_checks::contradicts))
+        .first::<(bool, bool)>(conn)
+        .optional()?
+        .map(|(confirms, contradicts)| Verdict { confirms, contradicts }))
+}
+
+/// Forgets why a shredded record was checked: a purpose may name the person.
+pub fn forget_purposes(conn: &mut DbConnection, identity_id: IdentityId) -> Result<usize, DbError> {
+    Ok(diesel::update(review_checks::table.filter(review_checks::identity_id.eq(identity_id)))
+        .set(review_checks::purpose.eq(""))
+        .execute(conn)?)
 }

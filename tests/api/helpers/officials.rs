@@ -98,10 +98,13 @@ impl TestApp {
         self.api_post(token, &format!("/api/v1/regulator/review/{reference}/check"), &body).await
     }
 
-    /// A registrar checks the test resident's identifier and surname (both
-    /// match) and confirms the declaration.
+    /// A registrar checks every item the test resident declared (all match)
+    /// and confirms the declaration.
     pub async fn confirm_declaration(&self, token: &str, reference: &str) -> Reply {
-        let claims = json!({ "iin": super::data::TEST_IIN, "surname": super::data::TEST_SURNAME });
+        use super::data::{TEST_GIVEN_NAME, TEST_IIN, TEST_PATRONYMIC, TEST_SURNAME};
+        let claims = json!({
+            "iin": TEST_IIN, "surname": TEST_SURNAME, "given_name": TEST_GIVEN_NAME, "patronymic": TEST_PATRONYMIC
+        });
         let checked = self.check(token, reference, claims).await;
         assert_eq!(checked.status, 200, "{}", checked.body);
         self.api_post(token, &format!("/api/v1/regulator/review/{reference}/confirm"), &Value::Null).await
