@@ -219,6 +219,7 @@ diesel::table! {
         fields -> Text,
         confirms -> Bool,
         contradicts -> Bool,
+        compared -> Bool,
         checked_at -> Timestamp,
         audit_seq -> BigInt,
     }

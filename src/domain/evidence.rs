@@ -50,9 +50,12 @@ pub struct Verdict {
     /// Every declared field a registrar checks was checked, and every field
     /// checked matched: the registrar may confirm.
     pub confirms: bool,
-    /// A field did not match what was declared (or was not declared): the
-    /// registrar may reject the declaration as not matching.
+    /// A declared field did not match: the registrar may reject the
+    /// declaration as not matching.
     pub contradicts: bool,
+    /// Something declared was compared (matching or not): the registrar
+    /// looked at evidence of this declaration.
+    pub compared: bool,
 }
 
 impl Verdict {
@@ -63,7 +66,8 @@ impl Verdict {
         let all_match = results.values().all(|answer| *answer == FieldMatch::Match);
         Self {
             confirms: all_match && checkable.into_iter().all(|field| results.contains_key(field)),
-            contradicts: !all_match,
+            contradicts: results.values().any(|answer| *answer == FieldMatch::NoMatch),
+            compared: results.values().any(|answer| *answer != FieldMatch::NotDeclared),
         }
     }
 }
@@ -237,20 +241,17 @@ mod tests {
         let declared = [Field::Iin, Field::Surname, Field::GivenName, Field::Email];
         let results = |pairs: &[(Field, FieldMatch)]| pairs.iter().copied().collect::<BTreeMap<_, _>>();
         let all = results(&[(Field::Iin, Match), (Field::Surname, Match), (Field::GivenName, Match)]);
-        assert_eq!(Verdict::of(&all, OwnerType::Resident, &declared), Verdict { confirms: true, contradicts: false });
+        let verdict = |r: &BTreeMap<Field, FieldMatch>| Verdict::of(r, OwnerType::Resident, &declared);
+        assert_eq!(verdict(&all), Verdict { confirms: true, contradicts: false, compared: true });
         let iin_only = results(&[(Field::Iin, Match)]);
-        assert_eq!(
-            Verdict::of(&iin_only, OwnerType::Resident, &declared),
-            Verdict { confirms: false, contradicts: false }
-        );
+        assert_eq!(verdict(&iin_only), Verdict { confirms: false, contradicts: false, compared: true });
         let mut wrong_name = all.clone();
         wrong_name.insert(Field::GivenName, NoMatch);
-        assert_eq!(
-            Verdict::of(&wrong_name, OwnerType::Resident, &declared),
-            Verdict { confirms: false, contradicts: true }
-        );
+        assert_eq!(verdict(&wrong_name), Verdict { confirms: false, contradicts: true, compared: true });
         let mut extra = all.clone();
         extra.insert(Field::Patronymic, NotDeclared);
-        assert!(Verdict::of(&extra, OwnerType::Resident, &declared).contradicts, "a patronymic the record lacks");
+        assert_eq!(verdict(&extra), Verdict { confirms: false, contradicts: false, compared: true }, "no mismatch");
+        let nothing = results(&[(Field::Patronymic, NotDeclared)]);
+        assert_eq!(verdict(&nothing), Verdict { confirms: false, contradicts: false, compared: false });
     }
 }

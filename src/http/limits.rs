@@ -194,56 +194,34 @@ impl Default for LoginLimits {
     }
 }
 
-/// Why a login is refused before the credentials are looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginBar {
-    /// The client failed too often: seconds to wait.
-    Client(u64),
-    /// The username failed too often, answered as a locked official is.
-    Username(DateTime<Utc>),
-}
-
 impl LoginLimits {
-    /// `username` as [`login_name`] makes it; `now` is the attempt's start.
-    pub fn barred(&self, client: Option<IpAddr>, username: &str, now: DateTime<Utc>) -> Option<LoginBar> {
-        let client_bar = client.and_then(|ip| self.per_client.check(&ClientKey::of(ip)).err()).map(LoginBar::Client);
-        client_bar.or_else(|| {
-            let usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
-            let until = usernames.get(username)?.locked_until.filter(|until| *until > now)?;
-            Some(LoginBar::Username(until))
-        })
+    /// `Some(seconds to wait)` while the client has too many recent failures.
+    pub fn barred(&self, client: Option<IpAddr>) -> Option<u64> {
+        client.and_then(|ip| self.per_client.check(&ClientKey::of(ip)).err())
     }
 
-    /// A failed or refused attempt from `client` that began at `started`;
-    /// `unknown` is the username when it does not exist and was not locked.
-    pub fn failed(&self, client: Option<IpAddr>, unknown: Option<&str>, started: DateTime<Utc>) {
+    /// A failed or refused attempt from `client`, under any name.
+    pub fn failed(&self, client: Option<IpAddr>) {
         if let Some(ip) = client {
             self.per_client.fail(ClientKey::of(ip));
         }
-        if let Some(username) = unknown {
-            self.unknown_failed(username, started);
-            self.count_unknown(client);
-        }
     }
 
-    /// An attempt under a locked unknown username: counted against the client
-    /// and in the log's counts, as a locked official's refusal is, without
-    /// moving the lock.
-    pub fn refused_unknown(&self, client: Option<IpAddr>) {
-        if let Some(ip) = client {
-            self.per_client.fail(ClientKey::of(ip));
-        }
-        self.count_unknown(client);
-    }
-
-    fn count_unknown(&self, client: Option<IpAddr>) {
-        let block = client.map_or_else(|| "unknown".to_owned(), address_block);
-        let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
-        *counts.entry(block).or_default() += 1;
-    }
-
-    fn unknown_failed(&self, username: &str, now: DateTime<Utc>) {
+    /// Admits an attempt under `username`, which does not exist, as the
+    /// officials table admits one for a real official: counted before any
+    /// argon2 work, refused while locked, and locked from the attempt that
+    /// reaches the limit, so racing attempts get the same answers too. It
+    /// always fails, so it goes into the log's counts at once (against the
+    /// client it counts as every failure does, through [`Self::failed`]).
+    /// `Err` holds the end of the lock.
+    pub fn admit_unknown(
+        &self,
+        client: Option<IpAddr>,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DateTime<Utc>> {
         use crate::services::officials::{LOCKOUT, MAX_FAILED_LOGINS};
+        self.count_unknown(client);
         let mut usernames = self.unknown_usernames.lock().unwrap_or_else(|e| e.into_inner());
         // Now and then, forget usernames nobody tried for a lock-out's length.
         if usernames.len().is_multiple_of(SWEEP_EVERY) {
@@ -253,11 +231,25 @@ impl LoginLimits {
         if entry.locked_until.is_some_and(|until| until <= now) {
             *entry = UnknownUsername::default();
         }
+        if let Some(until) = entry.locked_until {
+            return Err(until);
+        }
+        if entry.failures >= MAX_FAILED_LOGINS {
+            // The last allowed attempts are still being answered.
+            return Err(now + LOCKOUT);
+        }
         entry.failures += 1;
         entry.last = Some(now);
         if entry.failures >= MAX_FAILED_LOGINS {
             entry.locked_until = Some(now + LOCKOUT);
         }
+        Ok(())
+    }
+
+    fn count_unknown(&self, client: Option<IpAddr>) {
+        let block = client.map_or_else(|| "unknown".to_owned(), address_block);
+        let mut counts = self.unknown_by_block.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(block).or_default() += 1;
     }
 
     /// The unknown-username failures per address block since the last call.
@@ -284,7 +276,10 @@ impl ClientKey {
     fn of(ip: IpAddr) -> Self {
         match ip {
             IpAddr::V4(v4) => Self(u128::from(u32::from(v4))),
-            IpAddr::V6(v6) => Self((u128::from(v6) >> 64) | (1 << 127)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self::of(IpAddr::V4(v4)),
+                None => Self((u128::from(v6) >> 64) | (1 << 127)),
+            },
         }
     }
 }
@@ -354,22 +349,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_username_locks_like_an_official_from_the_failure_that_reached_the_limit() {
+    fn an_unknown_username_locks_like_an_official_from_the_attempt_that_reached_the_limit() {
         let limits = LoginLimits::default();
         let start = Utc::now();
         for n in 0..4 {
-            limits.failed(None, Some("nobody"), start + chrono::TimeDelta::minutes(n));
-            assert_eq!(limits.barred(None, "nobody", start + chrono::TimeDelta::minutes(n)), None, "after {}", n + 1);
+            assert_eq!(limits.admit_unknown(None, "nobody", start + chrono::TimeDelta::minutes(n)), Ok(()));
         }
         let fifth = start + chrono::TimeDelta::minutes(5);
-        limits.failed(None, Some("nobody"), fifth);
+        assert_eq!(limits.admit_unknown(None, "nobody", fifth), Ok(()), "the fifth is still answered");
         let until = fifth + crate::services::officials::LOCKOUT;
-        assert_eq!(limits.barred(None, "nobody", fifth), Some(LoginBar::Username(until)));
-        limits.refused_unknown(None);
-        assert_eq!(limits.barred(None, "nobody", fifth), Some(LoginBar::Username(until)), "a refusal does not move it");
-        assert_eq!(limits.barred(None, "someone.else", fifth), None);
-        assert_eq!(limits.barred(None, "nobody", until), None, "it ends");
-        assert_eq!(limits.take_unknown_counts(), [("unknown".to_owned(), 6)]);
+        assert_eq!(limits.admit_unknown(None, "nobody", fifth), Err(until), "then refused, the lock unmoved");
+        assert_eq!(limits.admit_unknown(None, "someone.else", fifth), Ok(()));
+        assert_eq!(limits.admit_unknown(None, "nobody", until), Ok(()), "it ends");
+        assert_eq!(limits.take_unknown_counts(), [("unknown".to_owned(), 8)]);
         assert!(limits.take_unknown_counts().is_empty(), "counts are taken once");
     }
 
@@ -379,6 +371,8 @@ mod tests {
         assert_eq!(a, ClientKey::of("2001:db8:1:2:ffff::9".parse().unwrap()));
         assert_ne!(a, ClientKey::of("2001:db8:1:3::1".parse().unwrap()));
         assert_ne!(ClientKey::of("0.0.0.1".parse().unwrap()), ClientKey::of("::1".parse().unwrap()));
+        let mapped = ClientKey::of("::ffff:203.0.113.7".parse().unwrap());
+        assert_eq!(mapped, ClientKey::of("203.0.113.7".parse().unwrap()), "an IPv4 address however written");
     }
 
     #[test]

@@ -75,16 +75,19 @@ pub fn login_name(typed: &str) -> String {
     typed.trim().to_lowercase()
 }
 
-/// `username` as [`login_name`] made it.
+/// `username` as [`login_name`] made it. A username that does not exist
+/// is admitted by `admit_unknown` (counted, or refused while locked: `Err`
+/// holds the lock's end) as the officials table admits a real one, and
+/// costs the same argon2 work.
 pub fn login(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    username: &str,
-    password: &SecretString,
-    code: &str,
+    (username, password, code): (&str, &SecretString, &str),
+    admit_unknown: impl FnOnce() -> Result<(), DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Session, LoginError> {
     let Some(row) = officials::find_for_login(conn, username)? else {
+        admit_unknown().map_err(LoginError::Locked)?;
         verify_password(password, &DUMMY_HASH);
         return Err(LoginError::UnknownUser);
     };

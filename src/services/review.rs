@@ -119,6 +119,10 @@ pub fn check(
     let checked = write_tx(conn, |conn| -> Result<Result<Checked, LimitReached>, ReviewError> {
         serialize_appenders(conn)?;
         let identity = reviewable(conn, reference)?;
+        if let Some(field) = evidence.fields().find(|f| !identity.owner_type.checkable_fields().contains(f)) {
+            let field = format!("claims.{field}");
+            return Err(EvidenceError { field, problem: "is not declared by this kind of owner" }.into());
+        }
         let recent = review_checks::made_since(conn, official.id, now - DAY)?;
         let subject = AuditSubject::Identity(identity.id);
         if let Some(reached) = check_limit(conn, official, recent, ("reviews", limits.reviews), subject, now)? {
@@ -162,7 +166,8 @@ enum Needs {
     /// Rejecting as not matching: a field that did not match.
     Contradiction,
     /// Rejecting for what the fields cannot show (an invalid document, no
-    /// such person, someone else declaring): a check of the evidence.
+    /// such person, someone else declaring): a check that compared
+    /// something declared.
     AnyCheck,
 }
 
@@ -171,7 +176,7 @@ impl Needs {
         match self {
             Needs::Confirmation => verdict.confirms,
             Needs::Contradiction => verdict.contradicts,
-            Needs::AnyCheck => true,
+            Needs::AnyCheck => verdict.compared,
         }
     }
 
@@ -183,7 +188,7 @@ impl Needs {
             Needs::Contradiction => {
                 "rejecting as not matching needs your newest check, in the last 24 hours, to find a field that does not match"
             }
-            Needs::AnyCheck => "rejecting needs your check of the declaration in the last 24 hours",
+            Needs::AnyCheck => "rejecting needs your newest check, in the last 24 hours, to compare something declared",
         }
     }
 }

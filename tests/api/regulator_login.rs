@@ -73,6 +73,22 @@ async fn unknown_and_known_usernames_lock_alike_so_no_answer_tells_them_apart() 
 }
 
 #[actix_web::test]
+async fn racing_attempts_near_the_lock_are_answered_alike_for_known_and_unknown_names() {
+    let app = spawn_app().await;
+    app.add_official("a.requester", "requester");
+    for name in ["a.requester", "no.such.official"] {
+        for _ in 0..4 {
+            assert_eq!(app.login(name, "guess", &code(0)).await.status, 401, "{name}");
+        }
+        let now = code(0);
+        let (a, b) = futures_util::future::join(app.login(name, "guess", &now), app.login(name, "guess", &now)).await;
+        let mut statuses = [a.status, b.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [401, 429], "{name}: the fifth is checked, the sixth refused at once");
+    }
+}
+
+#[actix_web::test]
 async fn a_login_flood_is_counted_not_logged_per_attempt_and_leaves_others_working() {
     use registry::config::AddressBlock;
     let app = spawn_app_with(|s| {

@@ -232,6 +232,7 @@ async fn only_registrars_review_input_is_checked_and_unknown_or_deleted_identiti
         (json!({ "email": "x@example.kz" }), "claims.email"),
         (json!({ "address": "Almaty" }), "claims.address"),
         (json!({ "iin": "123456789012" }), "claims.iin"),
+        (json!({ "legal_name": "Alem LLP" }), "claims.legal_name"),
     ] {
         let refused = app.check(&registrar, &reference, claims.clone()).await;
         assert_eq!((refused.status, refused.error_code()), (400, "invalid_field".to_string()), "{claims}");

@@ -1,7 +1,8 @@
 -- Each registrar check of a declaration against evidence (DESIGN §7): who,
 -- why, which fields were compared, whether the check confirms the declaration
 -- (every declared field checked and matching) and whether it contradicts it
--- (a field that does not match). The values typed are never stored.
+-- (a field that does not match), and whether it compared anything declared.
+-- The values typed are never stored.
 CREATE TABLE review_checks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     identity_id BIGINT NOT NULL REFERENCES identities (id),
@@ -10,6 +11,7 @@ CREATE TABLE review_checks (
     fields TEXT NOT NULL,
     confirms BOOLEAN NOT NULL,
     contradicts BOOLEAN NOT NULL,
+    compared BOOLEAN NOT NULL,
     checked_at TIMESTAMP NOT NULL,
     audit_seq BIGINT NOT NULL
 );

@@ -28,6 +28,7 @@ pub fn insert(conn: &mut DbConnection, check: &NewCheck<'_>, now: DateTime<Utc>)
             review_checks::fields.eq(check.fields.to_codes()),
             review_checks::confirms.eq(check.verdict.confirms),
             review_checks::contradicts.eq(check.verdict.contradicts),
+            review_checks::compared.eq(check.verdict.compared),
             review_checks::checked_at.eq(db_time(now)),
             review_checks::audit_seq.eq(check.audit_seq),
         ))
@@ -70,10 +71,10 @@ pub fn newest_verdict(
         .filter(review_checks::official_id.eq(official_id))
         .filter(review_checks::checked_at.gt(db_time(since)))
         .order(review_checks::id.desc())
-        .select((review_checks::confirms, review_checks::contradicts))
-        .first::<(bool, bool)>(conn)
+        .select((review_checks::confirms, review_checks::contradicts, review_checks::compared))
+        .first::<(bool, bool, bool)>(conn)
         .optional()?
-        .map(|(confirms, contradicts)| Verdict { confirms, contradicts }))
+        .map(|(confirms, contradicts, compared)| Verdict { confirms, contradicts, compared }))
 }
 
 /// Forgets why a shredded record was checked: a purpose may name the person.

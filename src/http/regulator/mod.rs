@@ -3,7 +3,6 @@
 use crate::domain::{PageError, Role};
 use crate::http::error::ApiError;
 use crate::http::error::ErrorResponse;
-use crate::http::limits::LoginBar;
 use crate::http::{AppState, bearer_credentials, call, with_conn};
 use crate::services::officials::{self, LoginError, Session};
 use actix_web::dev::Payload;
@@ -76,28 +75,24 @@ pub(crate) async fn log_in(
     password: SecretString,
     totp: String,
 ) -> Result<Result<Session, NotLoggedIn>, ApiError> {
-    let (limits, username, started) = (&state.login_limits, officials::login_name(&username), crate::db::now());
-    match limits.barred(client, &username, started) {
-        Some(LoginBar::Client(seconds)) => return Ok(Err(NotLoggedIn::ClientBarred(seconds))),
-        Some(LoginBar::Username(until)) => {
-            limits.refused_unknown(client);
-            return Ok(Err(NotLoggedIn::Refused(LoginError::Locked(until))));
-        }
-        None => {}
+    let (username, started) = (officials::login_name(&username), crate::db::now());
+    if let Some(seconds) = state.login_limits.barred(client) {
+        return Ok(Err(NotLoggedIn::ClientBarred(seconds)));
     }
+    // Every name, real or not, locked or not, waits for the same gate.
     let Some(_permit) = state.login_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
-    let (keys, typed) = (state.keys.clone(), username.clone());
-    let session =
-        call(&state.pool, move |conn| officials::login(conn, &keys, &typed, &password, &totp, started)).await?;
+    let (keys, limits) = (state.keys.clone(), state.login_limits.clone());
+    let session = call(&state.pool, move |conn| {
+        let admit_unknown = || limits.admit_unknown(client, &username, started);
+        officials::login(conn, &keys, (&username, &password, &totp), admit_unknown, started)
+    })
+    .await?;
     match session {
         Ok(session) => Ok(Ok(session)),
-        Err(LoginError::UnknownUser) => {
-            limits.failed(client, Some(&username), started);
-            Ok(Err(NotLoggedIn::Refused(LoginError::Rejected)))
-        }
-        Err(e @ (LoginError::Rejected | LoginError::Locked(_))) => {
-            limits.failed(client, None, started);
-            Ok(Err(NotLoggedIn::Refused(e)))
+        Err(e @ (LoginError::Rejected | LoginError::UnknownUser | LoginError::Locked(_))) => {
+            state.login_limits.failed(client);
+            let answered = if matches!(e, LoginError::UnknownUser) { LoginError::Rejected } else { e };
+            Ok(Err(NotLoggedIn::Refused(answered)))
         }
         Err(e) => Ok(Err(NotLoggedIn::Refused(e))),
     }

@@ -130,9 +130,9 @@ pub(crate) struct CheckView {
     /// Per field checked.
     #[schema(value_type = BTreeMap<String, FieldMatch>)]
     results: BTreeMap<crate::domain::Field, FieldMatch>,
-    /// Per declared field but the e-mail: an identifier's last 4 characters, a name's first letter, the birth year.
+    /// Per field checked and declared: a name's first letter, the birth year, the document type and country; never an identifier's digits or the e-mail.
     masked: BTreeMap<&'static str, String>,
-    /// Every field checked matched, the identifier among them: this registrar may confirm.
+    /// Every declared field was checked and all matched: this registrar may confirm.
     confirmable: bool,
 }
 
@@ -179,8 +179,8 @@ pub(crate) struct Confirmed {
     accounts_raised: usize,
 }
 
-/// Confirms a declaration the same registrar checked in the last 24 hours,
-/// every field matching, the identifier among them.
+/// Confirms a declaration whose every declared field the same registrar's
+/// newest check (in the last 24 hours) found matching.
 #[utoipa::path(
     post,
     path = "/api/v1/regulator/review/{reference}/confirm",
@@ -221,9 +221,11 @@ pub(crate) struct Rejected {
     accounts_returned: usize,
 }
 
-/// The declaration is false: its accounts go back to `required` with a
-/// fresh deadline, the record's sessions end and the owner is told why.
-/// Needs the same registrar's check in the last 24 hours.
+/// The declaration is false: the record is crypto-shredded, its accounts go
+/// back to `required` with a fresh deadline, its sessions end and the owner
+/// is told why. `data_mismatch` needs the same registrar's newest check (in
+/// the last 24 hours) to have found a field that does not match; the other
+/// reasons need it to have compared something declared.
 #[utoipa::path(
     post,
     path = "/api/v1/regulator/review/{reference}/reject",
