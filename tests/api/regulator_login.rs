@@ -122,28 +122,29 @@ async fn a_login_flood_is_counted_not_logged_per_attempt_and_leaves_others_worki
     let (reference, _) = app.register(&platform, "acc-1").await;
     assert!(reference.starts_with("R-"), "an owner's identification works");
 
-    // The twenty unknown usernames become one count for the address block.
-    let mut counted = Vec::new();
-    for _ in 0..50 {
+    // The twenty unknown usernames become counts for the address block, one
+    // row per watch interval (a second here) at most, not a row per attempt.
+    let (mut counted, mut total) = (Vec::new(), 0);
+    for _ in 0..100 {
         let mut conn = app.pool.get().unwrap();
         counted = audit_log::table
             .filter(audit_log::action.eq("official.login_failed"))
             .select(audit_log::details)
             .load::<String>(&mut conn)
             .unwrap();
-        if !counted.is_empty() {
+        total = counted
+            .iter()
+            .map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap())
+            .inspect(|d| assert_eq!(d["address_block"], "203.0.113.0/24"))
+            .map(|d| d["count"].as_u64().unwrap())
+            .sum::<u64>();
+        if total >= 20 {
             break;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let total: u64 = counted
-        .iter()
-        .map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap())
-        .inspect(|d| assert_eq!(d["address_block"], "203.0.113.0/24"))
-        .map(|d| d["count"].as_u64().unwrap())
-        .sum();
     assert_eq!(total, 20, "{counted:?}");
-    assert!(counted.len() <= 2, "a count per interval, not a row per attempt: {counted:?}");
+    assert!(counted.len() <= 5, "a count per interval, not a row per attempt: {counted:?}");
 }
 
 #[actix_web::test]
