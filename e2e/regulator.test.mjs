@@ -74,7 +74,8 @@ test('a requester and an approver take a request to a disclosure of only the app
   await approver.fill('#reason', 'The court decision names this account.');
   await checked(approver, 'regulator-decision');
   await approver.getByRole('button', { name: 'Record the decision' }).click();
-  await approver.waitForURL(requestUrl);
+  await approver.waitForURL(`${requestUrl}?done=decided`);
+  assert.match(await approver.textContent('[role=status]'), /The decision was recorded/);
   assert.equal((await approver.textContent('#state')).trim(), 'Approved');
   await approver.context().close();
 

@@ -62,6 +62,11 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     assert!(!pending.body.contains("Record the decision"), "nobody decides their own request");
 
     let mut approver = signed_in(&app, "an.approver", "approver").await;
+    let pending = approver.get(&path).await;
+    assert!(!pending.body.contains(" checked>"), "no decision is chosen for the approver");
+    let undecided = approver.submit(&path, &format!("{path}/decision"), &[("reason", "In order.")]).await;
+    assert_eq!(undecided.status, 422, "{}", undecided.body);
+    assert!(undecided.body.contains("Choose whether to approve or deny the request."), "{}", undecided.body);
     let listed = approver.get("/regulator/requests").await;
     assert!(listed.body.contains(&format!("href=\"{path}\"")), "approvers see pending requests");
     let decided = approver
@@ -71,7 +76,9 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
             &[("approve", "true"), ("reason", "The court decision is in order.")],
         )
         .await;
-    assert_eq!((decided.status, decided.location.as_deref()), (303, Some(path.as_str())), "{}", decided.body);
+    let banner = format!("{path}?done=decided");
+    assert_eq!((decided.status, decided.location.as_deref()), (303, Some(banner.as_str())), "{}", decided.body);
+    assert!(approver.get(&banner).await.body.contains("The decision was recorded."));
     let again = approver.submit(&path, &format!("{path}/decision"), &[("approve", "false"), ("reason", "No.")]).await;
     assert!(!again.body.contains("Record the decision"), "a decided request offers no second decision");
 

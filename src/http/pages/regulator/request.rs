@@ -33,6 +33,8 @@ struct RequestPage<'a> {
     can_decide: bool,
     can_open: bool,
     openings: i64,
+    /// A decision was just recorded: the banner says so.
+    decided: bool,
 }
 
 async fn request_page(
@@ -40,6 +42,7 @@ async fn request_page(
     official: Official,
     id: RequestId,
     refusal: Option<Refusal>,
+    decided: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (viewer, keys) = (official.clone(), page.state.keys.clone());
     let viewed = call(&page.state.pool, move |conn| {
@@ -73,6 +76,7 @@ async fn request_page(
         can_decide: may.decide,
         can_open: may.open,
         openings: request.openings.into(),
+        decided,
         state: t.get(&format!("outcome-{}", request.state_at(now))),
         basis: t.get(&format!("basis-{}", request.legal_basis)),
         filed: utc_minute(request.created_at),
@@ -87,13 +91,27 @@ async fn request_page(
     no_store(page.render(&shown, status))
 }
 
+/// `?done=decided` after a decision, for the banner (never echoed text).
+#[derive(Deserialize)]
+pub(super) struct ShowQuery {
+    done: Option<Decided>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Decided {
+    Decided,
+}
+
 /// `GET /regulator/requests/{id}`
 pub(super) async fn show(
     page: PageContext,
     official: OfficialSession,
     path: web::Path<RequestId>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    request_page(&page, official.0, path.into_inner(), None).await
+    let decided = query.into_inner().done.is_some();
+    request_page(&page, official.0, path.into_inner(), None, decided).await
 }
 
 #[derive(Default, Deserialize)]
@@ -118,17 +136,24 @@ pub(super) async fn decide(
             .ok()
             .map(|d| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())),
     };
-    let refusal = match notify_owner_after {
-        None => Refusal::Section("notify_owner_after"),
-        Some(notify_owner_after) => {
-            let body = DecisionRequest { approve: form.approve == "true", reason: form.reason, notify_owner_after };
+    // Nothing is chosen for the approver: a decision is made, not defaulted.
+    let approve = match form.approve.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let refusal = match (approve, notify_owner_after) {
+        (None, _) => Refusal::Section("approve"),
+        (_, None) => Refusal::Section("notify_owner_after"),
+        (Some(approve), Some(notify_owner_after)) => {
+            let body = DecisionRequest { approve, reason: form.reason, notify_owner_after };
             match decide_request(&page.state, official.clone(), id, body).await? {
-                Ok(_) => return Ok(see_other(&format!("/regulator/requests/{id}"))),
+                Ok(_) => return Ok(see_other(&format!("/regulator/requests/{id}?done=decided"))),
                 Err(e) => Refusal::of(e)?,
             }
         }
     };
-    request_page(&page, official, id, Some(refusal)).await
+    request_page(&page, official, id, Some(refusal), false).await
 }
 
 #[derive(Template)]
@@ -152,7 +177,7 @@ pub(super) async fn disclose(
     let (id, CheckedForm(_, OfficialSession(official))) = (path.into_inner(), form);
     let disclosed = match open_disclosure(&page.state, official.clone(), id).await? {
         Ok(disclosed) => disclosed,
-        Err(e) => return request_page(&page, official, id, Some(Refusal::of(e)?)).await,
+        Err(e) => return request_page(&page, official, id, Some(Refusal::of(e)?), false).await,
     };
     let t = page.texts();
     let shown = DisclosurePage {
