@@ -116,11 +116,32 @@ impl Catalogues {
 pub struct Texts<'a> {
     pub lang: Lang,
     catalogues: &'a Catalogues,
+    /// The page's path and query, for language links that keep them.
+    here: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> Texts<'a> {
     pub fn new(catalogues: &'a Catalogues, lang: Lang) -> Self {
-        Self { lang, catalogues }
+        Self { lang, catalogues, here: None }
+    }
+
+    /// The texts of the page at `path` with `query` (as the request has them).
+    pub fn at(self, path: &'a str, query: &'a str) -> Self {
+        Self { here: Some((path, query)), ..self }
+    }
+
+    /// `{{ t.switch_to("kk") }}`: this page in `lang`, its path and query
+    /// kept, so a switch never loses where the visitor is.
+    pub fn switch_to(&self, lang: &str) -> String {
+        // Only a path of this site: never `//host`, which a browser would leave for.
+        let here = self.here.filter(|(path, _)| path.starts_with('/') && !path.starts_with("//"));
+        let Some((path, query)) = here else { return format!("?lang={lang}") };
+        let kept: String = query
+            .split('&')
+            .filter(|pair| !pair.is_empty() && *pair != "lang" && !pair.starts_with("lang="))
+            .map(|pair| format!("{pair}&"))
+            .collect();
+        format!("{path}?{kept}lang={lang}")
     }
 
     /// `{{ t.get("home-title") }}` in templates.
@@ -191,6 +212,10 @@ mod tests {
     #[test]
     fn counts_use_each_languages_plural_forms() {
         let catalogues = Catalogues::load().unwrap();
+        let here = Texts::new(&catalogues, Lang::En).at("/claim/identify", "type=resident&lang=en");
+        assert_eq!(here.switch_to("kk"), "/claim/identify?type=resident&lang=kk");
+        assert_eq!(Texts::new(&catalogues, Lang::En).at("/my", "").switch_to("ru"), "/my?lang=ru");
+        assert_eq!(Texts::new(&catalogues, Lang::En).at("//evil.example/", "").switch_to("ru"), "?lang=ru");
         let ru = Texts::new(&catalogues, Lang::Ru);
         assert_eq!(ru.count("accounts-count", 1), "1 аккаунт");
         assert_eq!(ru.count("accounts-count", 3), "3 аккаунта");

@@ -40,6 +40,16 @@ async fn the_home_page_speaks_the_language_asked_for_and_remembers_it() {
 }
 
 #[actix_web::test]
+async fn the_language_switch_keeps_the_page_and_its_query() {
+    let app = spawn_app().await;
+    let reply = page(&app, "/my/recover?token=abc&lang=en", &[]).await;
+    assert!(reply.body.contains(r#"href="/my/recover?token=abc&#38;lang=kk""#), "{}", reply.body);
+    assert!(reply.body.contains(r#"href="/my/recover?token=abc&#38;lang=ru""#));
+    let home = page(&app, "/?lang=en", &[]).await;
+    assert!(home.body.contains(r#"href="/?lang=kk""#), "{}", home.body);
+}
+
+#[actix_web::test]
 async fn the_home_page_states_the_configured_threshold_and_retention() {
     let app = crate::helpers::spawn_app_with(|s| {
         s.policy.threshold = 7000;

@@ -84,7 +84,7 @@ impl PageContext {
     }
 
     pub fn texts(&self) -> Texts<'_> {
-        Texts::new(&self.state.catalogues, self.lang.lang)
+        Texts::new(&self.state.catalogues, self.lang.lang).at(self.req.path(), self.req.query_string())
     }
 
     /// The anti-forgery token for a form on this page.
