@@ -200,6 +200,7 @@ reg-sign-out = Sign out
 reg-col-number = No.
 reg-col-filed = Filed
 reg-col-state = State
+reg-col-decided = Decided
 reg-target = Whose data
 reg-target-account = One account on a platform
 reg-target-identifier = Every account of one person, by identifier

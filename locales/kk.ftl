@@ -183,6 +183,7 @@ reg-sign-out = Шығу
 reg-col-number = №
 reg-col-filed = Берілген уақыты
 reg-col-state = Күйі
+reg-col-decided = Шешім қабылданды
 reg-target = Кімнің деректері
 reg-target-account = Платформадағы бір аккаунт
 reg-target-identifier = Бір тұлғаның барлық аккаунттары, сәйкестендіргіш бойынша

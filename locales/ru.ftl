@@ -205,6 +205,7 @@ reg-sign-out = Выйти
 reg-col-number = №
 reg-col-filed = Подан
 reg-col-state = Состояние
+reg-col-decided = Решение принято
 reg-target = Чьи данные
 reg-target-account = Один аккаунт на платформе
 reg-target-identifier = Все аккаунты одного лица по идентификатору

@@ -69,6 +69,7 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     assert!(undecided.body.contains("Choose whether to approve or deny the request."), "{}", undecided.body);
     let listed = approver.get("/regulator/requests").await;
     assert!(listed.body.contains(&format!("href=\"{path}\"")), "approvers see pending requests");
+    assert!(listed.body.contains("<td>qaz / acc-1</td>"), "the list says whose data: {}", listed.body);
     let decided = approver
         .submit(
             &path,

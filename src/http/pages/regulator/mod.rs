@@ -128,6 +128,16 @@ impl Refusal {
     }
 }
 
+/// Whose data a request is for, as the pages name it: the account, or the
+/// kind of identifier searched by (the identifier itself only where shown).
+fn target_label(t: &Texts<'_>, request: &crate::services::access::RequestRow) -> String {
+    match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
+        (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
+        (_, _, Some(kind)) => t.get(&format!("reg-target-by-{kind}")),
+        _ => String::new(),
+    }
+}
+
 /// Officials' pages name cases and people: browsers must not keep them.
 fn no_store(response: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
     response.map(|mut r| {

@@ -59,16 +59,12 @@ async fn request_page(
     let t = page.texts();
     let now = crate::db::now();
     let may = access::permissions(&official, &request, now);
-    let target = match (&request.target_platform, &request.target_account_ref, &request.target_identifier_type) {
-        (Some(platform), Some(account_ref), _) => format!("{platform} / {account_ref}"),
-        (_, _, Some(kind)) => match shown {
-            None => t.get(&format!("reg-target-by-{kind}")),
-            Some(shown) => {
-                let country = shown.country.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
-                format!("{}: {}{country}", t.get(&format!("reg-target-by-{kind}")), shown.identifier)
-            }
-        },
-        _ => String::new(),
+    let target = match shown {
+        None => super::target_label(&t, &request),
+        Some(shown) => {
+            let country = shown.country.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
+            format!("{}: {}{country}", super::target_label(&t, &request), shown.identifier)
+        }
     };
     let fields = request.fields.codes().map(|code| t.get(&format!("field-{code}"))).collect::<Vec<_>>().join(", ");
     let shown = RequestPage {

@@ -20,8 +20,11 @@ use serde::Deserialize;
 struct ListedRequest {
     id: RequestId,
     filed: String,
+    target: String,
     basis: String,
     state: String,
+    /// When it was decided, or empty.
+    decided: String,
 }
 
 #[derive(Template)]
@@ -46,8 +49,10 @@ pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result
         .map(|r| ListedRequest {
             id: r.id,
             filed: utc_minute(r.created_at),
+            target: super::target_label(&t, r),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
             state: t.get(&format!("outcome-{}", r.state_at(now))),
+            decided: r.decided_at.map(utc_minute).unwrap_or_default(),
         })
         .collect();
     no_store(page.render(&RequestsPage { t, csrf: page.csrf(), nav, problem: None, requests }, StatusCode::OK))
