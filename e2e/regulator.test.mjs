@@ -48,7 +48,7 @@ test('a requester and an approver take a request to a disclosure of only the app
   const requester = await signIn('demo-requester');
   await checked(requester, 'regulator-requests');
   await requester.getByRole('link', { name: 'New request' }).click();
-  await requester.fill('#platform', 'demo');
+  await requester.selectOption('#platform', 'demo');
   await requester.fill('#account_ref', 'e2e-ru');
   await requester.selectOption('#legal_basis', 'court_decision');
   await requester.fill('#basis_number', '2-1234/2026');

@@ -49,6 +49,7 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     assert_eq!(short.status, 422);
     assert!(short.body.contains("The justification must be 50 to 4000 characters."), "{}", short.body);
     assert!(short.body.contains("value=\"Almaty District Court\""), "valid input is kept");
+    assert!(short.body.contains("<option value=\"qaz\" selected>"), "the platform is picked from a list and kept");
     assert!(short.body.contains("id=\"field-surname\" name=\"fields\" value=\"surname\" checked"));
 
     let justification = "The account is the subject of a defamation case before the court, number 2-1234/2026.";

@@ -11,6 +11,7 @@ use crate::http::regulator::requests::{AccountTarget, BasisDocumentDto, Identifi
 use crate::http::regulator::{FileRequest, NotFiled, file_request};
 use crate::i18n::Texts;
 use crate::services::access;
+use crate::services::platforms::{self, PlatformListing};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
@@ -120,15 +121,18 @@ struct NewRequestPage<'a> {
     bases: &'static [LegalBasis],
     /// The codes of everything that may be asked for: the fields, then the person's accounts.
     items: Vec<&'static str>,
+    /// The registered platforms, to pick the target's from.
+    platforms: Vec<PlatformListing>,
 }
 
-fn new_request_page(
+async fn new_request_page(
     page: &PageContext,
     nav: Nav,
     form: RequestForm,
     refusal: Option<Refusal>,
 ) -> Result<HttpResponse, ApiError> {
     let (problem, error, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
+    let platforms = call(&page.state.pool, platforms::list).await??;
     let shown = NewRequestPage {
         t: page.texts(),
         csrf: page.csrf(),
@@ -138,13 +142,14 @@ fn new_request_page(
         form,
         bases: LegalBasis::ALL,
         items: Field::ALL.iter().map(|f| f.as_str()).chain([ACCOUNTS]).collect(),
+        platforms,
     };
     no_store(page.render(&shown, status))
 }
 
 /// `GET /regulator/requests/new`
 pub(super) async fn new_request(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
-    new_request_page(&page, Nav::of(&official.0), RequestForm::default(), None)
+    new_request_page(&page, Nav::of(&official.0), RequestForm::default(), None).await
 }
 
 /// `POST /regulator/requests`
@@ -163,5 +168,5 @@ pub(super) async fn file(
         },
     };
     form.identifier.clear();
-    new_request_page(&page, nav, form, Some(refusal))
+    new_request_page(&page, nav, form, Some(refusal)).await
 }
