@@ -1,8 +1,9 @@
 //! Registrar review (DESIGN §3, §7) without a full read: a registrar checks
 //! a `declared` identity against evidence (the registry answers match or no
-//! match per field and shows a masked hint), then confirms it, which raises
-//! every linked account to `registrar_checked`, or rejects it, which sends
-//! the accounts back to `required`. One registrar never reads a record whole.
+//! match per field and shows a hint of the fields checked), then confirms it,
+//! which raises every linked account to `registrar_checked`, or rejects it,
+//! which shreds the record and sends its accounts back to `required`. One
+//! registrar never reads a record whole.
 
 use super::access::{DAY, LimitReached, check_limit};
 use super::officials::Official;
@@ -30,8 +31,8 @@ pub enum ReviewError {
     /// A confirmed record is never opened or changed by review again.
     #[error("the identity was already confirmed")]
     AlreadyConfirmed,
-    /// Confirming needs this registrar's check of the identifier, all fields
-    /// matching, in the last 24 hours; rejecting needs any check.
+    /// The registrar's newest check (in the last 24 hours) does not support
+    /// the decision (see [`Needs`]).
     #[error("{0}")]
     NotChecked(&'static str),
     /// Crypto-shredded under retention: there is nothing left to review.
@@ -90,14 +91,13 @@ fn purpose(text: &str) -> Result<&str, ReviewError> {
     if (10..=500).contains(&text.chars().count()) { Ok(text) } else { Err(ReviewError::Purpose) }
 }
 
-/// What a check answers: a masked hint of each declared field (the e-mail
-/// is not shown) and match or no match for each field checked.
+/// What a check answers: match or no match for each field checked, and a
+/// hint of those of them that were declared (see [`mask`]).
 pub struct Checked {
     pub identity: ReviewRow,
     pub masked: Vec<(Field, String)>,
     pub results: BTreeMap<Field, FieldMatch>,
-    /// Every checked field matched and the identifier was among them: the
-    /// registrar may confirm.
+    /// Every declared field was checked and all matched: the registrar may confirm.
     pub confirmable: bool,
 }
 

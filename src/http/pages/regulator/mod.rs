@@ -15,6 +15,7 @@ use crate::http::error::ApiError;
 use crate::i18n::Texts;
 use crate::services::access::AccessError;
 use crate::services::officials::Official;
+use crate::services::review::ReviewError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
@@ -102,6 +103,23 @@ impl Refusal {
             AccessError::OpeningsUsed => problem("reg-problem-openings_used", StatusCode::CONFLICT),
             AccessError::Invalid(e) => Self::invalid(&e),
             AccessError::Db(e) => Err(e.into()),
+        }
+    }
+
+    /// How the review pages answer a refusal of the review use cases.
+    fn of_review(error: ReviewError) -> Result<Self, ApiError> {
+        let problem = |id, status| Ok(Refusal::Problem(Problem::Message(id), status));
+        match error {
+            ReviewError::Forbidden => problem("reg-problem-forbidden", StatusCode::FORBIDDEN),
+            ReviewError::NotFound => problem("reg-problem-review_not_found", StatusCode::NOT_FOUND),
+            ReviewError::AlreadyConfirmed => problem("reg-problem-already_confirmed", StatusCode::CONFLICT),
+            ReviewError::NotChecked(_) => problem("reg-problem-not_checked", StatusCode::CONFLICT),
+            ReviewError::DailyLimit(_) => problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS),
+            ReviewError::Shredded(on) => Ok(Refusal::Problem(Problem::DataDeleted(on), StatusCode::GONE)),
+            ReviewError::Purpose => Ok(Refusal::Section("purpose")),
+            ReviewError::Evidence(_) => Ok(Refusal::Section("claims")),
+            ReviewError::Invalid(e) => Err(crate::http::regulator::invalid_page(e)),
+            ReviewError::Db(e) => Err(e.into()),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Registrar review pages: the queue, the check of one declaration against
 //! evidence (match or no match per item, a masked hint), confirm and reject.
 
-use super::{Nav, Problem, no_store};
+use super::{Nav, Problem, Refusal, no_store};
 use crate::domain::{DocumentType, Field, FieldMatch, RejectionReason};
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -10,47 +10,12 @@ use crate::http::pages::utc_minute;
 use crate::http::regulator::review::{CheckRequest, check_declaration};
 use crate::i18n::Texts;
 use crate::services::officials::Official;
-use crate::services::review::{self, Checked, ReviewError};
+use crate::services::review::{self, Checked};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// How a page answers a refusal of the review use cases: a problem shown
-/// on the page with this status, or an input of the check form to mark.
-enum Refused {
-    Problem(&'static str, StatusCode),
-    DataDeleted(chrono::NaiveDate),
-    Input(&'static str),
-}
-
-impl Refused {
-    fn of(error: ReviewError) -> Result<Self, ApiError> {
-        Ok(match error {
-            ReviewError::Forbidden => Refused::Problem("reg-problem-forbidden", StatusCode::FORBIDDEN),
-            ReviewError::NotFound => Refused::Problem("reg-problem-review_not_found", StatusCode::NOT_FOUND),
-            ReviewError::AlreadyConfirmed => Refused::Problem("reg-problem-already_confirmed", StatusCode::CONFLICT),
-            ReviewError::NotChecked(_) => Refused::Problem("reg-problem-not_checked", StatusCode::CONFLICT),
-            ReviewError::DailyLimit(_) => {
-                Refused::Problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS)
-            }
-            ReviewError::Shredded(on) => Refused::DataDeleted(on),
-            ReviewError::Purpose => Refused::Input("purpose"),
-            ReviewError::Evidence(_) => Refused::Input("claims"),
-            ReviewError::Invalid(e) => return Err(crate::http::regulator::invalid_page(e)),
-            ReviewError::Db(e) => return Err(e.into()),
-        })
-    }
-
-    fn problem(&self) -> (Option<Problem>, StatusCode) {
-        match self {
-            Refused::Problem(id, status) => (Some(Problem::Message(id)), *status),
-            Refused::DataDeleted(on) => (Some(Problem::DataDeleted(*on)), StatusCode::GONE),
-            Refused::Input(_) => (None, StatusCode::UNPROCESSABLE_ENTITY),
-        }
-    }
-}
 
 /// One line of the queue.
 struct Waiting {
@@ -88,14 +53,14 @@ async fn queue_page(
     page: &PageContext,
     official: Official,
     done: Option<&'static str>,
-    refused: Option<Refused>,
+    refused: Option<Refusal>,
 ) -> Result<HttpResponse, ApiError> {
-    let (problem, status) = refused.as_ref().map_or((None, StatusCode::OK), Refused::problem);
+    let (problem, _, status) = refused.map_or((None, None, StatusCode::OK), Refusal::parts);
     let nav = Nav::of(&official);
     let rows = match call(&page.state.pool, move |conn| review::queue(conn, &official, 0, None)).await? {
         Ok(rows) => rows,
         Err(e) => {
-            let (problem, status) = Refused::of(e)?.problem();
+            let (problem, _, status) = Refusal::of_review(e)?.parts();
             let shown = QueuePage { t: page.texts(), csrf: page.csrf(), nav, problem, done: None, waiting: Vec::new() };
             return no_store(page.render(&shown, status));
         }
@@ -164,7 +129,7 @@ struct ReviewPage<'a> {
 enum Shown {
     Form,
     Answer(Checked),
-    Refused(Refused),
+    Refused(Refusal),
 }
 
 async fn review_page(
@@ -179,15 +144,14 @@ async fn review_page(
     let identity = match call(&page.state.pool, move |conn| review::find(conn, &viewer, &reference)).await? {
         Ok(identity) => identity,
         // The declaration itself is refused: say so on the queue.
-        Err(e) => return queue_page(page, official, None, Some(Refused::of(e)?)).await,
+        Err(e) => return queue_page(page, official, None, Some(Refusal::of_review(e)?)).await,
     };
     let t = page.texts();
     let (problem, error, status, checked) = match shown {
         Shown::Form => (None, None, StatusCode::OK, None),
         Shown::Answer(checked) => (None, None, StatusCode::OK, Some(checked)),
         Shown::Refused(refused) => {
-            let (problem, status) = refused.problem();
-            let error = if let Refused::Input(input) = refused { Some(input) } else { None };
+            let (problem, error, status) = refused.parts();
             (problem, error, status, None)
         }
     };
@@ -274,7 +238,7 @@ pub(super) async fn check(
     let body = CheckRequest { purpose: form.purpose.clone(), claims };
     let shown = match check_declaration(&page.state, official.clone(), reference.clone(), body).await? {
         Ok(checked) => Shown::Answer(checked),
-        Err(e) => Shown::Refused(Refused::of(e)?),
+        Err(e) => Shown::Refused(Refusal::of_review(e)?),
     };
     review_page(&page, official, reference, form.purpose, shown).await
 }
@@ -290,7 +254,7 @@ pub(super) async fn confirm(
     match call(&page.state.pool, move |conn| review::confirm(conn, &by, &confirming, &policy, crate::db::now())).await?
     {
         Ok(_) => Ok(see_other("/regulator/review?done=confirmed")),
-        Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refused::of(e)?)).await,
+        Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refusal::of_review(e)?)).await,
     }
 }
 
@@ -308,7 +272,7 @@ pub(super) async fn reject(
 ) -> Result<HttpResponse, ApiError> {
     let (reference, CheckedForm(form, OfficialSession(official))) = (path.into_inner(), form);
     let Ok(reason) = form.reason.parse::<RejectionReason>() else {
-        let refused = Shown::Refused(Refused::Input("reason"));
+        let refused = Shown::Refused(Refusal::Section("reason"));
         return review_page(&page, official, reference, String::new(), refused).await;
     };
     let (keys, policy, rejecting, by) =
@@ -319,6 +283,6 @@ pub(super) async fn reject(
     .await?;
     match rejected {
         Ok(_) => Ok(see_other("/regulator/review?done=rejected")),
-        Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refused::of(e)?)).await,
+        Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refusal::of_review(e)?)).await,
     }
 }
