@@ -274,20 +274,25 @@ struct ClientKey(u128);
 
 impl ClientKey {
     fn of(ip: IpAddr) -> Self {
-        match ip {
+        match as_written_plainly(ip) {
             IpAddr::V4(v4) => Self(u128::from(u32::from(v4))),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Self::of(IpAddr::V4(v4)),
-                None => Self((u128::from(v6) >> 64) | (1 << 127)),
-            },
+            IpAddr::V6(v6) => Self((u128::from(v6) >> 64) | (1 << 127)),
         }
+    }
+}
+
+/// An IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it is.
+fn as_written_plainly(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
     }
 }
 
 /// The /24 (IPv4) or /48 (IPv6) around an address: coarse enough for the
 /// log to show where a flood comes from without naming one client.
 fn address_block(ip: IpAddr) -> String {
-    match ip {
+    match as_written_plainly(ip) {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();
             format!("{a}.{b}.{c}.0/24")
@@ -346,6 +351,7 @@ mod tests {
     fn address_blocks_are_a_24_or_a_48() {
         assert_eq!(address_block("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
         assert_eq!(address_block("2001:db8:85a3:8d3:1319:8a2e:370:7348".parse().unwrap()), "2001:db8:85a3::/48");
+        assert_eq!(address_block("::ffff:203.0.113.77".parse().unwrap()), "203.0.113.0/24");
     }
 
     #[test]
