@@ -1,5 +1,5 @@
 //! Registrar review pages: the queue, the check of one declaration against
-//! evidence (match or no match per item, a masked hint), confirm and reject.
+//! evidence (match or no match per item, a hint of the items checked), confirm and reject.
 
 use super::{Nav, Problem, Refusal, no_store};
 use crate::domain::{DocumentType, Field, FieldMatch, RejectionReason};
