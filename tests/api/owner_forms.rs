@@ -1,4 +1,6 @@
-use crate::helpers::{Page, TEST_SURNAME, Visitor, assert_no_personal_data, between, resident_fields, spawn_app};
+use crate::helpers::{
+    Page, TEST_SURNAME, Visitor, assert_no_personal_data, between, receipt_of, resident_fields, spawn_app,
+};
 use diesel::prelude::*;
 use registry::db::schema::{account_identities, identities};
 
@@ -46,8 +48,27 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
     assert_no_personal_data(crate::helpers::captured_logs().as_bytes(), "the log");
 }
 
+/// The message beside a field, without the hidden "Error:" read out before it.
+fn field_error<'p>(page: &'p Page, field: &str) -> &'p str {
+    let shown = between(&page.body, &format!("<p class=\"error\" id=\"{field}-error\">"), "</p>");
+    shown.rsplit("</span> ").next().unwrap_or(shown)
+}
+
+/// The messages of the error summary, in order, with the field each links to.
+fn summary(page: &Page) -> Vec<(String, String)> {
+    let summary = between(&page.body, "<div class=\"error-summary\"", "</div>");
+    summary
+        .split("<li><a href=\"#")
+        .skip(1)
+        .map(|item| {
+            let (anchor, rest) = item.split_once("\">").unwrap();
+            (anchor.to_owned(), rest.split("</a>").next().unwrap().to_owned())
+        })
+        .collect()
+}
+
 #[actix_web::test]
-async fn invalid_fields_get_their_own_message_and_identifiers_are_not_echoed() {
+async fn every_problem_is_summarised_linked_to_its_field_and_the_answers_are_kept() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
     let code = app.account_with_code(&token, "acc-1").await;
@@ -62,19 +83,109 @@ async fn invalid_fields_get_their_own_message_and_identifiers_are_not_echoed() {
     ];
     let page = visitor.submit("/claim/identify?type=resident&lang=ru", "/claim/identify?lang=ru", &fields).await;
     assert_eq!(page.status, 422);
-    for message in [
-        "Это не действительный ИИН: проверьте 12 цифр.",
-        "Только буквы (дефисы, апострофы и пробелы допустимы).",
-        "Укажите адрес вида name@example.kz.",
-        "Подтвердите, чтобы продолжить.",
-    ] {
-        assert!(page.body.contains(message), "{message}");
+    assert!(page.body.contains("<title>Ошибка: Ваши данные"), "the title says there is an error");
+    let expected = [
+        ("iin", "Такого ИИН не существует: проверьте 12 цифр"),
+        ("given_name", "Используйте только буквы; дефисы, апострофы и пробелы допустимы"),
+        ("email", "Введите адрес электронной почты в правильном формате, например name@example.kz"),
+        ("consent", "Подтвердите, что данные верны, чтобы продолжить"),
+    ];
+    let listed: Vec<(String, String)> = expected.iter().map(|(f, m)| ((*f).to_owned(), (*m).to_owned())).collect();
+    assert_eq!(summary(&page), listed, "every problem at once, in the form's order, linked to its field");
+    for (field, message) in expected {
+        assert_eq!(field_error(&page, field), message, "{field}");
     }
     assert!(page.body.contains(&format!("value=\"{TEST_SURNAME}\"")), "a valid value is kept");
-    assert!(!page.body.contains("900115353055"), "the identifier is never echoed");
-    assert!(page.body.contains("id=\"iin-error\"") && page.body.contains("aria-describedby=\"iin-error\""));
+    assert!(page.body.contains("value=\"900115353055\""), "what was typed stays, to be corrected");
+    assert!(page.body.contains("aria-describedby=\"iin-hint iin-error\""), "the hint stays described beside the error");
+    assert!(page.body.contains("autofocus"), "focus goes to the summary");
     let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     assert_eq!(status["status"], "required", "nothing was stored");
+}
+
+#[actix_web::test]
+async fn the_answers_are_checked_before_anything_is_sent_and_can_be_changed() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut fields = resident_fields();
+    fields.push(("action", "check"));
+    let check = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &fields).await;
+    assert_eq!(check.status, 200, "{}", check.body);
+    assert!(check.body.contains("Check your answers before sending them"));
+    assert_eq!(between(&check.body, "<dd id=\"answer-iin\">", "</dd>"), crate::helpers::TEST_IIN);
+    assert!(check.body.contains("Confirm and send"));
+    assert!(app.queued_mail().is_empty(), "no code is sent before the owner confirms");
+
+    // "Change" goes back to the form with every answer in place.
+    let mut change = resident_fields();
+    change.extend([("action", "change"), ("step", "check")]);
+    let form = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &change).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(&format!("value=\"{}\"", crate::helpers::TEST_IIN)));
+    assert!(!form.body.contains("error-summary"), "changing is not an error");
+
+    // A language switch on the form keeps the answers, but not the identifier.
+    let mut switch = resident_fields();
+    switch.extend([("action", "language"), ("step", "form")]);
+    let russian = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=ru", &switch).await;
+    assert_eq!(russian.status, 200);
+    assert!(russian.body.contains("Ваши данные"), "the form is now in Russian");
+    assert!(russian.body.contains(&format!("value=\"{TEST_SURNAME}\"")), "typed answers are kept");
+    assert!(!russian.body.contains(crate::helpers::TEST_IIN), "identifiers are not carried across a switch");
+
+    let mut send = resident_fields();
+    send.extend([("action", "send"), ("step", "check")]);
+    let sent = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &send).await;
+    assert_eq!(sent.location.as_deref(), Some("/claim/confirm"), "{}", sent.body);
+}
+
+#[actix_web::test]
+async fn the_owner_type_is_a_question_that_must_be_answered() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let asked = visitor.get("/claim/identify?lang=kk").await;
+    assert!(asked.body.contains("<h1>Аккаунт кімге тиесілі?</h1>"), "{}", asked.body);
+    assert_eq!(asked.body.matches("type=\"radio\"").count(), 3);
+    let unanswered = visitor.get("/claim/identify?type=&lang=en").await;
+    assert_eq!(unanswered.status, 422);
+    assert_eq!(summary(&unanswered), [("owner_type-resident".to_owned(), "Select who owns the account".to_owned())]);
+    let back = visitor.get("/claim/identify?type=legal_entity&change=1&lang=en").await;
+    assert!(back.body.contains("value=\"legal_entity\" aria-describedby=\"owner_type-legal_entity-hint\" checked"));
+}
+
+#[actix_web::test]
+async fn the_confirmation_has_its_own_address_and_a_receipt_to_download() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
+    let answer =
+        visitor.submit("/claim/confirm?lang=en", "/claim/confirm?lang=en", &[("code", &app.last_code())]).await;
+    assert_eq!((answer.status, answer.location.as_deref()), (303, Some("/claim/done")), "post, redirect, get");
+    let shown = visitor.get("/claim/done?lang=en").await;
+    let (reference, key) = receipt_of(&shown);
+    assert!(shown.body.contains("What happens next"));
+    let again = visitor.get("/claim/done?lang=ru").await;
+    assert_eq!(receipt_of(&again), (reference.clone(), key.clone()), "a refresh shows the confirmation again");
+    let file = visitor.get("/claim/done/receipt.txt?lang=en").await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains(&reference) && file.body.contains(&key), "{}", file.body);
+    assert!(!file.body.contains(crate::helpers::TEST_IIN) && !file.body.contains(TEST_SURNAME), "no personal data");
+
+    let stranger = Visitor::new(&app).get("/claim/done?lang=en").await;
+    assert_eq!(stranger.status, 404, "another browser sees nothing");
+    assert!(!stranger.body.contains(&reference));
+    let mut forger = Visitor::new(&app);
+    forger.cookies.insert("receipt".into(), "1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
+    assert_eq!(forger.get("/claim/done?lang=en").await.status, 404, "a made-up cookie shows nothing");
 }
 
 #[actix_web::test]
@@ -209,11 +320,11 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
                 ("consent", "yes"),
             ],
             vec![
-                ("document_type", "Заполните это поле."),
-                ("document_number", "Используйте от 4 до 20 латинских букв и цифр."),
-                ("country", "Укажите двухбуквенный код страны, например DE."),
-                ("given_name", "Заполните это поле."),
-                ("birth_date", "Укажите настоящую дату в прошлом, после 1900 года."),
+                ("document_type", "Выберите тип документа"),
+                ("document_number", "Номер документа может содержать только латинские буквы и цифры"),
+                ("country", "Выберите страну из списка"),
+                ("given_name", "Введите имя"),
+                ("birth_date", "Дата рождения должна быть в прошлом"),
             ],
             "value=\"Müller\"",
         ),
@@ -226,9 +337,9 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
                 ("email", "office@alem.kz"),
             ],
             vec![
-                ("bin", "Это не действительный БИН: проверьте 12 цифр."),
-                ("legal_name", "Заполните это поле."),
-                ("consent", "Подтвердите, чтобы продолжить."),
+                ("bin", "Это ИИН, а не БИН: введите БИН организации"),
+                ("legal_name", "Введите зарегистрированное наименование организации"),
+                ("consent", "Подтвердите, что данные верны, чтобы продолжить"),
             ],
             "value=\"office@alem.kz\"",
         ),
@@ -241,10 +352,8 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
             visitor.submit(&format!("/claim/identify?type={owner_type}"), "/claim/identify?lang=ru", &fields).await;
         assert_eq!(page.status, 422, "{owner_type}");
         for (field, message) in expected {
-            let shown = between(&page.body, &format!("<p class=\"error\" id=\"{field}-error\">"), "</p>");
-            assert_eq!(shown, message, "{owner_type}.{field}");
+            assert_eq!(field_error(&page, field), message, "{owner_type}.{field}");
         }
-        assert!(!page.body.contains("N1/23") && !page.body.contains("900115353054"), "identifiers are not echoed");
         assert!(page.body.contains(kept), "{owner_type}: valid values are kept");
     }
 }

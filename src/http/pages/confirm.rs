@@ -1,8 +1,9 @@
 //! `/claim/confirm`: the code mailed for an identification, entered in the
-//! browser that claimed the account; then the receipt, shown once.
+//! browser that claimed the account; then on to the confirmation.
 
 use super::context::{CheckedForm, CodeForm, EmptyForm, PageContext, see_other};
 use super::identify::claimed;
+use super::receipt::Receipt;
 use crate::crypto::token::expose;
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -25,14 +26,6 @@ struct ConfirmPage<'a> {
     /// A problem with the code typed, or news about it.
     problem: Option<String>,
     sent_again: bool,
-}
-
-#[derive(Template)]
-#[template(path = "receipt.html")]
-struct ReceiptPage<'a> {
-    t: Texts<'a>,
-    /// Only for a new record: an owner adding an account to their record already has theirs.
-    created: Option<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +62,7 @@ pub(super) async fn confirm_form(page: PageContext, query: web::Query<SentQuery>
 /// `POST /claim/confirm`
 pub(super) async fn confirm(page: PageContext, form: CheckedForm<CodeForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(CodeForm { code }, ()) = form;
+    let handle = claimed(&page).await?.map(|c| c.account.handle.as_str().to_owned()).unwrap_or_default();
     let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
     let state = page.state.clone();
     let confirmed = call(&page.state.pool, move |conn| {
@@ -85,8 +79,12 @@ pub(super) async fn confirm(page: PageContext, form: CheckedForm<CodeForm>) -> R
                 }
                 Confirmed::AddedToRecord => None,
             };
-            let receipt = ReceiptPage { t, created };
-            return page.render_with(&receipt, StatusCode::OK, vec![page.removal(CookieName::Claim)]);
+            let receipt = Receipt { handle, created, finished_at: crate::db::now() };
+            let mut done = see_other("/claim/done");
+            for cookie in [receipt.cookie(&page)?, page.removal(CookieName::Claim)] {
+                done.add_cookie(&cookie).map_err(ApiError::internal)?;
+            }
+            return Ok(done);
         }
         Err(ConfirmError::WrongCode { attempts_left }) => {
             (t.count("confirm-wrong-code", i64::from(attempts_left)), StatusCode::UNPROCESSABLE_ENTITY)

@@ -25,6 +25,8 @@ pub enum CookieName {
     Official,
     /// The language the visitor chose.
     Lang,
+    /// The sealed confirmation of an identification, for `/claim/done`.
+    Receipt,
 }
 
 impl CookieName {
@@ -40,6 +42,8 @@ impl CookieName {
             (CookieName::Official, true) => "__Host-regulator",
             (CookieName::Lang, false) => "lang",
             (CookieName::Lang, true) => "__Host-lang",
+            (CookieName::Receipt, false) => "receipt",
+            (CookieName::Receipt, true) => "__Host-receipt",
         }
     }
 }

@@ -1,11 +1,14 @@
-//! `/claim/identify`: the identification form of DESIGN §6 (normative field
-//! names) for the account the browser's claim ticket is for.
+//! `/claim/identify`: who owns the account, the identification form of
+//! DESIGN §6 (normative field names), and a check of the answers before
+//! anything is sent. Nothing is kept between these steps but the page: the
+//! check page carries the answers in hidden fields of the same POST.
 
 use super::context::{CheckedForm, PageContext, refused_as_none, see_other};
+use super::problems::Problems;
 use crate::domain::identity::OwnerType;
 use crate::domain::{
-    Bin, BirthDate, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentType, Handle, Iin, LegalName,
-    PersonName,
+    Bin, BirthDate, BirthDateError, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentNumberError,
+    DocumentType, Handle, Iin, LegalName, NameError, NationalIdError, PersonName,
 };
 use crate::http::error::ApiError;
 use crate::http::pages::cookies::CookieName;
@@ -19,6 +22,30 @@ use actix_web::web;
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
+
+/// What the visitor pressed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Action {
+    /// "Continue": check the answers and show them back.
+    Check,
+    /// "Confirm and send" (also what a client that posts the fields directly gets).
+    #[default]
+    Send,
+    /// "Change" on the check page: back to the form, answers filled in.
+    Change,
+    /// A language switch: the same step in another language.
+    Language,
+}
+
+/// The step a language switch came from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Step {
+    #[default]
+    Form,
+    Check,
+}
 
 /// Every field of the three forms; absent ones are empty.
 #[derive(Default, Deserialize)]
@@ -34,66 +61,163 @@ pub(super) struct IdentifyForm {
     pub given_name: String,
     pub patronymic: String,
     pub legal_name: String,
+    /// `YYYY-MM-DD`, for clients that post the date whole; the form sends the three parts.
     pub birth_date: String,
+    pub birth_date_day: String,
+    pub birth_date_month: String,
+    pub birth_date_year: String,
     pub email: String,
     pub consent: String,
+    pub action: Action,
+    pub step: Step,
 }
 
-/// An invalid field and the message id that explains it.
-type Invalid = Vec<(&'static str, &'static str)>;
+/// Fields that hold an identifier: not carried across a language switch.
+const IDENTIFIERS: [&str; 3] = ["iin", "bin", "document_number"];
 
-/// Parses the form into a declaration, or names every invalid field.
-fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result<Declaration, Invalid> {
-    let Ok(owner_type) = form.owner_type.parse::<OwnerType>() else {
-        return Err(vec![("owner_type", "error-required")]);
-    };
-    let mut checked = Checked::default();
-    let email = checked.field("email", &form.email, "error-email", ContactEmail::parse(&form.email));
-    let declaration = match owner_type {
-        OwnerType::Resident => resident(form, &mut checked, email),
-        OwnerType::NonResident => non_resident(form, today, &mut checked, email),
-        OwnerType::LegalEntity => legal_entity(form, &mut checked, email),
-    };
-    if form.consent != "yes" {
-        checked.0.push(("consent", "error-consent"));
-    }
-    match declaration {
-        Some(declaration) if checked.0.is_empty() => Ok(declaration),
-        _ => Err(checked.0),
+impl IdentifyForm {
+    /// The answer typed into `name`.
+    fn answer(&self, name: &str) -> &str {
+        match name {
+            "iin" => &self.iin,
+            "bin" => &self.bin,
+            "document_type" => &self.document_type,
+            "document_number" => &self.document_number,
+            "country" => &self.country,
+            "surname" => &self.surname,
+            "given_name" => &self.given_name,
+            "patronymic" => &self.patronymic,
+            "legal_name" => &self.legal_name,
+            "birth_date" => &self.birth_date,
+            "birth_date_day" => &self.birth_date_day,
+            "birth_date_month" => &self.birth_date_month,
+            "birth_date_year" => &self.birth_date_year,
+            "email" => &self.email,
+            "consent" => &self.consent,
+            _ => "",
+        }
     }
 }
 
-/// The invalid fields met while parsing, each with its message id.
+/// A problem found while parsing: the field, the input its link focuses, and the message id.
+struct Fault {
+    field: &'static str,
+    anchor: &'static str,
+    message: &'static str,
+}
+
+/// The problems met while parsing, in the order of the form.
 #[derive(Default)]
-struct Checked(Invalid);
+struct Faults(Vec<Fault>);
 
-impl Checked {
-    /// The parsed value; otherwise `None`, and the field's message is noted
-    /// ("fill in this field" when nothing was typed).
-    fn field<T, E>(
+impl Faults {
+    fn note(&mut self, field: &'static str, message: &'static str) {
+        self.0.push(Fault { field, anchor: field, message });
+    }
+
+    /// The parsed value; otherwise `None`, with `missing` noted when nothing was typed.
+    fn field<T>(
         &mut self,
         field: &'static str,
         typed: &str,
-        message: &'static str,
-        parsed: Result<T, E>,
+        missing: &'static str,
+        parsed: Result<T, &'static str>,
     ) -> Option<T> {
-        match (typed.trim().is_empty(), parsed) {
-            (false, Ok(value)) => return Some(value),
-            (true, _) => self.0.push((field, "error-required")),
-            (false, Err(_)) => self.0.push((field, message)),
+        if typed.trim().is_empty() {
+            self.note(field, missing);
+            return None;
         }
-        None
+        parsed.map_err(|message| self.note(field, message)).ok()
+    }
+
+    fn into_problems(self, t: &Texts<'_>) -> Problems {
+        let mut problems = Problems::default();
+        for fault in self.0 {
+            problems.add(fault.field, fault.anchor, t.get(fault.message));
+        }
+        problems
     }
 }
 
-fn resident(form: &IdentifyForm, checked: &mut Checked, email: Option<ContactEmail>) -> Option<Declaration> {
-    let iin = checked.field("iin", &form.iin, "error-iin", Iin::parse(&form.iin));
-    let surname = checked.field("surname", &form.surname, "error-name", PersonName::parse(&form.surname));
-    let given_name = checked.field("given_name", &form.given_name, "error-name", PersonName::parse(&form.given_name));
+/// Identifiers as people type them: digits in groups are the same number.
+fn without_spaces(typed: &str) -> String {
+    typed.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn iin_message(e: NationalIdError) -> &'static str {
+    match e {
+        NationalIdError::WrongLength => "error-iin-length",
+        NationalIdError::NotDigits => "error-iin-digits",
+        _ => "error-iin-invalid",
+    }
+}
+
+fn bin_message(e: NationalIdError) -> &'static str {
+    match e {
+        NationalIdError::WrongLength => "error-bin-length",
+        NationalIdError::NotDigits => "error-bin-digits",
+        NationalIdError::NotALegalEntity => "error-bin-not-entity",
+        _ => "error-bin-invalid",
+    }
+}
+
+fn name_message(e: NameError) -> &'static str {
+    match e {
+        NameError::TooLong => "error-name-long",
+        NameError::Empty | NameError::BadCharacter => "error-name-characters",
+    }
+}
+
+/// Parses the form into a declaration, or names every problem.
+fn parse_declaration(form: &IdentifyForm, today: NaiveDate) -> Result<Declaration, Faults> {
+    let mut faults = Faults::default();
+    let Ok(owner_type) = form.owner_type.parse::<OwnerType>() else {
+        faults.note("owner_type", "error-owner_type");
+        return Err(faults);
+    };
+    let declaration = match owner_type {
+        OwnerType::Resident => resident(form, &mut faults),
+        OwnerType::NonResident => non_resident(form, today, &mut faults),
+        OwnerType::LegalEntity => legal_entity(form, &mut faults),
+    };
+    match declaration {
+        Some(declaration) if faults.0.is_empty() => Ok(declaration),
+        _ => Err(faults),
+    }
+}
+
+fn person_name(faults: &mut Faults, field: &'static str, typed: &str, missing: &'static str) -> Option<PersonName> {
+    faults.field(field, typed, missing, PersonName::parse(typed).map_err(name_message))
+}
+
+/// The e-mail and the consent every form ends with.
+fn email_and_consent(form: &IdentifyForm, faults: &mut Faults) -> Option<ContactEmail> {
+    let email = faults.field(
+        "email",
+        &form.email,
+        "error-email-missing",
+        ContactEmail::parse(&form.email).map_err(|_| "error-email-invalid"),
+    );
+    if form.consent != "yes" {
+        faults.note("consent", "error-consent");
+    }
+    email
+}
+
+fn resident(form: &IdentifyForm, faults: &mut Faults) -> Option<Declaration> {
+    let iin = faults.field(
+        "iin",
+        &form.iin,
+        "error-iin-missing",
+        Iin::parse(&without_spaces(&form.iin)).map_err(iin_message),
+    );
+    let surname = person_name(faults, "surname", &form.surname, "error-surname-missing");
+    let given_name = person_name(faults, "given_name", &form.given_name, "error-given_name-missing");
     let patronymic = match form.patronymic.trim() {
         "" => Some(None),
-        typed => checked.field("patronymic", typed, "error-name", PersonName::parse(typed)).map(Some),
+        typed => faults.field("patronymic", typed, "", PersonName::parse(typed).map_err(name_message)).map(Some),
     };
+    let email = email_and_consent(form, faults);
     Some(Declaration::Resident {
         iin: iin?,
         surname: surname?,
@@ -103,29 +227,32 @@ fn resident(form: &IdentifyForm, checked: &mut Checked, email: Option<ContactEma
     })
 }
 
-fn non_resident(
-    form: &IdentifyForm,
-    today: NaiveDate,
-    checked: &mut Checked,
-    email: Option<ContactEmail>,
-) -> Option<Declaration> {
-    let document_type = checked.field(
+fn non_resident(form: &IdentifyForm, today: NaiveDate, faults: &mut Faults) -> Option<Declaration> {
+    let document_type = faults.field(
         "document_type",
         &form.document_type,
-        "error-required",
-        form.document_type.parse::<DocumentType>(),
+        "error-document_type-missing",
+        form.document_type.parse::<DocumentType>().map_err(|_| "error-document_type-missing"),
     );
-    let document_number = checked.field(
+    let document_number = faults.field(
         "document_number",
         &form.document_number,
-        "error-document_number",
-        DocumentNumber::parse(&form.document_number),
+        "error-document_number-missing",
+        DocumentNumber::parse(&form.document_number).map_err(|e| match e {
+            DocumentNumberError::WrongLength => "error-document_number-length",
+            DocumentNumberError::BadCharacter => "error-document_number-characters",
+        }),
     );
-    let country = checked.field("country", &form.country, "error-country", CountryCode::parse(&form.country));
-    let surname = checked.field("surname", &form.surname, "error-name", PersonName::parse(&form.surname));
-    let given_name = checked.field("given_name", &form.given_name, "error-name", PersonName::parse(&form.given_name));
-    let birth_date =
-        checked.field("birth_date", &form.birth_date, "error-birth_date", BirthDate::parse(&form.birth_date, today));
+    let country = faults.field(
+        "country",
+        &form.country,
+        "error-country-missing",
+        CountryCode::parse(&form.country).map_err(|_| "error-country-invalid"),
+    );
+    let surname = person_name(faults, "surname", &form.surname, "error-surname-missing");
+    let given_name = person_name(faults, "given_name", &form.given_name, "error-given_name-missing");
+    let birth_date = birth_date(form, today, faults);
+    let email = email_and_consent(form, faults);
     Some(Declaration::NonResident {
         document_type: document_type?,
         document_number: document_number?,
@@ -137,140 +264,312 @@ fn non_resident(
     })
 }
 
-fn legal_entity(form: &IdentifyForm, checked: &mut Checked, email: Option<ContactEmail>) -> Option<Declaration> {
-    let bin = checked.field("bin", &form.bin, "error-bin", Bin::parse(&form.bin));
-    let legal_name = checked.field("legal_name", &form.legal_name, "error-name", LegalName::parse(&form.legal_name));
+/// The date of birth from its three parts, or whole from `birth_date`.
+fn birth_date(form: &IdentifyForm, today: NaiveDate, faults: &mut Faults) -> Option<BirthDate> {
+    let parts = [
+        ("birth_date_day", form.birth_date_day.trim(), "error-birth_date-no-day"),
+        ("birth_date_month", form.birth_date_month.trim(), "error-birth_date-no-month"),
+        ("birth_date_year", form.birth_date_year.trim(), "error-birth_date-no-year"),
+    ];
+    let mut fault = |anchor: &'static str, message: &'static str| {
+        faults.0.push(Fault { field: "birth_date", anchor, message });
+        None
+    };
+    let whole = if parts.iter().all(|(_, typed, _)| typed.is_empty()) {
+        if form.birth_date.trim().is_empty() {
+            return fault("birth_date_day", "error-birth_date-missing");
+        }
+        form.birth_date.clone()
+    } else if let Some((anchor, _, message)) = parts.iter().find(|(_, typed, _)| typed.is_empty()) {
+        return fault(anchor, message);
+    } else {
+        let [day, month, year] = parts.map(|(_, typed, _)| typed.parse::<u32>().ok());
+        let real = match (day, month, year) {
+            (Some(day), Some(month), Some(year)) if year >= 1000 => {
+                i32::try_from(year).ok().and_then(|year| NaiveDate::from_ymd_opt(year, month, day))
+            }
+            _ => None,
+        };
+        match real {
+            Some(date) => date.format("%Y-%m-%d").to_string(),
+            None => return fault("birth_date_day", "error-birth_date-real"),
+        }
+    };
+    BirthDate::parse(&whole, today)
+        .map_err(|e| match e {
+            BirthDateError::Malformed => fault("birth_date_day", "error-birth_date-real"),
+            BirthDateError::InFuture => fault("birth_date_day", "error-birth_date-past"),
+            BirthDateError::TooEarly => fault("birth_date_year", "error-birth_date-early"),
+        })
+        .ok()
+}
+
+fn legal_entity(form: &IdentifyForm, faults: &mut Faults) -> Option<Declaration> {
+    let bin = faults.field(
+        "bin",
+        &form.bin,
+        "error-bin-missing",
+        Bin::parse(&without_spaces(&form.bin)).map_err(bin_message),
+    );
+    let legal_name = faults.field(
+        "legal_name",
+        &form.legal_name,
+        "error-legal_name-missing",
+        LegalName::parse(&form.legal_name).map_err(name_message),
+    );
+    let email = email_and_consent(form, faults);
     Some(Declaration::LegalEntity { bin: bin?, legal_name: legal_name?, email: email? })
+}
+
+/// The kinds of input the form draws.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Numeric,
+    Email,
+    Select,
+    Date,
+    Checkbox,
 }
 
 /// One input as the template draws it.
 struct FieldView {
-    pub name: &'static str,
-    pub label: String,
-    /// `text`, `email`, `date`, `select` or `checkbox`.
-    pub kind: &'static str,
-    pub value: String,
-    pub autocomplete: &'static str,
-    pub required: bool,
-    pub hint: Option<String>,
-    pub error: Option<String>,
-    pub options: Vec<(String, String)>,
+    name: &'static str,
+    label: String,
+    kind: Kind,
+    value: String,
+    autocomplete: &'static str,
+    required: bool,
+    hint: Option<String>,
+    error: Option<String>,
+    /// The ids of the hint and error that describe the input.
+    described_by: String,
+    options: Vec<(String, String)>,
+    /// Day, month and year of a date.
+    parts: Vec<DatePart>,
 }
 
+/// One of the three inputs of a date.
+struct DatePart {
+    name: &'static str,
+    label: String,
+    value: String,
+    autocomplete: &'static str,
+    /// Width in characters.
+    width: u8,
+}
+
+/// Which fields each owner type fills in: (name, kind, autocomplete, required).
+fn layout(owner_type: OwnerType) -> &'static [(&'static str, Kind, &'static str, bool)] {
+    match owner_type {
+        OwnerType::Resident => &[
+            ("iin", Kind::Numeric, "off", true),
+            ("surname", Kind::Text, "family-name", true),
+            ("given_name", Kind::Text, "given-name", true),
+            ("patronymic", Kind::Text, "additional-name", false),
+            ("email", Kind::Email, "email", true),
+            ("consent", Kind::Checkbox, "off", true),
+        ],
+        OwnerType::NonResident => &[
+            ("document_type", Kind::Select, "off", true),
+            ("document_number", Kind::Text, "off", true),
+            ("country", Kind::Select, "country", true),
+            ("surname", Kind::Text, "family-name", true),
+            ("given_name", Kind::Text, "given-name", true),
+            ("birth_date", Kind::Date, "bday", true),
+            ("email", Kind::Email, "email", true),
+            ("consent", Kind::Checkbox, "off", true),
+        ],
+        OwnerType::LegalEntity => &[
+            ("bin", Kind::Numeric, "off", true),
+            ("legal_name", Kind::Text, "organization", true),
+            ("email", Kind::Email, "email", true),
+            ("consent", Kind::Checkbox, "off", true),
+        ],
+    }
+}
+
+/// The answers the form is drawn with, and whether identifiers are among them.
+#[derive(Clone, Copy)]
+enum Answers<'f> {
+    None,
+    All(&'f IdentifyForm),
+    /// After a language switch: never the identifiers.
+    WithoutIdentifiers(&'f IdentifyForm),
+}
+
+impl Answers<'_> {
+    fn get(&self, name: &str) -> String {
+        match self {
+            Answers::All(form) => form.answer(name).to_owned(),
+            Answers::WithoutIdentifiers(form) if !IDENTIFIERS.contains(&name) => form.answer(name).to_owned(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn fields(t: &Texts<'_>, owner_type: OwnerType, answers: Answers<'_>, problems: &Problems) -> Vec<FieldView> {
+    layout(owner_type)
+        .iter()
+        .map(|&(name, kind, autocomplete, required)| {
+            let hint = matches!(name, "iin" | "bin" | "document_number" | "birth_date" | "email")
+                .then(|| t.get(&format!("hint-{name}")));
+            let error = problems.of(name).map(str::to_owned);
+            let described_by =
+                [hint.as_ref().map(|_| format!("{name}-hint")), error.as_ref().map(|_| format!("{name}-error"))]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            let options = match name {
+                "document_type" => DocumentType::ALL
+                    .iter()
+                    .map(|d| (d.as_str().to_owned(), t.get(&format!("doc-{}", d.as_str()))))
+                    .collect(),
+                "country" => t.countries().iter().map(|(code, name)| ((*code).to_owned(), name.clone())).collect(),
+                _ => Vec::new(),
+            };
+            let parts = if kind == Kind::Date { date_parts(t, answers) } else { Vec::new() };
+            FieldView {
+                name,
+                label: t.get(&format!("field-{name}")),
+                kind,
+                value: answers.get(name),
+                autocomplete,
+                required,
+                hint,
+                error,
+                described_by,
+                options,
+                parts,
+            }
+        })
+        .collect()
+}
+
+fn date_parts(t: &Texts<'_>, answers: Answers<'_>) -> Vec<DatePart> {
+    // A whole date posted by a client is shown in the three parts.
+    let whole = NaiveDate::parse_from_str(answers.get("birth_date").trim(), "%Y-%m-%d").ok();
+    let from_whole = |f: fn(NaiveDate) -> u32| whole.map(|d| f(d).to_string());
+    [
+        ("birth_date_day", "bday-day", 2, from_whole(|d| chrono::Datelike::day(&d))),
+        ("birth_date_month", "bday-month", 2, from_whole(|d| chrono::Datelike::month(&d))),
+        ("birth_date_year", "bday-year", 4, whole.map(|d| chrono::Datelike::year(&d).to_string())),
+    ]
+    .into_iter()
+    .map(|(name, autocomplete, width, from_whole)| DatePart {
+        name,
+        label: t.get(&format!("field-{name}")),
+        value: from_whole.unwrap_or_else(|| answers.get(name)),
+        autocomplete,
+        width,
+    })
+    .collect()
+}
+
+/// "Who owns the account?"
+#[derive(Template)]
+#[template(path = "identify_owner.html")]
+struct OwnerPage<'a> {
+    t: Texts<'a>,
+    handle: Handle,
+    /// The type chosen before, if the visitor came back to change it; empty if none.
+    chosen: &'static str,
+    problems: Problems,
+}
+
+/// The form of one owner type.
 #[derive(Template)]
 #[template(path = "identify.html")]
-struct IdentifyPage<'a> {
+struct FormPage<'a> {
     t: Texts<'a>,
     csrf: String,
     handle: Handle,
-    owner_type: Option<OwnerType>,
+    owner_type: OwnerType,
     owner_label: String,
     fields: Vec<FieldView>,
-    has_errors: bool,
+    problems: Problems,
 }
 
-/// Which fields each owner type fills in: (name, kind, autocomplete, required, keeps its value on re-render).
-fn layout(owner_type: OwnerType) -> &'static [(&'static str, &'static str, &'static str, bool, bool)] {
-    match owner_type {
-        OwnerType::Resident => &[
-            ("iin", "text", "off", true, false),
-            ("surname", "text", "family-name", true, true),
-            ("given_name", "text", "given-name", true, true),
-            ("patronymic", "text", "additional-name", false, true),
-            ("email", "email", "email", true, true),
-            ("consent", "checkbox", "off", true, true),
-        ],
-        OwnerType::NonResident => &[
-            ("document_type", "select", "off", true, true),
-            ("document_number", "text", "off", true, false),
-            ("country", "text", "country", true, true),
-            ("surname", "text", "family-name", true, true),
-            ("given_name", "text", "given-name", true, true),
-            ("birth_date", "date", "bday", true, true),
-            ("email", "email", "email", true, true),
-            ("consent", "checkbox", "off", true, true),
-        ],
-        OwnerType::LegalEntity => &[
-            ("bin", "text", "off", true, false),
-            ("legal_name", "text", "organization", true, true),
-            ("email", "email", "email", true, true),
-            ("consent", "checkbox", "off", true, true),
-        ],
-    }
+/// One answer on the check page.
+struct CheckedAnswer {
+    label: String,
+    value: String,
+    /// The input "Change" leads to.
+    anchor: &'static str,
 }
 
-fn submitted<'f>(form: &'f IdentifyForm, name: &str) -> &'f str {
-    match name {
-        "document_type" => &form.document_type,
-        "country" => &form.country,
-        "surname" => &form.surname,
-        "given_name" => &form.given_name,
-        "patronymic" => &form.patronymic,
-        "legal_name" => &form.legal_name,
-        "birth_date" => &form.birth_date,
-        "email" => &form.email,
-        "consent" => &form.consent,
-        // Identifiers are never echoed back.
-        _ => "",
-    }
+/// "Check your answers", with the answers in hidden fields for "Confirm and send".
+#[derive(Template)]
+#[template(path = "identify_check.html")]
+struct CheckPage<'a> {
+    t: Texts<'a>,
+    csrf: String,
+    handle: Handle,
+    owner_type: OwnerType,
+    shown: Vec<CheckedAnswer>,
+    /// (name, value) of every answer, to send again.
+    hidden: Vec<(&'static str, String)>,
 }
 
-impl<'a> IdentifyPage<'a> {
-    fn new(t: Texts<'a>, csrf: String, claimed: &Claimed, owner_type: Option<OwnerType>) -> Self {
-        Self::build(t, csrf, claimed, owner_type, None, &[])
-    }
-
-    fn with_errors(t: Texts<'a>, csrf: String, claimed: &Claimed, form: &IdentifyForm, invalid: Invalid) -> Self {
-        Self::build(t, csrf, claimed, form.owner_type.parse().ok(), Some(form), &invalid)
-    }
-
-    fn build(
-        t: Texts<'a>,
-        csrf: String,
-        claimed: &Claimed,
-        owner_type: Option<OwnerType>,
-        form: Option<&IdentifyForm>,
-        invalid: &[(&'static str, &'static str)],
-    ) -> Self {
-        let fields = owner_type
-            .map(|owner_type| {
-                layout(owner_type)
-                    .iter()
-                    .map(|&(name, kind, autocomplete, required, keeps)| {
-                        let value = form.filter(|_| keeps).map(|f| submitted(f, name).to_owned()).unwrap_or_default();
-                        let options = match name {
-                            "document_type" => DocumentType::ALL
-                                .iter()
-                                .map(|d| (d.as_str().to_owned(), t.get(&format!("doc-{}", d.as_str()))))
-                                .collect(),
-                            _ => Vec::new(),
-                        };
-                        FieldView {
-                            name,
-                            label: t.get(&format!("field-{name}")),
-                            kind,
-                            value,
-                            autocomplete,
-                            required,
-                            hint: matches!(name, "iin" | "bin" | "country" | "birth_date")
-                                .then(|| t.get(&format!("hint-{name}"))),
-                            error: invalid.iter().find(|(f, _)| *f == name).map(|(_, message)| t.get(message)),
-                            options,
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let owner_label = owner_type.map(|o| t.get(&format!("owner-{}", o.as_str()))).unwrap_or_default();
-        Self {
-            t,
-            csrf,
-            handle: claimed.account.handle.clone(),
-            owner_type,
-            owner_label,
-            fields,
-            has_errors: !invalid.is_empty(),
+fn check_page<'a>(
+    t: Texts<'a>,
+    csrf: String,
+    claimed: &Claimed,
+    form: &IdentifyForm,
+    owner_type: OwnerType,
+) -> CheckPage<'a> {
+    let mut shown = vec![CheckedAnswer {
+        label: t.get("identify-check-owner"),
+        value: t.get(&format!("owner-{owner_type}")),
+        anchor: "owner_type",
+    }];
+    let mut hidden = vec![("owner_type", owner_type.as_str().to_owned())];
+    for &(name, kind, _, _) in layout(owner_type) {
+        let typed = form.answer(name).trim();
+        let value = match (name, kind) {
+            ("consent", _) => None,
+            ("document_type", _) => Some(t.get(&format!("doc-{typed}"))),
+            ("country", _) => CountryCode::parse(typed).ok().map(|c| t.country(c.as_str())),
+            (_, Kind::Date) => declared_birth_date(form).map(|d| t.date(d)),
+            _ => (!typed.is_empty()).then(|| typed.to_owned()),
+        };
+        if let Some(value) = value {
+            let anchor = if kind == Kind::Date { "birth_date_day" } else { name };
+            shown.push(CheckedAnswer { label: t.get(&format!("field-{name}")), value, anchor });
         }
+        if kind == Kind::Date {
+            for part in ["birth_date", "birth_date_day", "birth_date_month", "birth_date_year"] {
+                hidden.push((part, form.answer(part).to_owned()));
+            }
+        } else {
+            hidden.push((name, form.answer(name).to_owned()));
+        }
+    }
+    CheckPage { t: t.keeping_answers(), csrf, handle: claimed.account.handle.clone(), owner_type, shown, hidden }
+}
+
+/// The date of birth the answers name, for showing back: already checked by [`parse_declaration`].
+fn declared_birth_date(form: &IdentifyForm) -> Option<NaiveDate> {
+    birth_date(form, NaiveDate::MAX, &mut Faults::default()).map(|d| d.date())
+}
+
+fn form_page<'a>(
+    t: Texts<'a>,
+    csrf: String,
+    claimed: &Claimed,
+    owner_type: OwnerType,
+    answers: Answers<'_>,
+    problems: Problems,
+) -> FormPage<'a> {
+    FormPage {
+        fields: fields(&t, owner_type, answers, &problems),
+        owner_label: t.get(&format!("owner-{owner_type}")),
+        t: t.keeping_answers(),
+        csrf,
+        handle: claimed.account.handle.clone(),
+        owner_type,
+        problems,
     }
 }
 
@@ -289,32 +588,84 @@ pub(super) async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiEr
 pub(super) struct TypeQuery {
     #[serde(rename = "type")]
     owner_type: Option<String>,
+    /// Back to the question from a later step, the earlier answer selected.
+    change: Option<String>,
 }
 
-/// `GET /claim/identify[?type=resident]`
+/// `GET /claim/identify[?type=resident]`: the owner-type question, or the
+/// form for the type chosen; a choice that is not one is asked again.
 pub(super) async fn identify_form(page: PageContext, query: web::Query<TypeQuery>) -> Result<HttpResponse, ApiError> {
     let Some(claimed) = claimed(&page).await? else {
         return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
     };
-    let owner_type = query.owner_type.as_deref().and_then(|t| t.parse::<OwnerType>().ok());
-    page.render(&IdentifyPage::new(page.texts(), page.csrf(), &claimed, owner_type), StatusCode::OK)
+    let t = page.texts();
+    let chosen = query.owner_type.as_deref();
+    if chosen.is_none() || query.change.is_some() {
+        let chosen = chosen.and_then(|c| c.parse::<OwnerType>().ok()).map_or("", OwnerType::as_str);
+        let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen, problems: Problems::default() };
+        return page.render(&asked, StatusCode::OK);
+    }
+    let chosen = chosen.unwrap_or_default();
+    match chosen.parse::<OwnerType>() {
+        Ok(owner_type) => {
+            let shown = form_page(t, page.csrf(), &claimed, owner_type, Answers::None, Problems::default());
+            page.render(&shown, StatusCode::OK)
+        }
+        Err(_) => {
+            let mut problems = Problems::default();
+            problems.add("owner_type", "owner_type-resident", t.get("error-owner_type"));
+            let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen: "", problems };
+            page.render(&asked, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
 }
 
-/// `POST /claim/identify`: computes the blind index on the bounded gate,
-/// keeps the declaration pending and mails a code; the visitor goes on to
-/// enter it. Nothing here depends on whether the identifier is on file.
+/// `POST /claim/identify`: checks the answers and shows them back; on
+/// "Confirm and send" computes the blind index on the bounded gate, keeps
+/// the declaration pending and mails a code; the visitor goes on to enter
+/// it. Nothing here depends on whether the identifier is on file.
 pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(form, ()) = form;
     let Some(claimed) = claimed(&page).await? else {
         return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
     };
-    let declaration = match parse_declaration(&form, crate::db::now().date_naive()) {
-        Ok(declaration) => declaration,
-        Err(invalid) => {
-            let retry = IdentifyPage::with_errors(page.texts(), page.csrf(), &claimed, &form, invalid);
-            return page.render(&retry, StatusCode::UNPROCESSABLE_ENTITY);
+    let t = page.texts();
+    let parsed = parse_declaration(&form, crate::db::now().date_naive());
+    let owner_type = form.owner_type.parse::<OwnerType>().ok();
+    let declaration = match (form.action, parsed, owner_type) {
+        (_, Err(_), None) => {
+            let mut problems = Problems::default();
+            problems.add("owner_type", "owner_type-resident", t.get("error-owner_type"));
+            let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen: "", problems };
+            return page.render(&asked, StatusCode::UNPROCESSABLE_ENTITY);
         }
+        (Action::Language, Ok(_), Some(owner_type)) if form.step == Step::Check => {
+            return page.render(&check_page(t, page.csrf(), &claimed, &form, owner_type), StatusCode::OK);
+        }
+        (Action::Language, _, Some(owner_type)) => {
+            let answers = Answers::WithoutIdentifiers(&form);
+            let shown = form_page(t, page.csrf(), &claimed, owner_type, answers, Problems::default());
+            return page.render(&shown, StatusCode::OK);
+        }
+        (Action::Change, _, Some(owner_type)) => {
+            let shown = form_page(t, page.csrf(), &claimed, owner_type, Answers::All(&form), Problems::default());
+            return page.render(&shown, StatusCode::OK);
+        }
+        (_, Err(faults), Some(owner_type)) => {
+            let problems = faults.into_problems(&t);
+            let shown = form_page(t, page.csrf(), &claimed, owner_type, Answers::All(&form), problems);
+            return page.render(&shown, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        (Action::Check, Ok(_), Some(owner_type)) => {
+            return page.render(&check_page(t, page.csrf(), &claimed, &form, owner_type), StatusCode::OK);
+        }
+        (_, Ok(declaration), _) => declaration,
     };
+    send(&page, declaration).await
+}
+
+/// Starts the identification of a checked declaration.
+async fn send(page: &PageContext, declaration: Declaration) -> Result<HttpResponse, ApiError> {
     let index = match blind_index(&page.state, declaration.identifier()).await {
         Ok(index) => index,
         Err(BlindIndexError::Busy) => {

@@ -9,6 +9,8 @@ mod context;
 pub mod cookies;
 mod identify;
 mod my;
+mod problems;
+mod receipt;
 mod recovery;
 mod regulator;
 mod report;
@@ -43,6 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(confirm::confirm)),
         )
         .service(web::resource("/claim/confirm/resend").route(web::post().to(confirm::resend)))
+        .service(web::resource("/claim/done").route(web::get().to(receipt::done)))
+        .service(web::resource("/claim/done/receipt.txt").route(web::get().to(receipt::download)))
         .service(web::resource("/my").route(web::get().to(my::my)))
         .service(web::resource("/my/sign-in").route(web::post().to(my::sign_in)))
         .service(web::resource("/my/email").route(web::post().to(my::change_email)))
@@ -103,11 +107,6 @@ struct TransparencyPage<'a> {
     checkpoint: Option<CheckpointFacts>,
 }
 
-/// A stored UTC time as pages show it, to the minute.
-fn utc_minute(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// A signed checkpoint as the page shows it, for outside bodies to copy.
 struct CheckpointFacts {
     seq: i64,
@@ -139,7 +138,7 @@ async fn transparency(page: PageContext) -> Result<HttpResponse, ApiError> {
         .iter()
         .map(|r| {
             (
-                r.month.clone(),
+                t.month(&r.month),
                 t.get(&format!("basis-{}", r.legal_basis)),
                 t.get(&format!("outcome-{}", r.outcome)),
                 r.count,
@@ -154,7 +153,7 @@ async fn transparency(page: PageContext) -> Result<HttpResponse, ApiError> {
     };
     let checkpoint = report.checkpoint.as_ref().map(|c| CheckpointFacts {
         seq: c.seq,
-        signed_at: utc_minute(c.signed_at),
+        signed_at: t.moment(c.signed_at),
         hash: data_encoding::HEXLOWER.encode(&c.hash),
         public_key: data_encoding::HEXLOWER.encode(&c.public_key),
         signature: data_encoding::HEXLOWER.encode(&c.signature),

@@ -77,7 +77,7 @@ async fn record_page(
         .disclosures
         .into_iter()
         .map(|d| DisclosureView {
-            date: d.opened_at.format("%Y-%m-%d").to_string(),
+            date: t.date(d.opened_at.date()),
             basis: t.get(&format!("basis-{}", d.legal_basis)),
             authority: d.authority,
         })
@@ -87,7 +87,7 @@ async fn record_page(
         csrf: page.csrf(),
         accounts: record.accounts,
         disclosures,
-        deleted_on: record.deleted_on.map(|at| at.format("%Y-%m-%d").to_string()),
+        deleted_on: record.deleted_on.map(|at| t.date(at.date_naive())),
         email_confirmed: record.email_confirmed,
         email_change_waiting: record.email_change_waiting,
         notes,
@@ -175,7 +175,7 @@ pub(super) async fn change_email(
         return page.rate_limited("my-title", seconds);
     }
     let Ok(email) = ContactEmail::parse(&form.email) else {
-        let notes = Notes { email_error: Some("error-email"), ..Notes::default() };
+        let notes = Notes { email_error: Some("error-email-invalid"), ..Notes::default() };
         return record_page(&page, identity_id, notes, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (keys, lang, key) = (page.state.keys.clone(), page.texts().lang, form.management_key);

@@ -84,9 +84,14 @@ impl<'a> Visitor<'a> {
         self.submit("/claim?lang=en", "/claim?lang=en", &fields).await
     }
 
-    /// Enters the code mailed for the identification this visitor started.
+    /// Enters the code mailed for the identification this visitor started,
+    /// and follows a success on to the confirmation page, as a browser would.
     pub async fn confirm(&mut self, code: &str) -> Page {
-        self.submit("/claim/confirm?lang=en", "/claim/confirm?lang=en", &[("code", code)]).await
+        let answer = self.submit("/claim/confirm?lang=en", "/claim/confirm?lang=en", &[("code", code)]).await;
+        match answer.location.as_deref() {
+            Some("/claim/done") if answer.status == 303 => self.get("/claim/done?lang=en").await,
+            _ => answer,
+        }
     }
 
     /// Signs in to `/my` with a receipt's reference and management key.

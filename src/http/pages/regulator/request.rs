@@ -6,7 +6,6 @@ use crate::domain::RequestId;
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
-use crate::http::pages::utc_minute;
 use crate::http::regulator::{DecisionRequest, decide_request, open_disclosure};
 use crate::i18n::Texts;
 use crate::services::access::{self, RequestRow};
@@ -75,7 +74,7 @@ async fn request_page(
         decided,
         state: t.get(&format!("outcome-{}", request.state_at(now))),
         basis: t.get(&format!("basis-{}", request.legal_basis)),
-        filed: utc_minute(request.created_at),
+        filed: t.moment(request.created_at),
         csrf: page.csrf(),
         t,
         problem,

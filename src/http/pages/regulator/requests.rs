@@ -6,7 +6,6 @@ use crate::domain::{Field, LegalBasis, RequestId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, OfficialSession, PageContext, see_other};
-use crate::http::pages::utc_minute;
 use crate::http::regulator::requests::{AccountTarget, BasisDocumentDto, IdentifierTarget, TargetDto};
 use crate::http::regulator::{FileRequest, NotFiled, file_request};
 use crate::i18n::Texts;
@@ -49,11 +48,11 @@ pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result
         .iter()
         .map(|r| ListedRequest {
             id: r.id,
-            filed: utc_minute(r.created_at),
+            filed: t.moment(r.created_at),
             target: super::target_label(&t, r),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
             state: t.get(&format!("outcome-{}", r.state_at(now))),
-            decided: r.decided_at.map(utc_minute).unwrap_or_default(),
+            decided: r.decided_at.map(|at| t.moment(at)).unwrap_or_default(),
         })
         .collect();
     no_store(page.render(&RequestsPage { t, csrf: page.csrf(), nav, problem: None, requests }, StatusCode::OK))

@@ -6,7 +6,6 @@ use crate::domain::{DocumentType, Field, FieldMatch, RejectionReason};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
-use crate::http::pages::utc_minute;
 use crate::http::regulator::review::{CheckRequest, check_declaration};
 use crate::i18n::Texts;
 use crate::services::officials::Official;
@@ -70,7 +69,7 @@ async fn queue_page(
         .into_iter()
         .map(|r| Waiting {
             owner: t.get(&format!("owner-{}", r.owner_type)),
-            declared: utc_minute(r.created_at),
+            declared: t.moment(r.created_at),
             reference: r.reference,
         })
         .collect();
@@ -194,7 +193,7 @@ async fn review_page(
         problem,
         error,
         owner: t.get(&format!("owner-{}", identity.owner_type)),
-        declared: utc_minute(identity.created_at),
+        declared: t.moment(identity.created_at),
         reference: identity.reference,
         purpose,
         inputs,

@@ -3,11 +3,16 @@
 //! Catalogues are Fluent files in `locales/` (kk.ftl, ru.ftl, en.ftl):
 //! translators edit them without touching code. They are compiled into the
 //! binary and parsed at start-up; a test checks that every catalogue has
-//! every message, so a page never shows a message id.
+//! every message, so a page never shows a message id. Numbers, dates and
+//! country names come from CLDR ([`format`]).
+
+mod format;
 
 use crate::domain::string_enum;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
+pub use format::FormatDataError;
+use format::Formats;
 use unic_langid::LanguageIdentifier;
 
 string_enum! {
@@ -23,9 +28,9 @@ impl Lang {
     /// The language's catalogue, compiled into the binary.
     fn source(self) -> &'static str {
         match self {
-            Lang::Kk => include_str!("../locales/kk.ftl"),
-            Lang::Ru => include_str!("../locales/ru.ftl"),
-            Lang::En => include_str!("../locales/en.ftl"),
+            Lang::Kk => include_str!("../../locales/kk.ftl"),
+            Lang::Ru => include_str!("../../locales/ru.ftl"),
+            Lang::En => include_str!("../../locales/en.ftl"),
         }
     }
 
@@ -34,6 +39,16 @@ impl Lang {
             Lang::Kk => unic_langid::langid!("kk"),
             Lang::Ru => unic_langid::langid!("ru"),
             Lang::En => unic_langid::langid!("en"),
+        }
+    }
+
+    /// The CLDR locale for numbers and dates: English as written in Britain,
+    /// so that English pages too put the day first and use a 24-hour clock, as Kazakhstan does.
+    fn formats_locale(self) -> &'static str {
+        match self {
+            Lang::Kk => "kk",
+            Lang::Ru => "ru",
+            Lang::En => "en-GB",
         }
     }
 
@@ -60,19 +75,26 @@ impl Lang {
 
 /// Why a catalogue could not be loaded. Only a broken build can cause it.
 #[derive(Debug, thiserror::Error)]
-#[error("the {lang} message catalogue is invalid: {reason}")]
-pub struct CatalogueError {
-    lang: Lang,
-    reason: String,
+pub enum CatalogueError {
+    #[error("the {lang} message catalogue is invalid: {reason}")]
+    Messages { lang: Lang, reason: String },
+    #[error(transparent)]
+    Formats(#[from] FormatDataError),
 }
 
 type Bundle = FluentBundle<FluentResource>;
 
+/// One language's messages and formats.
+struct Catalogue {
+    messages: Bundle,
+    formats: Formats,
+}
+
 /// All catalogues, parsed once.
 pub struct Catalogues {
-    kk: Bundle,
-    ru: Bundle,
-    en: Bundle,
+    kk: Catalogue,
+    ru: Catalogue,
+    en: Catalogue,
 }
 
 impl Catalogues {
@@ -80,18 +102,23 @@ impl Catalogues {
         Ok(Self { kk: Self::parse(Lang::Kk)?, ru: Self::parse(Lang::Ru)?, en: Self::parse(Lang::En)? })
     }
 
-    fn parse(lang: Lang) -> Result<Bundle, CatalogueError> {
-        let error = |reason: String| CatalogueError { lang, reason };
+    fn parse(lang: Lang) -> Result<Catalogue, CatalogueError> {
+        Ok(Catalogue { messages: Self::messages(lang)?, formats: Formats::load(lang.formats_locale())? })
+    }
+
+    fn messages(lang: Lang) -> Result<Bundle, CatalogueError> {
+        let error = |reason: String| CatalogueError::Messages { lang, reason };
         let resource = FluentResource::try_new(lang.source().to_owned())
             .map_err(|(_, errors)| error(format!("{} syntax error(s)", errors.len())))?;
         let mut bundle = FluentBundle::new_concurrent(vec![lang.id()]);
         // Left-to-right languages only: no Unicode isolation marks around values.
         bundle.set_use_isolating(false);
+        bundle.set_formatter(Some(format::fluent_number));
         bundle.add_resource(resource).map_err(|e| error(format!("{e:?}")))?;
         Ok(bundle)
     }
 
-    fn bundle(&self, lang: Lang) -> &Bundle {
+    fn catalogue(&self, lang: Lang) -> &Catalogue {
         match lang {
             Lang::Kk => &self.kk,
             Lang::Ru => &self.ru,
@@ -101,7 +128,7 @@ impl Catalogues {
 
     /// The message, or its id if it is missing (the completeness test prevents that).
     pub fn text(&self, lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
-        let bundle = self.bundle(lang);
+        let bundle = &self.catalogue(lang).messages;
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
             tracing::warn!(message.id = id, lang = lang.as_str(), "missing message");
             return id.to_owned();
@@ -118,16 +145,28 @@ pub struct Texts<'a> {
     catalogues: &'a Catalogues,
     /// The page's path and query, for language links that keep them.
     here: Option<(&'a str, &'a str)>,
+    /// Whether the page's form `answers` goes along with a language switch.
+    keeps_answers: bool,
 }
 
 impl<'a> Texts<'a> {
     pub fn new(catalogues: &'a Catalogues, lang: Lang) -> Self {
-        Self { lang, catalogues, here: None }
+        Self { lang, catalogues, here: None, keeps_answers: false }
     }
 
     /// The texts of the page at `path` with `query` (as the request has them).
     pub fn at(self, path: &'a str, query: &'a str) -> Self {
         Self { here: Some((path, query)), ..self }
+    }
+
+    /// The texts of a page whose language switch posts its form `answers`,
+    /// so that typed answers survive the switch (no JavaScript needed).
+    pub fn keeping_answers(self) -> Self {
+        Self { keeps_answers: true, ..self }
+    }
+
+    pub fn keeps_answers(&self) -> bool {
+        self.keeps_answers
     }
 
     /// `{{ t.switch_to("kk") }}`: this page in `lang`, its path and query
@@ -142,6 +181,40 @@ impl<'a> Texts<'a> {
             .map(|pair| format!("{pair}&"))
             .collect();
         format!("{path}?{kept}lang={lang}")
+    }
+
+    fn formats(&self) -> &'a Formats {
+        &self.catalogues.catalogue(self.lang).formats
+    }
+
+    /// A number as the language writes it: `{{ t.number(threshold) }}`.
+    pub fn number(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        self.formats().number(*n.borrow())
+    }
+
+    /// A calendar date, month named.
+    pub fn date(&self, date: impl std::borrow::Borrow<chrono::NaiveDate>) -> String {
+        self.formats().date(*date.borrow())
+    }
+
+    /// A stored UTC time as the clock in Almaty showed it, to the minute.
+    pub fn moment(&self, utc: impl std::borrow::Borrow<chrono::NaiveDateTime>) -> String {
+        self.formats().moment(*utc.borrow())
+    }
+
+    /// A `YYYY-MM` month, named.
+    pub fn month(&self, month: &str) -> String {
+        self.formats().month(month)
+    }
+
+    /// Every country as (ISO code, name), in the language's alphabetical order.
+    pub fn countries(&self) -> &'a [(&'static str, String)] {
+        self.formats().countries()
+    }
+
+    /// A country's name from its ISO code.
+    pub fn country(&self, code: &str) -> String {
+        self.formats().country(code)
     }
 
     /// `{{ t.get("home-title") }}` in templates.
@@ -223,5 +296,7 @@ mod tests {
         let en = Texts::new(&catalogues, Lang::En);
         assert_eq!(en.count("accounts-count", 1), "1 account");
         assert_eq!(en.count("accounts-count", 2), "2 accounts");
+        assert_eq!(en.count("accounts-count", 12_345), "12,345 accounts", "counts are grouped");
+        assert_eq!(ru.count("accounts-count", 5000), "5\u{a0}000 аккаунтов");
     }
 }
