@@ -23,7 +23,16 @@ export async function launch() {
 /** A fresh phone-sized page; records console errors (a CSP violation is one). A
  *  4xx answer to a form Chromium also reports here: tests assert statuses themselves. */
 export async function phonePage(browser) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  return newPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+}
+
+/** A fresh desktop-sized page, recording console errors like `phonePage`. */
+export async function desktopPage(browser) {
+  return newPage(browser, { viewport: { width: 1280, height: 900 } });
+}
+
+async function newPage(browser, options) {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   page.consoleErrors = [];
   page.on('console', (m) => {
@@ -48,4 +57,30 @@ export async function screenshot(page, name) {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Form controls smaller than the 44 px target (WCAG 2.2 AA asks 24; GOV.UK 44), as "selector: h" lines. */
+export async function smallTargets(page) {
+  return page.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, main textarea, main button')]
+    .map((el) => [el, el.getBoundingClientRect()])
+    .filter(([, box]) => box.height > 0 && box.height < 44)
+    .map(([el, box]) => `${el.tagName.toLowerCase()}#${el.id || el.name}: ${Math.round(box.height)}px`));
+}
+
+/** The best contrast against white of the colours that draw `selector`'s focus indicator, from its rendered styles. */
+export async function focusContrast(page, selector) {
+  await page.focus(selector);
+  const colours = await page.evaluate((sel) => {
+    const style = getComputedStyle(document.querySelector(sel));
+    const parts = [style.boxShadow, style.outlineStyle !== 'none' ? style.outlineColor : '', style.backgroundColor];
+    return parts.join(' ').match(/rgba?\([^)]*\)/g) ?? [];
+  }, selector);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.match(/[\d.]+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return Math.max(0, ...colours.filter((c) => !/, 0\)$/.test(c)).map((c) => 1.05 / (luminance(c) + 0.05)));
 }

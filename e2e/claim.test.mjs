@@ -7,19 +7,31 @@ import { messagesTo, waitForCode, waitForLink } from './mail.mjs';
 
 const CODES = JSON.parse(process.env.E2E_CLAIM_CODES ?? '{}');
 const OWNERS = {
-  kk: { start: 'Кодпен тіркелу', submit: 'Жалғастыру', resident: 'Қазақстан резидентіне', send: 'Жіберу',
-        iinError: 'Бұл жарамды ЖСН емес: 12 санды тексеріңіз.', receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054',
-        confirm: 'Растау', wrongCode: 'Код дұрыс емес.',
-        my: 'Менің жазбам', signIn: 'Кіру', verified: 'Расталған' },
-  ru: { start: 'Зарегистрироваться по коду', submit: 'Продолжить', resident: 'Резиденту Казахстана', send: 'Отправить',
-        iinError: 'Это не действительный ИИН: проверьте 12 цифр.', receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080',
-        confirm: 'Подтвердить', wrongCode: 'Код неверный.',
-        my: 'Моя запись', signIn: 'Войти', verified: 'Подтверждён' },
-  en: { start: 'Register with a claim code', submit: 'Continue', resident: 'A resident of Kazakhstan', send: 'Submit',
-        iinError: 'This is not a valid IIN: check the 12 digits.', receipt: 'Your account is registered', iin: '991345530781',
-        confirm: 'Confirm', wrongCode: 'This code is not right.',
-        my: 'My record', signIn: 'Sign in', verified: 'Verified' },
+  kk: { start: 'Кодпен тіркелу', submit: 'Жалғастыру', send: 'Растау және жіберу', errorPrefix: 'Қате:',
+        ownerError: 'Аккаунт кімге тиесілі екенін таңдаңыз', iinError: 'Мұндай ЖСН жоқ: 12 цифрды тексеріңіз',
+        receipt: 'Аккаунтыңыз тіркелді', iin: '900115353054', confirm: 'Растау', wrongCode: 'Код дұрыс емес.',
+        my: 'Менің жазбам', signIn: 'Кіру', verified: 'Расталған', other: 'en', otherDetails: 'Your details' },
+  ru: { start: 'Зарегистрироваться по коду', submit: 'Продолжить', send: 'Подтвердить и отправить', errorPrefix: 'Ошибка:',
+        ownerError: 'Выберите, кому принадлежит аккаунт', iinError: 'Такого ИИН не существует: проверьте 12 цифр',
+        receipt: 'Ваш аккаунт зарегистрирован', iin: '850612414080', confirm: 'Подтвердить', wrongCode: 'Код неверный.',
+        my: 'Моя запись', signIn: 'Войти', verified: 'Подтверждён', other: 'kk', otherDetails: 'Сіздің деректеріңіз' },
+  en: { start: 'Register with a claim code', submit: 'Continue', send: 'Confirm and send', errorPrefix: 'Error:',
+        ownerError: 'Select who owns the account', iinError: 'Enter a real IIN: check the 12 digits',
+        receipt: 'Your account is registered', iin: '991345530781', confirm: 'Confirm', wrongCode: 'This code is not right.',
+        my: 'My record', signIn: 'Sign in', verified: 'Verified', other: 'ru', otherDetails: 'Ваши данные' },
 };
+const LANGUAGE_NAMES = { kk: 'Қазақша', ru: 'Русский', en: 'English' };
+
+/** Waits for focus to land on the error summary (`autofocus`, applied once the page has loaded). */
+async function summaryFocused(page) {
+  await page.waitForFunction(() => document.activeElement?.className === 'error-summary', null, { timeout: 3000 });
+}
+
+/** Follows the error summary's link to `field` and returns the id of the element that has focus. */
+async function focusFromSummary(page, anchor) {
+  await page.click(`.error-summary a[href="#${anchor}"]`);
+  return page.evaluate(() => document.activeElement?.id);
+}
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -45,21 +57,46 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await page.getByRole('button', { name: t.submit }).click();
     await page.waitForURL(`${BASE}/claim/identify`);
 
-    await page.getByRole('link', { name: t.resident }).click();
+    // Who owns the account: a question that must be answered.
+    await checked(page, `identify-owner-${lang}`);
+    await page.getByRole('button', { name: t.submit }).click();
+    assert.ok((await page.title()).startsWith(t.errorPrefix), 'the title says there is an error');
+    await summaryFocused(page);
+    assert.equal((await page.textContent('.error-summary a')).trim(), t.ownerError);
+    assert.equal(await focusFromSummary(page, 'owner_type-resident'), 'owner_type-resident');
+    await checked(page, `identify-owner-error-${lang}`);
+    await page.check('#owner_type-resident');
+    await page.getByRole('button', { name: t.submit }).click();
+
     await page.fill('#iin', '123456789012');
     await page.fill('#surname', 'Сейтқали');
     await page.fill('#given_name', 'Айгүл');
     await page.fill('#email', `owner.${lang}@example.kz`);
-    await page.check('#consent');
-    await page.getByRole('button', { name: t.send }).click();
-    assert.equal((await page.textContent('#iin-error')).trim(), t.iinError);
+    await page.getByRole('button', { name: t.submit }).click();
+    await summaryFocused(page);
+    assert.equal(await page.locator('.error-summary li').count(), 2, 'the IIN and the consent, at once');
+    assert.ok((await page.textContent('#iin-error')).includes(t.iinError));
+    assert.equal(await page.getAttribute('#iin', 'aria-describedby'), 'iin-hint iin-error', 'the hint stays');
     assert.equal(await page.inputValue('#surname'), 'Сейтқали', 'valid input is kept');
-    assert.equal(await page.inputValue('#iin'), '', 'the identifier is not echoed');
+    assert.equal(await focusFromSummary(page, 'iin'), 'iin', 'the summary link moves focus to the field');
     await checked(page, `identify-errors-${lang}`);
 
+    // A language switch keeps what was typed, but never the identifier.
     await page.fill('#iin', t.iin);
     await page.check('#consent');
+    await page.getByRole('button', { name: LANGUAGE_NAMES[t.other] }).click();
+    assert.equal((await page.textContent('h1')).trim(), t.otherDetails);
+    assert.equal(await page.inputValue('#surname'), 'Сейтқали', 'typed answers survive the switch');
+    assert.ok(await page.isChecked('#consent'));
+    assert.equal(await page.inputValue('#iin'), '', 'the identifier is not carried over');
+    await page.getByRole('button', { name: LANGUAGE_NAMES[lang] }).click();
+    await page.fill('#iin', t.iin);
     await checked(page, `identify-${lang}`);
+    await page.getByRole('button', { name: t.submit }).click();
+
+    // Check your answers, then send.
+    assert.equal((await page.textContent('#answer-iin')).trim(), t.iin);
+    await checked(page, `identify-check-${lang}`);
     await page.getByRole('button', { name: t.send }).click();
 
     // The code comes by e-mail; a mistyped one first.
@@ -71,14 +108,25 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     assert.ok((await page.textContent('#code-problem')).includes(t.wrongCode));
     assert.equal(await page.getAttribute('#code', 'aria-invalid'), 'true');
     await checked(page, `confirm-wrong-${lang}`);
+    // The code page opened afresh (a 422 answer to a POST is not a page Back can return to).
+    await page.goto(`${BASE}/claim/confirm`);
     await page.fill('#code', code);
     await page.getByRole('button', { name: t.confirm }).click();
+    await page.waitForURL(`${BASE}/claim/done`);
     assert.equal((await page.textContent('h1')).trim(), t.receipt);
     const reference = (await page.textContent('#reference')).trim();
     const key = (await page.textContent('#management-key')).trim();
     assert.match(reference, /^R-[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
     assert.match(key, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/);
     await checked(page, `receipt-${lang}`);
+    // Refresh and Back show the confirmation again, not an error.
+    await page.reload();
+    assert.equal((await page.textContent('#reference')).trim(), reference);
+    await page.goBack();
+    await page.waitForURL(`${BASE}/claim/done`);
+    assert.equal((await page.textContent('#panel-reference')).trim(), reference);
+    const receiptFile = await page.context().request.get(`${BASE}/claim/done/receipt.txt?lang=${lang}`);
+    assert.ok((await receiptFile.text()).includes(key), 'the receipt to download holds the key');
 
     // Later, the owner looks at their record.
     await page.getByRole('link', { name: t.my, exact: true }).click();

@@ -1,7 +1,7 @@
 // The public pages as a new visitor on a phone sees them, in each language.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, phonePage, seriousViolations, screenshot } from './browser.mjs';
+import { BASE, desktopPage, focusContrast, launch, phonePage, seriousViolations, screenshot, smallTargets } from './browser.mjs';
 
 const LANGS = {
   kk: { title: 'Жазылушылары көп анонимді аккаунттарды сәйкестендіру', transparency: 'Ашықтық', report: 'Ашықтық есебі' },
@@ -42,3 +42,23 @@ test('the language switcher changes the language of the page', async () => {
   assert.equal(await page.getAttribute('a[hreflang="en"]', 'aria-current'), 'true');
   await page.context().close();
 });
+
+for (const [size, open] of [['phone', phonePage], ['desktop', desktopPage]]) {
+  test(`controls are at least 44 px and their focus shows at 3:1 or more on a ${size}`, async () => {
+    const page = await open(browser);
+    for (const [path, name] of [['/claim?lang=kk', 'claim'], ['/my?lang=ru', 'my-sign-in'], ['/my/lost-key?lang=en', 'lost-key'], ['/regulator?lang=en', 'regulator-login']]) {
+      await page.goto(`${BASE}${path}`);
+      assert.deepEqual(await smallTargets(page), [], `${path}: target sizes`);
+      assert.deepEqual(await seriousViolations(page), [], `${path}: accessibility`);
+      await screenshot(page, `${name}-${size}`);
+    }
+    await page.goto(`${BASE}/claim?lang=en`);
+    for (const selector of ['#account', '#platform', 'main button[type=submit]', '.site-name']) {
+      const ratio = await focusContrast(page, selector);
+      assert.ok(ratio >= 3, `${selector}: focus contrast ${ratio.toFixed(2)}:1`);
+    }
+    await page.goto(`${BASE}/?lang=en`);
+    await screenshot(page, `home-${size}`);
+    await page.context().close();
+  });
+}

@@ -503,3 +503,4 @@ receipt-next-mail = We write to your e-mail address only when something about yo
 receipt-to-my = Go to your record
 receipt-gone-title = Nothing to show
 receipt-gone = This confirmation is no longer available: it is kept for 30 minutes after you finish. To see your record, sign in with your reference number and management key.
+receipt-key-kept = This key is shown only here, for 30 minutes after you finish. Write it down, download the receipt or save it somewhere safe. If you lose it, you can set a new one through your confirmed e-mail address.

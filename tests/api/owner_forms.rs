@@ -41,6 +41,7 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
     assert_eq!(again.status, 422, "a spent code does not work twice");
     assert!(!visitor.cookies.contains_key("claim"), "the receipt removes the ticket cookie");
     visitor.cookies.insert("claim".into(), ticket);
+    visitor.cookies.remove("receipt");
     let replay = visitor.get("/claim/identify?type=resident&lang=en").await;
     assert_eq!(replay.status, 403, "a replayed ticket is spent too");
     assert!(replay.body.contains("expired or is already complete"));
@@ -152,8 +153,9 @@ async fn the_owner_type_is_a_question_that_must_be_answered() {
     let asked = visitor.get("/claim/identify?lang=kk").await;
     assert!(asked.body.contains("<h1>Аккаунт кімге тиесілі?</h1>"), "{}", asked.body);
     assert_eq!(asked.body.matches("type=\"radio\"").count(), 3);
-    let unanswered = visitor.get("/claim/identify?type=&lang=en").await;
-    assert_eq!(unanswered.status, 422);
+    let unanswered = visitor.get("/claim/identify?lang=en&asked=1").await;
+    assert_eq!(unanswered.status, 422, "the question's form sent without a choice");
+    assert_eq!(visitor.get("/claim/identify?type=&lang=en").await.status, 422);
     assert_eq!(summary(&unanswered), [("owner_type-resident".to_owned(), "Select who owns the account".to_owned())]);
     let back = visitor.get("/claim/identify?type=legal_entity&change=1&lang=en").await;
     assert!(back.body.contains("value=\"legal_entity\" aria-describedby=\"owner_type-legal_entity-hint\" checked"));
@@ -175,6 +177,8 @@ async fn the_confirmation_has_its_own_address_and_a_receipt_to_download() {
     assert!(shown.body.contains("What happens next"));
     let again = visitor.get("/claim/done?lang=ru").await;
     assert_eq!(receipt_of(&again), (reference.clone(), key.clone()), "a refresh shows the confirmation again");
+    let back = visitor.get("/claim/confirm?lang=en").await;
+    assert_eq!((back.status, back.location.as_deref()), (303, Some("/claim/done")), "Back leads to the confirmation");
     let file = visitor.get("/claim/done/receipt.txt?lang=en").await;
     assert_eq!(file.status, 200);
     assert!(file.body.contains(&reference) && file.body.contains(&key), "{}", file.body);

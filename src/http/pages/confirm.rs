@@ -3,7 +3,7 @@
 
 use super::context::{CheckedForm, CodeForm, EmptyForm, PageContext, see_other};
 use super::identify::claimed;
-use super::receipt::Receipt;
+use super::receipt::{Receipt, back_to_confirmation};
 use crate::crypto::token::expose;
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -40,7 +40,7 @@ async fn confirm_page(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let Some(claimed) = claimed(page).await? else {
-        return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
+        return back_to_confirmation(page, || page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired"));
     };
     let shown = ConfirmPage {
         t: page.texts(),

@@ -5,6 +5,7 @@
 
 use super::context::{CheckedForm, PageContext, refused_as_none, see_other};
 use super::problems::Problems;
+use super::receipt::back_to_confirmation;
 use crate::domain::identity::OwnerType;
 use crate::domain::{
     Bin, BirthDate, BirthDateError, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentNumberError,
@@ -590,16 +591,18 @@ pub(super) struct TypeQuery {
     owner_type: Option<String>,
     /// Back to the question from a later step, the earlier answer selected.
     change: Option<String>,
+    /// Sent by the question's form: a missing `type` is then an unanswered question.
+    asked: Option<String>,
 }
 
 /// `GET /claim/identify[?type=resident]`: the owner-type question, or the
 /// form for the type chosen; a choice that is not one is asked again.
 pub(super) async fn identify_form(page: PageContext, query: web::Query<TypeQuery>) -> Result<HttpResponse, ApiError> {
     let Some(claimed) = claimed(&page).await? else {
-        return page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired");
+        return back_to_confirmation(&page, || page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired"));
     };
     let t = page.texts();
-    let chosen = query.owner_type.as_deref();
+    let chosen = query.owner_type.as_deref().or(query.asked.as_ref().map(|_| ""));
     if chosen.is_none() || query.change.is_some() {
         let chosen = chosen.and_then(|c| c.parse::<OwnerType>().ok()).map_or("", OwnerType::as_str);
         let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen, problems: Problems::default() };

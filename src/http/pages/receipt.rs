@@ -64,6 +64,18 @@ impl Receipt {
     }
 }
 
+/// The answer to a page of the finished journey (Back from the
+/// confirmation): the confirmation again while it lasts, else `refused`.
+pub(super) fn back_to_confirmation(
+    page: &PageContext,
+    refused: impl FnOnce() -> Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    match Receipt::of(page) {
+        Some(_) => Ok(see_other("/claim/done")),
+        None => refused(),
+    }
+}
+
 fn open(keys: &KeyRing, value: &str) -> Option<Receipt> {
     let (key_id, bytes) = value.split_once('.')?;
     let sealed = MasterSealed {
