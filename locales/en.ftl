@@ -93,7 +93,7 @@ receipt-title = Your account is registered
 receipt-lead = Keep these details: you need them to see your record.
 receipt-reference = Reference number
 receipt-key = Management key
-receipt-key-warning = This key is shown only now. Write it down or save it somewhere safe. If you lose it, you can set a new one through your confirmed e-mail.
+receipt-key-warning = Write this key down or save it somewhere safe: once you leave this page, it is not shown again. If you lose it, you can set a new one through your confirmed e-mail address.
 receipt-linked = This account was added to your record. Sign in with your reference number and management key to see it.
 
 nav-my = My record
@@ -503,4 +503,3 @@ receipt-next-mail = We write to your e-mail address only when something about yo
 receipt-to-my = Go to your record
 receipt-gone-title = Nothing to show
 receipt-gone = This confirmation is no longer available: it is kept for 30 minutes after you finish. To see your record, sign in with your reference number and management key.
-receipt-key-kept = This key is shown only here, for 30 minutes after you finish. Write it down, download the receipt or save it somewhere safe. If you lose it, you can set a new one through your confirmed e-mail address.
