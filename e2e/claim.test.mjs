@@ -50,6 +50,8 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await page.getByRole('link', { name: t.start }).click();
     await page.waitForURL(`${BASE}/claim`);
 
+    await page.click('#claim-where summary');
+    assert.ok((await page.textContent('#claim-where')).includes('Settings → Account → Registry code'), 'where the platform shows the code');
     await page.selectOption('#platform', 'demo');
     await page.fill('#account', `@e2e_${lang}`);
     await page.fill('#claim_code', CODES[lang].toLowerCase().replaceAll('-', ' '));

@@ -19,6 +19,8 @@ for (const [lang, text] of Object.entries(LANGS)) {
     await page.goto(`${BASE}/?lang=${lang}`);
     assert.equal(await page.getAttribute('html', 'lang'), lang);
     assert.equal((await page.textContent('h1')).trim(), text.title);
+    assert.ok(await page.isVisible('#home-authority') && await page.isVisible('#home-deadline'));
+    assert.ok((await page.textContent('#help')).includes('1414'), 'the help contact the operator set');
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, `home-${lang}`);
 

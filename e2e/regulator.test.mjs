@@ -48,6 +48,10 @@ test('a requester and an approver take a request to a disclosure of only the app
   const requester = await signIn('demo-requester');
   await checked(requester, 'regulator-requests');
   await requester.getByRole('link', { name: 'New request' }).click();
+  assert.ok(!(await requester.isVisible('#identifier')), 'only the chosen target branch shows');
+  await requester.check('#target_identifier');
+  assert.ok(await requester.isVisible('#identifier') && !(await requester.isVisible('#account_ref')));
+  await requester.check('#target_account');
   await requester.selectOption('#platform', 'demo');
   await requester.fill('#account_ref', 'e2e-ru');
   await requester.selectOption('#legal_basis', 'court_decision');
@@ -57,7 +61,10 @@ test('a requester and an approver take a request to a disclosure of only the app
   await requester.fill('#justification', 'Too short.');
   await requester.check('#field-surname');
   await requester.getByRole('button', { name: 'File the request' }).click();
-  assert.equal((await requester.textContent('#justification-error')).trim(), 'The justification must be 50 to 4000 characters.');
+  assert.equal((await requester.textContent('#justification-error')).trim(), 'Error: The justification must be 50 to 4000 characters.');
+  await requester.waitForFunction(() => document.activeElement?.className === 'error-summary', null, { timeout: 3000 });
+  await requester.click('.error-summary a[href="#justification"]');
+  assert.equal(await requester.evaluate(() => document.activeElement?.id), 'justification', 'the summary link moves focus');
   assert.ok(await requester.isChecked('#field-surname'), 'choices are kept');
   await checked(requester, 'regulator-new-request-errors');
   await requester.fill('#justification', 'The account is the subject of a defamation case before the court, number 2-1234/2026.');

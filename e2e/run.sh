@@ -18,7 +18,7 @@ port=${E2E_PORT:-18380}
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$work" && exec env REGISTRY_BIND="127.0.0.1:$port" REGISTRY_METRICS_BIND="127.0.0.1:$((port + 1))" REGISTRY_LOG=warn "$CARGO_TARGET_DIR/debug/registry" serve --demo) \
+(cd "$work" && exec env REGISTRY_BIND="127.0.0.1:$port" REGISTRY_METRICS_BIND="127.0.0.1:$((port + 1))" REGISTRY_LOG=warn REGISTRY_HELP_CONTACT="1414 or help@registry.example.kz" "$CARGO_TARGET_DIR/debug/registry" serve --demo) \
   > "$work/stdout" 2> "$work/stderr" &
 server=$!
 base="http://127.0.0.1:$port"

@@ -503,3 +503,20 @@ receipt-next-mail = We write to your e-mail address only when something about yo
 receipt-to-my = Go to your record
 receipt-gone-title = Nothing to show
 receipt-gone = This confirmation is no longer available: it is kept for 30 minutes after you finish. To see your record, sign in with your reference number and management key.
+reg-col-requester = Requested by
+
+# Home and claim pages: who runs the registry, before you start, the deadline, help
+home-authority = The registry is kept by the authorised body for online platforms, the Ministry of Culture and Information of the Republic of Kazakhstan, under the Law of the Republic of Kazakhstan "On Online Platforms and Online Advertising".
+home-before-title = Before you start
+home-before-code = the claim code your platform shows you next to the account, and the account's name there;
+home-before-id = your IIN; if you have none, your passport or identity card; for an organisation, its BIN;
+home-before-email = an e-mail address you can open now: we send a code to it;
+home-before-time = about 5 minutes.
+home-deadline-title = If you do not register
+home-deadline-text = You have { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+} from the platform's notice. After the deadline the account's status becomes "Overdue" and the platform must restrict the account until it is identified. Registering after the deadline lifts the restriction.
+help-title = Help
+help-text = If something does not work or you have a question: { $contact }
+claim-where-title = Where to find the code

@@ -24,6 +24,7 @@
 //! | `REGISTRY_ARGON2_CONCURRENCY` | half the cores (at least 1) | owner identifications hashing at once; more are asked to retry |
 //! | `REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE` | `10` | failed owner claims per client address a minute (raise it behind carrier-grade NAT) |
 //! | `REGISTRY_PUBLIC_URL` | `http://` + the bind address | the address owners reach the service at, for links in mail; `https://` makes cookies `Secure` (with `__Host-` names) and turns on HSTS |
+//! | `REGISTRY_HELP_CONTACT` | (none) | where owners get help, such as `1414 or help@registry.gov.kz`: shown on the home, claim and identification pages |
 //! | `REGISTRY_TRUSTED_PROXIES` | (none) | comma-separated addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed; otherwise the peer address is the client's |
 //! | `REGISTRY_SMTP_URL` | (none: mail is written to files) | `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) |
 //! | `REGISTRY_MAIL_FROM` | `Registry <registry@localhost>` | the sender of owner mail |
@@ -131,6 +132,8 @@ pub struct PublicSettings {
     pub url: url::Url,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<AddressBlock>,
+    /// Where owners get help (a telephone number, an address), shown on the public pages.
+    pub help_contact: Option<String>,
 }
 
 impl PublicSettings {
@@ -293,6 +296,15 @@ fn public_settings(vars: &Vars<'_>, bind: SocketAddr) -> Result<PublicSettings, 
         trusted_proxies: vars.parse("REGISTRY_TRUSTED_PROXIES", "", |s| {
             s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(AddressBlock::parse).collect()
         })?,
+        help_contact: match vars.get("REGISTRY_HELP_CONTACT") {
+            Some(text) if text.chars().count() > 200 || text.chars().any(char::is_control) => {
+                return Err(ConfigError {
+                    var: "REGISTRY_HELP_CONTACT",
+                    reason: "must be at most 200 characters on one line".into(),
+                });
+            }
+            contact => contact,
+        },
     })
 }
 

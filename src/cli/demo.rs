@@ -5,9 +5,10 @@ use super::CliError;
 use crate::crypto::KeyRing;
 use crate::crypto::token::expose;
 use crate::db::{DbError, Pool};
-use crate::domain::{PlatformName, PlatformSlug, RoleSet, Username};
+use crate::domain::{CodeLocation, PlatformName, PlatformSlug, RoleSet, Username};
+use crate::services::IfExists;
 use crate::services::officials::{self, IssuedOfficial};
-use crate::services::{IfExists, platforms};
+use crate::services::platforms::{self, NewPlatform};
 use secrecy::SecretString;
 
 /// One role each where the roles must stay apart: an auditor does nothing else.
@@ -27,7 +28,10 @@ pub fn ensure(pool: &Pool, keys: &KeyRing) -> Result<DemoCredentials, CliError> 
     let mut conn = pool.get().map_err(DbError::from)?;
     let slug = PlatformSlug::parse("demo").map_err(|e| CliError::Invalid(e.to_string()))?;
     let name = PlatformName::parse("Demo platform").map_err(|e| CliError::Invalid(e.to_string()))?;
-    let (_, platform_token) = platforms::register(&mut conn, keys, &slug, &name, IfExists::Reissue, crate::db::now())?;
+    let location =
+        CodeLocation::parse("Settings → Account → Registry code").map_err(|e| CliError::Invalid(e.to_string()))?;
+    let platform = NewPlatform { slug: &slug, name: &name, code_location: Some(&location) };
+    let (_, platform_token) = platforms::register(&mut conn, keys, &platform, IfExists::Reissue, crate::db::now())?;
     let mut officials = Vec::new();
     for (username, roles) in DEMO_OFFICIALS {
         let username = Username::parse(username).map_err(|e| CliError::Invalid(e.to_string()))?;

@@ -122,6 +122,9 @@ enum PlatformCommand {
         /// Display name.
         #[arg(long)]
         name: String,
+        /// Where on the platform its users find their claim code, as the claim page should say it.
+        #[arg(long)]
+        code_location: Option<String>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -220,8 +223,8 @@ pub fn run() -> ExitCode {
         Command::Keys { command: KeysCommand::List } => keys::list(&settings),
         Command::Keys { command: KeysCommand::Retire { version } } => keys::retire(&settings, version),
         Command::Retention { command: RetentionCommand::Run } => retention::run(&settings),
-        Command::Platform { command: PlatformCommand::Add { slug, name, json } } => {
-            platform::add(&settings, &slug, &name, json)
+        Command::Platform { command: PlatformCommand::Add { slug, name, code_location, json } } => {
+            platform::add(&settings, &slug, &name, code_location.as_deref(), json)
         }
         Command::Official { command: OfficialCommand::Add { username, roles, json } } => {
             official::add(&settings, &username, &roles, json)

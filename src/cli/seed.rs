@@ -5,7 +5,8 @@ use crate::config::Settings;
 use crate::crypto::token::expose;
 use crate::db::DbError;
 use crate::domain::{PlatformId, PlatformName, PlatformSlug};
-use crate::services::{IfExists, platforms};
+use crate::services::IfExists;
+use crate::services::platforms::{self, NewPlatform};
 use crate::startup::open_storage;
 use std::time::Instant;
 
@@ -21,7 +22,13 @@ pub fn run(settings: &Settings, accounts: usize, platforms: usize, json: bool) -
     for n in 1..=platforms {
         let slug = PlatformSlug::parse(&format!("seed-{n}")).map_err(|e| CliError::Invalid(e.to_string()))?;
         let name = PlatformName::parse(&format!("Seed platform {n}")).map_err(|e| CliError::Invalid(e.to_string()))?;
-        let (id, token) = platforms::register(&mut conn, &keys, &slug, &name, IfExists::Reissue, crate::db::now())?;
+        let (id, token) = platforms::register(
+            &mut conn,
+            &keys,
+            &NewPlatform { slug: &slug, name: &name, code_location: None },
+            IfExists::Reissue,
+            crate::db::now(),
+        )?;
         issued.push((slug, id, token));
     }
     let ids: Vec<PlatformId> = issued.iter().map(|(_, id, _)| *id).collect();

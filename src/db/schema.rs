@@ -10,6 +10,7 @@ diesel::table! {
         token_digest -> Nullable<Binary>,
         token_issued_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        code_location -> Nullable<Text>,
     }
 }
 

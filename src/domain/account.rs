@@ -119,6 +119,22 @@ impl PlatformName {
     }
 }
 
+/// Where on a platform its users find their claim code ("Settings → Account
+/// → Registry code"), in the platform's words; shown on the claim page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeLocation(String);
+
+impl CodeLocation {
+    /// Text as a handle's: trimmed, 1–100 characters, no control characters.
+    pub fn parse(input: &str) -> Result<Self, AccountFieldError> {
+        Handle::check(input).map(|canonical| Self(canonical.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// `parse` and `TryFrom<String>` through each type's `check` (the latter
 /// keeps the string it is given when it is already canonical, as values read
 /// back from storage are), `FromStr`, `Display` and the way back to a plain

@@ -25,7 +25,7 @@ pub mod role;
 pub mod status;
 
 pub use access_request::RequestState;
-pub use account::{AccountRef, FollowerCount, Handle, PlatformName, PlatformSlug};
+pub use account::{AccountRef, CodeLocation, FollowerCount, Handle, PlatformName, PlatformSlug};
 pub use claim_code::ClaimCode;
 pub use contact_email::ContactEmail;
 pub use evidence::{Evidence, EvidenceError, FieldMatch, RejectionReason};

@@ -94,8 +94,11 @@ mod tests {
     #[test]
     fn every_kind_renders_in_every_language_with_every_value_filled_in() {
         let catalogues = Catalogues::load().unwrap();
-        let public =
-            PublicSettings { url: "https://registry.example.kz".parse().unwrap(), trusted_proxies: Vec::new() };
+        let public = PublicSettings {
+            url: "https://registry.example.kz".parse().unwrap(),
+            trusted_proxies: Vec::new(),
+            help_contact: None,
+        };
         let from: Mailbox = "Registry <registry@example.kz>".parse().unwrap();
         let values = [
             ("code", "12345678"),

@@ -225,9 +225,27 @@ pub fn identifier(
     })
 }
 
+/// A request in the list, with who filed it.
+pub struct ListedRequest {
+    pub request: RequestRow,
+    pub requester: String,
+}
+
 /// The newest requests an official may read (the rule of [`view`]).
-pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<RequestRow>, DbError> {
-    repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)
+pub fn list(conn: &mut DbConnection, official: &Official, limit: i64) -> Result<Vec<ListedRequest>, DbError> {
+    let rows = repo::newest(conn, (!reads_every_request(official)).then_some(official.id), limit)?;
+    let mut ids: Vec<_> = rows.iter().map(|r| r.requester_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<_, _> =
+        crate::db::repo::officials::usernames(conn, &ids)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|request| {
+            let requester = names.get(&request.requester_id).cloned().unwrap_or_default();
+            ListedRequest { request, requester }
+        })
+        .collect())
 }
 
 /// Only an approver decides, and never on their own request.

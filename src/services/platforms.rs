@@ -6,11 +6,19 @@ use crate::crypto::token::{expose, new_platform_token};
 use crate::crypto::{KeyRing, TokenDigest, TokenPurpose};
 use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, write_tx};
-use crate::domain::{PlatformId, PlatformName, PlatformSlug};
+use crate::domain::{CodeLocation, PlatformId, PlatformName, PlatformSlug};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 pub use crate::db::repo::platforms::PlatformListing;
+
+/// A platform to register: its slug, its name, and where it shows its users their claim code.
+#[derive(Clone, Copy)]
+pub struct NewPlatform<'a> {
+    pub slug: &'a PlatformSlug,
+    pub name: &'a PlatformName,
+    pub code_location: Option<&'a CodeLocation>,
+}
 
 /// Registers the platform with a new API token (or, with
 /// [`IfExists::Reissue`], gives an existing one a new token), audited.
@@ -18,11 +26,11 @@ pub use crate::db::repo::platforms::PlatformListing;
 pub fn register(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    slug: &PlatformSlug,
-    name: &PlatformName,
+    platform: &NewPlatform<'_>,
     if_exists: IfExists,
     now: DateTime<Utc>,
 ) -> Result<(PlatformId, SecretString), DbError> {
+    let NewPlatform { slug, name, code_location } = *platform;
     let token = new_platform_token();
     let digest = keys.token_digester().digest(TokenPurpose::PlatformApi, expose(&token));
     let id = write_tx(conn, |conn| {
@@ -34,7 +42,10 @@ pub fn register(
             }
             None => (platforms::create(conn, slug, name.as_str(), &digest, now)?, AuditAction::PlatformCreated),
         };
-        let details = serde_json::json!({ "slug": slug.as_str() });
+        if let Some(location) = code_location {
+            platforms::set_code_location(conn, id, Some(location.as_str()))?;
+        }
+        let details = serde_json::json!({ "slug": slug.as_str(), "code_location": code_location.is_some() });
         let event = AuditEvent::new(Actor::Operator, action, AuditSubject::Platform(id), details);
         audit::append(conn, &event, now)?;
         Ok(id)

@@ -207,8 +207,7 @@ async fn every_wrong_claim_gets_the_same_answer_and_attempts_are_limited() {
         assert_eq!(answer.status, 422);
         assert!(answer.body.contains("We could not accept this code."));
     }
-    let problem =
-        |p: &Page| between(&p.body, "<p class=\"problem\" role=\"alert\" id=\"claim-problem\">", "</p>").to_owned();
+    let problem = |p: &Page| between(&p.body, "<p class=\"error\" id=\"claim_code-error\">", "</p>").to_owned();
     assert!(answers.iter().all(|a| problem(a) == problem(&answers[0])));
 
     let mut limited = None;

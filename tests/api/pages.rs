@@ -217,3 +217,34 @@ async fn the_transparency_report_is_published_as_json_with_the_checkpoint_it_was
     assert!(html.contains(&format!("<dd>{}</dd>", head.entries)), "{html}");
     assert!(html.contains(checkpoint["signature"].as_str().unwrap()));
 }
+
+#[actix_web::test]
+async fn the_home_and_claim_pages_say_who_keeps_the_registry_what_to_have_ready_and_where_to_get_help() {
+    use registry::domain::{CodeLocation, PlatformName, PlatformSlug};
+    use registry::services::IfExists;
+    use registry::services::platforms::{NewPlatform, register};
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.policy.grace_period = chrono::TimeDelta::days(30);
+        s.public.help_contact = Some("1414 or help@registry.example.kz".into());
+    })
+    .await;
+    let home = page(&app, "/?lang=ru", &[]).await.body;
+    assert!(home.contains("Министерство культуры и информации Республики Казахстан"), "{home}");
+    assert!(home.contains("около 5 минут"), "before you start");
+    assert!(home.contains("У вас есть 30 дней с момента уведомления платформы"), "the deadline: {home}");
+    assert!(
+        home.contains("<p id=\"help\">Если что-то не работает или есть вопрос: 1414 or help@registry.example.kz</p>")
+    );
+
+    let (slug, name) = (PlatformSlug::parse("qaz").unwrap(), PlatformName::parse("Qaz Social").unwrap());
+    let location = CodeLocation::parse("Settings → Account → Registry code").unwrap();
+    let platform = NewPlatform { slug: &slug, name: &name, code_location: Some(&location) };
+    register(&mut app.pool.get().unwrap(), &app.keys, &platform, IfExists::Fail, chrono::Utc::now()).unwrap();
+    app.add_platform("other");
+    let claim = page(&app, "/claim?lang=en", &[]).await.body;
+    assert!(claim.contains("<li><strong>Qaz Social</strong>: Settings → Account → Registry code</li>"), "{claim}");
+    assert_eq!(claim.matches("<li><strong>").count(), 1, "only platforms that said where");
+    assert!(claim.contains("help@registry.example.kz"));
+    let plain = page(&spawn_app().await, "/?lang=en", &[]).await.body;
+    assert!(!plain.contains("id=\"help\""), "no help line unless the operator set one");
+}

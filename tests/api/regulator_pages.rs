@@ -38,6 +38,31 @@ fn request_fields(justification: &str) -> Vec<(&str, &str)> {
 }
 
 #[actix_web::test]
+async fn a_filing_with_several_faults_names_them_all_at_once_each_linked_to_its_field() {
+    let app = spawn_app().await;
+    app.add_platform("qaz");
+    let mut requester = signed_in(&app, "a.requester", "requester").await;
+    let fields = [
+        ("target", "identifier"),
+        ("identifier_type", "iin"),
+        ("identifier", "123"),
+        ("legal_basis", "court_decision"),
+        ("basis_number", "2-1234/2026"),
+        ("basis_date", "2999-01-01"),
+        ("basis_issuer", "Almaty District Court"),
+        ("justification", "Too short."),
+    ];
+    let page = requester.submit("/regulator/requests/new?lang=en", "/regulator/requests?lang=en", &fields).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("<title>Error: "), "the title says there is an error");
+    let summary = crate::helpers::between(&page.body, "<div class=\"error-summary\"", "</div>");
+    let anchors: Vec<&str> = summary.split("<a href=\"#").skip(1).map(|item| item.split('"').next().unwrap()).collect();
+    assert_eq!(anchors, ["identifier", "basis_date", "justification", "field-surname"], "{summary}");
+    assert!(!page.body.contains("value=\"123\""), "the identifier searched by is not echoed");
+    assert!(page.body.contains("<option value=\"DE\">Germany</option>"), "countries by name");
+}
+
+#[actix_web::test]
 async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_forms() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
@@ -71,6 +96,7 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     let listed = approver.get("/regulator/requests").await;
     assert!(listed.body.contains(&format!("href=\"{path}\"")), "approvers see pending requests");
     assert!(listed.body.contains("<td>qaz / acc-1</td>"), "the list says whose data: {}", listed.body);
+    assert!(listed.body.contains("<td>a.requester</td>"), "and who asked for it");
     let decided = approver
         .submit(
             &path,

@@ -52,6 +52,11 @@ pub fn find_id_by_username(conn: &mut DbConnection, username: &str) -> Result<Op
     Ok(officials::table.filter(officials::username.eq(username)).select(officials::id).first(conn).optional()?)
 }
 
+/// The usernames of these officials, by id.
+pub fn usernames(conn: &mut DbConnection, ids: &[OfficialId]) -> Result<Vec<(OfficialId, String)>, DbError> {
+    Ok(officials::table.filter(officials::id.eq_any(ids)).select((officials::id, officials::username)).load(conn)?)
+}
+
 /// The official's current roles.
 pub fn roles_of(conn: &mut DbConnection, id: OfficialId) -> Result<RoleSet, DbError> {
     Ok(officials::table.find(id).select(officials::roles).first(conn)?)

@@ -68,6 +68,14 @@ pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) ->
 pub struct PlatformListing {
     pub slug: PlatformSlug,
     pub name: String,
+    /// Where its users find their claim code, if the platform said.
+    pub code_location: Option<String>,
+}
+
+/// Sets (or clears) where the platform shows its users their claim code.
+pub fn set_code_location(conn: &mut DbConnection, id: PlatformId, text: Option<&str>) -> Result<(), DbError> {
+    diesel::update(platforms::table.find(id)).set(platforms::code_location.eq(text)).execute(conn)?;
+    Ok(())
 }
 
 /// Every platform, by name.

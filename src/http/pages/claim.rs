@@ -3,6 +3,7 @@
 //! a ticket for the identification form.
 
 use super::context::{CheckedForm, PageContext, refused_as_none, see_other};
+use super::problems::Problems;
 use crate::domain::ClaimCode;
 use crate::http::call;
 use crate::http::error::ApiError;
@@ -21,6 +22,7 @@ struct ClaimPage<'a> {
     t: Texts<'a>,
     csrf: String,
     fields: ClaimFields,
+    help: Option<String>,
 }
 
 /// A claim as typed: on `/claim`, and on `/my/add` for a signed-in owner.
@@ -33,12 +35,16 @@ pub(super) struct ClaimForm {
 }
 
 /// What `templates/claim_fields.html` shows: the platforms to pick from, the
-/// values typed (never the code), and a message id above the form.
+/// values typed (never the code), and the problem with the claim, shown
+/// against the code (one message whatever was wrong, so that it never says
+/// whether an account exists).
 pub(super) struct ClaimFields {
     pub(super) platforms: Vec<PlatformListing>,
     pub(super) platform: String,
     pub(super) account: String,
-    pub(super) problem: Option<&'static str>,
+    pub(super) problems: Problems,
+    /// (platform name, where it shows the code) for each platform that said.
+    pub(super) code_locations: Vec<(String, String)>,
 }
 
 impl ClaimFields {
@@ -48,7 +54,15 @@ impl ClaimFields {
         problem: Option<&'static str>,
     ) -> Result<Self, ApiError> {
         let platforms = call(&page.state.pool, platforms::list).await??;
-        Ok(Self { platforms, platform: form.platform.clone(), account: form.account.clone(), problem })
+        let mut problems = Problems::default();
+        if let Some(problem) = problem {
+            problems.add("claim_code", "claim_code", page.texts().get(problem));
+        }
+        let code_locations = platforms
+            .iter()
+            .filter_map(|p| p.code_location.clone().map(|location| (p.name.clone(), location)))
+            .collect();
+        Ok(Self { platforms, platform: form.platform.clone(), account: form.account.clone(), problems, code_locations })
     }
 }
 
@@ -59,7 +73,8 @@ async fn claim_page(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let fields = ClaimFields::load(page, form, problem).await?;
-    page.render(&ClaimPage { t: page.texts(), csrf: page.csrf(), fields }, status)
+    let help = page.state.settings.public.help_contact.clone();
+    page.render(&ClaimPage { t: page.texts(), csrf: page.csrf(), fields, help }, status)
 }
 
 /// `GET /claim`

@@ -3,6 +3,7 @@
 
 use super::context::{CheckedForm, CodeForm, EmptyForm, PageContext, see_other};
 use super::identify::claimed;
+use super::problems::Problems;
 use super::receipt::{Receipt, back_to_confirmation};
 use crate::crypto::token::expose;
 use crate::http::call;
@@ -23,8 +24,8 @@ struct ConfirmPage<'a> {
     csrf: String,
     handle: String,
     minutes: i64,
-    /// A problem with the code typed, or news about it.
-    problem: Option<String>,
+    /// A problem with the code typed.
+    problems: Problems,
     sent_again: bool,
 }
 
@@ -42,12 +43,16 @@ async fn confirm_page(
     let Some(claimed) = claimed(page).await? else {
         return back_to_confirmation(page, || page.notice(StatusCode::FORBIDDEN, "claim-title", "claim-expired"));
     };
+    let mut problems = Problems::default();
+    if let Some(problem) = problem {
+        problems.add("code", "code", problem);
+    }
     let shown = ConfirmPage {
         t: page.texts(),
         csrf: page.csrf(),
         handle: claimed.account.handle.as_str().to_owned(),
         minutes: identification::CODE_LIFETIME.num_minutes(),
-        problem,
+        problems,
         sent_again,
     };
     page.render(&shown, status)

@@ -79,6 +79,9 @@ struct HomePage<'a> {
     threshold: i64,
     hysteresis_days: i64,
     retention_days: i64,
+    /// Days from a platform's notice to the deadline.
+    grace_days: i64,
+    help: Option<String>,
 }
 
 /// `GET /`: who must register, what is collected and why, who may see it, the owner's rights.
@@ -89,6 +92,8 @@ async fn home(page: PageContext) -> Result<HttpResponse, ApiError> {
         threshold: i64::try_from(policy.threshold).unwrap_or(i64::MAX),
         hysteresis_days: policy.hysteresis.num_days(),
         retention_days: policy.retention.num_days(),
+        grace_days: policy.grace_period.num_days(),
+        help: page.state.settings.public.help_contact.clone(),
     };
     page.render(&home, StatusCode::OK)
 }

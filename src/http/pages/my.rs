@@ -2,6 +2,7 @@
 
 use super::claim::{ClaimFields, ClaimForm};
 use super::context::{CheckedForm, CodeForm, EmptyForm, OwnerSession, PageContext, refused_as_none, see_other};
+use super::problems::Problems;
 use crate::crypto::token::expose;
 use crate::domain::{AccountId, ClaimCode, ContactEmail, IdentityId};
 use crate::http::call;
@@ -23,7 +24,8 @@ struct SignInPage<'a> {
     t: Texts<'a>,
     csrf: String,
     reference: String,
-    problem: Option<&'static str>,
+    /// One problem for any failure, shown against the reference: a sign-in never says which half was wrong.
+    problems: Problems,
 }
 
 #[derive(Template)]
@@ -101,7 +103,12 @@ fn sign_in_page(
     problem: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    page.render(&SignInPage { t: page.texts(), csrf: page.csrf(), reference, problem }, status)
+    let t = page.texts();
+    let mut problems = Problems::default();
+    if let Some(problem) = problem {
+        problems.add("reference", "reference", t.get(problem));
+    }
+    page.render(&SignInPage { t, csrf: page.csrf(), reference, problems }, status)
 }
 
 #[derive(Debug, Deserialize)]

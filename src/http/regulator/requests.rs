@@ -111,24 +111,38 @@ fn parse_target(target: TargetDto) -> Result<Target, RequestError> {
 }
 
 impl FileRequest {
-    /// The request as the domain checks it; the error names the field at fault.
+    /// The request as the domain checks it; the error names the first field at fault.
     pub(crate) fn parse(self, today: NaiveDate) -> Result<NewAccessRequest, RequestError> {
-        Ok(NewAccessRequest {
-            target: parse_target(self.target)?,
-            legal_basis: self.legal_basis.parse::<LegalBasis>().map_err(|_| RequestError {
-                field: "legal_basis",
-                problem: "must be court_decision, criminal_investigation, prosecutor_request or administrative_case"
-                    .into(),
-            })?,
-            basis_document: BasisDocument::parse(
-                &self.basis_document.number,
-                &self.basis_document.date,
-                &self.basis_document.issuer,
-                today,
-            )?,
-            justification: parse_justification(&self.justification)?,
-            fields: parse_fields(&self.fields)?,
-        })
+        self.parse_all(today).map_err(|mut errors| errors.remove(0))
+    }
+
+    /// The request as the domain checks it, or every part at fault (in the
+    /// order of the form), for a page that names them all at once.
+    pub(crate) fn parse_all(self, today: NaiveDate) -> Result<NewAccessRequest, Vec<RequestError>> {
+        let target = parse_target(self.target);
+        let legal_basis = self.legal_basis.parse::<LegalBasis>().map_err(|_| RequestError {
+            field: "legal_basis",
+            problem: "must be court_decision, criminal_investigation, prosecutor_request or administrative_case".into(),
+        });
+        let basis_document = BasisDocument::parse(
+            &self.basis_document.number,
+            &self.basis_document.date,
+            &self.basis_document.issuer,
+            today,
+        );
+        let justification = parse_justification(&self.justification);
+        let fields = parse_fields(&self.fields);
+        match (target, legal_basis, basis_document, justification, fields) {
+            (Ok(target), Ok(legal_basis), Ok(basis_document), Ok(justification), Ok(fields)) => {
+                Ok(NewAccessRequest { target, legal_basis, basis_document, justification, fields })
+            }
+            (target, legal_basis, basis_document, justification, fields) => {
+                Err([target.err(), legal_basis.err(), basis_document.err(), justification.err(), fields.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect())
+            }
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! The request list and the new-request form.
 
 use super::{Nav, Problem, Refusal, no_store};
+use crate::domain::access_request::RequestError;
 use crate::domain::field::ACCOUNTS;
 use crate::domain::{Field, LegalBasis, RequestId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, OfficialSession, PageContext, see_other};
+use crate::http::pages::problems::Problems;
 use crate::http::regulator::requests::{AccountTarget, BasisDocumentDto, IdentifierTarget, TargetDto};
 use crate::http::regulator::{FileRequest, NotFiled, file_request};
 use crate::i18n::Texts;
@@ -19,6 +21,7 @@ use serde::Deserialize;
 /// One line of the request list.
 struct ListedRequest {
     id: RequestId,
+    requester: String,
     filed: String,
     target: String,
     basis: String,
@@ -46,8 +49,10 @@ pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result
     let now = crate::db::now();
     let requests = rows
         .iter()
-        .map(|r| ListedRequest {
+        .map(|listed| (&listed.request, listed.requester.clone()))
+        .map(|(r, requester)| ListedRequest {
             id: r.id,
+            requester,
             filed: t.moment(r.created_at),
             target: super::target_label(&t, r),
             basis: t.get(&format!("basis-{}", r.legal_basis)),
@@ -115,7 +120,7 @@ struct NewRequestPage<'a> {
     csrf: String,
     nav: Nav,
     problem: Option<Problem>,
-    error: Option<&'static str>,
+    problems: Problems,
     form: RequestForm,
     bases: &'static [LegalBasis],
     /// The codes of everything that may be asked for: the fields, then the person's accounts.
@@ -124,20 +129,62 @@ struct NewRequestPage<'a> {
     platforms: Vec<PlatformListing>,
 }
 
+/// The form's input a problem with `field` (as the API names it) leads to, and its section.
+fn anchor_of(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "target.platform" => ("target", "platform"),
+        "target.account_ref" => ("target", "account_ref"),
+        "target.identifier_type" => ("target", "identifier_type"),
+        "target.identifier" => ("target", "identifier"),
+        "target.country" => ("target", "country"),
+        "legal_basis" => ("legal_basis", "legal_basis"),
+        "basis_document.number" => ("basis_document", "basis_number"),
+        "basis_document.date" => ("basis_document", "basis_date"),
+        "basis_document.issuer" => ("basis_document", "basis_issuer"),
+        "justification" => ("justification", "justification"),
+        "fields" => ("fields", "field-surname"),
+        _ => return None,
+    })
+}
+
+/// Every problem of a filing, each under its section's message.
+fn problems_of(t: &Texts<'_>, errors: &[RequestError]) -> Result<Problems, ApiError> {
+    let mut problems = Problems::default();
+    for error in errors {
+        let (section, anchor) =
+            anchor_of(error.field).ok_or_else(|| ApiError::internal(format!("no form field for {}", error.field)))?;
+        problems.add(section, anchor, t.get(&format!("reg-error-{section}")));
+    }
+    Ok(problems)
+}
+
 async fn new_request_page(
     page: &PageContext,
     nav: Nav,
     form: RequestForm,
     refusal: Option<Refusal>,
+    problems: Problems,
 ) -> Result<HttpResponse, ApiError> {
-    let (problem, error, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
+    let (problem, section, status) = refusal.map_or((None, None, StatusCode::OK), Refusal::parts);
+    let t = page.texts();
+    let mut problems = problems;
+    if let Some(section) = section {
+        let anchor = match section {
+            "target" => "target_account",
+            "basis_document" => "basis_number",
+            "fields" => "field-surname",
+            other => other,
+        };
+        problems.add(section, anchor, t.get(&format!("reg-error-{section}")));
+    }
+    let status = if problems.is_empty() { status } else { StatusCode::UNPROCESSABLE_ENTITY };
     let platforms = call(&page.state.pool, platforms::list).await??;
     let shown = NewRequestPage {
-        t: page.texts(),
+        t,
         csrf: page.csrf(),
         nav,
         problem,
-        error,
+        problems,
         form,
         bases: LegalBasis::ALL,
         items: Field::ALL.iter().map(|f| f.as_str()).chain([ACCOUNTS]).collect(),
@@ -148,7 +195,7 @@ async fn new_request_page(
 
 /// `GET /regulator/requests/new`
 pub(super) async fn new_request(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
-    new_request_page(&page, Nav::of(&official.0), RequestForm::default(), None).await
+    new_request_page(&page, Nav::of(&official.0), RequestForm::default(), None, Problems::default()).await
 }
 
 /// `POST /regulator/requests`
@@ -158,14 +205,14 @@ pub(super) async fn file(
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(mut form, OfficialSession(official)) = form;
     let nav = Nav::of(&official);
-    let refusal = match form.to_request().parse(crate::db::now().date_naive()) {
-        Err(invalid) => Refusal::invalid(&invalid)?,
+    let (refusal, problems) = match form.to_request().parse_all(crate::db::now().date_naive()) {
+        Err(invalid) => (None, problems_of(&page.texts(), &invalid)?),
         Ok(request) => match file_request(&page.state, official, request).await? {
             Ok(row) => return Ok(see_other(&format!("/regulator/requests/{}", row.id))),
-            Err(NotFiled::Busy) => Refusal::busy(),
-            Err(NotFiled::Refused(e)) => Refusal::of(e)?,
+            Err(NotFiled::Busy) => (Some(Refusal::busy()), Problems::default()),
+            Err(NotFiled::Refused(e)) => (Some(Refusal::of(e)?), Problems::default()),
         },
     };
     form.identifier.clear();
-    new_request_page(&page, nav, form, Some(refusal)).await
+    new_request_page(&page, nav, form, refusal, problems).await
 }

@@ -1,0 +1,1 @@
+ALTER TABLE platforms DROP COLUMN code_location;
