@@ -48,6 +48,7 @@ test('a requester and an approver take a request to a disclosure of only the app
   const requester = await signIn('demo-requester');
   await checked(requester, 'regulator-requests');
   await requester.getByRole('link', { name: 'New request' }).click();
+  await requester.waitForURL(`${BASE}/regulator/requests/new`);
   assert.ok(!(await requester.isVisible('#identifier')), 'only the chosen target branch shows');
   await requester.check('#target_identifier');
   assert.ok(await requester.isVisible('#identifier') && !(await requester.isVisible('#account_ref')));
@@ -55,6 +56,7 @@ test('a requester and an approver take a request to a disclosure of only the app
   await requester.selectOption('#platform', 'demo');
   await requester.fill('#account_ref', 'e2e-ru');
   await requester.selectOption('#legal_basis', 'court_decision');
+  await requester.selectOption('#authority', 'court');
   await requester.fill('#basis_number', '2-1234/2026');
   await requester.fill('#basis_date', '2026-11-20');
   await requester.fill('#basis_issuer', 'Almaty District Court');

@@ -404,7 +404,16 @@ mail-overdue-body =
     { $link }
 mail-disclosure-visible-subject = Your data was disclosed to an authority
 mail-disclosure-visible-body =
-    On { $date } data from your record in the registry was disclosed to: { $authority }.
+    On { $date } data from your record in the registry was disclosed to: { $authority ->
+        [court] { authority-court }
+        [prosecutor] { authority-prosecutor }
+        [internal_affairs] { authority-internal_affairs }
+        [national_security] { authority-national_security }
+        [anti_corruption] { authority-anti_corruption }
+        [financial_monitoring] { authority-financial_monitoring }
+        [culture_and_information] { authority-culture_and_information }
+       *[other] { authority-other }
+    }.
 
     Legal basis: { $basis ->
         [court_decision] { basis-court_decision }
@@ -520,3 +529,15 @@ home-deadline-text = You have { $count ->
 help-title = Help
 help-text = If something does not work or you have a question: { $contact }
 claim-where-title = Where to find the code
+
+# The bodies that ask for disclosures
+authority-court = A court
+authority-prosecutor = The prosecutor's office
+authority-internal_affairs = The Ministry of Internal Affairs
+authority-national_security = The National Security Committee
+authority-anti_corruption = The Anti-Corruption Agency
+authority-financial_monitoring = The Financial Monitoring Agency
+authority-culture_and_information = The Ministry of Culture and Information
+authority-other = An authorised body
+reg-field-authority = Requesting authority
+reg-error-authority = Choose the authority that asks.

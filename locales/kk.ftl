@@ -378,7 +378,16 @@ mail-overdue-body =
     { $link }
 mail-disclosure-visible-subject = Деректеріңіз органға ашылды
 mail-disclosure-visible-body =
-    { $date } тізілімдегі жазбаңыздың деректері мынаған ашылды: { $authority }.
+    { $date } тізілімдегі жазбаңыздың деректері мынаған ашылды: { $authority ->
+        [court] { authority-court }
+        [prosecutor] { authority-prosecutor }
+        [internal_affairs] { authority-internal_affairs }
+        [national_security] { authority-national_security }
+        [anti_corruption] { authority-anti_corruption }
+        [financial_monitoring] { authority-financial_monitoring }
+        [culture_and_information] { authority-culture_and_information }
+       *[other] { authority-other }
+    }.
 
     Құқықтық негіз: { $basis ->
         [court_decision] { basis-court_decision }
@@ -491,3 +500,15 @@ home-deadline-text = Платформа хабарлағаннан бастап 
 help-title = Көмек
 help-text = Бірдеңе жұмыс істемесе немесе сұрағыңыз болса: { $contact }
 claim-where-title = Кодты қайдан табуға болады
+
+# The bodies that ask for disclosures
+authority-court = Сот
+authority-prosecutor = Прокуратура органдары
+authority-internal_affairs = Ішкі істер министрлігі
+authority-national_security = Ұлттық қауіпсіздік комитеті
+authority-anti_corruption = Сыбайлас жемқорлыққа қарсы іс-қимыл агенттігі
+authority-financial_monitoring = Қаржылық мониторинг агенттігі
+authority-culture_and_information = Мәдениет және ақпарат министрлігі
+authority-other = Уәкілетті орган
+reg-field-authority = Сұрау салушы орган
+reg-error-authority = Сұрау салушы органды таңдаңыз.

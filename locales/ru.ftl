@@ -408,7 +408,16 @@ mail-overdue-body =
     { $link }
 mail-disclosure-visible-subject = Ваши данные раскрыты органу
 mail-disclosure-visible-body =
-    { $date } данные вашей записи в реестре раскрыты: { $authority }.
+    { $date } данные вашей записи в реестре раскрыты: { $authority ->
+        [court] { authority-court }
+        [prosecutor] { authority-prosecutor }
+        [internal_affairs] { authority-internal_affairs }
+        [national_security] { authority-national_security }
+        [anti_corruption] { authority-anti_corruption }
+        [financial_monitoring] { authority-financial_monitoring }
+        [culture_and_information] { authority-culture_and_information }
+       *[other] { authority-other }
+    }.
 
     Правовое основание: { $basis ->
         [court_decision] { basis-court_decision }
@@ -525,3 +534,15 @@ home-deadline-text = У вас есть { $count ->
 help-title = Помощь
 help-text = Если что-то не работает или есть вопрос: { $contact }
 claim-where-title = Где найти код
+
+# The bodies that ask for disclosures
+authority-court = Суд
+authority-prosecutor = Органы прокуратуры
+authority-internal_affairs = Министерство внутренних дел
+authority-national_security = Комитет национальной безопасности
+authority-anti_corruption = Агентство по противодействию коррупции
+authority-financial_monitoring = Агентство по финансовому мониторингу
+authority-culture_and_information = Министерство культуры и информации
+authority-other = Уполномоченный орган
+reg-field-authority = Запрашивающий орган
+reg-error-authority = Выберите запрашивающий орган.

@@ -10,9 +10,9 @@
 
 use crate::crypto::{BlindIndex, TokenDigest};
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, Assurance, Field, FieldList, FollowerCount, Handle, IdentifierType,
-    IdentityId, LegalBasis, MessageId, OfficialId, OwnerTokenId, OwnerTokenPurpose, OwnerType, PlatformId,
-    PlatformSlug, RequestId, RequestState, RoleSet, SessionId,
+    AccountId, AccountRef, AccountStatus, Assurance, Authority, Field, FieldList, FollowerCount, Handle,
+    IdentifierType, IdentityId, LegalBasis, MessageId, OfficialId, OwnerTokenId, OwnerTokenPurpose, OwnerType,
+    PlatformId, PlatformSlug, RequestId, RequestState, RoleSet, SessionId,
 };
 use crate::i18n::Lang;
 use crate::mail::MailKind;
@@ -130,6 +130,7 @@ macro_rules! digest_columns {
 
 code_columns!(
     AccountStatus,
+    Authority,
     Assurance,
     Field,
     IdentifierType,

@@ -197,6 +197,7 @@ diesel::table! {
         owner_told_at -> Nullable<Timestamp>,
         target_key_id -> Nullable<Integer>,
         target_identifier -> Nullable<Binary>,
+        authority -> Nullable<Text>,
     }
 }
 

@@ -1,6 +1,6 @@
 //! An official's request to see a person's identity (DESIGN §7), parsed.
 
-use super::{AccountRef, FieldList, Identifier, LegalBasis, PlatformSlug, string_enum};
+use super::{AccountRef, Authority, FieldList, Identifier, LegalBasis, PlatformSlug, string_enum};
 use chrono::{DateTime, NaiveDate, Utc};
 
 string_enum! {
@@ -51,6 +51,8 @@ pub struct BasisDocument {
 pub struct NewAccessRequest {
     pub target: Target,
     pub legal_basis: LegalBasis,
+    /// Who asks; optional for clients written before it existed.
+    pub authority: Option<Authority>,
     pub basis_document: BasisDocument,
     pub justification: String,
     pub fields: FieldList,

@@ -11,3 +11,17 @@ string_enum! {
         AdministrativeCase = "administrative_case",
     }
 }
+
+string_enum! {
+    /// The body that asks for a disclosure, as its owner is told of it. The
+    /// basis document's issuer (free text) stays a detail for officials.
+    pub enum Authority: UnknownAuthority {
+        Court = "court",
+        Prosecutor = "prosecutor",
+        InternalAffairs = "internal_affairs",
+        NationalSecurity = "national_security",
+        AntiCorruption = "anti_corruption",
+        FinancialMonitoring = "financial_monitoring",
+        CultureAndInformation = "culture_and_information",
+    }
+}

@@ -33,7 +33,7 @@ pub use field::{Field, FieldList};
 pub use foreign_document::{CountryCode, DocumentNumber, DocumentNumberError, DocumentType};
 pub use identity::{Declaration, Identifier, IdentifierType, OwnerType};
 pub use ids::{AccountId, IdentityId, MessageId, OfficialId, OwnerTokenId, PlatformId, RequestId, SessionId};
-pub use legal_basis::LegalBasis;
+pub use legal_basis::{Authority, LegalBasis};
 pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};
 pub use owner_token::OwnerTokenPurpose;

@@ -56,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::Assurance,
         crate::domain::AccountRef,
         crate::domain::LegalBasis,
+        crate::domain::Authority,
         crate::domain::IdentifierType,
         crate::domain::RequestState,
         crate::domain::OwnerType,

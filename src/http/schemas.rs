@@ -5,7 +5,7 @@
 //! answers with a precise error.
 
 use crate::domain::{
-    AccountRef, AccountStatus, Assurance, Field, FieldMatch, Handle, IdentifierType, LegalBasis, OwnerType,
+    AccountRef, AccountStatus, Assurance, Authority, Field, FieldMatch, Handle, IdentifierType, LegalBasis, OwnerType,
     RejectionReason, RequestState,
 };
 use utoipa::openapi::RefOr;
@@ -32,6 +32,7 @@ code_schema! {
     AccountStatus: "required: over the threshold, not yet identified, deadline not passed; verified: identification on file; overdue: deadline passed; not_required: below the threshold (after hysteresis) or never over it",
     Assurance: "How the identity of a verified account was checked",
     LegalBasis: "The legal basis of an access request",
+    Authority: "The body that asks for a disclosure, as the person is told of it",
     IdentifierType: "What identifies the person or organisation searched for",
     RequestState: "pending, approved (until its validity window ends), denied or expired",
     OwnerType: "Which identification form the owner filled in",

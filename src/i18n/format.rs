@@ -74,12 +74,17 @@ impl Formats {
 
     /// A stored UTC time as it was in Almaty, to the minute.
     pub fn moment(&self, utc: NaiveDateTime) -> String {
-        let local = DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&Almaty).naive_local();
+        let local = almaty(utc);
         let time = Time::try_new(local.hour() as u8, local.minute() as u8, 0, 0).ok();
         match (gregorian(local.date()), time) {
             (Some(date), Some(time)) => self.moment.format(&IcuDateTime { date, time }).to_string(),
             _ => local.format("%Y-%m-%d %H:%M").to_string(),
         }
+    }
+
+    /// The day a stored UTC time fell on in Almaty, month named.
+    pub fn day(&self, utc: NaiveDateTime) -> String {
+        self.date(almaty(utc).date())
     }
 
     /// A month of a year, such as "November 2026"; `month` is `YYYY-MM`.
@@ -130,6 +135,10 @@ pub(super) fn fluent_number(value: &FluentValue<'_>, memoizer: &IntlLangMemoizer
     memoizer.with_try_get_threadsafe::<GroupedNumbers, _, _>((), |f| f.0.format(&whole).to_string()).ok()
 }
 
+fn almaty(utc: NaiveDateTime) -> NaiveDateTime {
+    DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&Almaty).naive_local()
+}
+
 fn gregorian(date: NaiveDate) -> Option<Date<Iso>> {
     Date::try_new_iso(date.year(), u8::try_from(date.month()).ok()?, u8::try_from(date.day()).ok()?).ok()
 }
@@ -166,6 +175,7 @@ mod tests {
         // UTC+5: past midnight in Kazakhstan.
         assert_eq!(formats("en-GB").moment(utc), "1 December 2026 at 01:05");
         assert!(formats("ru").moment(utc).starts_with("1 декабря 2026"));
+        assert_eq!(formats("en-GB").day(utc), "1 December 2026", "the day it is in Almaty");
     }
 
     #[test]

@@ -202,6 +202,11 @@ impl<'a> Texts<'a> {
         self.formats().moment(*utc.borrow())
     }
 
+    /// The day a stored UTC time fell on in Almaty, month named.
+    pub fn day(&self, utc: impl std::borrow::Borrow<chrono::NaiveDateTime>) -> String {
+        self.formats().day(*utc.borrow())
+    }
+
     /// A `YYYY-MM` month, named.
     pub fn month(&self, month: &str) -> String {
         self.formats().month(month)

@@ -63,6 +63,8 @@ pub struct Mail<'a> {
     pub lang: Lang,
     /// The values the texts name (`{ $date }`); `link` is a path on this site.
     pub values: Vec<(&'static str, String)>,
+    /// Days the texts name, written out in the owner's language when the letter is rendered.
+    pub dates: Vec<(&'static str, DateTime<Utc>)>,
     /// The record it is about: its unsent mail is dropped when it is shredded.
     pub about: Option<IdentityId>,
     /// A key naming the event, so that it is mailed at most once.
@@ -73,7 +75,7 @@ pub struct Mail<'a> {
 
 impl<'a> Mail<'a> {
     pub fn new(kind: MailKind, to: &'a ContactEmail, lang: Lang) -> Self {
-        Self { kind, to, lang, values: Vec::new(), about: None, once: None, expires_at: None }
+        Self { kind, to, lang, values: Vec::new(), dates: Vec::new(), about: None, once: None, expires_at: None }
     }
 
     pub fn value(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -82,8 +84,9 @@ impl<'a> Mail<'a> {
     }
 
     /// A day, as the messages show dates.
-    pub fn date(self, name: &'static str, at: DateTime<Utc>) -> Self {
-        self.value(name, at.format("%Y-%m-%d").to_string())
+    pub fn date(mut self, name: &'static str, at: DateTime<Utc>) -> Self {
+        self.dates.push((name, at));
+        self
     }
 
     pub fn about(mut self, identity_id: IdentityId) -> Self {
@@ -108,6 +111,9 @@ struct Letter {
     to: String,
     lang: Lang,
     values: BTreeMap<String, String>,
+    /// Absent from letters queued before dates were written out per language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    dates: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// Queues a message in the caller's transaction. False when the event it
@@ -117,6 +123,7 @@ pub fn queue(conn: &mut DbConnection, keys: &KeyRing, mail: &Mail<'_>, now: Date
         to: mail.to.expose().to_owned(),
         lang: mail.lang,
         values: mail.values.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
+        dates: mail.dates.iter().map(|(name, at)| ((*name).to_owned(), *at)).collect(),
     };
     // Serializing strings cannot fail.
     let payload = zeroize::Zeroizing::new(serde_json::to_vec(&letter).map_err(|_| DbError::Corrupt("mail payload"))?);

@@ -3,7 +3,7 @@
 
 use super::{Letter, MailKind};
 use crate::config::PublicSettings;
-use crate::i18n::Catalogues;
+use crate::i18n::{Catalogues, Texts};
 use askama::Template;
 use fluent_bundle::FluentArgs;
 use lettre::Message;
@@ -49,6 +49,10 @@ fn compose(
     let mut args = FluentArgs::new();
     for (name, value) in &letter.values {
         args.set(name.as_str(), value.clone());
+    }
+    let texts = Texts::new(catalogues, letter.lang);
+    for (name, at) in &letter.dates {
+        args.set(name.as_str(), texts.day(at.naive_utc()));
     }
     if let Some(link) = &link {
         args.set("link", link.clone());
@@ -106,7 +110,6 @@ mod tests {
             ("link", "/my"),
             ("platform", "Qaz"),
             ("handle", "@acc-1"),
-            ("date", "2026-12-07"),
             ("authority", "Almaty District Court"),
             ("basis", "court_decision"),
         ];
@@ -116,6 +119,7 @@ mod tests {
                     to: "owner@example.kz".into(),
                     lang: *lang,
                     values: values.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                    dates: [("date".to_owned(), "2026-12-07T20:00:00Z".parse().unwrap())].into(),
                 };
                 let composed = compose(&catalogues, &public, *kind, &letter).unwrap();
                 for text in [&composed.subject, &composed.plain, &composed.html] {
@@ -123,6 +127,10 @@ mod tests {
                     assert!(!text.contains("{$") && !text.contains('$'), "{kind} in {lang}: a value left unfilled");
                 }
                 assert!(render(&catalogues, &public, &from, *kind, &letter).is_ok());
+                if composed.plain.contains("2026") {
+                    assert!(!composed.plain.contains("2026-12"), "{kind} in {lang}: dates are written out");
+                    assert!(composed.plain.contains('8'), "{kind} in {lang}: the day in Almaty, not in UTC");
+                }
             }
         }
     }

@@ -151,6 +151,7 @@ pub fn file(
             requester_id: official.id,
             target,
             legal_basis: request.legal_basis,
+            authority: request.authority,
             basis_document_number: &request.basis_document.number,
             basis_document_date: request.basis_document.date,
             basis_document_issuer: &request.basis_document.issuer,

@@ -100,7 +100,7 @@ fn tell(conn: &mut DbConnection, keys: &KeyRing, untold: &Untold, now: DateTime<
     access_requests::mark_owner_told(conn, untold.request_id, now)?;
     let Some((to, lang)) = super::contact::address_of(conn, keys, untold.identity_id)? else { return Ok(false) };
     let notice = Mail::new(MailKind::DisclosureVisible, &to, lang)
-        .value("authority", untold.authority.clone())
+        .value("authority", untold.authority.map_or("other", |a| a.as_str()))
         .value("basis", untold.legal_basis.as_str())
         .date("date", untold.opened_at.and_utc())
         .value("link", "/my")

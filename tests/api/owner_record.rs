@@ -184,6 +184,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
             created_at: now - chrono::TimeDelta::days(3),
             decided_after: chrono::TimeDelta::hours(5),
             notify_owner_after: None,
+            authority: Some("court"),
         },
     );
     let deferred = file_request(
@@ -195,6 +196,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
             created_at: now - chrono::TimeDelta::days(2),
             decided_after: chrono::TimeDelta::hours(5),
             notify_owner_after: Some(now + chrono::TimeDelta::days(30)),
+            authority: Some("financial_monitoring"),
         },
     );
     let mut conn = app.pool.get().unwrap();
@@ -219,7 +221,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     let record = visitor.get("/my?lang=en").await.body;
     assert!(record.contains("Your data has been disclosed 1 time."), "{record}");
     let expected_row = format!(
-        "<tr><td>{}</td><td>Almaty District Court</td><td>Court decision</td></tr>",
+        "<tr><td>{}</td><td>A court</td><td>Court decision</td></tr>",
         (now - chrono::TimeDelta::days(2)).format("%-d %B %Y")
     );
     assert!(record.contains(&expected_row), "{record}");

@@ -146,6 +146,7 @@ async fn the_transparency_report_counts_disclosure_requests_by_month_basis_and_o
             created_at: at(when),
             decided_after,
             notify_owner_after: None,
+            authority: None,
         };
         file_request(&app, &request);
     }

@@ -28,6 +28,7 @@ fn request_fields(justification: &str) -> Vec<(&str, &str)> {
         ("identifier_type", "iin"),
         ("identifier", ""),
         ("legal_basis", "court_decision"),
+        ("authority", "court"),
         ("basis_number", "2-1234/2026"),
         ("basis_date", "2026-11-20"),
         ("basis_issuer", "Almaty District Court"),
@@ -57,7 +58,7 @@ async fn a_filing_with_several_faults_names_them_all_at_once_each_linked_to_its_
     assert!(page.body.contains("<title>Error: "), "the title says there is an error");
     let summary = crate::helpers::between(&page.body, "<div class=\"error-summary\"", "</div>");
     let anchors: Vec<&str> = summary.split("<a href=\"#").skip(1).map(|item| item.split('"').next().unwrap()).collect();
-    assert_eq!(anchors, ["identifier", "basis_date", "justification", "field-surname"], "{summary}");
+    assert_eq!(anchors, ["identifier", "authority", "basis_date", "justification", "field-surname"], "{summary}");
     assert!(!page.body.contains("value=\"123\""), "the identifier searched by is not echoed");
     assert!(page.body.contains("<option value=\"DE\">Germany</option>"), "countries by name");
 }

@@ -14,6 +14,7 @@ async fn a_request_is_filed_and_approved_by_a_second_official() {
     assert_eq!(filed["state"], "pending");
     assert_eq!(filed["target"], json!({ "platform": "qaz", "account_ref": "acc-1" }));
     assert_eq!(filed["fields"], json!(["surname", "given_name"]));
+    assert_eq!(filed["authority"], "court", "the asking body, from the list");
     let id = filed["id"].as_i64().unwrap();
 
     let decision = json!({ "approve": true, "reason": "The court decision is in order.", "notify_owner_after": (chrono::Utc::now() + chrono::TimeDelta::days(30)).to_rfc3339() });
@@ -169,4 +170,21 @@ async fn shredding_an_identity_deletes_the_identifier_sealed_in_requests_for_it(
     registry::db::repo::identities::shred(&mut conn, identity, chrono::Utc::now()).unwrap();
     drop(conn);
     assert_eq!(app.api_get(&requester, &path).await.json()["target"], json!({ "identifier_type": "iin" }));
+}
+
+#[actix_web::test]
+async fn the_asking_body_comes_from_a_fixed_list_and_older_clients_may_leave_it_out() {
+    let app = spawn_app().await;
+    app.add_platform("qaz");
+    let requester = app.official("a.requester", "requester").await;
+    let mut unknown = request_body();
+    unknown["authority"] = json!("the ministry of magic");
+    let refused = app.api_post(&requester, "/api/v1/regulator/requests", &unknown).await;
+    assert_eq!((refused.status, refused.error_code()), (400, "invalid_field".to_string()), "{}", refused.body);
+    assert!(refused.body.contains("authority"), "{}", refused.body);
+    let mut older = request_body();
+    older.as_object_mut().unwrap().remove("authority");
+    let filed = app.api_post(&requester, "/api/v1/regulator/requests", &older).await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert!(filed.json().get("authority").is_none(), "not named, not invented");
 }

@@ -4,8 +4,8 @@ use crate::crypto::{BlindIndex, KeyRing, MasterSealed};
 use crate::db::schema::{access_requests, disclosures, platforms};
 use crate::db::{DbConnection, DbError, db_time, key_id_from_db, key_id_to_db};
 use crate::domain::{
-    AccountRef, FieldList, IdentifierType, IdentityId, LegalBasis, OfficialId, PlatformId, PlatformSlug, RequestId,
-    RequestState,
+    AccountRef, Authority, FieldList, IdentifierType, IdentityId, LegalBasis, OfficialId, PlatformId, PlatformSlug,
+    RequestId, RequestState,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -48,6 +48,7 @@ pub struct NewRequest<'a> {
     pub requester_id: OfficialId,
     pub target: StoredTarget,
     pub legal_basis: LegalBasis,
+    pub authority: Option<Authority>,
     pub basis_document_number: &'a str,
     pub basis_document_date: NaiveDate,
     pub basis_document_issuer: &'a str,
@@ -68,6 +69,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>)
             access_requests::target_identifier_type.eq(kind),
             access_requests::target_blind_index.eq(index.cloned()),
             access_requests::legal_basis.eq(new.legal_basis),
+            access_requests::authority.eq(new.authority),
             access_requests::basis_document_number.eq(new.basis_document_number),
             access_requests::basis_document_date.eq(new.basis_document_date),
             access_requests::basis_document_issuer.eq(new.basis_document_issuer),
@@ -93,6 +95,7 @@ pub struct RequestRow {
     pub target_account_ref: Option<AccountRef>,
     pub target_identifier_type: Option<IdentifierType>,
     pub legal_basis: LegalBasis,
+    pub authority: Option<Authority>,
     pub basis_document_number: String,
     pub basis_document_date: NaiveDate,
     pub basis_document_issuer: String,
@@ -359,7 +362,8 @@ pub struct Untold {
     pub identity_id: IdentityId,
     pub opened_at: NaiveDateTime,
     pub legal_basis: LegalBasis,
-    pub authority: String,
+    /// Who asked, if the request named it.
+    pub authority: Option<Authority>,
 }
 
 /// Disclosed requests visible to their owners by `now` that they were not told of.
@@ -374,7 +378,7 @@ pub fn untold_disclosures(conn: &mut DbConnection, now: DateTime<Utc>, limit: i6
             disclosures::identity_id,
             disclosures::opened_at,
             access_requests::legal_basis,
-            access_requests::basis_document_issuer,
+            access_requests::authority,
         ))
         .limit(limit)
         .load(conn)?)

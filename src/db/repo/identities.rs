@@ -14,8 +14,8 @@ use crate::db::{DbConnection, DbError, db_time, is_unique_violation, key_id_from
 use crate::db_run;
 use crate::domain::retention::LinkState;
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, Declaration, Field, Handle, IdentityId, LegalBasis, OfficialId, OwnerType,
-    PlatformId, PlatformSlug, RequestId,
+    AccountId, AccountRef, AccountStatus, Authority, Declaration, Field, Handle, IdentityId, LegalBasis, OfficialId,
+    OwnerType, PlatformId, PlatformSlug, RequestId,
 };
 use crate::i18n::Lang;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -494,8 +494,8 @@ pub fn withdraw_account(
 pub struct DisclosureRow {
     pub opened_at: NaiveDateTime,
     pub legal_basis: LegalBasis,
-    /// The body that issued the basis document: the authority that asked.
-    pub authority: String,
+    /// Who asked, if the request named it (the basis document's issuer stays with officials).
+    pub authority: Option<Authority>,
 }
 
 /// Disclosures of this identity's data that its owner may see now, newest
@@ -510,7 +510,7 @@ pub fn visible_disclosures(
         .filter(disclosures::identity_id.eq(identity_id))
         .filter(access_requests::notify_owner_after.is_null().or(access_requests::notify_owner_after.le(db_time(now))))
         .order(disclosures::opened_at.desc())
-        .select((disclosures::opened_at, access_requests::legal_basis, access_requests::basis_document_issuer))
+        .select((disclosures::opened_at, access_requests::legal_basis, access_requests::authority))
         .load(conn)?)
 }
 

@@ -121,6 +121,12 @@ struct CheckpointFacts {
     signature: String,
 }
 
+/// The asking body as owners and officials read it; "an authorised body" for
+/// requests filed before the authority was named.
+fn authority_label(t: &Texts<'_>, authority: Option<crate::domain::Authority>) -> String {
+    t.get(&format!("authority-{}", authority.map_or("other", |a| a.as_str())))
+}
+
 fn status_message(status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Required => "status-required",

@@ -79,9 +79,9 @@ async fn record_page(
         .disclosures
         .into_iter()
         .map(|d| DisclosureView {
-            date: t.date(d.opened_at.date()),
+            date: t.day(d.opened_at),
             basis: t.get(&format!("basis-{}", d.legal_basis)),
-            authority: d.authority,
+            authority: super::authority_label(&t, d.authority),
         })
         .collect();
     let shown = RecordPage {
@@ -89,7 +89,7 @@ async fn record_page(
         csrf: page.csrf(),
         accounts: record.accounts,
         disclosures,
-        deleted_on: record.deleted_on.map(|at| t.date(at.date_naive())),
+        deleted_on: record.deleted_on.map(|at| t.day(at.naive_utc())),
         email_confirmed: record.email_confirmed,
         email_change_waiting: record.email_change_waiting,
         notes,

@@ -5,7 +5,7 @@ use crate::domain::access_request::{
     BasisDocument, NewAccessRequest, RequestError, Target, parse_fields, parse_justification,
 };
 use crate::domain::{
-    AccountRef, Bin, CountryCode, DocumentNumber, Identifier, IdentifierType, Iin, LegalBasis, OfficialId,
+    AccountRef, Authority, Bin, CountryCode, DocumentNumber, Identifier, IdentifierType, Iin, LegalBasis, OfficialId,
     PlatformSlug, RequestId, RequestState,
 };
 use crate::http::error::ApiError;
@@ -71,6 +71,10 @@ pub(crate) struct FileRequest {
     pub target: TargetDto,
     #[schema(value_type = LegalBasis)]
     pub legal_basis: String,
+    /// The body asking, as the person is told of it; optional for clients written before it existed.
+    #[serde(default)]
+    #[schema(value_type = Option<Authority>)]
+    pub authority: Option<String>,
     pub basis_document: BasisDocumentDto,
     /// Why the data is needed: 50 to 4,000 characters once trimmed, no control characters.
     #[schema(min_length = 50, max_length = 4000)]
@@ -124,6 +128,13 @@ impl FileRequest {
             field: "legal_basis",
             problem: "must be court_decision, criminal_investigation, prosecutor_request or administrative_case".into(),
         });
+        let authority = self.authority.as_deref().map(str::parse::<Authority>).transpose().map_err(|_| RequestError {
+            field: "authority",
+            problem: format!(
+                "must be one of {}",
+                Authority::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
         let basis_document = BasisDocument::parse(
             &self.basis_document.number,
             &self.basis_document.date,
@@ -132,16 +143,21 @@ impl FileRequest {
         );
         let justification = parse_justification(&self.justification);
         let fields = parse_fields(&self.fields);
-        match (target, legal_basis, basis_document, justification, fields) {
-            (Ok(target), Ok(legal_basis), Ok(basis_document), Ok(justification), Ok(fields)) => {
-                Ok(NewAccessRequest { target, legal_basis, basis_document, justification, fields })
+        match (target, legal_basis, authority, basis_document, justification, fields) {
+            (Ok(target), Ok(legal_basis), Ok(authority), Ok(basis_document), Ok(justification), Ok(fields)) => {
+                Ok(NewAccessRequest { target, legal_basis, authority, basis_document, justification, fields })
             }
-            (target, legal_basis, basis_document, justification, fields) => {
-                Err([target.err(), legal_basis.err(), basis_document.err(), justification.err(), fields.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect())
-            }
+            (target, legal_basis, authority, basis_document, justification, fields) => Err([
+                target.err(),
+                legal_basis.err(),
+                authority.err(),
+                basis_document.err(),
+                justification.err(),
+                fields.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
         }
     }
 }
@@ -181,6 +197,8 @@ pub(crate) struct RequestView {
     state: RequestState,
     target: TargetView,
     legal_basis: LegalBasis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authority: Option<Authority>,
     basis_document: BasisDocumentView,
     justification: String,
     #[schema(value_type = Vec<RequestedItem>)]
@@ -227,6 +245,7 @@ impl RequestView {
             id: row.id,
             target,
             legal_basis: row.legal_basis,
+            authority: row.authority,
             basis_document: BasisDocumentView {
                 number: row.basis_document_number,
                 date: row.basis_document_date,

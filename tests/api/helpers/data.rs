@@ -55,6 +55,8 @@ pub struct FiledRequest<'a> {
     /// How long the decision took (for a request that is not pending).
     pub decided_after: chrono::TimeDelta,
     pub notify_owner_after: Option<chrono::NaiveDateTime>,
+    /// The asking body's code, as owners are told of it.
+    pub authority: Option<&'a str>,
 }
 
 pub fn file_request(app: &TestApp, request: &FiledRequest<'_>) -> i64 {
@@ -88,6 +90,7 @@ pub fn file_request(app: &TestApp, request: &FiledRequest<'_>) -> i64 {
             access_requests::basis_document_number.eq("12-345"),
             access_requests::basis_document_date.eq(request.created_at.date()),
             access_requests::basis_document_issuer.eq(request.issuer),
+            access_requests::authority.eq(request.authority),
             access_requests::justification.eq("A justification of at least fifty characters for this test."),
             access_requests::fields.eq("surname"),
             access_requests::state.eq(request.state),

@@ -23,6 +23,7 @@ pub fn request_body() -> Value {
     json!({
         "target": { "platform": "qaz", "account_ref": "acc-1" },
         "legal_basis": "court_decision",
+        "authority": "court",
         "basis_document": { "number": "2-1234/2026", "date": "2026-11-20", "issuer": "Almaty District Court" },
         "justification": "The account is the subject of a defamation case before the court, number 2-1234/2026.",
         "fields": ["surname", "given_name"]

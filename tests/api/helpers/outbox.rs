@@ -11,11 +11,20 @@ pub struct Queued {
     pub kind: String,
     pub to: String,
     pub values: serde_json::Value,
+    /// Days, written out in the owner's language only when the letter is sent.
+    pub dates: serde_json::Value,
 }
 
 impl Queued {
     pub fn value(&self, name: &str) -> String {
         self.values[name].as_str().unwrap_or_else(|| panic!("no {name} in {:?}", self.kind)).to_owned()
+    }
+
+    /// The UTC day of a date the letter names.
+    pub fn day(&self, name: &str) -> chrono::NaiveDate {
+        serde_json::from_value::<chrono::DateTime<chrono::Utc>>(self.dates[name].clone())
+            .unwrap_or_else(|_| panic!("no date {name} in {:?}", self.kind))
+            .date_naive()
     }
 }
 
@@ -35,6 +44,7 @@ impl TestApp {
                     kind: message.kind.to_string(),
                     to: letter["to"].as_str().unwrap().to_owned(),
                     values: letter["values"].clone(),
+                    dates: letter["dates"].clone(),
                 }
             })
             .collect()

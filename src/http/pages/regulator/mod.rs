@@ -126,11 +126,20 @@ impl Refusal {
     /// The form section an invalid field belongs to (`basis_document.date` → `basis_document`).
     fn invalid(error: &RequestError) -> Result<Self, ApiError> {
         let section = error.field.split('.').next().unwrap_or_default();
-        ["target", "legal_basis", "basis_document", "justification", "fields", "reason", "notify_owner_after"]
-            .into_iter()
-            .find(|known| *known == section)
-            .map(Refusal::Section)
-            .ok_or_else(|| ApiError::invalid_field(error.field, &error.problem))
+        [
+            "target",
+            "legal_basis",
+            "authority",
+            "basis_document",
+            "justification",
+            "fields",
+            "reason",
+            "notify_owner_after",
+        ]
+        .into_iter()
+        .find(|known| *known == section)
+        .map(Refusal::Section)
+        .ok_or_else(|| ApiError::invalid_field(error.field, &error.problem))
     }
 
     fn busy() -> Self {

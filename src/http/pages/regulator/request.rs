@@ -27,6 +27,8 @@ struct RequestPage<'a> {
     state: String,
     target: String,
     basis: String,
+    /// Who asks, as the person will be told.
+    authority: String,
     fields: String,
     filed: String,
     can_decide: bool,
@@ -74,6 +76,7 @@ async fn request_page(
         decided,
         state: t.get(&format!("outcome-{}", request.state_at(now))),
         basis: t.get(&format!("basis-{}", request.legal_basis)),
+        authority: crate::http::pages::authority_label(&t, request.authority),
         filed: t.moment(request.created_at),
         csrf: page.csrf(),
         t,

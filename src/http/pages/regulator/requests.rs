@@ -3,7 +3,7 @@
 use super::{Nav, Problem, Refusal, no_store};
 use crate::domain::access_request::RequestError;
 use crate::domain::field::ACCOUNTS;
-use crate::domain::{Field, LegalBasis, RequestId};
+use crate::domain::{Authority, Field, LegalBasis, RequestId};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, OfficialSession, PageContext, see_other};
@@ -74,6 +74,7 @@ pub(super) struct RequestForm {
     identifier: String,
     country: String,
     legal_basis: String,
+    authority: String,
     basis_number: String,
     basis_date: String,
     basis_issuer: String,
@@ -102,6 +103,8 @@ impl RequestForm {
         FileRequest {
             target,
             legal_basis: self.legal_basis.clone(),
+            // The form always names the authority: an empty choice is a problem to show.
+            authority: Some(self.authority.clone()),
             basis_document: BasisDocumentDto {
                 number: self.basis_number.clone(),
                 date: self.basis_date.clone(),
@@ -123,6 +126,7 @@ struct NewRequestPage<'a> {
     problems: Problems,
     form: RequestForm,
     bases: &'static [LegalBasis],
+    authorities: &'static [Authority],
     /// The codes of everything that may be asked for: the fields, then the person's accounts.
     items: Vec<&'static str>,
     /// The registered platforms, to pick the target's from.
@@ -138,6 +142,7 @@ fn anchor_of(field: &str) -> Option<(&'static str, &'static str)> {
         "target.identifier" => ("target", "identifier"),
         "target.country" => ("target", "country"),
         "legal_basis" => ("legal_basis", "legal_basis"),
+        "authority" => ("authority", "authority"),
         "basis_document.number" => ("basis_document", "basis_number"),
         "basis_document.date" => ("basis_document", "basis_date"),
         "basis_document.issuer" => ("basis_document", "basis_issuer"),
@@ -187,6 +192,7 @@ async fn new_request_page(
         problems,
         form,
         bases: LegalBasis::ALL,
+        authorities: Authority::ALL,
         items: Field::ALL.iter().map(|f| f.as_str()).chain([ACCOUNTS]).collect(),
         platforms,
     };
