@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { BASE, launch, phonePage, seriousViolations, screenshot } from './browser.mjs';
+import { BASE, desktopPage, launch, seriousViolations, screenshot } from './browser.mjs';
 
 const OFFICIALS = JSON.parse(process.env.E2E_OFFICIALS ?? '{}');
 
@@ -34,7 +34,8 @@ async function checked(page, name) {
 async function signIn(username, landing = '/regulator/requests') {
   const official = OFFICIALS[username];
   assert.ok(official, `demo credentials for ${username}`);
-  const page = await phonePage(browser);
+  // Officials work at desks; the owner pages are walked on phones too.
+  const page = await desktopPage(browser);
   await page.goto(`${BASE}/regulator?lang=en`);
   await page.fill('#username', username);
   await page.fill('#password', official.password);

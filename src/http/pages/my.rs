@@ -32,6 +32,8 @@ struct SignInPage<'a> {
 #[template(path = "my.html")]
 struct RecordPage<'a> {
     t: Texts<'a>,
+    /// The problems of the form just sent, for the summary at the top.
+    problems: Problems,
     csrf: String,
     accounts: Vec<MyAccount>,
     disclosures: Vec<DisclosureView>,
@@ -84,8 +86,19 @@ async fn record_page(
             authority: super::authority_label(&t, d.authority),
         })
         .collect();
+    let mut problems = Problems::default();
+    if let Some(problem) = &notes.code_problem {
+        problems.add("code", "code", problem.clone());
+    }
+    if let Some(error) = notes.email_error {
+        problems.add("email", "email", t.get(error));
+    }
+    if let Some(error) = notes.key_error {
+        problems.add("management_key", "email_management_key", t.get(error));
+    }
     let shown = RecordPage {
         t,
+        problems,
         csrf: page.csrf(),
         accounts: record.accounts,
         disclosures,
