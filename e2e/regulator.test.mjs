@@ -136,6 +136,7 @@ test('a registrar checks declarations without reading them, confirms one and rej
   assert.equal(await registrar.getByRole('button', { name: 'Confirm the declaration' }).count(), 0);
   await registrar.getByRole('button', { name: 'Reject the declaration' }).click();
   assert.equal((await registrar.textContent('#reason-error')).trim(), 'Choose a reason.');
+  assert.equal(await registrar.getAttribute('.error-summary a', 'href'), '#reason-data_mismatch', 'the summary links to the first reason');
   await checked(registrar, 'regulator-review-reject-errors');
   await registrar.check('#reason-data_mismatch');
   await registrar.getByRole('button', { name: 'Reject the declaration' }).click();

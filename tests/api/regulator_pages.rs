@@ -94,6 +94,10 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     let undecided = approver.submit(&path, &format!("{path}/decision"), &[("reason", "In order.")]).await;
     assert_eq!(undecided.status, 422, "{}", undecided.body);
     assert!(undecided.body.contains("Choose whether to approve or deny the request."), "{}", undecided.body);
+    assert!(
+        undecided.body.contains("<a href=\"#approve\">Choose whether to approve or deny the request.</a>"),
+        "the summary links to the choice"
+    );
     let listed = approver.get("/regulator/requests").await;
     assert!(listed.body.contains(&format!("href=\"{path}\"")), "approvers see pending requests");
     assert!(listed.body.contains("<td>qaz / acc-1</td>"), "the list says whose data: {}", listed.body);

@@ -12,6 +12,7 @@ mod review;
 use crate::domain::Role;
 use crate::domain::access_request::RequestError;
 use crate::http::error::ApiError;
+use crate::http::pages::problems::Problems;
 use crate::i18n::Texts;
 use crate::services::access::AccessError;
 use crate::services::officials::Official;
@@ -153,6 +154,16 @@ impl Refusal {
             Refusal::Section(section) => (None, Some(section), StatusCode::UNPROCESSABLE_ENTITY),
         }
     }
+}
+
+/// The error summary for a form whose one problem is `section`: its message
+/// (`reg-error-<message>`) linked to `anchor`, the input to move focus to.
+fn section_problem(t: &Texts<'_>, section: Option<&'static str>, anchor: &'static str, message: &str) -> Problems {
+    let mut problems = Problems::default();
+    if let Some(section) = section {
+        problems.add(section, anchor, t.get(&format!("reg-error-{message}")));
+    }
+    problems
 }
 
 /// Whose data a request is for, as the pages name it: the account, or the

@@ -6,6 +6,7 @@ use crate::domain::RequestId;
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
+use crate::http::pages::problems::Problems;
 use crate::http::regulator::{DecisionRequest, decide_request, open_disclosure};
 use crate::i18n::Texts;
 use crate::services::access::{self, RequestRow};
@@ -23,6 +24,8 @@ struct RequestPage<'a> {
     nav: Nav,
     problem: Option<Problem>,
     error: Option<&'static str>,
+    /// The summary of `error`, linked to its input.
+    problems: Problems,
     request: RequestRow,
     state: String,
     target: String,
@@ -79,6 +82,7 @@ async fn request_page(
         authority: crate::http::pages::authority_label(&t, request.authority),
         filed: t.moment(request.created_at),
         csrf: page.csrf(),
+        problems: super::section_problem(&t, error, error.unwrap_or_default(), error.unwrap_or_default()),
         t,
         problem,
         error,

@@ -6,6 +6,7 @@ use crate::domain::{DocumentType, Field, FieldMatch, RejectionReason};
 use crate::http::call;
 use crate::http::error::ApiError;
 use crate::http::pages::context::{CheckedForm, EmptyForm, OfficialSession, PageContext, see_other};
+use crate::http::pages::problems::Problems;
 use crate::http::regulator::review::{CheckRequest, check_declaration};
 use crate::i18n::Texts;
 use crate::services::officials::Official;
@@ -113,6 +114,8 @@ struct ReviewPage<'a> {
     nav: Nav,
     problem: Option<Problem>,
     error: Option<&'static str>,
+    /// The summary of `error`, linked to its input.
+    problems: Problems,
     reference: String,
     owner: String,
     declared: String,
@@ -155,7 +158,7 @@ async fn review_page(
         }
     };
     let label = |field: Field| t.get(&format!("field-{field}"));
-    let inputs = identity
+    let inputs: Vec<EvidenceInput> = identity
         .owner_type
         .checkable_fields()
         .iter()
@@ -187,11 +190,19 @@ async fn review_page(
             (answers, checked.confirmable)
         }
     };
+    let problems = match error {
+        Some("claims") => {
+            super::section_problem(&t, error, inputs.first().map_or("purpose", |i| i.field.as_str()), "claims")
+        }
+        Some("reason") => super::section_problem(&t, error, "reason-data_mismatch", "reject_reason"),
+        _ => super::section_problem(&t, error, "purpose", "purpose"),
+    };
     let shown = ReviewPage {
         csrf: page.csrf(),
         nav,
         problem,
         error,
+        problems,
         owner: t.get(&format!("owner-{}", identity.owner_type)),
         declared: t.moment(identity.created_at),
         reference: identity.reference,
