@@ -47,6 +47,15 @@ async function signIn(username, landing = '/regulator/requests') {
 
 test('a requester and an approver take a request to a disclosure of only the approved data', async () => {
   const requester = await signIn('demo-requester');
+  // Officials read their pages in Kazakh and Russian as well.
+  for (const lang of ['kk', 'ru']) {
+    for (const [path, name] of [['/regulator/requests', 'regulator-requests'], ['/regulator/requests/new', 'regulator-new-request']]) {
+      await requester.goto(`${BASE}${path}?lang=${lang}`);
+      assert.equal(await requester.getAttribute('html', 'lang'), lang);
+      await checked(requester, `${name}-${lang}`);
+    }
+  }
+  await requester.goto(`${BASE}/regulator/requests?lang=en`);
   await checked(requester, 'regulator-requests');
   await requester.getByRole('link', { name: 'New request' }).click();
   await requester.waitForURL(`${BASE}/regulator/requests/new`);
