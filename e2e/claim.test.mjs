@@ -95,7 +95,9 @@ for (const [lang, t] of Object.entries(OWNERS)) {
     await page.getByRole('button', { name: LANGUAGE_NAMES[lang] }).click();
     await page.fill('#iin', t.iin);
     await checked(page, `identify-${lang}`);
-    await page.getByRole('button', { name: t.submit }).click();
+    // Enter in a field continues, as the button does (not a language switch from the header).
+    await page.press('#surname', 'Enter');
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
 
     // Check your answers, then send.
     assert.equal((await page.textContent('#answer-iin')).trim(), t.iin);

@@ -2,6 +2,7 @@
 //! the service runs.
 
 mod audit;
+mod backup;
 mod demo;
 mod keys;
 mod official;
@@ -38,6 +39,16 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the database to FILE while the service runs (the key file is not in it).
+    Backup {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Put a backup into a new SQLite file or an empty PostgreSQL database, then verify its audit log.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Verify the audit log, or sign a checkpoint of it.
     Audit {
         #[command(subcommand)]
@@ -215,6 +226,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve::run(settings, demo),
         Command::Migrate => serve::migrate(&settings),
+        Command::Backup { out } => backup::backup(&settings, &out),
+        Command::Restore { from } => backup::restore(&settings, &from),
         Command::Audit { command: AuditCommand::Verify } => audit::verify(&settings),
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),

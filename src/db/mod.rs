@@ -128,6 +128,19 @@ pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Pool, DbError> {
         .build(manager)?)
 }
 
+/// Whether a PostgreSQL database holds no tables at all: the only kind a
+/// restore writes into.
+pub fn postgres_is_empty(url: &secrecy::SecretString) -> Result<bool, DbError> {
+    use diesel::Connection;
+    use secrecy::ExposeSecret;
+    let mut conn = diesel::PgConnection::establish(url.expose_secret())?;
+    let tables: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public')",
+    ))
+    .get_result(&mut conn)?;
+    Ok(tables == 0)
+}
+
 /// Creates the SQLite directory and file if needed (readable by the
 /// service's user only), applies every pending migration on one connection
 /// and returns the names of those applied.

@@ -6,6 +6,7 @@
 mod audit_chain;
 mod audit_cli;
 mod authorization;
+mod backup;
 mod cli;
 mod deployment;
 mod docs;

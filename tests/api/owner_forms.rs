@@ -184,6 +184,11 @@ async fn the_confirmation_has_its_own_address_and_a_receipt_to_download() {
     assert!(file.body.contains(&reference) && file.body.contains(&key), "{}", file.body);
     assert!(!file.body.contains(crate::helpers::TEST_IIN) && !file.body.contains(TEST_SURNAME), "no personal data");
 
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
+    let after = visitor.get("/claim/done?lang=en").await;
+    assert_eq!(after.status, 404, "once the owner signed in with it, the key is not shown again");
+    assert!(!after.body.contains(&key));
+
     let stranger = Visitor::new(&app).get("/claim/done?lang=en").await;
     assert_eq!(stranger.status, 404, "another browser sees nothing");
     assert!(!stranger.body.contains(&reference));

@@ -112,5 +112,7 @@ pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Re
     tracing::info!("claim accepted");
     let mut response = see_other("/claim/identify");
     response.add_cookie(&page.cookie(CookieName::Claim, ticket)).map_err(ApiError::internal)?;
+    // A new claim starts a new journey: an earlier confirmation is not shown again.
+    response.add_cookie(&page.removal(CookieName::Receipt)).map_err(ApiError::internal)?;
     Ok(response)
 }

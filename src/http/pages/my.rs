@@ -167,6 +167,8 @@ pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) ->
             let mut response = see_other("/my");
             let cookie = page.cookie(CookieName::Owner, expose(&session).to_owned());
             response.add_cookie(&cookie).map_err(ApiError::internal)?;
+            // The key is safe with its owner now: the confirmation stops showing it.
+            response.add_cookie(&page.removal(CookieName::Receipt)).map_err(ApiError::internal)?;
             Ok(response)
         }
         None => {
@@ -342,5 +344,6 @@ pub(super) async fn sign_out(page: PageContext, _form: CheckedForm<EmptyForm>) -
     }
     let mut response = see_other("/");
     response.add_cookie(&page.removal(CookieName::Owner)).map_err(ApiError::internal)?;
+    response.add_cookie(&page.removal(CookieName::Receipt)).map_err(ApiError::internal)?;
     Ok(response)
 }

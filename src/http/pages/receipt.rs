@@ -92,6 +92,8 @@ struct ReceiptPage<'a> {
     t: Texts<'a>,
     receipt: Receipt,
     finished: String,
+    /// The warning under the key: how long this page keeps showing it.
+    key_note: &'static str,
 }
 
 /// `GET /claim/done`
@@ -101,7 +103,7 @@ pub(super) async fn done(page: PageContext) -> Result<HttpResponse, ApiError> {
     };
     let t = page.texts();
     let finished = t.moment(receipt.finished_at.naive_utc());
-    page.render(&ReceiptPage { t, receipt, finished }, StatusCode::OK)
+    page.render(&ReceiptPage { t, receipt, finished, key_note: "receipt-key-kept" }, StatusCode::OK)
 }
 
 #[derive(Template)]

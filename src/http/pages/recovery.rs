@@ -31,6 +31,8 @@ struct RecoverPage<'a> {
     token: String,
     live: bool,
     created: Option<(String, String)>,
+    /// The warning under the new key: shown this once.
+    key_note: &'static str,
 }
 
 /// `GET /my/lost-key`
@@ -63,7 +65,17 @@ pub(super) async fn recover_form(page: PageContext, query: web::Query<TokenParam
     let live = call(&page.state.pool, move |conn| recovery::reset_link_live(conn, &keys, &looked_up, crate::db::now()))
         .await??;
     let status = if live { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    page.render(&RecoverPage { t: page.texts(), csrf: page.csrf(), token, live, created: None }, status)
+    page.render(
+        &RecoverPage {
+            t: page.texts(),
+            csrf: page.csrf(),
+            token,
+            live,
+            created: None,
+            key_note: "receipt-key-warning",
+        },
+        status,
+    )
 }
 
 /// `POST /my/recover`: the new key, shown once; this browser's session ends with the others.
@@ -74,11 +86,25 @@ pub(super) async fn recover(page: PageContext, form: CheckedForm<TokenParam>) ->
         call(&page.state.pool, move |conn| recovery::replace_key(conn, &keys, &token, crate::db::now())).await??;
     let t = page.texts();
     let Some(new) = replaced else {
-        let expired = RecoverPage { t, csrf: page.csrf(), token: String::new(), live: false, created: None };
+        let expired = RecoverPage {
+            t,
+            csrf: page.csrf(),
+            token: String::new(),
+            live: false,
+            created: None,
+            key_note: "receipt-key-warning",
+        };
         return page.render(&expired, StatusCode::NOT_FOUND);
     };
     tracing::info!("management key replaced through the confirmed e-mail");
     let created = Some((new.reference, expose(&new.management_key).to_owned()));
-    let shown = RecoverPage { t, csrf: String::new(), token: String::new(), live: false, created };
+    let shown = RecoverPage {
+        t,
+        csrf: String::new(),
+        token: String::new(),
+        live: false,
+        created,
+        key_note: "receipt-key-warning",
+    };
     page.render_with(&shown, StatusCode::OK, vec![page.removal(CookieName::Owner)])
 }
