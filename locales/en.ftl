@@ -542,3 +542,5 @@ authority-other = An authorised body
 reg-field-authority = Requesting authority
 reg-error-authority = Choose the authority that asks.
 receipt-key-kept = Write this key down, download the receipt or save it somewhere safe. This page shows it for 30 minutes at most, and not after you sign in to your record or start another registration in this browser. If you lose it, you can set a new one through your confirmed e-mail address.
+form-unreadable-title = The form could not be read
+form-unreadable = Something in what was sent does not fit this form. Go back, check the page and send it again.

@@ -10,6 +10,7 @@ mod backup;
 mod cli;
 mod deployment;
 mod docs;
+mod durability;
 mod hardening;
 mod health;
 mod helpers;

@@ -365,3 +365,19 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
         assert!(page.body.contains(kept), "{owner_type}: valid values are kept");
     }
 }
+
+#[actix_web::test]
+async fn a_form_the_page_did_not_send_gets_a_page_saying_so_not_json() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let code = app.account_with_code(&token, "acc-1").await;
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut fields = resident_fields();
+    fields.push(("action", "delete-everything"));
+    let odd = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &fields).await;
+    assert_eq!(odd.status, 400);
+    assert!(odd.body.contains("<title>The form could not be read"), "{}", odd.body);
+    let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    assert_eq!(status["status"], "required", "nothing happened");
+}

@@ -244,21 +244,25 @@ impl<T: DeserializeOwned + 'static, S: FromRequest + 'static> FromRequest for Ch
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let unreadable =
-                || ApiError::BadRequest { code: "invalid_form", message: "the form could not be read".into() };
-            let is_form = matches!(req.mime_type(), Ok(Some(mime)) if mime.essence_str() == FORM_CONTENT_TYPE);
-            let body = body.await.map_err(|e| match e.as_response_error().status_code() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-                _ => unreadable(),
-            })?;
             let page = PageContext::of(&req)?;
+            // A page, not JSON: a browser (or someone editing a form by hand) reads the answer.
+            let unreadable =
+                || answer(page.notice(StatusCode::BAD_REQUEST, "form-unreadable-title", "form-unreadable"));
+            let is_form = matches!(req.mime_type(), Ok(Some(mime)) if mime.essence_str() == FORM_CONTENT_TYPE);
+            let body = match body.await {
+                Ok(body) => body,
+                Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(ApiError::PayloadTooLarge.into());
+                }
+                Err(_) => return Err(unreadable()),
+            };
             let CsrfField { csrf } = serde_html_form::from_bytes(&body).map_err(|_| unreadable())?;
             if !page.state.cookies.csrf_valid(&req, &page.state.keys, &csrf) {
                 return Err(answer(page.notice(StatusCode::FORBIDDEN, "form-expired-title", "form-expired")));
             }
             let session = S::from_request(&req, &mut Payload::None).await.map_err(Into::into)?;
             if !is_form {
-                return Err(unreadable().into());
+                return Err(unreadable());
             }
             Ok(Self(serde_html_form::from_bytes(&body).map_err(|_| unreadable())?, session))
         })
