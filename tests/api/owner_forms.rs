@@ -49,6 +49,14 @@ async fn an_owner_claims_identifies_and_gets_a_receipt() {
     assert_no_personal_data(crate::helpers::captured_logs().as_bytes(), "the log");
 }
 
+/// A visitor who claimed qaz's account acc-1 with its code, and may identify.
+async fn claimed<'a>(app: &'a crate::helpers::TestApp, token: &str) -> Visitor<'a> {
+    let code = app.account_with_code(token, "acc-1").await;
+    let mut visitor = Visitor::new(app);
+    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    visitor
+}
+
 /// The message beside a field, without the hidden "Error:" read out before it.
 fn field_error<'p>(page: &'p Page, field: &str) -> &'p str {
     let shown = between(&page.body, &format!("<p class=\"error\" id=\"{field}-error\">"), "</p>");
@@ -72,9 +80,7 @@ fn summary(page: &Page) -> Vec<(String, String)> {
 async fn every_problem_is_summarised_linked_to_its_field_and_the_answers_are_kept() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = app.account_with_code(&token, "acc-1").await;
-    let mut visitor = Visitor::new(&app);
-    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut visitor = claimed(&app, &token).await;
     let fields = [
         ("owner_type", "resident"),
         ("iin", "900115353055"),
@@ -108,9 +114,7 @@ async fn every_problem_is_summarised_linked_to_its_field_and_the_answers_are_kep
 async fn the_answers_are_checked_before_anything_is_sent_and_can_be_changed() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = app.account_with_code(&token, "acc-1").await;
-    let mut visitor = Visitor::new(&app);
-    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut visitor = claimed(&app, &token).await;
     let mut fields = resident_fields();
     fields.push(("action", "check"));
     let check = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &fields).await;
@@ -147,9 +151,7 @@ async fn the_answers_are_checked_before_anything_is_sent_and_can_be_changed() {
 async fn the_owner_type_is_a_question_that_must_be_answered() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = app.account_with_code(&token, "acc-1").await;
-    let mut visitor = Visitor::new(&app);
-    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut visitor = claimed(&app, &token).await;
     let asked = visitor.get("/claim/identify?lang=kk").await;
     assert!(asked.body.contains("<h1>Аккаунт кімге тиесілі?</h1>"), "{}", asked.body);
     assert_eq!(asked.body.matches("type=\"radio\"").count(), 3);
@@ -165,9 +167,7 @@ async fn the_owner_type_is_a_question_that_must_be_answered() {
 async fn the_confirmation_has_its_own_address_and_a_receipt_to_download() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = app.account_with_code(&token, "acc-1").await;
-    let mut visitor = Visitor::new(&app);
-    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut visitor = claimed(&app, &token).await;
     visitor.submit("/claim/identify?type=resident", "/claim/identify?lang=en", &resident_fields()).await;
     let answer =
         visitor.submit("/claim/confirm?lang=en", "/claim/confirm?lang=en", &[("code", &app.last_code())]).await;
@@ -370,9 +370,7 @@ async fn every_field_of_the_other_owner_types_is_checked_with_its_own_message() 
 async fn a_form_the_page_did_not_send_gets_a_page_saying_so_not_json() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    let code = app.account_with_code(&token, "acc-1").await;
-    let mut visitor = Visitor::new(&app);
-    assert_eq!(visitor.claim("acc-1", &code).await.status, 303);
+    let mut visitor = claimed(&app, &token).await;
     let mut fields = resident_fields();
     fields.push(("action", "delete-everything"));
     let odd = visitor.submit("/claim/identify?type=resident&lang=en", "/claim/identify?lang=en", &fields).await;
