@@ -96,10 +96,6 @@ impl BirthDate {
         Ok(Self(date))
     }
 
-    pub fn date(&self) -> NaiveDate {
-        self.0
-    }
-
     /// ISO 8601 (`YYYY-MM-DD`), the form that is encrypted and disclosed.
     pub fn expose(&self) -> String {
         self.0.format("%Y-%m-%d").to_string()

@@ -379,3 +379,31 @@ async fn a_form_the_page_did_not_send_gets_a_page_saying_so_not_json() {
     let status = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     assert_eq!(status["status"], "required", "nothing happened");
 }
+
+#[actix_web::test]
+async fn the_check_page_shows_what_will_be_sent_in_the_pages_language() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let mut visitor = claimed(&app, &token).await;
+    let fields = [
+        ("owner_type", "non_resident"),
+        ("document_type", "passport"),
+        ("document_number", "c01x 00t47"),
+        ("country", "de"),
+        ("surname", "Müller"),
+        ("given_name", "Anna"),
+        ("birth_date_day", "1"),
+        ("birth_date_month", "4"),
+        ("birth_date_year", "1988"),
+        ("email", "anna@example.de"),
+        ("consent", "yes"),
+        ("action", "check"),
+    ];
+    let check = visitor.submit("/claim/identify?type=non_resident&lang=en", "/claim/identify?lang=en", &fields).await;
+    assert_eq!(check.status, 200, "{}", check.body);
+    let answer = |anchor: &str| between(&check.body, &format!("<dd id=\"answer-{anchor}\">"), "</dd>").to_owned();
+    assert_eq!(answer("country"), "Germany");
+    assert_eq!(answer("birth_date_day"), "1 April 1988");
+    assert_eq!(answer("document_number"), "C01X00T47", "normalised, as it will be stored");
+    assert!(check.body.contains("name=\"document_number\" value=\"c01x 00t47\""), "sent again as typed");
+}

@@ -9,7 +9,7 @@ use super::receipt::back_to_confirmation;
 use crate::domain::identity::OwnerType;
 use crate::domain::{
     Bin, BirthDate, BirthDateError, ContactEmail, CountryCode, Declaration, DocumentNumber, DocumentNumberError,
-    DocumentType, Handle, Iin, LegalName, NameError, NationalIdError, PersonName,
+    DocumentType, Field, Handle, Iin, LegalName, NameError, NationalIdError, PersonName,
 };
 use crate::http::error::ApiError;
 use crate::http::pages::cookies::CookieName;
@@ -513,13 +513,18 @@ struct CheckPage<'a> {
     hidden: Vec<(&'static str, String)>,
 }
 
+/// The check page for a declaration parsed from `form`: it shows the
+/// declaration's own fields (what will be sent, normalised) in the form's
+/// order, and carries the answers as typed for "Change" and "Confirm and send".
 fn check_page<'a>(
     t: Texts<'a>,
     csrf: String,
     claimed: &Claimed,
     form: &IdentifyForm,
-    owner_type: OwnerType,
+    declaration: &Declaration,
 ) -> CheckPage<'a> {
+    let owner_type = declaration.owner_type();
+    let declared = declaration.fields();
     let mut shown = vec![CheckedAnswer {
         label: t.get("identify-check-owner"),
         value: t.get(&format!("owner-{owner_type}")),
@@ -527,15 +532,15 @@ fn check_page<'a>(
     }];
     let mut hidden = vec![("owner_type", owner_type.as_str().to_owned())];
     for &(name, kind, _, _) in layout(owner_type) {
-        let typed = form.answer(name).trim();
-        let value = match (name, kind) {
-            ("consent", _) => None,
-            ("document_type", _) => Some(t.get(&format!("doc-{typed}"))),
-            ("country", _) => CountryCode::parse(typed).ok().map(|c| t.country(c.as_str())),
-            (_, Kind::Date) => declared_birth_date(form).map(|d| t.date(d)),
-            _ => (!typed.is_empty()).then(|| typed.to_owned()),
-        };
-        if let Some(value) = value {
+        if let Some((field, text)) = declared.iter().find(|(field, _)| field.as_str() == name) {
+            let value = match field {
+                Field::DocumentType => t.get(&format!("doc-{}", text.as_str())),
+                Field::Country => t.country(text),
+                Field::BirthDate => {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_or_else(|_| text.to_string(), |d| t.date(d))
+                }
+                _ => text.to_string(),
+            };
             let anchor = if kind == Kind::Date { "birth_date_day" } else { name };
             shown.push(CheckedAnswer { label: t.get(&format!("field-{name}")), value, anchor });
         }
@@ -550,9 +555,11 @@ fn check_page<'a>(
     CheckPage { t: t.keeping_answers(), csrf, handle: claimed.account.handle.clone(), owner_type, shown, hidden }
 }
 
-/// The date of birth the answers name, for showing back: already checked by [`parse_declaration`].
-fn declared_birth_date(form: &IdentifyForm) -> Option<NaiveDate> {
-    birth_date(form, NaiveDate::MAX, &mut Faults::default()).map(|d| d.date())
+/// The owner-type question asked again because it was not answered.
+fn unanswered<'a>(t: Texts<'a>, claimed: &Claimed) -> OwnerPage<'a> {
+    let mut problems = Problems::default();
+    problems.add("owner_type", "owner_type-resident", t.get("error-owner_type"));
+    OwnerPage { t, handle: claimed.account.handle.clone(), chosen: "", problems }
 }
 
 fn form_page<'a>(
@@ -614,12 +621,7 @@ pub(super) async fn identify_form(page: PageContext, query: web::Query<TypeQuery
             let shown = form_page(t, page.csrf(), &claimed, owner_type, Answers::None, Problems::default());
             page.render(&shown, StatusCode::OK)
         }
-        Err(_) => {
-            let mut problems = Problems::default();
-            problems.add("owner_type", "owner_type-resident", t.get("error-owner_type"));
-            let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen: "", problems };
-            page.render(&asked, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(_) => page.render(&unanswered(t, &claimed), StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
 
@@ -636,14 +638,9 @@ pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>)
     let parsed = parse_declaration(&form, crate::db::now().date_naive());
     let owner_type = form.owner_type.parse::<OwnerType>().ok();
     let declaration = match (form.action, parsed, owner_type) {
-        (_, Err(_), None) => {
-            let mut problems = Problems::default();
-            problems.add("owner_type", "owner_type-resident", t.get("error-owner_type"));
-            let asked = OwnerPage { t, handle: claimed.account.handle.clone(), chosen: "", problems };
-            return page.render(&asked, StatusCode::UNPROCESSABLE_ENTITY);
-        }
-        (Action::Language, Ok(_), Some(owner_type)) if form.step == Step::Check => {
-            return page.render(&check_page(t, page.csrf(), &claimed, &form, owner_type), StatusCode::OK);
+        (_, Err(_), None) => return page.render(&unanswered(t, &claimed), StatusCode::UNPROCESSABLE_ENTITY),
+        (Action::Language, Ok(declaration), _) if form.step == Step::Check => {
+            return page.render(&check_page(t, page.csrf(), &claimed, &form, &declaration), StatusCode::OK);
         }
         (Action::Language, _, Some(owner_type)) => {
             let answers = Answers::WithoutIdentifiers(&form);
@@ -659,8 +656,8 @@ pub(super) async fn identify(page: PageContext, form: CheckedForm<IdentifyForm>)
             let shown = form_page(t, page.csrf(), &claimed, owner_type, Answers::All(&form), problems);
             return page.render(&shown, StatusCode::UNPROCESSABLE_ENTITY);
         }
-        (Action::Check, Ok(_), Some(owner_type)) => {
-            return page.render(&check_page(t, page.csrf(), &claimed, &form, owner_type), StatusCode::OK);
+        (Action::Check, Ok(declaration), _) => {
+            return page.render(&check_page(t, page.csrf(), &claimed, &form, &declaration), StatusCode::OK);
         }
         (_, Ok(declaration), _) => declaration,
     };
