@@ -46,12 +46,7 @@ impl Drop for Receipt {
 impl Receipt {
     /// The cookie that carries the receipt to `/claim/done`.
     pub fn cookie(&self, page: &PageContext) -> Result<Cookie<'static>, ApiError> {
-        let mut plain = serde_json::to_vec(self).map_err(ApiError::internal)?;
-        let sealed = page.state.keys.seal(CONTEXT, &plain).map_err(ApiError::internal);
-        plain.zeroize();
-        let sealed = sealed?;
-        let value = format!("{}.{}", sealed.key_id.0, data_encoding::BASE64URL_NOPAD.encode(&sealed.bytes));
-        let mut cookie = page.cookie(CookieName::Receipt, value);
+        let mut cookie = page.cookie(CookieName::Receipt, seal(&page.state.keys, self)?);
         cookie.set_max_age(CookieDuration::seconds(RECEIPT_LIFETIME.num_seconds()));
         Ok(cookie)
     }
@@ -74,6 +69,15 @@ pub(super) fn back_to_confirmation(
         Some(_) => Ok(see_other("/claim/done")),
         None => refused(),
     }
+}
+
+/// `key id.sealed bytes`, the inverse of [`open`].
+fn seal(keys: &KeyRing, receipt: &Receipt) -> Result<String, ApiError> {
+    let mut plain = serde_json::to_vec(receipt).map_err(ApiError::internal)?;
+    let sealed = keys.seal(CONTEXT, &plain).map_err(ApiError::internal);
+    plain.zeroize();
+    let sealed = sealed?;
+    Ok(format!("{}.{}", sealed.key_id.0, data_encoding::BASE64URL_NOPAD.encode(&sealed.bytes)))
 }
 
 fn open(keys: &KeyRing, value: &str) -> Option<Receipt> {
@@ -139,8 +143,7 @@ mod tests {
         let keys = KeyRing::generate(Utc::now());
         let receipt =
             Receipt { handle: "@acc".into(), created: Some(("R-AAAA".into(), "key".into())), finished_at: Utc::now() };
-        let sealed = keys.seal(CONTEXT, &serde_json::to_vec(&receipt).unwrap()).unwrap();
-        let value = format!("{}.{}", sealed.key_id.0, data_encoding::BASE64URL_NOPAD.encode(&sealed.bytes));
+        let value = seal(&keys, &receipt).unwrap();
         assert_eq!(open(&keys, &value).unwrap().created.as_ref().unwrap().0, "R-AAAA");
         let mut tampered = value.clone().into_bytes();
         let last = tampered.len() - 2;
