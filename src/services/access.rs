@@ -12,7 +12,7 @@ use crate::db::repo::platforms;
 use crate::db::{DbConnection, DbError, serialize_appenders, write_tx};
 use crate::domain::access_request::{NewAccessRequest, RequestError, Target};
 use crate::domain::{DailyLimits, Field, Identifier, IdentityId, RegistryPolicy, RequestId, RequestState, Role};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -42,8 +42,8 @@ pub enum AccessError {
     /// Nobody with the request's target has identified (or the identifier's data was shredded: its blind index is gone too).
     #[error("no identity is on file for the request's target")]
     NoIdentity,
-    #[error("the identity's data was deleted under retention on {0}")]
-    DataDeleted(NaiveDate),
+    #[error("the identity's data was deleted under retention at {0}")]
+    DataDeleted(DateTime<Utc>),
     #[error(transparent)]
     Invalid(#[from] RequestError),
     #[error(transparent)]
@@ -351,7 +351,7 @@ fn target_identity(conn: &mut DbConnection, request_id: RequestId) -> Result<Ide
     }
     .ok_or(AccessError::NoIdentity)?;
     match identities::shredded_at(conn, identity_id)? {
-        Some(at) => Err(AccessError::DataDeleted(at.date_naive())),
+        Some(at) => Err(AccessError::DataDeleted(at)),
         None => Ok(identity_id),
     }
 }

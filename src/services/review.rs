@@ -37,7 +37,7 @@ pub enum ReviewError {
     NotChecked(&'static str),
     /// Crypto-shredded under retention: there is nothing left to review.
     #[error("the identity's data was deleted under retention on {0}")]
-    Shredded(chrono::NaiveDate),
+    Shredded(chrono::NaiveDateTime),
     #[error("must be 10 to 500 characters")]
     Purpose,
     #[error(transparent)]
@@ -79,7 +79,7 @@ pub fn find(conn: &mut DbConnection, official: &Official, reference: &str) -> Re
 fn reviewable(conn: &mut DbConnection, reference: &str) -> Result<ReviewRow, ReviewError> {
     let identity = identities::find_for_review(conn, reference)?.ok_or(ReviewError::NotFound)?;
     match (identity.shredded_at, identity.registrar_checked_at) {
-        (Some(at), _) => Err(ReviewError::Shredded(at.date())),
+        (Some(at), _) => Err(ReviewError::Shredded(at)),
         (None, Some(_)) => Err(ReviewError::AlreadyConfirmed),
         (None, None) => Ok(identity),
     }

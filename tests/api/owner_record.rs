@@ -1,4 +1,4 @@
-use crate::helpers::{Visitor, spawn_app, spawn_app_with};
+use crate::helpers::{Visitor, almaty_day, spawn_app, spawn_app_with};
 use diesel::prelude::*;
 use registry::db::repo::identities;
 use registry::db::schema::account_identities;
@@ -117,9 +117,9 @@ async fn an_owner_withdraws_an_account_only_once_it_no_longer_needs_registration
     assert_eq!(done.location.as_deref(), Some("/my?done=withdrawn"));
     let record = visitor.get("/my?lang=en").await;
     assert!(record.body.contains("Withdrawn"));
-    let deleted_on = (chrono::Utc::now() + chrono::TimeDelta::days(180)).date_naive();
+    let deleted_on = almaty_day(chrono::Utc::now() + chrono::TimeDelta::days(180));
     assert!(
-        record.body.contains(&format!("your data will be deleted on {}, unless", deleted_on.format("%-d %B %Y"))),
+        record.body.contains(&format!("your data will be deleted on {deleted_on}, unless")),
         "the owner sees when their data goes: {}",
         record.body
     );
@@ -222,7 +222,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     assert!(record.contains("Your data has been disclosed 1 time."), "{record}");
     let expected_row = format!(
         "<tr><td>{}</td><td>A court</td><td>Court decision</td></tr>",
-        (now - chrono::TimeDelta::days(2)).format("%-d %B %Y")
+        almaty_day((now - chrono::TimeDelta::days(2)).and_utc())
     );
     assert!(record.contains(&expected_row), "{record}");
     assert!(!record.contains("Financial Monitoring Agency"), "a deferred disclosure stays hidden until its date");

@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, Page, TEST_IIN, TEST_SURNAME, Visitor, code, spawn_app};
+use crate::helpers::{PASSWORD, Page, TEST_IIN, TEST_SURNAME, Visitor, almaty_day, code, spawn_app};
 
 async fn signed_in<'a>(app: &'a crate::helpers::TestApp, username: &str, roles: &str) -> Visitor<'a> {
     app.add_official(username, roles);
@@ -130,7 +130,7 @@ async fn a_requester_and_an_approver_take_a_request_to_disclosure_through_the_fo
     registry::db::write_tx(&mut conn, |conn| registry::db::repo::identities::shred(conn, identity, now)).unwrap();
     let gone = requester.submit(&path, &format!("{path}/disclosure?lang=en"), &[]).await;
     assert_eq!(gone.status, 410);
-    let said = format!("The data was deleted under the retention rules on {}.", now.date_naive());
+    let said = format!("The data was deleted under the retention rules on {}.", almaty_day(now));
     assert!(gone.body.contains(&said), "{}", gone.body);
 }
 

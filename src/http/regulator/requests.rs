@@ -278,7 +278,7 @@ pub(crate) fn access_error(e: AccessError) -> ApiError {
         e @ AccessError::ApprovalExpired => ApiError::Conflict { code: "approval_expired", message: e.to_string() },
         e @ AccessError::OpeningsUsed => ApiError::Conflict { code: "openings_used", message: e.to_string() },
         AccessError::NoIdentity => ApiError::NotFound("identity for the request's target"),
-        AccessError::DataDeleted(on) => ApiError::DataDeleted(on),
+        AccessError::DataDeleted(at) => ApiError::DataDeleted(at.date_naive()),
         AccessError::Invalid(e) => invalid(e),
         AccessError::DailyLimit(reached) => reached.into(),
         AccessError::Db(e) => e.into(),

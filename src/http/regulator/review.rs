@@ -23,7 +23,7 @@ pub(crate) fn review_error(e: ReviewError) -> ApiError {
         ReviewError::NotFound => ApiError::NotFound("identity"),
         e @ ReviewError::AlreadyConfirmed => ApiError::Conflict { code: "already_confirmed", message: e.to_string() },
         e @ ReviewError::NotChecked(_) => ApiError::Conflict { code: "not_checked", message: e.to_string() },
-        ReviewError::Shredded(on) => ApiError::DataDeleted(on),
+        ReviewError::Shredded(at) => ApiError::DataDeleted(at.date()),
         e @ ReviewError::Purpose => ApiError::invalid_field("purpose", e),
         ReviewError::Evidence(e) => ApiError::invalid_field(e.field, e.problem),
         ReviewError::Invalid(e) => super::invalid_page(e),

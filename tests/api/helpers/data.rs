@@ -111,3 +111,9 @@ pub fn audit_event(note: &str) -> AuditEvent {
     let subject = AuditSubject::Platform(registry::domain::PlatformId::new(1));
     AuditEvent::new(Actor::Operator, AuditAction::PlatformCreated, subject, serde_json::json!({ "note": note }))
 }
+
+/// The day a UTC time falls on in Almaty, as the English pages write it
+/// ("1 December 2026"): pages show Kazakhstan's day, not UTC's.
+pub fn almaty_day(utc: chrono::DateTime<Utc>) -> String {
+    utc.with_timezone(&chrono_tz::Asia::Almaty).format("%-d %B %Y").to_string()
+}

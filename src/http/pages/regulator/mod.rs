@@ -70,14 +70,15 @@ impl Nav {
 #[derive(Debug, Clone, Copy)]
 enum Problem {
     Message(&'static str),
-    DataDeleted(chrono::NaiveDate),
+    /// When the data was shredded (UTC).
+    DataDeleted(chrono::NaiveDateTime),
 }
 
 impl Problem {
     fn text(self, t: &Texts<'_>) -> String {
         match self {
             Problem::Message(id) => t.get(id),
-            Problem::DataDeleted(on) => t.with("reg-problem-data_deleted", "date", on.to_string()),
+            Problem::DataDeleted(at) => t.with("reg-problem-data_deleted", "date", t.day(at)),
         }
     }
 }
@@ -97,7 +98,7 @@ impl Refusal {
             AccessError::Forbidden(_) => problem("reg-problem-forbidden", StatusCode::FORBIDDEN),
             AccessError::NotFound | AccessError::NoIdentity => problem("reg-problem-not_found", StatusCode::NOT_FOUND),
             AccessError::DailyLimit(_) => problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS),
-            AccessError::DataDeleted(on) => Ok(Refusal::Problem(Problem::DataDeleted(on), StatusCode::GONE)),
+            AccessError::DataDeleted(at) => Ok(Refusal::Problem(Problem::DataDeleted(at.naive_utc()), StatusCode::GONE)),
             AccessError::AlreadyDecided => problem("reg-problem-already_decided", StatusCode::CONFLICT),
             AccessError::NotApproved => problem("reg-problem-not_approved", StatusCode::CONFLICT),
             AccessError::ApprovalExpired => problem("reg-problem-approval_expired", StatusCode::CONFLICT),
@@ -116,7 +117,7 @@ impl Refusal {
             ReviewError::AlreadyConfirmed => problem("reg-problem-already_confirmed", StatusCode::CONFLICT),
             ReviewError::NotChecked(_) => problem("reg-problem-not_checked", StatusCode::CONFLICT),
             ReviewError::DailyLimit(_) => problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS),
-            ReviewError::Shredded(on) => Ok(Refusal::Problem(Problem::DataDeleted(on), StatusCode::GONE)),
+            ReviewError::Shredded(at) => Ok(Refusal::Problem(Problem::DataDeleted(at), StatusCode::GONE)),
             ReviewError::Purpose => Ok(Refusal::Section("purpose")),
             ReviewError::Evidence(_) => Ok(Refusal::Section("claims")),
             ReviewError::Invalid(e) => Err(crate::http::regulator::invalid_page(e)),
