@@ -98,7 +98,9 @@ impl Refusal {
             AccessError::Forbidden(_) => problem("reg-problem-forbidden", StatusCode::FORBIDDEN),
             AccessError::NotFound | AccessError::NoIdentity => problem("reg-problem-not_found", StatusCode::NOT_FOUND),
             AccessError::DailyLimit(_) => problem("reg-problem-daily_limit_reached", StatusCode::TOO_MANY_REQUESTS),
-            AccessError::DataDeleted(at) => Ok(Refusal::Problem(Problem::DataDeleted(at.naive_utc()), StatusCode::GONE)),
+            AccessError::DataDeleted(at) => {
+                Ok(Refusal::Problem(Problem::DataDeleted(at.naive_utc()), StatusCode::GONE))
+            }
             AccessError::AlreadyDecided => problem("reg-problem-already_decided", StatusCode::CONFLICT),
             AccessError::NotApproved => problem("reg-problem-not_approved", StatusCode::CONFLICT),
             AccessError::ApprovalExpired => problem("reg-problem-approval_expired", StatusCode::CONFLICT),
