@@ -1,12 +1,17 @@
 //! Time-driven work inside `serve`. Each job's single step lives in the
 //! library (`accounts::apply_due_transitions`, `audit::checkpoint::create`,
 //! `retention::run`, `key_rotation::rewrap`), so tests and commands can run
-//! it directly; this module only schedules it.
+//! it directly; this module only schedules it. With several nodes over one
+//! database, the cluster-wide jobs run on whichever node claims the
+//! interval's run ([`job_runs::claim`]).
 
 use crate::crypto::KeyRing;
+use crate::db::repo::job_runs::{self, Job};
 use crate::db::{DbConnection, DbError, Pool};
 use crate::domain::RegistryPolicy;
+use crate::http::metrics::Metrics;
 use crate::services::accounts::apply_due_transitions;
+use actix_web::web::Data;
 use chrono::TimeDelta;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -51,9 +56,27 @@ async fn every_on_pool<T: Send + 'static>(
     }
 }
 
+/// `step` run only when this node claims the interval's run of `job`
+/// (`None` when another node has it), counted in this node's metrics.
+fn claimed<T>(
+    job: Job,
+    interval: TimeDelta,
+    metrics: Data<Metrics>,
+    step: impl Fn(&mut DbConnection) -> Result<T, DbError> + Clone + Send + 'static,
+) -> impl Fn(&mut DbConnection) -> Result<Option<T>, DbError> + Clone + Send + 'static {
+    move |conn: &mut DbConnection| {
+        if !job_runs::claim(conn, job, interval, crate::db::now())? {
+            return Ok(None);
+        }
+        let outcome = step(conn)?;
+        metrics.job_ran(job);
+        Ok(Some(outcome))
+    }
+}
+
 /// Stores due status changes (deadlines passed, hysteresis over) every
 /// `interval`, so that the change feed carries them. Runs until the process ends.
-pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeDelta) {
+pub async fn run_transitions(pool: Pool, metrics: Data<Metrics>, policy: RegistryPolicy, interval: TimeDelta) {
     let step = move |conn: &mut DbConnection| {
         let mut total = 0;
         loop {
@@ -63,8 +86,9 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
             }
         }
     };
-    every(interval, "transitions", pool, step, |changed: usize| {
-        if changed > 0 {
+    let step = claimed(Job::Transitions, interval, metrics, step);
+    every(interval, "transitions", pool, step, |changed: Option<usize>| {
+        if let Some(changed @ 1..) = changed {
             tracing::info!(accounts = changed, "stored due status changes");
         }
     })
@@ -74,7 +98,7 @@ pub async fn run_transitions(pool: Pool, policy: RegistryPolicy, interval: TimeD
 /// What the officials' watch needs besides the database.
 pub struct Watch {
     pub login_limits: Arc<crate::http::limits::LoginLimits>,
-    pub metrics: actix_web::web::Data<crate::http::metrics::Metrics>,
+    pub metrics: Data<Metrics>,
     pub limits: crate::domain::DailyLimits,
     pub alert_fraction: f64,
 }
@@ -82,7 +106,8 @@ pub struct Watch {
 /// Every `interval`: writes the failed logins under unknown usernames,
 /// counted in memory per address block, to the audit log; measures each
 /// official's daily volumes for the metrics; and warns once each time an
-/// official comes near a limit. Runs until the process ends.
+/// official comes near a limit. Runs on every node (each counts its own
+/// logins and serves its own metrics) until the process ends.
 pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
     use crate::services::watch;
     let login_limits = watch.login_limits;
@@ -120,12 +145,13 @@ pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
 
 /// Signs a checkpoint of the audit chain every `interval` (an existing one at
 /// the same head is kept). Runs until the process ends.
-pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta) {
+pub async fn run_checkpoints(pool: Pool, metrics: Data<Metrics>, keys: Arc<KeyRing>, interval: TimeDelta) {
     let step = move |conn: &mut DbConnection| {
         crate::audit::checkpoint::create(conn, &keys.audit_signing_key(), crate::db::now())
     };
+    let step = claimed(Job::Checkpoints, interval, metrics, step);
     every(interval, "checkpoints", pool, step, |point| {
-        if let Some(point) = point {
+        if let Some(Some(point)) = point {
             tracing::info!(audit.seq = point.seq, "audit checkpoint signed");
         }
     })
@@ -135,14 +161,22 @@ pub async fn run_checkpoints(pool: Pool, keys: Arc<KeyRing>, interval: TimeDelta
 /// Every `interval`: crypto-shreds identities past retention, deletes spent
 /// owner sessions and tokens, then queues the owner notices that fell due.
 /// Runs until the process ends.
-pub async fn run_retention(pool: Pool, keys: Arc<KeyRing>, policy: RegistryPolicy, interval: TimeDelta) {
+pub async fn run_retention(
+    pool: Pool,
+    metrics: Data<Metrics>,
+    keys: Arc<KeyRing>,
+    policy: RegistryPolicy,
+    interval: TimeDelta,
+) {
     let step = move |conn: &mut DbConnection| {
         let now = crate::db::now();
         let shredded = crate::services::retention::run(conn, &keys, &policy, now)?;
         crate::services::retention::prune(conn, now)?;
         Ok((shredded, crate::services::notifications::run(conn, &keys, &policy, now)?))
     };
-    every(interval, "retention", pool, step, |(shredded, queued): (usize, crate::services::notifications::Queued)| {
+    let step = claimed(Job::Retention, interval, metrics, step);
+    every(interval, "retention", pool, step, |outcome: Option<(usize, crate::services::notifications::Queued)>| {
+        let Some((shredded, queued)) = outcome else { return };
         if shredded > 0 {
             tracing::info!(identities = shredded, "crypto-shredded identities past retention");
         }
@@ -159,16 +193,26 @@ pub async fn run_retention(pool: Pool, keys: Arc<KeyRing>, policy: RegistryPolic
 }
 
 /// Every `interval`: takes a rotated or retired master key from the key file
-/// if it changed, then re-wraps what older versions still wrap. Runs until
-/// the process ends.
-pub async fn run_key_maintenance(pool: Pool, keys: Arc<KeyRing>, key_file: PathBuf, interval: TimeDelta) {
+/// if it changed (on every node), then re-wraps what older versions still
+/// wrap (on the node that claims the run). Runs until the process ends.
+pub async fn run_key_maintenance(
+    pool: Pool,
+    metrics: Data<Metrics>,
+    keys: Arc<KeyRing>,
+    key_file: PathBuf,
+    interval: TimeDelta,
+) {
     let seen: Arc<Mutex<Option<SystemTime>>> = Arc::default();
+    let rewrap = {
+        let keys = keys.clone();
+        claimed(Job::Rewrap, interval, metrics, move |conn| crate::services::keys::rewrap(conn, &keys))
+    };
     let step = move |conn: &mut DbConnection| {
         reload_if_changed(&keys, &key_file, &seen);
-        crate::services::keys::rewrap(conn, &keys)
+        rewrap(conn)
     };
-    every(interval, "keys", pool, step, |done: crate::services::keys::Rewrapped| {
-        if done != Default::default() {
+    every(interval, "keys", pool, step, |done: Option<crate::services::keys::Rewrapped>| {
+        if let Some(done) = done.filter(|done| *done != Default::default()) {
             tracing::info!(
                 data_keys = done.data_keys,
                 totp_secrets = done.totp_secrets,

@@ -17,4 +17,5 @@ pub mod mail;
 pub mod seed;
 pub mod services;
 pub mod startup;
+pub mod status_mirror;
 pub mod telemetry;

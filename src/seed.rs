@@ -76,6 +76,7 @@ pub fn seed_accounts(
             .select(diesel::dsl::max(status_changes::seq))
             .first::<Option<i64>>(conn)?
             .unwrap_or(0);
+        let version_base = crate::db::repo::accounts::last_version(conn)?;
         let now_db = db_time(now);
         for start in (0..count).step_by(CHUNK) {
             let end = (start + CHUNK).min(count);
@@ -99,6 +100,7 @@ pub fn seed_accounts(
                     accounts::status_changed_at.eq(now_db),
                     accounts::seq.eq(a.seq),
                     accounts::created_at.eq(now_db),
+                    accounts::version.eq(version_base + n + 1),
                 ));
                 change_rows.push((
                     status_changes::seq.eq(a.seq),

@@ -31,6 +31,8 @@ pub enum StartupError {
     Mail(#[from] crate::mail::deliver::MailSetupError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
+    #[error("cannot start the status mirror's thread: {0}")]
+    Mirror(std::io::Error),
 }
 
 /// Loads the key file. On a fresh embedded start (default key-file location,
@@ -80,6 +82,7 @@ pub struct Application {
     mail_interval: std::time::Duration,
     watch: crate::jobs::Watch,
     watch_interval: TimeDelta,
+    metrics: web::Data<Metrics>,
 }
 
 impl Application {
@@ -110,6 +113,8 @@ impl Application {
         let watch_interval = settings.watch_interval;
         let (policy_limits, alert_fraction) = (settings.policy.daily_limits, settings.alert_fraction);
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
+        let statuses = Arc::new(crate::status_mirror::StatusMirror::default());
+        crate::status_mirror::follow(&statuses, settings.database_url.clone()).map_err(StartupError::Mirror)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             keys: keys.clone(),
@@ -126,6 +131,7 @@ impl Application {
             // Room for two at once even on two cores: an official is not kept waiting by one other login.
             login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency.max(2)),
             cookies,
+            statuses,
         });
         let metrics = web::Data::new(Metrics::default());
         let metrics_data = metrics.clone();
@@ -172,8 +178,14 @@ impl Application {
             key_file,
             mailer,
             mail_interval,
-            watch: crate::jobs::Watch { login_limits, metrics: metrics_data, limits: policy_limits, alert_fraction },
+            watch: crate::jobs::Watch {
+                login_limits,
+                metrics: metrics_data.clone(),
+                limits: policy_limits,
+                alert_fraction,
+            },
             watch_interval,
+            metrics: metrics_data,
         })
     }
 
@@ -191,17 +203,34 @@ impl Application {
         use crate::jobs;
         let metrics = actix_web::rt::spawn(self.metrics_server);
         let jobs = [
-            actix_web::rt::spawn(jobs::run_transitions(self.pool.clone(), self.policy.clone(), self.job_interval)),
-            actix_web::rt::spawn(jobs::run_checkpoints(self.pool.clone(), self.keys.clone(), self.checkpoint_interval)),
+            actix_web::rt::spawn(jobs::run_transitions(
+                self.pool.clone(),
+                self.metrics.clone(),
+                self.policy.clone(),
+                self.job_interval,
+            )),
+            actix_web::rt::spawn(jobs::run_checkpoints(
+                self.pool.clone(),
+                self.metrics.clone(),
+                self.keys.clone(),
+                self.checkpoint_interval,
+            )),
             actix_web::rt::spawn(jobs::run_retention(
                 self.pool.clone(),
+                self.metrics.clone(),
                 self.keys.clone(),
                 self.policy,
                 self.retention_interval,
             )),
             actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
             actix_web::rt::spawn(jobs::run_watch(self.pool.clone(), self.watch, self.watch_interval)),
-            actix_web::rt::spawn(jobs::run_key_maintenance(self.pool, self.keys, self.key_file, self.job_interval)),
+            actix_web::rt::spawn(jobs::run_key_maintenance(
+                self.pool,
+                self.metrics,
+                self.keys,
+                self.key_file,
+                self.job_interval,
+            )),
         ];
         let result = self.server.await;
         for job in jobs {

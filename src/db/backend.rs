@@ -116,13 +116,20 @@ fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// Serialises writers of the change feed, so that rows commit in `seq`
-/// order and a reader never skips one committed late. Call first in any write
-/// transaction that records status changes or links an account to an
-/// identity. SQLite's `BEGIN IMMEDIATE` already does this.
+/// Serialises writers of the change feed and of accounts, so that rows commit
+/// in `seq` and `version` order and a reader never skips one committed late.
+/// Call first in any write transaction that writes an account, records
+/// status changes or links an account to an identity. SQLite's `BEGIN
+/// IMMEDIATE` already does this. On PostgreSQL it also tells every node's
+/// status mirror, at commit, that accounts may have changed (nothing is
+/// sent if the transaction rolls back).
 pub fn lock_feed(conn: &mut DbConnection) -> Result<(), DbError> {
     if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock(7301), pg_notify('{}', '')",
+            crate::status_mirror::CHANNEL
+        ))
+        .execute(pg)?;
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ diesel::table! {
         status_changed_at -> Timestamp,
         seq -> BigInt,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -250,6 +251,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    job_runs (job) {
+        job -> Text,
+        started_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> platforms (platform_id));
 diesel::joinable!(status_changes -> accounts (account_id));
 diesel::joinable!(identity_fields -> identities (identity_id));
@@ -282,4 +290,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_checks,
     audit_log,
     checkpoints,
+    job_runs,
 );

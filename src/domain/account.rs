@@ -60,6 +60,13 @@ impl Handle {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A handle this process parsed before and kept as text (the status
+    /// mirror): not checked again.
+    pub(crate) fn kept(text: &str) -> Self {
+        debug_assert!(Self::check(text).is_ok());
+        Self(text.to_owned())
+    }
 }
 
 /// A follower count as reported by a platform; never negative. Held as the

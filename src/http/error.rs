@@ -128,6 +128,10 @@ impl ResponseError for ApiError {
             | ApiError::DailyLimit { retry_after: seconds, .. } => {
                 response.insert_header(("Retry-After", seconds.to_string()));
             }
+            // Loading, overloaded or the database away: all usually pass within seconds.
+            ApiError::Unavailable(_) => {
+                response.insert_header(("Retry-After", "1"));
+            }
             _ => {}
         }
         response.json(ErrorResponse { error: ErrorBody { code: self.code().to_owned(), message } })

@@ -9,11 +9,15 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers, so requests can be served.
+/// `GET /readyz`: the status mirror has loaded and the database answers, so
+/// requests can be served.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if let Err(e) = call(&state.pool, crate::db::ping).await.and_then(|pinged| Ok(pinged?)) {
+    if let Err(e) = call(&state, crate::db::ping).await.and_then(|pinged| Ok(pinged?)) {
         tracing::warn!(error = %e, "readiness check failed");
         return Err(ApiError::Unavailable("the database is not available"));
+    }
+    if !state.statuses.is_loaded() {
+        return Err(ApiError::Unavailable("the node is still loading statuses"));
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }

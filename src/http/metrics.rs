@@ -27,11 +27,18 @@ pub struct OfficialLabels {
     pub action: &'static str,
 }
 
+/// A background job that runs once per interval across the cluster.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub job: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RouteLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     official_actions: Family<OfficialLabels, Gauge>,
+    job_runs: Family<JobLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -50,7 +57,13 @@ impl Default for Metrics {
             "Each official's disclosures, identifier searches, reviews and failed logins in the last 24 hours",
             official_actions.clone(),
         );
-        Self { registry, requests, latency, official_actions }
+        let job_runs = Family::<JobLabels, Counter>::default();
+        registry.register(
+            "job_runs",
+            "Runs of each cluster-wide background job completed by this node (the nodes together run each once per interval)",
+            job_runs.clone(),
+        );
+        Self { registry, requests, latency, official_actions, job_runs }
     }
 }
 
@@ -69,6 +82,11 @@ impl Metrics {
                 self.official_actions.get_or_create(&labels).set(*count);
             }
         }
+    }
+
+    /// Counts a completed run of a cluster-wide job on this node.
+    pub fn job_ran(&self, job: crate::db::repo::job_runs::Job) {
+        self.job_runs.get_or_create(&JobLabels { job: job.as_str() }).inc();
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

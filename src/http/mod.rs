@@ -49,6 +49,8 @@ pub struct AppState {
     /// owners off, nor a flood of owner forms officials.
     pub login_gate: limits::Argon2Gate,
     pub cookies: pages::cookies::Cookies,
+    /// What status reads are answered from.
+    pub statuses: Arc<crate::status_mirror::StatusMirror>,
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.
@@ -73,13 +75,13 @@ thread_local! {
     static SQLITE_READERS: RefCell<HashMap<PathBuf, DbConnection>> = RefCell::new(HashMap::new());
 }
 
-/// Runs a short read on the hot path: an indexed lookup of a few rows, never
-/// a scan or an aggregate (those go to [`with_conn`]).
+/// Runs a short read on the hot path (a platform token's lookup when it is
+/// not cached): an indexed lookup of a few rows, never a scan or an
+/// aggregate (those go to [`with_conn`]).
 ///
 /// SQLite is in-process and in WAL mode readers never wait for writers, so an
 /// indexed read takes microseconds: less than handing it to the blocking pool
-/// costs (measured: the hand-off and pool locking were over 90% of a status
-/// read). Such reads run on the worker thread with its own connection.
+/// costs. Such reads run on the worker thread with its own connection.
 /// PostgreSQL reads cross the network and go to the blocking pool.
 pub async fn read<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where
@@ -87,7 +89,7 @@ where
     T: Send + 'static,
 {
     let DatabaseUrl::Sqlite(path) = &state.settings.database_url else {
-        return with_conn(&state.pool, f).await;
+        return with_conn(state, f).await;
     };
     SQLITE_READERS.with(|readers| {
         let mut readers = readers.borrow_mut();
@@ -109,28 +111,31 @@ where
 /// diesel is synchronous and must not stall the async workers. The outer
 /// error is the infrastructure's (no connection free, the blocking pool
 /// failed); the inner one is the use case's, for the caller to translate.
-pub async fn call<T, E, F>(pool: &Pool, f: F) -> Result<Result<T, E>, ApiError>
+/// Afterwards this node's status mirror shows whatever the use case wrote.
+pub async fn call<T, E, F>(state: &AppState, f: F) -> Result<Result<T, E>, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    let pool = pool.clone();
+    let (pool, statuses) = (state.pool.clone(), state.statuses.clone());
     web::block(move || {
         let mut conn = pool.get().map_err(DbError::from)?;
-        Ok(f(&mut conn))
+        let outcome = f(&mut conn);
+        statuses.catch_up_after_use(&mut conn);
+        Ok(outcome)
     })
     .await
     .map_err(ApiError::internal)?
 }
 
 /// [`call`] for a closure that already answers in [`ApiError`]s.
-pub async fn with_conn<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
+pub async fn with_conn<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    call(pool, f).await?
+    call(state, f).await?
 }
 
 /// Why a blind index was not computed.

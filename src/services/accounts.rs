@@ -12,6 +12,7 @@ use crate::domain::{
     AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, PlatformId,
     RegistryPolicy,
 };
+use crate::status_mirror::StatusMirror;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -240,15 +241,15 @@ impl StatusView {
     }
 }
 
-/// One account's status, for its own platform only (one indexed lookup).
+/// One account's status, for its own platform only, from this node's mirror.
 pub fn status(
-    conn: &mut DbConnection,
+    statuses: &StatusMirror,
     policy: &RegistryPolicy,
     platform_id: PlatformId,
     account_ref: &AccountRef,
     now: DateTime<Utc>,
-) -> Result<Option<StatusView>, DbError> {
-    Ok(repo::find_status(conn, platform_id, account_ref)?.map(|row| StatusView::of(row, policy, now)))
+) -> Option<StatusView> {
+    statuses.get(platform_id, account_ref).map(|row| StatusView::of(row, policy, now))
 }
 
 /// The answer to a batch status read.
@@ -260,16 +261,16 @@ pub struct Statuses {
     pub unknown: Vec<AccountRef>,
 }
 
-/// The statuses of up to 1,000 of the platform's accounts (one indexed query).
+/// The statuses of up to 1,000 of the platform's accounts, from this node's mirror.
 pub fn statuses(
-    conn: &mut DbConnection,
+    statuses: &StatusMirror,
     policy: &RegistryPolicy,
     platform_id: PlatformId,
     refs: Vec<AccountRef>,
     now: DateTime<Utc>,
-) -> Result<Statuses, DbError> {
+) -> Statuses {
     let mut found: HashMap<AccountRef, StatusRow> =
-        repo::find_statuses(conn, platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+        statuses.get_many(platform_id, &refs).into_iter().map(|r| (r.account_ref.clone(), r)).collect();
     let mut known = Vec::with_capacity(found.len());
     let mut unknown = Vec::new();
     for account_ref in refs {
@@ -280,7 +281,7 @@ pub fn statuses(
             None => unknown.push(account_ref),
         }
     }
-    Ok(Statuses { known, unknown })
+    Statuses { known, unknown }
 }
 
 /// The platform's status changes after the cursor `after`, in `seq` order.

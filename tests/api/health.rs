@@ -1,4 +1,4 @@
-use crate::helpers::{TestDb, settings_for, spawn_app};
+use crate::helpers::{CliFixture, TestDb, settings_for, spawn_app, stderr};
 use chrono::Utc;
 use registry::config::DatabaseUrl;
 use registry::crypto::KeyRing;
@@ -87,4 +87,44 @@ async fn metrics_count_requests_per_route_pattern_and_status_class() {
     assert!(!body.contains("secret-looking-path"), "raw paths never become labels");
     let (public, _, _) = app.get("/metrics").await;
     assert_eq!(public.as_u16(), 404, "the service's own listener does not show them");
+}
+
+#[actix_web::test]
+async fn a_node_whose_statuses_have_not_loaded_is_not_ready_and_asks_status_readers_to_retry() {
+    let fx = CliFixture::new();
+    let added = fx.run(&["platform", "add", "--slug", "qaz", "--name", "Qaz", "--json"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let token =
+        serde_json::from_slice::<serde_json::Value>(&added.stdout).unwrap()["token"].as_str().unwrap().to_owned();
+    // The pool reaches the database; the status mirror's own connection never does.
+    let mut settings = settings_for(&fx.db);
+    settings.database_url = DatabaseUrl::parse("postgres://registry@127.0.0.1:1/registry").unwrap();
+    let app = Application::build(settings, fx.keys(), fx.db.pool()).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::default();
+
+    let mut ready = client.get(format!("{address}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "the node is still loading statuses");
+    for read in [
+        client.get(format!("{address}/api/v1/accounts/acc-1")).bearer_auth(&token).send().await.unwrap(),
+        client
+            .post(format!("{address}/api/v1/status/batch"))
+            .bearer_auth(&token)
+            .send_json(&serde_json::json!({ "account_refs": ["acc-1"] }))
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(read.status(), 503, "never a 404 for an account the node has not loaded yet");
+        assert_eq!(read.headers().get("retry-after").unwrap(), "1");
+    }
+    let report = client
+        .post(format!("{address}/api/v1/accounts/report"))
+        .bearer_auth(&token)
+        .send_json(&serde_json::json!({ "accounts": [{ "account_ref": "acc-1", "handle": "@a", "follower_count": 9000 }] }))
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200, "writes do not wait for the mirror");
 }

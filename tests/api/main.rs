@@ -8,6 +8,7 @@ mod audit_cli;
 mod authorization;
 mod backup;
 mod cli;
+mod cluster;
 mod deployment;
 mod docs;
 mod durability;

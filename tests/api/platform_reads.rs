@@ -86,3 +86,26 @@ async fn a_platform_over_its_rate_limit_is_told_when_to_retry() {
     assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(statuses[0].status, 200);
 }
+
+#[actix_web::test]
+async fn status_reads_are_answered_from_memory_without_touching_the_accounts_table() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("acc-1", 7000), ("acc-2", 10)]).await;
+    let before = app.api_get(&token, "/api/v1/accounts/acc-1").await;
+    assert_eq!(before.status, 200);
+
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query("ALTER TABLE accounts RENAME TO accounts_away").execute(&mut conn).unwrap();
+    let single = app.api_get(&token, "/api/v1/accounts/acc-1").await;
+    let batch = app.api_post(&token, "/api/v1/status/batch", &json!({ "account_refs": ["acc-2", "acc-3"] })).await;
+    let feed = app.api_get(&token, "/api/v1/changes").await;
+    diesel::sql_query("ALTER TABLE accounts_away RENAME TO accounts").execute(&mut conn).unwrap();
+
+    assert_eq!((single.status, single.body), (200, before.body));
+    assert_eq!(batch.status, 200, "{}", batch.body);
+    assert_eq!(batch.json()["statuses"][0]["status"], "not_required");
+    assert_eq!(batch.json()["unknown"], json!(["acc-3"]));
+    assert_eq!(feed.status, 200, "the change feed reads status_changes, not accounts: {}", feed.body);
+}

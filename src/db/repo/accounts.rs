@@ -85,35 +85,40 @@ pub fn find_many(
         .load(conn)?)
 }
 
-/// The status hot path: one indexed lookup, run on the concrete backend
-/// (`db_run!`) so that the prepared statement is cached, which
-/// `MultiConnection` does not do; and without `LIMIT ?` (the key is unique),
-/// because SQLite re-prepares a statement whenever a bound LIMIT is re-bound.
-pub fn find_status(
-    conn: &mut DbConnection,
-    platform_id: PlatformId,
-    account_ref: &AccountRef,
-) -> Result<Option<StatusRow>, DbError> {
+/// A status row as the mirror keeps it: with its platform and version.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct VersionedStatus {
+    pub platform_id: PlatformId,
+    pub version: i64,
+    #[diesel(embed)]
+    pub status: StatusRow,
+}
+
+/// The accounts written after `version`, in version order (one index range
+/// scan); run on the concrete backend so the statement is prepared once.
+pub fn changed_since(conn: &mut DbConnection, version: i64, limit: i64) -> Result<Vec<VersionedStatus>, DbError> {
     Ok(db_run!(conn => accounts::table
-        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq(account_ref)))
-        .select(StatusRow::as_select())
-        .get_result(conn)
-        .optional())?)
+        .filter(accounts::version.gt(version))
+        .order(accounts::version)
+        .limit(limit)
+        .select(VersionedStatus::as_select())
+        .load(conn))?)
 }
 
-/// The statuses of the platform's accounts among `refs`, in no particular order (one indexed query).
-pub fn find_statuses(
-    conn: &mut DbConnection,
-    platform_id: PlatformId,
-    refs: &[AccountRef],
-) -> Result<Vec<StatusRow>, DbError> {
-    let refs: Vec<&str> = refs.iter().map(AccountRef::as_str).collect();
-    Ok(accounts::table
-        .filter(accounts::platform_id.eq(platform_id).and(accounts::account_ref.eq_any(refs)))
-        .select(StatusRow::as_select())
-        .load(conn)?)
+/// The version the next write of an account takes. Unique and in commit
+/// order because every writer holds [`crate::db::lock_feed`]; `MAX` on the
+/// unique index is one index probe on both backends.
+fn next_version() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql("(SELECT COALESCE(MAX(version), 0) + 1 FROM accounts)")
 }
 
+/// The largest version given so far (0 for none).
+pub fn last_version(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(accounts::table.select(diesel::dsl::max(accounts::version)).first::<Option<i64>>(conn)?.unwrap_or(0))
+}
+
+/// A new account. The caller holds [`crate::db::lock_feed`].
 pub fn insert(
     conn: &mut DbConnection,
     platform_id: PlatformId,
@@ -137,13 +142,14 @@ pub fn insert(
             accounts::status_changed_at.eq(db_time(now)),
             accounts::seq.eq(0),
             accounts::created_at.eq(db_time(now)),
+            accounts::version.eq(next_version()),
         ))
         .returning(accounts::id)
         .get_result(conn)?)
 }
 
 /// Stores a new lifecycle state. A claim code stops working when the account
-/// leaves `required`/`overdue`.
+/// leaves `required`/`overdue`. The caller holds [`crate::db::lock_feed`].
 pub fn save_state(
     conn: &mut DbConnection,
     id: AccountId,
@@ -160,6 +166,7 @@ pub fn save_state(
             accounts::crossed_at.eq(state.crossed_at.map(db_time)),
             accounts::deadline.eq(state.deadline.map(db_time)),
             accounts::below_since.eq(state.below_since.map(db_time)),
+            accounts::version.eq(next_version()),
         ))
         .execute(conn)?;
     if !crate::domain::lifecycle::accepts_claim_code(state.status) {
@@ -208,7 +215,11 @@ pub fn record_changes(
             .get_result(conn)?;
     }
     diesel::update(accounts::table.find(account_id))
-        .set((accounts::seq.eq(seq), accounts::status_changed_at.eq(db_time(last.at))))
+        .set((
+            accounts::seq.eq(seq),
+            accounts::status_changed_at.eq(db_time(last.at)),
+            accounts::version.eq(next_version()),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod identities;
+pub mod job_runs;
 pub mod officials;
 pub mod outbox;
 pub mod owner_sessions;

@@ -53,7 +53,7 @@ impl ClaimFields {
         form: &ClaimForm,
         problem: Option<&'static str>,
     ) -> Result<Self, ApiError> {
-        let platforms = call(&page.state.pool, platforms::list).await??;
+        let platforms = call(&page.state, platforms::list).await??;
         let mut problems = Problems::default();
         if let Some(problem) = problem {
             problems.add("claim_code", "claim_code", page.texts().get(problem));
@@ -93,7 +93,7 @@ pub(super) async fn claim(page: PageContext, form: CheckedForm<ClaimForm>) -> Re
     let ticket = match ClaimCode::parse(&form.claim_code) {
         Ok(code) => {
             let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
-            let ticket = call(&page.state.pool, move |conn| {
+            let ticket = call(&page.state, move |conn| {
                 let now = crate::db::now();
                 let claimed =
                     owners::check_claim(conn, &state.keys, &state.settings.policy, &platform, &account, &code, now)?;

@@ -70,7 +70,7 @@ pub(super) async fn confirm(page: PageContext, form: CheckedForm<CodeForm>) -> R
     let handle = claimed(&page).await?.map(|c| c.account.handle.as_str().to_owned()).unwrap_or_default();
     let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
     let state = page.state.clone();
-    let confirmed = call(&page.state.pool, move |conn| {
+    let confirmed = call(&page.state, move |conn| {
         identification::confirm(conn, &state.keys, &state.settings.policy, &ticket, &code, crate::db::now())
     })
     .await?;
@@ -109,7 +109,7 @@ pub(super) async fn confirm(page: PageContext, form: CheckedForm<CodeForm>) -> R
 pub(super) async fn resend(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
     let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
     let state = page.state.clone();
-    let sent = call(&page.state.pool, move |conn| {
+    let sent = call(&page.state, move |conn| {
         identification::resend(conn, &state.keys, &state.settings.policy, &ticket, crate::db::now())
     })
     .await?;

@@ -161,14 +161,14 @@ impl PageContext {
     pub async fn owner(&self) -> Result<Option<IdentityId>, ApiError> {
         let Some(cookie) = self.cookie_value(CookieName::Owner) else { return Ok(None) };
         let keys = self.state.keys.clone();
-        Ok(call(&self.state.pool, move |conn| owners::session(conn, &keys, &cookie, crate::db::now())).await??)
+        Ok(call(&self.state, move |conn| owners::session(conn, &keys, &cookie, crate::db::now())).await??)
     }
 
     /// The official signed in through the session cookie, if the session is live.
     pub async fn official(&self) -> Result<Option<Official>, ApiError> {
         let Some(token) = self.cookie_value(CookieName::Official) else { return Ok(None) };
         let keys = self.state.keys.clone();
-        Ok(call(&self.state.pool, move |conn| officials::authenticate(conn, &keys, &token, crate::db::now())).await??)
+        Ok(call(&self.state, move |conn| officials::authenticate(conn, &keys, &token, crate::db::now())).await??)
     }
 }
 

@@ -585,7 +585,7 @@ fn form_page<'a>(
 pub(super) async fn claimed(page: &PageContext) -> Result<Option<Claimed>, ApiError> {
     let Some(ticket) = page.cookie_value(CookieName::Claim) else { return Ok(None) };
     let state = page.state.clone();
-    let redeemed = call(&page.state.pool, move |conn| {
+    let redeemed = call(&page.state, move |conn| {
         owners::redeem_ticket(conn, &state.keys, &state.settings.policy, &ticket, crate::db::now())
     })
     .await?;
@@ -676,7 +676,7 @@ async fn send(page: &PageContext, declaration: Declaration) -> Result<HttpRespon
     };
     let ticket = page.cookie_value(CookieName::Claim).unwrap_or_default();
     let (state, lang) = (page.state.clone(), page.texts().lang);
-    let started = call(&page.state.pool, move |conn| {
+    let started = call(&page.state, move |conn| {
         let now = crate::db::now();
         identification::start(conn, &state.keys, &state.settings.policy, &ticket, &declaration, &index, lang, now)
     })

@@ -75,7 +75,7 @@ async fn record_page(
 ) -> Result<HttpResponse, ApiError> {
     let policy = page.state.settings.policy.clone();
     let record =
-        call(&page.state.pool, move |conn| owners::my_record(conn, &policy, identity_id, crate::db::now())).await??;
+        call(&page.state, move |conn| owners::my_record(conn, &policy, identity_id, crate::db::now())).await??;
     let t = page.texts();
     let disclosures = record
         .disclosures
@@ -161,7 +161,7 @@ pub(super) async fn sign_in(page: PageContext, form: CheckedForm<SignInForm>) ->
     }
     let (keys, reference, key) = (page.state.keys.clone(), form.reference.clone(), form.management_key);
     let signed_in =
-        call(&page.state.pool, move |conn| owners::sign_in(conn, &keys, &reference, &key, crate::db::now())).await?;
+        call(&page.state, move |conn| owners::sign_in(conn, &keys, &reference, &key, crate::db::now())).await?;
     match refused_as_none(signed_in)? {
         Some(session) => {
             let mut response = see_other("/my");
@@ -201,7 +201,7 @@ pub(super) async fn change_email(
         return record_page(&page, identity_id, notes, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (keys, lang, key) = (page.state.keys.clone(), page.texts().lang, form.management_key);
-    let requested = call(&page.state.pool, move |conn| {
+    let requested = call(&page.state, move |conn| {
         contact::request_change(conn, &keys, identity_id, &email, &key, lang, crate::db::now())
     })
     .await?;
@@ -225,10 +225,9 @@ pub(super) async fn confirm_email(
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(CodeForm { code }, OwnerSession(identity_id)) = form;
     let (keys, lang) = (page.state.keys.clone(), page.texts().lang);
-    let confirmed = call(&page.state.pool, move |conn| {
-        contact::confirm_change(conn, &keys, identity_id, &code, lang, crate::db::now())
-    })
-    .await?;
+    let confirmed =
+        call(&page.state, move |conn| contact::confirm_change(conn, &keys, identity_id, &code, lang, crate::db::now()))
+            .await?;
     let t = page.texts();
     let (problem, status) = match confirmed {
         Ok(()) => {
@@ -292,7 +291,7 @@ pub(super) async fn add(
         return add_page(&page, &form, Some("claim-rejected"), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (state, platform, account) = (page.state.clone(), form.platform.clone(), form.account.clone());
-    let added = call(&page.state.pool, move |conn| {
+    let added = call(&page.state, move |conn| {
         let now = crate::db::now();
         identification::add_to_record(
             conn,
@@ -327,7 +326,7 @@ pub(super) async fn withdraw(
     let CheckedForm(WithdrawForm { account_id }, OwnerSession(identity_id)) = form;
     let policy = page.state.settings.policy.clone();
     let withdrawn =
-        call(&page.state.pool, move |conn| owners::withdraw(conn, &policy, identity_id, account_id, crate::db::now()))
+        call(&page.state, move |conn| owners::withdraw(conn, &policy, identity_id, account_id, crate::db::now()))
             .await?;
     if refused_as_none(withdrawn)?.is_none() {
         return page.notice(StatusCode::CONFLICT, "my-title", "my-withdraw-refused");
@@ -340,7 +339,7 @@ pub(super) async fn withdraw(
 pub(super) async fn sign_out(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = page.cookie_value(CookieName::Owner) {
         let keys = page.state.keys.clone();
-        call(&page.state.pool, move |conn| owners::sign_out(conn, &keys, &cookie, crate::db::now())).await??;
+        call(&page.state, move |conn| owners::sign_out(conn, &keys, &cookie, crate::db::now())).await??;
     }
     let mut response = see_other("/");
     response.add_cookie(&page.removal(CookieName::Owner)).map_err(ApiError::internal)?;

@@ -53,8 +53,7 @@ pub(super) async fn lost_key(page: PageContext, form: CheckedForm<LostKeyForm>) 
         return page.rate_limited("lost-key-title", seconds);
     }
     let keys = page.state.keys.clone();
-    call(&page.state.pool, move |conn| recovery::request_key_reset(conn, &keys, &reference, crate::db::now()))
-        .await??;
+    call(&page.state, move |conn| recovery::request_key_reset(conn, &keys, &reference, crate::db::now())).await??;
     page.render(&LostKeyPage { t: page.texts(), csrf: page.csrf(), sent: true }, StatusCode::OK)
 }
 
@@ -62,8 +61,8 @@ pub(super) async fn lost_key(page: PageContext, form: CheckedForm<LostKeyForm>) 
 pub(super) async fn recover_form(page: PageContext, query: web::Query<TokenParam>) -> Result<HttpResponse, ApiError> {
     let token = query.into_inner().token;
     let (keys, looked_up) = (page.state.keys.clone(), token.clone());
-    let live = call(&page.state.pool, move |conn| recovery::reset_link_live(conn, &keys, &looked_up, crate::db::now()))
-        .await??;
+    let live =
+        call(&page.state, move |conn| recovery::reset_link_live(conn, &keys, &looked_up, crate::db::now())).await??;
     let status = if live { StatusCode::OK } else { StatusCode::NOT_FOUND };
     page.render(
         &RecoverPage {
@@ -83,7 +82,7 @@ pub(super) async fn recover(page: PageContext, form: CheckedForm<TokenParam>) ->
     let CheckedForm(TokenParam { token }, ()) = form;
     let keys = page.state.keys.clone();
     let replaced =
-        call(&page.state.pool, move |conn| recovery::replace_key(conn, &keys, &token, crate::db::now())).await??;
+        call(&page.state, move |conn| recovery::replace_key(conn, &keys, &token, crate::db::now())).await??;
     let t = page.texts();
     let Some(new) = replaced else {
         let expired = RecoverPage {

@@ -26,9 +26,8 @@ struct ReportPage<'a> {
 pub(super) async fn report_form(page: PageContext, query: web::Query<TokenParam>) -> Result<HttpResponse, ApiError> {
     let token = query.into_inner().token;
     let (keys, looked_up) = (page.state.keys.clone(), token.clone());
-    let link =
-        call(&page.state.pool, move |conn| identification::reported_link(conn, &keys, &looked_up, crate::db::now()))
-            .await??;
+    let link = call(&page.state, move |conn| identification::reported_link(conn, &keys, &looked_up, crate::db::now()))
+        .await??;
     let status = if link.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     page.render(&ReportPage { t: page.texts(), csrf: page.csrf(), token, link, done: false }, status)
 }
@@ -37,7 +36,7 @@ pub(super) async fn report_form(page: PageContext, query: web::Query<TokenParam>
 pub(super) async fn report(page: PageContext, form: CheckedForm<TokenParam>) -> Result<HttpResponse, ApiError> {
     let CheckedForm(TokenParam { token }, ()) = form;
     let state = page.state.clone();
-    let done = call(&page.state.pool, move |conn| {
+    let done = call(&page.state, move |conn| {
         identification::dispute(conn, &state.keys, &state.settings.policy, &token, crate::db::now())
     })
     .await??;

@@ -1,5 +1,6 @@
 //! The platform API (DESIGN §5): report accounts, read statuses, follow changes.
-//! The read paths are one indexed query each and never touch argon2.
+//! Status reads are answered from the node's status mirror, in memory; the
+//! change feed is one index range scan. None of it touches argon2.
 
 pub mod auth;
 pub mod dto;
@@ -8,7 +9,7 @@ pub mod token_cache;
 use crate::domain::AccountRef;
 use crate::http::error::{ApiError, ErrorResponse};
 use crate::http::extract::Then;
-use crate::http::{AppState, read, with_conn};
+use crate::http::{AppState, with_conn};
 use crate::services::accounts::{self, ClaimCodeError};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
@@ -25,6 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/status/batch").route(web::post().to(batch_status)))
             .service(web::resource("/changes").route(web::get().to(changes))),
     );
+}
+
+/// This node's status mirror, once it has loaded (until then `/readyz` says
+/// not ready, and a request that reaches the node anyway is asked to retry).
+fn loaded_statuses(state: &AppState) -> Result<&crate::status_mirror::StatusMirror, ApiError> {
+    Some(&*state.statuses).filter(|s| s.is_loaded()).ok_or(ApiError::Unavailable("the node is still loading statuses"))
 }
 
 fn path_ref(raw: &str) -> Result<AccountRef, ApiError> {
@@ -52,7 +59,7 @@ pub(crate) async fn report(
     let reports = body.into_inner().parse()?;
     let count = reports.len();
     let app = state.clone();
-    let results = with_conn(&state.pool, move |conn| {
+    let results = with_conn(&state, move |conn| {
         Ok(accounts::report(conn, &app.keys, &app.settings.policy, auth.platform_id, &reports, crate::db::now())?)
     })
     .await?;
@@ -80,6 +87,7 @@ pub(crate) async fn report(
         (status = 304, description = "Unchanged since the given ETag"),
         (status = 400, description = "Invalid account_ref", body = ErrorResponse),
         (status = 404, description = "The registry never saw this account from this platform", body = ErrorResponse),
+        (status = 503, description = "This node is still loading statuses after a start; retry (another node may answer)", body = ErrorResponse),
     )
 )]
 pub(crate) async fn get_account(
@@ -89,12 +97,9 @@ pub(crate) async fn get_account(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let account_ref = path_ref(&path)?;
-    let policy = state.settings.policy.clone();
-    let view = read(&state, move |conn| {
-        accounts::status(conn, &policy, auth.platform_id, &account_ref, crate::db::now())?
-            .ok_or(ApiError::NotFound("account"))
-    })
-    .await?;
+    let statuses = loaded_statuses(&state)?;
+    let view = accounts::status(statuses, &state.settings.policy, auth.platform_id, &account_ref, crate::db::now())
+        .ok_or(ApiError::NotFound("account"))?;
     // The status is in the tag: a due change not yet stored still changes it.
     let etag = EntityTag::new_strong(format!("{}-{}", view.seq, view.status));
     let unchanged = match req.headers().get(header::IF_NONE_MATCH).map(|_| IfNoneMatch::parse(&req)) {
@@ -116,6 +121,7 @@ pub(crate) async fn get_account(
     responses(
         (status = 200, description = "Known accounts in request order, and the refs the registry never saw", body = BatchResponse),
         (status = 400, description = "Malformed body, 0 or over 1,000 refs, or an invalid ref", body = ErrorResponse),
+        (status = 503, description = "This node is still loading statuses after a start; retry (another node may answer)", body = ErrorResponse),
     )
 )]
 pub(crate) async fn batch_status(
@@ -123,10 +129,8 @@ pub(crate) async fn batch_status(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
-    let policy = state.settings.policy.clone();
-    let found =
-        read(&state, move |conn| Ok(accounts::statuses(conn, &policy, auth.platform_id, refs, crate::db::now())?))
-            .await?;
+    let statuses = loaded_statuses(&state)?;
+    let found = accounts::statuses(statuses, &state.settings.policy, auth.platform_id, refs, crate::db::now());
     let response = BatchResponse {
         statuses: found.known.into_iter().map(Into::into).collect(),
         unknown: found.unknown.into_iter().map(Into::into).collect(),
@@ -152,7 +156,7 @@ pub(crate) async fn changes(
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let ChangesQuery { after, limit } = query.into_inner();
-    let rows = with_conn(&state.pool, move |conn| Ok(accounts::changes(conn, auth.platform_id, after, limit)?)).await?;
+    let rows = with_conn(&state, move |conn| Ok(accounts::changes(conn, auth.platform_id, after, limit)?)).await?;
     let next = rows.last().map_or(after, |r| r.seq);
     let changes = rows.into_iter().map(ChangeDto::from).collect();
     Ok(HttpResponse::Ok()
@@ -180,7 +184,7 @@ pub(crate) async fn reissue_claim_code(
 ) -> Result<HttpResponse, ApiError> {
     let account_ref = path_ref(&path)?;
     let app = state.clone();
-    let (code, expires_at) = with_conn(&state.pool, move |conn| {
+    let (code, expires_at) = with_conn(&state, move |conn| {
         accounts::reissue_claim_code(
             conn,
             &app.keys,

@@ -70,7 +70,7 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
     let entries =
-        call(&state.pool, move |conn| audit_log::page(conn, &auth.0, after, limit)).await?.map_err(|e| match e {
+        call(&state, move |conn| audit_log::page(conn, &auth.0, after, limit)).await?.map_err(|e| match e {
             AuditLogError::Forbidden => ApiError::Forbidden(Role::Auditor.refusal()),
             AuditLogError::Invalid(e) => super::invalid_page(e),
             AuditLogError::Db(e) => e.into(),

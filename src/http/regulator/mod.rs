@@ -82,7 +82,7 @@ pub(crate) async fn log_in(
     // Every name, real or not, locked or not, waits for the same gate.
     let Some(_permit) = state.login_gate.try_acquire() else { return Ok(Err(NotLoggedIn::Busy)) };
     let (keys, limits) = (state.keys.clone(), state.login_limits.clone());
-    let session = call(&state.pool, move |conn| {
+    let session = call(state, move |conn| {
         let admit_unknown = || limits.admit_unknown(client, &username, started);
         officials::login(conn, &keys, (&username, &password, &totp), admit_unknown, started)
     })
@@ -175,10 +175,9 @@ impl FromRequest for OfficialAuth {
         Box::pin(async move {
             let (state, token) = credentials?;
             let app = state.clone();
-            let live = with_conn(&state.pool, move |conn| {
-                Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?)
-            })
-            .await?;
+            let live =
+                with_conn(&state, move |conn| Ok(officials::authenticate(conn, &app.keys, &token, crate::db::now())?))
+                    .await?;
             Ok(Self(live.ok_or(ApiError::Unauthorized)?))
         })
     }
@@ -230,6 +229,6 @@ impl<R: NeedsRole + 'static> FromRequest for WithRole<R> {
     responses((status = 204, description = "The session ended")),
 )]
 pub(crate) async fn logout(auth: OfficialAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_conn(&state.pool, move |conn| Ok(officials::logout(conn, &auth.0, crate::db::now())?)).await?;
+    with_conn(&state, move |conn| Ok(officials::logout(conn, &auth.0, crate::db::now())?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -309,7 +309,7 @@ pub(crate) async fn file_request(
         Target::Account { .. } => None,
     };
     let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
-    let filed = call(&state.pool, move |conn| {
+    let filed = call(state, move |conn| {
         let id = access::file(conn, &keys, &official, &request, blind_index.as_ref(), &limits, now)?;
         access::view(conn, &official, id)
     })
@@ -363,7 +363,7 @@ pub(crate) async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, keys) = (path.into_inner(), state.keys.clone());
-    let (row, shown) = call(&state.pool, move |conn| {
+    let (row, shown) = call(&state, move |conn| {
         let row = access::view(conn, &auth.0, id)?;
         Ok((row, access::identifier(conn, &keys, &auth.0, id, crate::db::now())?))
     })
@@ -394,7 +394,7 @@ pub(crate) async fn decide_request(
     body: DecisionRequest,
 ) -> Result<Result<RequestRow, AccessError>, ApiError> {
     let policy = state.settings.policy.clone();
-    let decided = call(&state.pool, move |conn| {
+    let decided = call(state, move |conn| {
         let verdict =
             Verdict { approve: body.approve, reason: &body.reason, notify_owner_after: body.notify_owner_after };
         access::decide(conn, &official, id, &verdict, &policy, crate::db::now())
@@ -443,7 +443,7 @@ pub(crate) async fn open_disclosure(
 ) -> Result<Result<Disclosed, AccessError>, ApiError> {
     let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
     let disclosed =
-        call(&state.pool, move |conn| access::disclose(conn, &keys, &official, id, &limits, crate::db::now())).await?;
+        call(state, move |conn| access::disclose(conn, &keys, &official, id, &limits, crate::db::now())).await?;
     match disclosed {
         Err(AccessError::Db(e)) => {
             tracing::error!(access_request.id = id.get(), error = %e, "disclosure not recorded; nothing disclosed");

@@ -67,8 +67,7 @@ pub(crate) async fn queue(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let super::Cursor { after, limit } = query.into_inner();
-    let rows =
-        call(&state.pool, move |conn| review::queue(conn, &auth.0, after, limit)).await?.map_err(review_error)?;
+    let rows = call(&state, move |conn| review::queue(conn, &auth.0, after, limit)).await?.map_err(review_error)?;
     let next = rows.last().map_or(after, |r| r.id.get());
     let identities: Vec<Waiting> = rows
         .into_iter()
@@ -104,7 +103,7 @@ pub(crate) async fn check_declaration(
     body: CheckRequest,
 ) -> Result<Result<Checked, ReviewError>, ApiError> {
     let (keys, limits) = (state.keys.clone(), state.settings.policy.daily_limits);
-    let checked = call(&state.pool, move |conn| {
+    let checked = call(state, move |conn| {
         review::check(conn, &keys, &official, (&reference, &body.purpose), &body.claims, &limits, crate::db::now())
     })
     .await?;
@@ -200,7 +199,7 @@ pub(crate) async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let (policy, reference) = (state.settings.policy.clone(), path.into_inner());
     let confirming = reference.clone();
-    let raised = call(&state.pool, move |conn| review::confirm(conn, &auth.0, &confirming, &policy, crate::db::now()))
+    let raised = call(&state, move |conn| review::confirm(conn, &auth.0, &confirming, &policy, crate::db::now()))
         .await?
         .map_err(review_error)?;
     let assurance = crate::domain::Assurance::RegistrarChecked;
@@ -248,10 +247,9 @@ pub(crate) async fn reject(
     let (keys, policy, reference) = (state.keys.clone(), state.settings.policy.clone(), path.into_inner());
     let reason = body.into_inner().reason;
     let rejecting = reference.clone();
-    let returned = call(&state.pool, move |conn| {
-        review::reject(conn, &keys, &auth.0, &rejecting, reason, &policy, crate::db::now())
-    })
-    .await?
-    .map_err(review_error)?;
+    let returned =
+        call(&state, move |conn| review::reject(conn, &keys, &auth.0, &rejecting, reason, &policy, crate::db::now()))
+            .await?
+            .map_err(review_error)?;
     Ok(HttpResponse::Ok().json(Rejected { reference, reason, accounts_returned: returned }))
 }

@@ -10,14 +10,17 @@ use registry::crypto::{KeyId, KeyRing};
 use registry::db::Pool;
 use registry::startup::Application;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct TestApp {
     pub address: String,
     /// Where `/metrics` is served, apart from the service.
     pub metrics_address: String,
-    /// Held so the database outlives the server; dropping it deletes the database.
-    db: TestDb,
+    /// Held so the database outlives the server; dropping the last holder deletes the database.
+    db: Arc<TestDb>,
+    /// What the app started with, for [`TestApp::another_node`].
+    settings: Settings,
     pub pool: Pool,
     pub keys: KeyRing,
     pub client: awc::Client,
@@ -35,12 +38,24 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     let keys = KeyRing::generate(Utc::now());
     keys.create(&settings.key_file.path).unwrap();
+    start(Arc::new(db), settings, keys).await
+}
+
+/// The application over `db`, started in this process on its own ports;
+/// returns once it is ready (its status mirror loaded).
+async fn start(db: Arc<TestDb>, settings: Settings, keys: KeyRing) -> TestApp {
     let pool = db.pool();
-    let app = Application::build(settings, keys.clone(), pool.clone()).unwrap();
+    let app = Application::build(settings.clone(), keys.clone(), pool.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, metrics_address, db, pool, keys, client: awc::Client::default() }
+    let app = TestApp { address, metrics_address, db, settings, pool, keys, client: awc::Client::default() };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get("/readyz").await.0 != 200 {
+        assert!(Instant::now() < deadline, "the app did not become ready");
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    app
 }
 
 /// A response, read whole.
@@ -66,6 +81,13 @@ impl Reply {
 }
 
 impl TestApp {
+    /// A second node of the same deployment, as behind a load balancer: its
+    /// own server, pool, caches, rate limits and background jobs, over this
+    /// app's database and key file.
+    pub async fn another_node(&self) -> TestApp {
+        start(self.db.clone(), self.settings.clone(), self.keys.clone()).await
+    }
+
     pub async fn get(&self, path: &str) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {
         let mut response = self.client.get(format!("{}{path}", self.address)).send().await.unwrap();
         let body = response.body().await.unwrap();

@@ -75,7 +75,7 @@ pub(super) async fn login(page: PageContext, form: CheckedForm<LoginForm>) -> Re
 /// `POST /regulator/logout`
 pub(super) async fn logout(page: PageContext, _form: CheckedForm<EmptyForm>) -> Result<HttpResponse, ApiError> {
     if let Some(official) = page.official().await? {
-        call(&page.state.pool, move |conn| officials::logout(conn, &official, crate::db::now())).await??;
+        call(&page.state, move |conn| officials::logout(conn, &official, crate::db::now())).await??;
     }
     let mut response = see_other("/regulator");
     response.add_cookie(&page.removal(CookieName::Official)).map_err(ApiError::internal)?;

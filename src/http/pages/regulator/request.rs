@@ -49,7 +49,7 @@ async fn request_page(
     decided: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (viewer, keys) = (official.clone(), page.state.keys.clone());
-    let viewed = call(&page.state.pool, move |conn| {
+    let viewed = call(&page.state, move |conn| {
         let request = access::view(conn, &viewer, id)?;
         Ok((request, access::identifier(conn, &keys, &viewer, id, crate::db::now())?))
     })

@@ -44,7 +44,7 @@ struct RequestsPage<'a> {
 pub(super) async fn list(page: PageContext, official: OfficialSession) -> Result<HttpResponse, ApiError> {
     let OfficialSession(official) = official;
     let nav = Nav::of(&official);
-    let rows = call(&page.state.pool, move |conn| access::list(conn, &official, 200)).await??;
+    let rows = call(&page.state, move |conn| access::list(conn, &official, 200)).await??;
     let t = page.texts();
     let now = crate::db::now();
     let requests = rows
@@ -183,7 +183,7 @@ async fn new_request_page(
         problems.add(section, anchor, t.get(&format!("reg-error-{section}")));
     }
     let status = if problems.is_empty() { status } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let platforms = call(&page.state.pool, platforms::list).await??;
+    let platforms = call(&page.state, platforms::list).await??;
     let shown = NewRequestPage {
         t,
         csrf: page.csrf(),

@@ -57,7 +57,7 @@ async fn queue_page(
 ) -> Result<HttpResponse, ApiError> {
     let (problem, _, status) = refused.map_or((None, None, StatusCode::OK), Refusal::parts);
     let nav = Nav::of(&official);
-    let rows = match call(&page.state.pool, move |conn| review::queue(conn, &official, 0, None)).await? {
+    let rows = match call(&page.state, move |conn| review::queue(conn, &official, 0, None)).await? {
         Ok(rows) => rows,
         Err(e) => {
             let (problem, _, status) = Refusal::of_review(e)?.parts();
@@ -143,7 +143,7 @@ async fn review_page(
 ) -> Result<HttpResponse, ApiError> {
     let nav = Nav::of(&official);
     let viewer = official.clone();
-    let identity = match call(&page.state.pool, move |conn| review::find(conn, &viewer, &reference)).await? {
+    let identity = match call(&page.state, move |conn| review::find(conn, &viewer, &reference)).await? {
         Ok(identity) => identity,
         // The declaration itself is refused: say so on the queue.
         Err(e) => return queue_page(page, official, None, Some(Refusal::of_review(e)?)).await,
@@ -261,8 +261,7 @@ pub(super) async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let (reference, CheckedForm(_, OfficialSession(official))) = (path.into_inner(), form);
     let (policy, confirming, by) = (page.state.settings.policy.clone(), reference.clone(), official.clone());
-    match call(&page.state.pool, move |conn| review::confirm(conn, &by, &confirming, &policy, crate::db::now())).await?
-    {
+    match call(&page.state, move |conn| review::confirm(conn, &by, &confirming, &policy, crate::db::now())).await? {
         Ok(_) => Ok(see_other("/regulator/review?done=confirmed")),
         Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refusal::of_review(e)?)).await,
     }
@@ -287,10 +286,9 @@ pub(super) async fn reject(
     };
     let (keys, policy, rejecting, by) =
         (page.state.keys.clone(), page.state.settings.policy.clone(), reference.clone(), official.clone());
-    let rejected = call(&page.state.pool, move |conn| {
-        review::reject(conn, &keys, &by, &rejecting, reason, &policy, crate::db::now())
-    })
-    .await?;
+    let rejected =
+        call(&page.state, move |conn| review::reject(conn, &keys, &by, &rejecting, reason, &policy, crate::db::now()))
+            .await?;
     match rejected {
         Ok(_) => Ok(see_other("/regulator/review?done=rejected")),
         Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refusal::of_review(e)?)).await,

@@ -1,0 +1,2 @@
+DROP INDEX accounts_version;
+ALTER TABLE accounts DROP COLUMN version;
