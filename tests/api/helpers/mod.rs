@@ -20,5 +20,6 @@ pub use data::*;
 pub use db::{TestDb, key_file, migration_versions, settings_for};
 pub use logs::captured_logs;
 pub use officials::{PASSWORD, code, request_body, with_fields};
+pub use outbox::queued_mail_in;
 pub use owners::{Page, Visitor, between, iin, receipt_of, resident_fields};
 pub use smtp::{SmtpServer, delivering, free_port, smtp_url, with_smtp};

@@ -28,26 +28,31 @@ impl Queued {
     }
 }
 
+/// Every unsent message in the database, oldest first, opened with the key file's keys.
+pub fn queued_mail_in(pool: &registry::db::Pool, key_file: &std::path::Path) -> Vec<Queued> {
+    let keys = registry::crypto::KeyRing::load(key_file).unwrap();
+    let mut conn = pool.get().unwrap();
+    let far = chrono::Utc::now() + chrono::TimeDelta::days(3650);
+    outbox::due(&mut conn, far, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|message| {
+            let letter: serde_json::Value = serde_json::from_slice(&message.open(&keys).unwrap()).unwrap();
+            Queued {
+                kind: message.kind.to_string(),
+                to: letter["to"].as_str().unwrap().to_owned(),
+                values: letter["values"].clone(),
+                dates: letter["dates"].clone(),
+            }
+        })
+        .collect()
+}
+
 impl TestApp {
     /// Every unsent message, oldest first, opened with the keys the app has
     /// now (it reloads the key file after a rotation).
     pub fn queued_mail(&self) -> Vec<Queued> {
-        let keys = registry::crypto::KeyRing::load(&self.key_file()).unwrap();
-        let mut conn = self.pool.get().unwrap();
-        let far = chrono::Utc::now() + chrono::TimeDelta::days(3650);
-        outbox::due(&mut conn, far, 10_000)
-            .unwrap()
-            .into_iter()
-            .map(|message| {
-                let letter: serde_json::Value = serde_json::from_slice(&message.open(&keys).unwrap()).unwrap();
-                Queued {
-                    kind: message.kind.to_string(),
-                    to: letter["to"].as_str().unwrap().to_owned(),
-                    values: letter["values"].clone(),
-                    dates: letter["dates"].clone(),
-                }
-            })
-            .collect()
+        queued_mail_in(&self.pool, &self.key_file())
     }
 
     /// The newest queued message of `kind`.

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 /// A visitor's browser: keeps cookies, submits forms, does not follow redirects.
 pub struct Visitor<'a> {
-    app: &'a TestApp,
+    /// Where the app listens: `http://127.0.0.1:PORT`.
+    base: std::borrow::Cow<'a, str>,
     pub client: awc::Client,
     pub cookies: HashMap<String, String>,
     /// Sent as `X-Forwarded-For`, as a reverse proxy in front of the app would.
@@ -23,8 +24,13 @@ pub struct Page {
 
 impl<'a> Visitor<'a> {
     pub fn new(app: &'a TestApp) -> Self {
+        Self::at(std::borrow::Cow::Borrowed(&app.address))
+    }
+
+    /// A visitor of an app at `base` (a `serve` process, say).
+    pub fn at(base: std::borrow::Cow<'a, str>) -> Self {
         Self {
-            app,
+            base,
             client: awc::Client::builder().disable_redirects().finish(),
             cookies: HashMap::new(),
             forwarded_for: None,
@@ -36,6 +42,11 @@ impl<'a> Visitor<'a> {
     }
 
     pub async fn send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
+        self.try_send(request, form).await.expect("the app answers")
+    }
+
+    /// [`Visitor::send`], or `None` if no whole answer came (the server went away).
+    pub async fn try_send(&mut self, request: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Option<Page> {
         let mut request = request.insert_header(("cookie", self.cookie_header()));
         if let Some(client) = &self.forwarded_for {
             request = request.insert_header(("x-forwarded-for", client.as_str()));
@@ -44,7 +55,7 @@ impl<'a> Visitor<'a> {
             Some(fields) => request.send_form(&fields).await,
             None => request.send().await,
         }
-        .unwrap();
+        .ok()?;
         for value in response.headers().get_all("set-cookie") {
             let pair = value.to_str().unwrap().split(';').next().unwrap();
             let (name, value) = pair.split_once('=').unwrap();
@@ -55,23 +66,28 @@ impl<'a> Visitor<'a> {
             }
         }
         let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-        let body = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
-        Page { status: response.status().as_u16(), location, body }
+        let body = String::from_utf8(response.body().await.ok()?.to_vec()).unwrap();
+        Some(Page { status: response.status().as_u16(), location, body })
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let request = self.client.get(format!("{}{path}", self.app.address));
+        let request = self.client.get(format!("{}{path}", self.base));
         self.send(request, None).await
     }
 
     /// Submits a form after loading the page that holds it (for its CSRF token).
     pub async fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-        let page = self.get(page_path).await;
+        self.try_submit(page_path, action, fields).await.expect("the app answers")
+    }
+
+    /// [`Visitor::submit`], or `None` if the server went away on the way.
+    pub async fn try_submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Option<Page> {
+        let page = self.try_send(self.client.get(format!("{}{page_path}", self.base)), None).await?;
         let csrf = csrf_of(&page.body);
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
-        let request = self.client.post(format!("{}{action}", self.app.address));
-        self.send(request, Some(&all)).await
+        let request = self.client.post(format!("{}{action}", self.base));
+        self.try_send(request, Some(&all)).await
     }
 
     /// Claims `account` on platform qaz with `code`.
@@ -134,7 +150,7 @@ pub fn resident_fields() -> Vec<(&'static str, &'static str)> {
 /// A valid IIN for test person `n`, unlike the default test resident's.
 pub fn iin(n: u32) -> String {
     (n..)
-        .flat_map(|m| (0..10).map(move |d| format!("8501{m:03}3001{d}")))
+        .flat_map(|m| (0..10).map(move |d| format!("8501{:03}{}{d}", m % 1000, 3001 + m / 1000)))
         .find(|candidate| registry::domain::Iin::parse(candidate).is_ok())
         .unwrap()
 }
