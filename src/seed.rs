@@ -69,14 +69,13 @@ pub fn seed_accounts(
         return Ok(0);
     }
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let id_base: i64 =
-            accounts::table.select(diesel::dsl::max(accounts::id)).first::<Option<i64>>(conn)?.unwrap_or(0);
+            accounts::table.select(diesel::dsl::max(accounts::id)).first::<Option<i64>>(&mut **conn)?.unwrap_or(0);
         let seq_base: i64 = status_changes::table
             .select(diesel::dsl::max(status_changes::seq))
-            .first::<Option<i64>>(conn)?
+            .first::<Option<i64>>(&mut **conn)?
             .unwrap_or(0);
-        let version_base = crate::db::repo::accounts::last_version(conn)?;
         let now_db = db_time(now);
         for start in (0..count).step_by(CHUNK) {
             let end = (start + CHUNK).min(count);
@@ -100,7 +99,7 @@ pub fn seed_accounts(
                     accounts::status_changed_at.eq(now_db),
                     accounts::seq.eq(a.seq),
                     accounts::created_at.eq(now_db),
-                    accounts::version.eq(version_base + n + 1),
+                    accounts::version.eq(conn.next_version()),
                 ));
                 change_rows.push((
                     status_changes::seq.eq(a.seq),
@@ -112,8 +111,9 @@ pub fn seed_accounts(
                     status_changes::changed_at.eq(now_db),
                 ));
             }
-            db_run!(conn => diesel::insert_into(accounts::table).values(&account_rows).execute(conn))?;
-            db_run!(conn => diesel::insert_into(status_changes::table).values(&change_rows).execute(conn))?;
+            let db: &mut DbConnection = conn;
+            db_run!(db => diesel::insert_into(accounts::table).values(&account_rows).execute(db))?;
+            db_run!(db => diesel::insert_into(status_changes::table).values(&change_rows).execute(db))?;
         }
         crate::db::move_sequences_past_inserted_ids(conn)?;
         Ok(count)

@@ -119,19 +119,52 @@ fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
 /// Serialises writers of the change feed and of accounts, so that rows commit
 /// in `seq` and `version` order and a reader never skips one committed late.
 /// Call first in any write transaction that writes an account, records
-/// status changes or links an account to an identity. SQLite's `BEGIN
-/// IMMEDIATE` already does this. On PostgreSQL it also tells every node's
-/// status mirror, at commit, that accounts may have changed (nothing is
-/// sent if the transaction rolls back).
-pub fn lock_feed(conn: &mut DbConnection) -> Result<(), DbError> {
+/// status changes or links an account to an identity: the repository's
+/// account writes take the returned [`FeedTx`], so none can be written
+/// without it. SQLite's `BEGIN IMMEDIATE` already serialises writers. On
+/// PostgreSQL it also tells every node's status mirror, at commit, that
+/// accounts may have changed (nothing is sent if the transaction rolls back).
+pub fn lock_feed(conn: &mut DbConnection) -> Result<FeedTx<'_>, DbError> {
     if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query(format!(
-            "SELECT pg_advisory_xact_lock(7301), pg_notify('{}', '')",
-            crate::status_mirror::CHANNEL
-        ))
-        .execute(pg)?;
+        let lock = format!("SELECT pg_advisory_xact_lock(7301), pg_notify('{}', '')", crate::status_mirror::CHANNEL);
+        diesel::sql_query(lock).execute(pg)?;
     }
-    Ok(())
+    let last = crate::db::schema::accounts::table
+        .select(diesel::dsl::max(crate::db::schema::accounts::version))
+        .first::<Option<i64>>(conn)?;
+    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1 })
+}
+
+/// A write transaction that holds the feed lock ([`lock_feed`]). It is a
+/// connection (it dereferences to one) that also hands out the accounts'
+/// versions, in order: one `MAX` per transaction, and every version unique
+/// and committed in order because no other writer holds the lock meanwhile.
+pub struct FeedTx<'c> {
+    conn: &'c mut DbConnection,
+    next_version: i64,
+}
+
+impl FeedTx<'_> {
+    /// The version for the next account written in this transaction.
+    pub fn next_version(&mut self) -> i64 {
+        let version = self.next_version;
+        self.next_version += 1;
+        version
+    }
+}
+
+impl std::ops::Deref for FeedTx<'_> {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for FeedTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
 }
 
 /// Makes the caller's transaction the only one appending to the audit log

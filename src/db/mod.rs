@@ -14,7 +14,9 @@ mod columns;
 pub mod repo;
 pub mod schema;
 
-pub use backend::{forget_shredded, lock_feed, move_sequences_past_inserted_ids, serialize_appenders, write_tx};
+pub use backend::{
+    FeedTx, forget_shredded, lock_feed, move_sequences_past_inserted_ids, serialize_appenders, write_tx,
+};
 
 use crate::config::DatabaseUrl;
 use crate::crypto::{CryptoError, KeyId};

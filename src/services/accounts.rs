@@ -6,7 +6,7 @@
 use crate::crypto::token::new_claim_code;
 use crate::crypto::{KeyRing, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow};
-use crate::db::{DbConnection, DbError, lock_feed, write_tx};
+use crate::db::{DbConnection, DbError, FeedTx, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
     AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, PlatformId,
@@ -88,7 +88,7 @@ fn report_unique(
     now: DateTime<Utc>,
 ) -> Result<Vec<ReportResult>, DbError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let refs: Vec<AccountRef> = reports.iter().map(|r| r.account_ref.clone()).collect();
         let mut existing: HashMap<AccountRef, AccountRow> =
             repo::find_many(conn, platform_id, &refs)?.into_iter().map(|row| (row.account_ref.clone(), row)).collect();
@@ -156,7 +156,7 @@ pub fn reissue_claim_code(
     now: DateTime<Utc>,
 ) -> Result<(ClaimCode, DateTime<Utc>), ClaimCodeError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let row = repo::find(conn, platform_id, account_ref)?.ok_or(ClaimCodeError::NotFound)?;
         let outcome = catch_up(conn, &row, policy, now)?;
         let state = outcome.state;
@@ -170,15 +170,15 @@ pub fn reissue_claim_code(
 }
 
 /// Stores a lifecycle outcome of an existing account: its new state and its
-/// change-feed rows. The caller holds the feed lock.
-pub(super) fn save_outcome(conn: &mut DbConnection, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
+/// change-feed rows.
+pub(super) fn save_outcome(conn: &mut FeedTx<'_>, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
     repo::save_state(conn, row.id, &row.handle, &outcome.state)?;
     repo::record_changes(conn, (row.platform_id, row.id, &row.account_ref), outcome.state.identity, &outcome.changes)
 }
 
 /// Applies and stores the time-driven changes due for one account.
 fn catch_up(
-    conn: &mut DbConnection,
+    conn: &mut FeedTx<'_>,
     row: &AccountRow,
     policy: &RegistryPolicy,
     now: DateTime<Utc>,
@@ -200,7 +200,7 @@ pub fn apply_due_transitions(
     limit: i64,
 ) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let due = repo::due_for_transition(conn, now, now - policy.hysteresis, limit)?;
         let mut changed = 0;
         for row in &due {

@@ -24,7 +24,7 @@ use crate::db::repo::identities::{self, IdentityMatch};
 use crate::db::repo::owner_tokens::{self, LiveToken};
 use crate::db::repo::pending::{self, NewPending, PendingRow};
 use crate::db::repo::{owner_sessions, platforms};
-use crate::db::{DbConnection, DbError, lock_feed, write_tx};
+use crate::db::{DbConnection, DbError, FeedTx, lock_feed, write_tx};
 use crate::domain::{
     Assurance, ClaimCode, ContactEmail, Declaration, Field, Handle, IdentityId, OwnerTokenPurpose, OwnerType,
     RegistryPolicy,
@@ -216,7 +216,7 @@ pub fn confirm(
     now: DateTime<Utc>,
 ) -> Result<Confirmed, ConfirmError> {
     write_tx(conn, |conn| -> Result<Result<Confirmed, ConfirmError>, ConfirmError> {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let Claimed { account: row, claim_code_digest: claim_digest } =
             owners::redeem_ticket(conn, keys, policy, ticket, now)?;
         let waiting = pending::find(conn, row.id)?
@@ -276,7 +276,7 @@ pub fn add_to_record(
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let claimed = owners::check_claim(conn, keys, policy, platform, account, code, now)?;
         let record = identities::find_match(conn, identity_id)?.ok_or(OwnerError::Rejected)?;
         link(conn, keys, policy, &claimed.account, &record, Proof::Session, now)?;
@@ -285,11 +285,11 @@ pub fn add_to_record(
 }
 
 /// Links the account to the record, as proved by `proof`, in the caller's
-/// transaction (which holds the change-feed lock): the account takes the
+/// transaction (which holds the feed lock): the account takes the
 /// record's assurance, its claim code is spent, the link is audited, and
 /// the record's address is told, with a link to report it.
 pub(super) fn link(
-    conn: &mut DbConnection,
+    conn: &mut FeedTx<'_>,
     keys: &KeyRing,
     policy: &RegistryPolicy,
     row: &AccountRow,
@@ -366,7 +366,7 @@ pub fn dispute(
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let Some((live, row)) = live_report(conn, keys, token, now)? else { return Ok(false) };
         if !owner_tokens::spend(conn, live.id, now)? {
             return Ok(false);

@@ -265,7 +265,7 @@ pub fn withdraw(
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let account = my_accounts(conn, policy, identity_id, now)?
             .into_iter()
             .find(|a| a.account_id == account_id)

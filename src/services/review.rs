@@ -218,7 +218,7 @@ pub fn confirm(
 ) -> Result<usize, ReviewError> {
     require_registrar(official)?;
     write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let identity = decidable(conn, official, reference, Needs::Confirmation, now)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
@@ -260,7 +260,7 @@ pub fn reject(
     require_registrar(official)?;
     let needs = if reason == RejectionReason::DataMismatch { Needs::Contradiction } else { Needs::AnyCheck };
     let returned = write_tx(conn, |conn| {
-        lock_feed(conn)?;
+        let conn = &mut lock_feed(conn)?;
         let identity = decidable(conn, official, reference, needs, now)?;
         let mut returned = 0;
         let mut deadline = None;

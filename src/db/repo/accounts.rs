@@ -2,7 +2,7 @@
 
 use crate::crypto::TokenDigest;
 use crate::db::schema::{account_identities, accounts, status_changes};
-use crate::db::{DbConnection, DbError, db_time};
+use crate::db::{DbConnection, DbError, FeedTx, db_time};
 use crate::db_run;
 use crate::domain::{
     AccountId, AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, IdentityId, PlatformId,
@@ -106,28 +106,18 @@ pub fn changed_since(conn: &mut DbConnection, version: i64, limit: i64) -> Resul
         .load(conn))?)
 }
 
-/// The version the next write of an account takes. Unique and in commit
-/// order because every writer holds [`crate::db::lock_feed`]; `MAX` on the
-/// unique index is one index probe on both backends.
-fn next_version() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
-    diesel::dsl::sql("(SELECT COALESCE(MAX(version), 0) + 1 FROM accounts)")
-}
-
-/// The largest version given so far (0 for none).
-pub fn last_version(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(accounts::table.select(diesel::dsl::max(accounts::version)).first::<Option<i64>>(conn)?.unwrap_or(0))
-}
-
-/// A new account. The caller holds [`crate::db::lock_feed`].
+/// A new account.
 pub fn insert(
-    conn: &mut DbConnection,
+    conn: &mut FeedTx<'_>,
     platform_id: PlatformId,
     account_ref: &AccountRef,
     handle: &Handle,
     state: &AccountState,
     now: DateTime<Utc>,
 ) -> Result<AccountId, DbError> {
-    Ok(diesel::insert_into(accounts::table)
+    let version = conn.next_version();
+    let conn: &mut DbConnection = conn;
+    Ok(db_run!(conn => diesel::insert_into(accounts::table)
         .values((
             accounts::platform_id.eq(platform_id),
             accounts::account_ref.eq(account_ref),
@@ -142,21 +132,23 @@ pub fn insert(
             accounts::status_changed_at.eq(db_time(now)),
             accounts::seq.eq(0),
             accounts::created_at.eq(db_time(now)),
-            accounts::version.eq(next_version()),
+            accounts::version.eq(version),
         ))
         .returning(accounts::id)
-        .get_result(conn)?)
+        .get_result(conn))?)
 }
 
 /// Stores a new lifecycle state. A claim code stops working when the account
-/// leaves `required`/`overdue`. The caller holds [`crate::db::lock_feed`].
+/// leaves `required`/`overdue`.
 pub fn save_state(
-    conn: &mut DbConnection,
+    conn: &mut FeedTx<'_>,
     id: AccountId,
     handle: &Handle,
     state: &AccountState,
 ) -> Result<(), DbError> {
-    diesel::update(accounts::table.find(id))
+    let version = conn.next_version();
+    let db: &mut DbConnection = conn;
+    db_run!(db => diesel::update(accounts::table.find(id))
         .set((
             accounts::handle.eq(handle),
             accounts::follower_count.eq(state.follower_count),
@@ -166,9 +158,9 @@ pub fn save_state(
             accounts::crossed_at.eq(state.crossed_at.map(db_time)),
             accounts::deadline.eq(state.deadline.map(db_time)),
             accounts::below_since.eq(state.below_since.map(db_time)),
-            accounts::version.eq(next_version()),
+            accounts::version.eq(version),
         ))
-        .execute(conn)?;
+        .execute(db))?;
     if !crate::domain::lifecycle::accepts_claim_code(state.status) {
         set_claim_code(conn, id, None)?;
     }
@@ -181,28 +173,29 @@ pub fn set_claim_code(
     id: AccountId,
     code: Option<(&TokenDigest, DateTime<Utc>)>,
 ) -> Result<(), DbError> {
-    diesel::update(accounts::table.find(id))
+    db_run!(conn => diesel::update(accounts::table.find(id))
         .set((
             accounts::claim_code_digest.eq(code.map(|(digest, _)| digest.clone())),
             accounts::claim_code_expires_at.eq(code.map(|(_, expires)| db_time(expires))),
         ))
-        .execute(conn)?;
+        .execute(conn))?;
     Ok(())
 }
 
 /// Appends status changes to the feed and points the account at the last one.
-/// The caller holds [`crate::db::lock_feed`].
 pub fn record_changes(
-    conn: &mut DbConnection,
+    conn: &mut FeedTx<'_>,
     (platform_id, account_id, account_ref): (PlatformId, AccountId, &AccountRef),
     assurance: Option<Assurance>,
     changes: &[StatusChange],
 ) -> Result<(), DbError> {
     let Some(last) = changes.last() else { return Ok(()) };
+    let version = conn.next_version();
+    let conn: &mut DbConnection = conn;
     let mut seq = 0;
     for change in changes {
         let shown_assurance = (change.status == AccountStatus::Verified).then_some(assurance).flatten();
-        seq = diesel::insert_into(status_changes::table)
+        seq = db_run!(conn => diesel::insert_into(status_changes::table)
             .values((
                 status_changes::platform_id.eq(platform_id),
                 status_changes::account_id.eq(account_id),
@@ -212,15 +205,15 @@ pub fn record_changes(
                 status_changes::changed_at.eq(db_time(change.at)),
             ))
             .returning(status_changes::seq)
-            .get_result(conn)?;
+            .get_result(conn))?;
     }
-    diesel::update(accounts::table.find(account_id))
+    db_run!(conn => diesel::update(accounts::table.find(account_id))
         .set((
             accounts::seq.eq(seq),
             accounts::status_changed_at.eq(db_time(last.at)),
-            accounts::version.eq(next_version()),
+            accounts::version.eq(version),
         ))
-        .execute(conn)?;
+        .execute(conn))?;
     Ok(())
 }
 
