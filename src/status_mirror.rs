@@ -11,7 +11,7 @@
 //! fallback (and the only means on SQLite).
 
 use crate::config::DatabaseUrl;
-use crate::db::repo::accounts::{self as repo, StatusRow, VersionedStatus};
+use crate::db::repo::accounts::{self as repo, StatusRow, StoredStatus};
 use crate::db::{ConnectionManager, DbConnection, DbError};
 use crate::domain::{AccountRef, AccountStatus, Assurance, Handle, PlatformId};
 use chrono::NaiveDateTime;
@@ -19,7 +19,7 @@ use diesel::RunQueryDsl;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Rows fetched per query while catching up (the first load takes many).
@@ -39,29 +39,46 @@ struct Row {
     /// The account ref, then the handle: one allocation instead of two.
     text: Box<str>,
     ref_len: u8,
-    status: AccountStatus,
+    /// `None`: the stored row could not be read; reads of it fail.
+    status: Option<AccountStatus>,
     assurance: Option<Assurance>,
     deadline: Option<NaiveDateTime>,
     below_since: Option<NaiveDateTime>,
     status_changed_at: NaiveDateTime,
     seq: i64,
+    /// The account's version this row shows: an older one never replaces it.
+    version: i64,
 }
 
 impl Row {
-    fn new(platform_id: PlatformId, row: StatusRow) -> Self {
-        let account_ref = row.account_ref.as_str();
-        // At most `AccountRef::MAX_LEN` (128) bytes.
-        let ref_len = u8::try_from(account_ref.len()).unwrap_or(u8::MAX);
+    /// The stored row checked; an unreadable one keeps its key, so that
+    /// reads of that account fail instead of showing what it was before.
+    fn new(stored: &StoredStatus) -> Self {
+        let checked = stored.checked();
+        if let Err(column) = checked {
+            tracing::error!(
+                platform.id = stored.platform_id.get(),
+                account.version = stored.version,
+                column,
+                "an account's stored status cannot be read; reads of it fail until it is written again"
+            );
+        }
+        let checked = checked.ok();
+        let handle = checked.as_ref().map_or("", |row| row.handle.as_str());
+        // At most `AccountRef::MAX_LEN` (128) bytes when readable; cut to fit otherwise.
+        let ref_len = u8::try_from(stored.account_ref.len()).unwrap_or(u8::MAX);
+        let account_ref = stored.account_ref.get(..usize::from(ref_len)).unwrap_or_default();
         Self {
-            platform_id,
-            text: format!("{account_ref}{}", row.handle.as_str()).into_boxed_str(),
-            ref_len,
-            status: row.status,
-            assurance: row.assurance,
-            deadline: row.deadline,
-            below_since: row.below_since,
-            status_changed_at: row.status_changed_at,
-            seq: row.seq,
+            platform_id: stored.platform_id,
+            text: format!("{account_ref}{handle}").into_boxed_str(),
+            ref_len: u8::try_from(account_ref.len()).unwrap_or(0),
+            status: checked.as_ref().map(|row| row.status),
+            assurance: checked.as_ref().and_then(|row| row.assurance),
+            deadline: stored.deadline,
+            below_since: stored.below_since,
+            status_changed_at: stored.status_changed_at,
+            seq: stored.seq,
+            version: stored.version,
         }
     }
 
@@ -70,19 +87,26 @@ impl Row {
     }
 
     /// The stored row again, for the account `account_ref` (which is this row's).
-    fn status_row(&self, account_ref: &AccountRef) -> StatusRow {
-        StatusRow {
+    fn status_row(&self, account_ref: &AccountRef) -> Result<StatusRow, Unreadable> {
+        let status = self.status.ok_or(Unreadable)?;
+        Ok(StatusRow {
             account_ref: account_ref.clone(),
             handle: Handle::kept(&self.text[usize::from(self.ref_len)..]),
-            status: self.status,
+            status,
             assurance: self.assurance,
             deadline: self.deadline,
             below_since: self.below_since,
             status_changed_at: self.status_changed_at,
             seq: self.seq,
-        }
+        })
     }
 }
+
+/// A stored account row that does not hold valid values (written by hand,
+/// or by a version of the registry that knows values this one does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the account's stored status cannot be read")]
+pub struct Unreadable;
 
 /// The rows, and an index of them by (platform, account ref) that holds only
 /// positions: the keys live once, in the rows.
@@ -91,8 +115,9 @@ struct Table {
     rows: Vec<Row>,
     index: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
-    /// The highest version applied.
+    /// The highest version applied, and which account it belongs to.
     version: i64,
+    newest: Option<(PlatformId, String, i64)>,
 }
 
 impl Table {
@@ -109,13 +134,20 @@ impl Table {
         found.map(|&i| i as usize)
     }
 
-    fn apply(&mut self, changed: Vec<VersionedStatus>) {
-        for VersionedStatus { platform_id, version, status } in changed {
-            let row = Row::new(platform_id, status);
-            match self.position(platform_id, row.account_ref()) {
-                Some(i) => self.rows[i] = row,
+    /// Takes each row unless the table already shows a newer version of its
+    /// account: catch-ups that overlap can apply in any order.
+    fn apply(&mut self, stored: &[StoredStatus]) {
+        for account in stored {
+            if account.version > self.version {
+                self.version = account.version;
+                self.newest = Some((account.platform_id, account.account_ref.clone(), account.seq));
+            }
+            let row = Row::new(account);
+            match self.position(account.platform_id, row.account_ref()) {
+                Some(i) if self.rows[i].version < row.version => self.rows[i] = row,
+                Some(_) => {}
                 None => {
-                    let hash = self.hash(platform_id, row.account_ref());
+                    let hash = self.hash(account.platform_id, row.account_ref());
                     // Four billion accounts would not fit in memory anyway.
                     let position = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
                     self.rows.push(row);
@@ -126,7 +158,6 @@ impl Table {
                     });
                 }
             }
-            self.version = self.version.max(version);
         }
     }
 }
@@ -135,8 +166,6 @@ impl Table {
 #[derive(Default)]
 pub struct StatusMirror {
     table: RwLock<Table>,
-    /// One catch-up at a time: each fetches what is newer than the last.
-    catching_up: Mutex<()>,
     /// Set once the first load finished; until then reads are refused and
     /// `/readyz` says not ready.
     loaded: AtomicBool,
@@ -162,10 +191,9 @@ impl StatusMirror {
     }
 
     /// The platform's account `account_ref`, as last written.
-    pub fn get(&self, platform_id: PlatformId, account_ref: &AccountRef) -> Option<StatusRow> {
+    pub fn get(&self, platform_id: PlatformId, account_ref: &AccountRef) -> Result<Option<StatusRow>, Unreadable> {
         let table = self.read();
-        let i = table.position(platform_id, account_ref.as_str())?;
-        Some(table.rows[i].status_row(account_ref))
+        table.position(platform_id, account_ref.as_str()).map(|i| table.rows[i].status_row(account_ref)).transpose()
     }
 
     /// [`StatusMirror::get`] for many refs under one lock; unknown refs are left out.
@@ -173,25 +201,25 @@ impl StatusMirror {
         &self,
         platform_id: PlatformId,
         refs: impl IntoIterator<Item = &'a AccountRef>,
-    ) -> Vec<StatusRow> {
+    ) -> Result<Vec<StatusRow>, Unreadable> {
         let table = self.read();
         refs.into_iter()
             .filter_map(|r| table.position(platform_id, r.as_str()).map(|i| table.rows[i].status_row(r)))
             .collect()
     }
 
-    /// Applies every account written since the last catch-up; returns how many.
+    /// Applies every account written since the last catch-up; returns how
+    /// many. Holds no lock while it queries: a stalled connection stalls
+    /// only its own caller, and catch-ups that overlap are harmless.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<usize, DbError> {
-        let _one_at_a_time = self.catching_up.lock().unwrap_or_else(PoisonError::into_inner);
         let mut applied = 0;
         loop {
             let changed = repo::changed_since(conn, self.version(), PAGE)?;
-            let fetched = changed.len();
-            if fetched > 0 {
-                self.table.write().unwrap_or_else(PoisonError::into_inner).apply(changed);
+            if !changed.is_empty() {
+                self.table.write().unwrap_or_else(PoisonError::into_inner).apply(&changed);
             }
-            applied += fetched;
-            if fetched < PAGE as usize {
+            applied += changed.len();
+            if changed.len() < PAGE as usize {
                 return Ok(applied);
             }
         }
@@ -205,6 +233,41 @@ impl StatusMirror {
         {
             tracing::warn!(error = %e, "status mirror could not catch up; the background follower will");
         }
+    }
+
+    /// Whether the database still holds, as its newest version, the row
+    /// this mirror took as its newest. It does not after a failover to a
+    /// replica that lost the last commits, or a restore of an older backup:
+    /// then new writes can reuse versions the mirror has passed.
+    fn agrees_with(&self, conn: &mut DbConnection) -> Result<bool, DbError> {
+        let (version, newest) = {
+            let table = self.read();
+            (table.version, table.newest.clone())
+        };
+        let Some((platform_id, account_ref, seq)) = newest else { return Ok(true) };
+        let stored = repo::changed_since(conn, version - 1, 1)?;
+        Ok(match stored.first() {
+            None => false, // every version the mirror has is gone
+            Some(row) if row.version == version => {
+                (row.platform_id, &row.account_ref, row.seq) == (platform_id, &account_ref, seq)
+            }
+            // That account was written again since: the next catch-up takes it.
+            Some(_) => true,
+        })
+    }
+
+    /// Loads everything again beside the current table, then swaps.
+    fn reload(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        let mut fresh = Table::default();
+        loop {
+            let page = repo::changed_since(conn, fresh.version, PAGE)?;
+            fresh.apply(&page);
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        *self.table.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+        Ok(())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
@@ -261,6 +324,11 @@ impl Follower {
             tracing::info!(accounts = mirror.len(), "status mirror loaded");
         } else if applied > 0 {
             tracing::debug!(accounts = applied, "status mirror caught up");
+        } else if !mirror.agrees_with(conn)? {
+            tracing::warn!(
+                "the database's newest account is not the status mirror's (a failover or a restore?); reloading"
+            );
+            mirror.reload(conn)?;
         }
         Ok(())
     }
@@ -291,9 +359,12 @@ impl Follower {
     }
 }
 
+/// The follower's own connection; on PostgreSQL listening, and with a
+/// statement timeout, so a query that hangs ends in an error and a retry.
 fn connect(manager: &ConnectionManager) -> Result<DbConnection, DbError> {
     let mut conn = manager.establish()?;
     if let DbConnection::Postgresql(pg) = &mut conn {
+        diesel::sql_query("SET statement_timeout = '30s'").execute(pg)?;
         diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(pg)?;
     }
     Ok(conn)
@@ -303,62 +374,71 @@ fn connect(manager: &ConnectionManager) -> Result<DbConnection, DbError> {
 mod tests {
     use super::*;
 
-    fn versioned(
-        platform: i64,
-        account_ref: &str,
-        handle: &str,
-        version: i64,
-        status: AccountStatus,
-    ) -> VersionedStatus {
-        VersionedStatus {
+    fn stored(platform: i64, account_ref: &str, handle: &str, version: i64, status: &str) -> StoredStatus {
+        StoredStatus {
             platform_id: PlatformId::new(platform),
             version,
-            status: StatusRow {
-                account_ref: AccountRef::parse(account_ref).unwrap(),
-                handle: Handle::parse(handle).unwrap(),
-                status,
-                assurance: None,
-                deadline: None,
-                below_since: None,
-                status_changed_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
-                seq: version,
-            },
+            account_ref: account_ref.to_owned(),
+            handle: handle.to_owned(),
+            status: status.to_owned(),
+            assurance: None,
+            deadline: None,
+            below_since: None,
+            status_changed_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            seq: version,
         }
+    }
+
+    fn acc(account_ref: &str) -> AccountRef {
+        AccountRef::parse(account_ref).unwrap()
     }
 
     #[test]
     fn a_row_stays_small() {
-        assert!(std::mem::size_of::<Row>() <= 80, "{} bytes", std::mem::size_of::<Row>());
+        assert!(std::mem::size_of::<Row>() <= 88, "{} bytes", std::mem::size_of::<Row>());
     }
 
     #[test]
-    fn rows_are_found_by_platform_and_ref_and_replaced_by_newer_versions() {
+    fn rows_are_found_by_platform_and_ref_and_replaced_by_newer_versions_only() {
         let mirror = StatusMirror::default();
         let mut table = mirror.table.write().unwrap();
-        table.apply(vec![
-            versioned(1, "acc-1", "@one", 1, AccountStatus::Required),
-            versioned(2, "acc-1", "@other", 2, AccountStatus::NotRequired),
-        ]);
-        table.apply(vec![versioned(1, "acc-1", "@renamed", 3, AccountStatus::Verified)]);
+        table.apply(&[stored(1, "acc-1", "@one", 1, "required"), stored(2, "acc-1", "@other", 2, "not_required")]);
+        table.apply(&[stored(1, "acc-1", "@renamed", 4, "verified")]);
+        // A catch-up that fetched earlier and applies late changes nothing.
+        table.apply(&[stored(1, "acc-1", "@one", 3, "overdue")]);
         drop(table);
-        let acc_1 = AccountRef::parse("acc-1").unwrap();
-        let mine = mirror.get(PlatformId::new(1), &acc_1).unwrap();
-        assert_eq!((mine.status, mine.handle.as_str(), mine.seq), (AccountStatus::Verified, "@renamed", 3));
-        let theirs = mirror.get(PlatformId::new(2), &acc_1).unwrap();
+        let mine = mirror.get(PlatformId::new(1), &acc("acc-1")).unwrap().unwrap();
+        assert_eq!((mine.status, mine.handle.as_str(), mine.seq), (AccountStatus::Verified, "@renamed", 4));
+        let theirs = mirror.get(PlatformId::new(2), &acc("acc-1")).unwrap().unwrap();
         assert_eq!((theirs.status, theirs.handle.as_str()), (AccountStatus::NotRequired, "@other"));
-        assert!(mirror.get(PlatformId::new(3), &acc_1).is_none(), "a platform sees only its own accounts");
-        assert_eq!((mirror.len(), mirror.version()), (2, 3));
-        let many = mirror.get_many(PlatformId::new(1), &[acc_1.clone(), AccountRef::parse("acc-2").unwrap()]);
+        assert_eq!(mirror.get(PlatformId::new(3), &acc("acc-1")), Ok(None), "a platform sees only its own accounts");
+        assert_eq!((mirror.len(), mirror.version()), (2, 4));
+        let many = mirror.get_many(PlatformId::new(1), &[acc("acc-1"), acc("acc-2")]).unwrap();
         assert_eq!(many.len(), 1);
+    }
+
+    #[test]
+    fn an_unreadable_row_fails_reads_of_its_account_only() {
+        let mirror = StatusMirror::default();
+        let mut table = mirror.table.write().unwrap();
+        table.apply(&[stored(1, "acc-1", "@one", 1, "required"), stored(1, "acc-2", "@two", 2, "required")]);
+        table.apply(&[stored(1, "acc-1", &"x".repeat(500), 3, "required"), stored(1, "acc-3", "@h", 4, "fictional")]);
+        table.apply(&[stored(1, "acc-4", "@four", 5, "verified")]);
+        drop(table);
+        assert_eq!(mirror.get(PlatformId::new(1), &acc("acc-1")), Err(Unreadable), "not what it was before");
+        assert_eq!(mirror.get(PlatformId::new(1), &acc("acc-3")), Err(Unreadable));
+        assert!(mirror.get(PlatformId::new(1), &acc("acc-2")).unwrap().is_some());
+        assert_eq!(mirror.get(PlatformId::new(1), &acc("acc-4")).unwrap().unwrap().status, AccountStatus::Verified);
+        assert_eq!(mirror.version(), 5, "later changes still arrive");
     }
 
     #[test]
     fn thousands_of_accounts_are_each_found() {
         let mirror = StatusMirror::default();
-        let rows = (0..5000).map(|i| versioned(i % 4, &format!("acc-{i}"), "@h", i + 1, AccountStatus::Required));
-        mirror.table.write().unwrap().apply(rows.collect());
+        let rows: Vec<_> = (0..5000).map(|i| stored(i % 4, &format!("acc-{i}"), "@h", i + 1, "required")).collect();
+        mirror.table.write().unwrap().apply(&rows);
         for i in 0..5000 {
-            let found = mirror.get(PlatformId::new(i % 4), &AccountRef::parse(&format!("acc-{i}")).unwrap());
+            let found = mirror.get(PlatformId::new(i % 4), &acc(&format!("acc-{i}"))).unwrap();
             assert_eq!(found.map(|r| r.seq), Some(i + 1));
         }
     }

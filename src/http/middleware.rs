@@ -46,6 +46,8 @@ pub async fn observe(
     };
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| match status.as_u16() {
+        // Starting, overloaded or the database away: expected now and then, and said with Retry-After.
+        503 => tracing::warn!(http.status = status.as_u16(), duration_ms, "request refused for now"),
         500.. => tracing::error!(http.status = status.as_u16(), duration_ms, "request failed"),
         400..500 => tracing::info!(http.status = status.as_u16(), duration_ms, "request rejected"),
         _ => tracing::debug!(http.status = status.as_u16(), duration_ms, "request served"),

@@ -89,7 +89,8 @@ where
     T: Send + 'static,
 {
     let DatabaseUrl::Sqlite(path) = &state.settings.database_url else {
-        return with_conn(state, f).await;
+        // A lookup writes nothing: no catch-up of the status mirror.
+        return on_blocking_pool(&state.pool, f).await?;
     };
     SQLITE_READERS.with(|readers| {
         let mut readers = readers.borrow_mut();
@@ -118,12 +119,26 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    let (pool, statuses) = (state.pool.clone(), state.statuses.clone());
+    let statuses = state.statuses.clone();
+    on_blocking_pool(&state.pool, move |conn| {
+        let outcome = f(conn);
+        statuses.catch_up_after_use(conn);
+        outcome
+    })
+    .await
+}
+
+/// `f` with a pooled connection on the blocking thread pool.
+async fn on_blocking_pool<T, E, F>(pool: &Pool, f: F) -> Result<Result<T, E>, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get().map_err(DbError::from)?;
-        let outcome = f(&mut conn);
-        statuses.catch_up_after_use(&mut conn);
-        Ok(outcome)
+        Ok(f(&mut conn))
     })
     .await
     .map_err(ApiError::internal)?

@@ -12,7 +12,7 @@ use crate::domain::{
     AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, PlatformId,
     RegistryPolicy,
 };
-use crate::status_mirror::StatusMirror;
+use crate::status_mirror::{StatusMirror, Unreadable};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -248,8 +248,8 @@ pub fn status(
     platform_id: PlatformId,
     account_ref: &AccountRef,
     now: DateTime<Utc>,
-) -> Option<StatusView> {
-    statuses.get(platform_id, account_ref).map(|row| StatusView::of(row, policy, now))
+) -> Result<Option<StatusView>, Unreadable> {
+    Ok(statuses.get(platform_id, account_ref)?.map(|row| StatusView::of(row, policy, now)))
 }
 
 /// The answer to a batch status read.
@@ -268,9 +268,9 @@ pub fn statuses(
     platform_id: PlatformId,
     refs: Vec<AccountRef>,
     now: DateTime<Utc>,
-) -> Statuses {
+) -> Result<Statuses, Unreadable> {
     let mut found: HashMap<AccountRef, StatusRow> =
-        statuses.get_many(platform_id, &refs).into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+        statuses.get_many(platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
     let mut known = Vec::with_capacity(found.len());
     let mut unknown = Vec::new();
     for account_ref in refs {
@@ -281,7 +281,7 @@ pub fn statuses(
             None => unknown.push(account_ref),
         }
     }
-    Statuses { known, unknown }
+    Ok(Statuses { known, unknown })
 }
 
 /// The platform's status changes after the cursor `after`, in `seq` order.

@@ -109,3 +109,72 @@ async fn status_reads_are_answered_from_memory_without_touching_the_accounts_tab
     assert_eq!(batch.json()["unknown"], json!(["acc-3"]));
     assert_eq!(feed.status, 200, "the change feed reads status_changes, not accounts: {}", feed.body);
 }
+
+#[actix_web::test]
+async fn a_new_handle_changes_the_etag() {
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("acc-1", 7000)]).await;
+    let before = app.api_get(&token, "/api/v1/accounts/acc-1").await.header("etag").unwrap();
+    let renamed = json!({ "accounts": [{ "account_ref": "acc-1", "handle": "@renamed", "follower_count": 7000 }] });
+    assert_eq!(app.api_post(&token, "/api/v1/accounts/report", &renamed).await.status, 200);
+    let request = app.client.get(format!("{}/api/v1/accounts/acc-1", app.address)).bearer_auth(&token);
+    let after = app.send(request.insert_header(("if-none-match", before.as_str())), None).await;
+    assert_eq!(after.status, 200, "the old tag no longer matches");
+    assert_eq!(after.json()["handle"], "@renamed");
+}
+
+#[actix_web::test]
+async fn an_unreadable_stored_row_fails_reads_of_that_account_only() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("acc-1", 7000), ("acc-2", 7000)]).await;
+    let mut conn = app.pool.get().unwrap();
+    // A handle no version of the registry writes, stored with the next version as a writer would.
+    diesel::sql_query(format!(
+        "UPDATE accounts SET handle = '{}', version = (SELECT MAX(version) + 1 FROM accounts) WHERE account_ref = 'acc-1'",
+        "x".repeat(500)
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    app.report(&token, &[("acc-3", 7000)]).await;
+
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-1").await.status, 500, "never the row as it was before");
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-2").await.status, 200);
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-3").await.status, 200, "later changes still arrive");
+    assert_eq!(app.get("/readyz").await.0, 200);
+    diesel::sql_query(
+        "UPDATE accounts SET handle = '@acc-1', version = (SELECT MAX(version) + 1 FROM accounts) WHERE account_ref = 'acc-1'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    app.report(&token, &[("acc-4", 7000)]).await;
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/acc-1").await.status, 200, "repaired, read again");
+}
+
+#[actix_web::test]
+async fn the_mirror_reloads_when_the_database_goes_back_to_an_earlier_state() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    app.report(&token, &[("kept", 7000)]).await;
+    app.report(&token, &[("lost", 7000)]).await;
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/lost").await.status, 200);
+    // As after a failover to a replica that had not received the last commit.
+    let mut conn = app.pool.get().unwrap();
+    for statement in
+        ["DELETE FROM status_changes WHERE account_ref = 'lost'", "DELETE FROM accounts WHERE account_ref = 'lost'"]
+    {
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+    }
+    app.report(&token, &[("written-after", 7000)]).await; // takes the lost account's version again
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while app.api_get(&token, "/api/v1/accounts/written-after").await.status != 200 {
+        assert!(std::time::Instant::now() < deadline, "the mirror did not notice the database went back");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/lost").await.status, 404);
+    assert_eq!(app.api_get(&token, "/api/v1/accounts/kept").await.status, 200);
+}

@@ -46,8 +46,7 @@ impl AccountRow {
 }
 
 /// What a status read needs, and nothing more.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = accounts)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRow {
     pub account_ref: AccountRef,
     pub handle: Handle,
@@ -85,24 +84,50 @@ pub fn find_many(
         .load(conn)?)
 }
 
-/// A status row as the mirror keeps it: with its platform and version.
+/// An account's status fields as stored, not yet checked: the status
+/// mirror checks each row itself ([`StoredStatus::checked`]), so that a row
+/// it cannot read is one account it cannot answer for, not a stop to every
+/// later change.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
-pub struct VersionedStatus {
+pub struct StoredStatus {
     pub platform_id: PlatformId,
     pub version: i64,
-    #[diesel(embed)]
-    pub status: StatusRow,
+    pub account_ref: String,
+    pub handle: String,
+    pub status: String,
+    pub assurance: Option<String>,
+    pub deadline: Option<NaiveDateTime>,
+    pub below_since: Option<NaiveDateTime>,
+    pub status_changed_at: NaiveDateTime,
+    pub seq: i64,
+}
+
+impl StoredStatus {
+    /// The row as a read needs it, checked as the typed columns check it;
+    /// the error names the column that does not hold a valid value.
+    pub fn checked(&self) -> Result<StatusRow, &'static str> {
+        Ok(StatusRow {
+            account_ref: AccountRef::try_from(self.account_ref.clone()).map_err(|_| "account_ref")?,
+            handle: Handle::try_from(self.handle.clone()).map_err(|_| "handle")?,
+            status: self.status.parse().map_err(|_| "status")?,
+            assurance: self.assurance.as_deref().map(str::parse).transpose().map_err(|_| "assurance")?,
+            deadline: self.deadline,
+            below_since: self.below_since,
+            status_changed_at: self.status_changed_at,
+            seq: self.seq,
+        })
+    }
 }
 
 /// The accounts written after `version`, in version order (one index range
 /// scan); run on the concrete backend so the statement is prepared once.
-pub fn changed_since(conn: &mut DbConnection, version: i64, limit: i64) -> Result<Vec<VersionedStatus>, DbError> {
+pub fn changed_since(conn: &mut DbConnection, version: i64, limit: i64) -> Result<Vec<StoredStatus>, DbError> {
     Ok(db_run!(conn => accounts::table
         .filter(accounts::version.gt(version))
         .order(accounts::version)
         .limit(limit)
-        .select(VersionedStatus::as_select())
+        .select(StoredStatus::as_select())
         .load(conn))?)
 }
 
@@ -140,12 +165,7 @@ pub fn insert(
 
 /// Stores a new lifecycle state. A claim code stops working when the account
 /// leaves `required`/`overdue`.
-pub fn save_state(
-    conn: &mut FeedTx<'_>,
-    id: AccountId,
-    handle: &Handle,
-    state: &AccountState,
-) -> Result<(), DbError> {
+pub fn save_state(conn: &mut FeedTx<'_>, id: AccountId, handle: &Handle, state: &AccountState) -> Result<(), DbError> {
     let version = conn.next_version();
     let db: &mut DbConnection = conn;
     db_run!(db => diesel::update(accounts::table.find(id))

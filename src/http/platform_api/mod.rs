@@ -99,9 +99,9 @@ pub(crate) async fn get_account(
     let account_ref = path_ref(&path)?;
     let statuses = loaded_statuses(&state)?;
     let view = accounts::status(statuses, &state.settings.policy, auth.platform_id, &account_ref, crate::db::now())
+        .map_err(ApiError::internal)?
         .ok_or(ApiError::NotFound("account"))?;
-    // The status is in the tag: a due change not yet stored still changes it.
-    let etag = EntityTag::new_strong(format!("{}-{}", view.seq, view.status));
+    let etag = etag_of(&view);
     let unchanged = match req.headers().get(header::IF_NONE_MATCH).map(|_| IfNoneMatch::parse(&req)) {
         Some(Ok(IfNoneMatch::Any)) => true,
         Some(Ok(IfNoneMatch::Items(tags))) => tags.iter().any(|t| t.weak_eq(&etag)),
@@ -110,6 +110,16 @@ pub(crate) async fn get_account(
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response.insert_header(ETag(etag)).insert_header((header::CACHE_CONTROL, "private, no-cache"));
     Ok(if unchanged { response.finish() } else { response.json(StatusDto::from(view)) })
+}
+
+/// What a status answer's body depends on: the feed position, the status
+/// (a due change not yet stored changes it) and the handle (a rename
+/// changes nothing else). The same on every node; not the stored version,
+/// which moves with every reported follower count.
+fn etag_of(view: &accounts::StatusView) -> EntityTag {
+    use sha2::Digest;
+    let handle = sha2::Sha256::digest(view.handle.as_str().as_bytes());
+    EntityTag::new_strong(format!("{}-{}-{}", view.seq, view.status, data_encoding::HEXLOWER.encode(&handle[..6])))
 }
 
 /// Up to 1,000 statuses in one call.
@@ -130,7 +140,8 @@ pub(crate) async fn batch_status(
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
     let statuses = loaded_statuses(&state)?;
-    let found = accounts::statuses(statuses, &state.settings.policy, auth.platform_id, refs, crate::db::now());
+    let found = accounts::statuses(statuses, &state.settings.policy, auth.platform_id, refs, crate::db::now())
+        .map_err(ApiError::internal)?;
     let response = BatchResponse {
         statuses: found.known.into_iter().map(Into::into).collect(),
         unknown: found.unknown.into_iter().map(Into::into).collect(),
