@@ -118,10 +118,7 @@ async fn identify_until_killed(pool: Pool, key_file: PathBuf, port: u16, token: 
 #[actix_web::test]
 async fn every_acknowledged_report_survives_twenty_sigkills_and_the_feed_and_audit_log_stay_whole() {
     let fx = CliFixture::new();
-    let added = fx.run(&["platform", "add", "--slug", "qaz", "--name", "Qaz", "--json"]);
-    assert!(added.status.success(), "{}", stderr(&added));
-    let token =
-        serde_json::from_slice::<serde_json::Value>(&added.stdout).unwrap()["token"].as_str().unwrap().to_owned();
+    let token = fx.add_platform("qaz");
     let port = free_port();
     let mut acknowledged = BTreeSet::new();
     let mut identified = BTreeSet::new();

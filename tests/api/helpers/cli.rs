@@ -57,6 +57,13 @@ impl CliFixture {
         run_cli(self.db.dir.path(), &env, args)
     }
 
+    /// Registers platform `slug` through the command line; returns its API token.
+    pub fn add_platform(&self, slug: &str) -> String {
+        let added = self.run(&["platform", "add", "--slug", slug, "--name", slug, "--json"]);
+        assert!(added.status.success(), "{}", stderr(&added));
+        serde_json::from_slice::<serde_json::Value>(&added.stdout).unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
     pub fn keys(&self) -> KeyRing {
         KeyRing::load(&key_file(&self.db)).unwrap()
     }
