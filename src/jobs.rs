@@ -65,7 +65,7 @@ fn claimed<T>(
     step: impl Fn(&mut DbConnection) -> Result<T, DbError> + Clone + Send + 'static,
 ) -> impl Fn(&mut DbConnection) -> Result<Option<T>, DbError> + Clone + Send + 'static {
     move |conn: &mut DbConnection| {
-        if !job_runs::claim(conn, job, interval, crate::db::now())? {
+        if !job_runs::claim(conn, job, interval)? {
             return Ok(None);
         }
         let outcome = step(conn)?;

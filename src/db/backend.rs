@@ -167,6 +167,26 @@ impl std::ops::DerefMut for FeedTx<'_> {
     }
 }
 
+/// The database server's clock, in UTC: what nodes compare when they share
+/// rows about time (job claims), so that skew between their own clocks does
+/// not matter.
+pub fn database_now(conn: &mut DbConnection) -> Result<chrono::DateTime<chrono::Utc>, DbError> {
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        now: chrono::NaiveDateTime,
+    }
+    let now: Now = match conn {
+        DbConnection::Postgresql(pg) => {
+            diesel::sql_query("SELECT CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS now").get_result(pg)?
+        }
+        DbConnection::Sqlite(sqlite) => {
+            diesel::sql_query("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now").get_result(sqlite)?
+        }
+    };
+    Ok(now.now.and_utc())
+}
+
 /// Makes the caller's transaction the only one appending to the audit log
 /// until it ends, so a check made before appending (a daily limit) cannot
 /// race another official action. SQLite's `BEGIN IMMEDIATE` already

@@ -3,8 +3,8 @@
 //! the single writer (SQLite) make exactly one of racing nodes win.
 
 use crate::db::schema::job_runs;
-use crate::db::{DbConnection, DbError, db_time, write_tx};
-use chrono::{DateTime, TimeDelta, Utc};
+use crate::db::{DbConnection, DbError, database_now, db_time, write_tx};
+use chrono::{DateTime, TimeDelta};
 use diesel::prelude::*;
 
 /// The jobs that run once per interval across the cluster. Mail delivery
@@ -31,11 +31,12 @@ impl Job {
 
 /// Takes this interval's run of `job` if no node started it within the last
 /// nine tenths of `interval` (the tenth absorbs the jitter of one node's
-/// ticks, so the node that runs a job keeps it). Returns whether this caller
-/// runs it now.
-pub fn claim(conn: &mut DbConnection, job: Job, interval: TimeDelta, now: DateTime<Utc>) -> Result<bool, DbError> {
-    let started_before = db_time(now - interval * 9 / 10);
+/// ticks, so the node that runs a job keeps it), by the database's clock.
+/// Returns whether this caller runs it now.
+pub fn claim(conn: &mut DbConnection, job: Job, interval: TimeDelta) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
+        let now = database_now(conn)?;
+        let started_before = db_time(now - interval * 9 / 10);
         let never = (job_runs::job.eq(job.as_str()), job_runs::started_at.eq(db_time(DateTime::UNIX_EPOCH)));
         crate::db_run!(conn => diesel::insert_into(job_runs::table).values(never).on_conflict_do_nothing().execute(conn))?;
         let won = diesel::update(job_runs::table.find(job.as_str()).filter(job_runs::started_at.le(started_before)))
