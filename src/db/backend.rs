@@ -95,6 +95,8 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<DbError>,
 {
+    let _queued = matches!(conn, DbConnection::Sqlite(_))
+        .then(|| SQLITE_WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     begin_write(conn).map_err(DbError::from)?;
     match f(conn) {
         Ok(value) => {
@@ -108,6 +110,15 @@ where
         },
     }
 }
+
+/// SQLite write transactions of this process wait here, in turn, before
+/// `BEGIN IMMEDIATE`. Left to SQLite, a writer that finds the lock taken
+/// sleeps in its busy handler and retries (up to 100 ms at a time): with four
+/// platforms reporting at once, a report's p99 came near a second. A mutex
+/// hands the lock on as soon as it is free. Writers in other processes (the
+/// command line) still wait in the busy handler. Not nestable, as
+/// `write_tx` is not.
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
