@@ -98,7 +98,6 @@ pub async fn run_transitions(pool: Pool, metrics: Data<Metrics>, policy: Registr
 /// What the officials' watch needs besides the database.
 pub struct Watch {
     pub login_limits: Arc<crate::http::limits::LoginLimits>,
-    pub metrics: Data<Metrics>,
     pub limits: crate::domain::DailyLimits,
     pub alert_fraction: f64,
 }
@@ -108,7 +107,7 @@ pub struct Watch {
 /// official's daily volumes for the metrics; and warns once each time an
 /// official comes near a limit. Runs on every node (each counts its own
 /// logins and serves its own metrics) until the process ends.
-pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
+pub async fn run_watch(pool: Pool, metrics: Data<Metrics>, watch: Watch, interval: TimeDelta) {
     use crate::services::watch;
     let login_limits = watch.login_limits;
     let step = move |conn: &mut DbConnection| {
@@ -122,7 +121,7 @@ pub async fn run_watch(pool: Pool, watch: Watch, interval: TimeDelta) {
     };
     let warned = Mutex::new(std::collections::BTreeSet::new());
     every(interval, "officials' watch", pool, step, move |volumes| {
-        watch.metrics.set_official_volumes(&volumes);
+        metrics.set_official_volumes(&volumes);
         let near = watch::near_limits(&volumes, &watch.limits, watch.alert_fraction);
         let mut warned = warned.lock().unwrap_or_else(|e| e.into_inner());
         let now_near: std::collections::BTreeSet<_> =

@@ -178,12 +178,7 @@ impl Application {
             key_file,
             mailer,
             mail_interval,
-            watch: crate::jobs::Watch {
-                login_limits,
-                metrics: metrics_data.clone(),
-                limits: policy_limits,
-                alert_fraction,
-            },
+            watch: crate::jobs::Watch { login_limits, limits: policy_limits, alert_fraction },
             watch_interval,
             metrics: metrics_data,
         })
@@ -223,7 +218,12 @@ impl Application {
                 self.retention_interval,
             )),
             actix_web::rt::spawn(jobs::run_mail(self.pool.clone(), self.keys.clone(), self.mailer, self.mail_interval)),
-            actix_web::rt::spawn(jobs::run_watch(self.pool.clone(), self.watch, self.watch_interval)),
+            actix_web::rt::spawn(jobs::run_watch(
+                self.pool.clone(),
+                self.metrics.clone(),
+                self.watch,
+                self.watch_interval,
+            )),
             actix_web::rt::spawn(jobs::run_key_maintenance(
                 self.pool,
                 self.metrics,

@@ -53,25 +53,26 @@ struct Row {
 impl Row {
     /// The stored row checked; an unreadable one keeps its key, so that
     /// reads of that account fail instead of showing what it was before.
-    fn new(stored: &StoredStatus) -> Self {
-        let checked = stored.checked();
-        if let Err(column) = checked {
-            tracing::error!(
-                platform.id = stored.platform_id.get(),
-                account.version = stored.version,
-                column,
-                "an account's stored status cannot be read; reads of it fail until it is written again"
-            );
-        }
-        let checked = checked.ok();
+    /// `None` for a ref longer than any a read can name (readable ones have
+    /// at most `AccountRef::MAX_LEN`, 128 bytes).
+    fn new(stored: &StoredStatus) -> Option<Self> {
+        let checked = stored
+            .checked()
+            .inspect_err(|column| {
+                tracing::error!(
+                    platform.id = stored.platform_id.get(),
+                    account.version = stored.version,
+                    column,
+                    "an account's stored status cannot be read; reads of it fail until it is written again"
+                );
+            })
+            .ok();
+        let ref_len = u8::try_from(stored.account_ref.len()).ok()?;
         let handle = checked.as_ref().map_or("", |row| row.handle.as_str());
-        // At most `AccountRef::MAX_LEN` (128) bytes when readable; cut to fit otherwise.
-        let ref_len = u8::try_from(stored.account_ref.len()).unwrap_or(u8::MAX);
-        let account_ref = stored.account_ref.get(..usize::from(ref_len)).unwrap_or_default();
-        Self {
+        Some(Self {
             platform_id: stored.platform_id,
-            text: format!("{account_ref}{handle}").into_boxed_str(),
-            ref_len: u8::try_from(account_ref.len()).unwrap_or(0),
+            text: format!("{}{handle}", stored.account_ref).into_boxed_str(),
+            ref_len,
             status: checked.as_ref().map(|row| row.status),
             assurance: checked.as_ref().and_then(|row| row.assurance),
             deadline: stored.deadline,
@@ -79,7 +80,7 @@ impl Row {
             status_changed_at: stored.status_changed_at,
             seq: stored.seq,
             version: stored.version,
-        }
+        })
     }
 
     fn account_ref(&self) -> &str {
@@ -142,7 +143,7 @@ impl Table {
                 self.version = account.version;
                 self.newest = Some((account.platform_id, account.account_ref.clone(), account.seq));
             }
-            let row = Row::new(account);
+            let Some(row) = Row::new(account) else { continue };
             match self.position(account.platform_id, row.account_ref()) {
                 Some(i) if self.rows[i].version < row.version => self.rows[i] = row,
                 Some(_) => {}

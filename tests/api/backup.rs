@@ -10,15 +10,7 @@ async fn a_backup_restored_into_a_new_database_verifies_and_holds_the_disclosure
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
     app.register(&token, "acc-1").await;
-    let requester = app.official("a.requester", "requester").await;
-    let approver = app.official("an.approver", "approver").await;
-    let id =
-        app.api_post(&requester, "/api/v1/regulator/requests", &request_body()).await.json()["id"].as_i64().unwrap();
-    let decision = serde_json::json!({ "approve": true, "reason": "In order." });
-    assert_eq!(
-        app.api_post(&approver, &format!("/api/v1/regulator/requests/{id}/decision"), &decision).await.status,
-        200
-    );
+    let (requester, id) = app.approved(request_body()).await;
     assert_eq!(app.open(&requester, id).await.status, 200);
 
     let kept = tempfile::tempdir().unwrap();
