@@ -17,7 +17,8 @@
 //! | `REGISTRY_DB_POOL_SIZE` | `8` | database connections |
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
-//! | `REGISTRY_CHECKPOINT_INTERVAL` | `1h` | how often `serve` signs a checkpoint of the audit chain |
+//! | `REGISTRY_CHECKPOINT_INTERVAL` | `1m` | how often `serve` adds new audit entries to the log's Merkle tree and signs a checkpoint (only when there are new entries) |
+//! | `REGISTRY_LOG_ORIGIN` | `localhost/registry-audit` | the audit log's name in its checkpoints and its key's name, a schema-less URL such as `registry.gov.kz/audit`: witnesses and mirrors know the log by it, so set it once |
 //! | `REGISTRY_WATCH_INTERVAL` | `1m` | how often failed official logins under usernames that do not exist are written to the audit log (one count per client address block, /24 or /48) and each official's daily volumes are measured |
 //! | `REGISTRY_ALERT_FRACTION` | `0.8` | share of a daily limit (or of the failed logins that lock an official out) past which an official's volume is logged at warn level |
 //! | `REGISTRY_RETENTION_INTERVAL` | `1h` | how often `serve` crypto-shreds identities past retention and queues the owner notices that fell due |
@@ -108,6 +109,7 @@ pub struct Settings {
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
+    pub log_origin: crate::audit::note::LogOrigin,
     /// How often officials are watched: failed logins under unknown
     /// usernames are logged (one count per client address block) and each
     /// official's daily volumes measured.
@@ -253,7 +255,12 @@ impl Settings {
                 s.parse().map_err(|_| "must be a whole number of requests per second, at least 1".into())
             })?,
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
-            checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1h", parse_duration)?,
+            checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1m", parse_duration)?,
+            log_origin: vars.parse(
+                "REGISTRY_LOG_ORIGIN",
+                "localhost/registry-audit",
+                crate::audit::note::LogOrigin::parse,
+            )?,
             retention_interval: vars.parse("REGISTRY_RETENTION_INTERVAL", "1h", parse_duration)?,
             watch_interval: vars.parse("REGISTRY_WATCH_INTERVAL", "1m", parse_duration)?,
             alert_fraction: vars.parse("REGISTRY_ALERT_FRACTION", "0.8", |s| match s.parse::<f64>() {

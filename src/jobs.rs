@@ -1,10 +1,12 @@
 //! Time-driven work inside `serve`. Each job's single step lives in the
-//! library (`accounts::apply_due_transitions`, `audit::checkpoint::create`,
+//! library (`accounts::apply_due_transitions`, `audit::tree::grow`,
 //! `retention::run`, `key_rotation::rewrap`), so tests and commands can run
 //! it directly; this module only schedules it. With several nodes over one
 //! database, the cluster-wide jobs run on whichever node claims the
 //! interval's run ([`job_runs::claim`]).
 
+use crate::audit::note::{LogKey, LogOrigin};
+use crate::audit::tree::{self, GrowError};
 use crate::crypto::KeyRing;
 use crate::db::repo::job_runs::{self, Job};
 use crate::db::{DbConnection, DbError, Pool};
@@ -142,17 +144,31 @@ pub async fn run_watch(pool: Pool, metrics: Data<Metrics>, watch: Watch, interva
     .await;
 }
 
-/// Signs a checkpoint of the audit chain every `interval` (an existing one at
-/// the same head is kept). Runs until the process ends.
-pub async fn run_checkpoints(pool: Pool, metrics: Data<Metrics>, keys: Arc<KeyRing>, interval: TimeDelta) {
+/// Every `interval`: signs a checkpoint of the audit chain (an existing one
+/// at the same head is kept), adds the entries written since to the log's
+/// Merkle tree and signs its new head. A log that was changed under the tree
+/// is logged as an error each time. Runs until the process ends.
+pub async fn run_checkpoints(
+    pool: Pool,
+    metrics: Data<Metrics>,
+    keys: Arc<KeyRing>,
+    origin: LogOrigin,
+    interval: TimeDelta,
+) {
     let step = move |conn: &mut DbConnection| {
-        crate::audit::checkpoint::create(conn, &keys.audit_signing_key(), crate::db::now())
+        let now = crate::db::now();
+        crate::audit::checkpoint::create(conn, &keys.audit_signing_key(), now)?;
+        match tree::grow(conn, &LogKey::new(origin.clone(), keys.audit_signing_key()), now) {
+            Ok(head) => Ok(Ok(head)),
+            Err(GrowError::Db(e)) => Err(e),
+            Err(broken) => Ok(Err(broken)),
+        }
     };
     let step = claimed(Job::Checkpoints, interval, metrics, step);
-    every(interval, "checkpoints", pool, step, |point| {
-        if let Some(Some(point)) = point {
-            tracing::info!(audit.seq = point.seq, "audit checkpoint signed");
-        }
+    every(interval, "checkpoints", pool, step, |grown| match grown {
+        Some(Ok(head)) => tracing::debug!(audit.tree_size = head.size, "audit tree head signed"),
+        Some(Err(broken)) => tracing::error!(error = %broken, "the audit log cannot join its Merkle tree"),
+        None => {}
     })
     .await;
 }

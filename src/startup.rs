@@ -76,6 +76,7 @@ pub struct Application {
     policy: RegistryPolicy,
     job_interval: TimeDelta,
     checkpoint_interval: TimeDelta,
+    log_origin: crate::audit::note::LogOrigin,
     retention_interval: TimeDelta,
     key_file: std::path::PathBuf,
     mailer: Arc<crate::mail::deliver::Mailer>,
@@ -100,6 +101,7 @@ impl Application {
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
+        let log_origin = settings.log_origin.clone();
         // Parsed once: the pages and the mail worker read the same catalogues.
         let catalogues = Arc::new(crate::i18n::Catalogues::load()?);
         let mailer = crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, catalogues.clone())?;
@@ -174,6 +176,7 @@ impl Application {
             policy,
             job_interval,
             checkpoint_interval,
+            log_origin,
             retention_interval,
             key_file,
             mailer,
@@ -208,6 +211,7 @@ impl Application {
                 self.pool.clone(),
                 self.metrics.clone(),
                 self.keys.clone(),
+                self.log_origin,
                 self.checkpoint_interval,
             )),
             actix_web::rt::spawn(jobs::run_retention(

@@ -5,13 +5,23 @@
 //! with keys in exactly that order, no whitespace, and `details` as stored.
 //! Each entry is hashed as an RFC 6962 leaf, `leaf = SHA-256(0x00 ‖ canonical)`,
 //! and chained: `hash = SHA-256(prev_hash ‖ leaf)`, with 32 zero bytes before
-//! the first entry. A Merkle tree can later be built over the same leaves
-//! without changing the entry format.
+//! the first entry.
+//!
+//! The published Merkle tree ([`tree`]) is over commitments, not over these
+//! leaves: each entry has a random 32-byte salt, stored beside it and not
+//! part of the chain, and its commitment is `SHA-256(salt ‖ canonical)`. The
+//! tree's leaves are RFC 6962 leaf hashes of the commitments, so outsiders
+//! can check the log's shape without learning anything about an entry, and
+//! whoever is given an entry and its salt can check it is in the tree.
 //!
 //! Entries hold keyed references only (`official:7`, `identity:12`), never
 //! plaintext personal data: the vocabulary is in [`vocabulary`].
 
 pub mod checkpoint;
+pub mod mirror;
+pub mod note;
+pub mod tiles;
+pub mod tree;
 pub mod vocabulary;
 
 pub use vocabulary::{Actor, AuditAction, AuditSubject};
@@ -24,6 +34,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 const GENESIS_HASH: [u8; 32] = [0; 32];
+
+/// The random salt of an entry's commitment.
+pub type Salt = [u8; 32];
+
+/// `SHA-256(salt ‖ canonical)`: what the public tree holds for an entry.
+pub fn commitment(salt: &[u8], canonical: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update(salt).chain_update(canonical).finalize().into()
+}
 
 /// One event to append. `details` holds keyed references and counts, never personal data.
 #[derive(Debug, Clone)]
@@ -103,6 +121,7 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent, now: DateTime<Utc>) -
             audit_log::details.eq(&details),
             audit_log::prev_hash.eq(&prev_hash),
             audit_log::hash.eq(hash.as_slice()),
+            audit_log::salt.eq(crate::crypto::random_bytes::<32>().as_slice()),
         ))
         .execute(conn)?;
     Ok(seq)
@@ -141,6 +160,22 @@ pub struct Entry {
     pub details: String,
     pub prev_hash: Vec<u8>,
     pub hash: Vec<u8>,
+    /// `None` only for entries written before the tree existed that have not joined it yet.
+    pub salt: Option<Vec<u8>>,
+}
+
+impl Entry {
+    /// The canonical bytes the chain and the commitment hash; fails only
+    /// when stored `details` are not JSON, which means the row was modified.
+    pub fn canonical(&self) -> Result<Vec<u8>, serde_json::Error> {
+        canonical(self.seq, self.occurred_at, &self.actor, &self.action, &self.subject, &self.details)
+    }
+
+    /// The commitment the tree holds for this entry, once it has a salt and
+    /// if it can be read.
+    pub fn commitment(&self) -> Option<[u8; 32]> {
+        Some(commitment(self.salt.as_deref()?, &self.canonical().ok()?))
+    }
 }
 
 /// Up to `limit` entries with `seq` greater than `after`, oldest first.
@@ -184,9 +219,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<Result<ChainHead, ChainError>, 
             if entry.prev_hash != prev_hash {
                 return Ok(Err(ChainError::BrokenLink(seq)));
             }
-            let Ok(bytes) =
-                canonical(seq, entry.occurred_at, &entry.actor, &entry.action, &entry.subject, &entry.details)
-            else {
+            let Ok(bytes) = entry.canonical() else {
                 return Ok(Err(ChainError::Modified(seq)));
             };
             if chain_hash(&prev_hash, &bytes).as_slice() != entry.hash.as_slice() {

@@ -1,41 +1,163 @@
-//! `registry audit verify|checkpoint`.
+//! `registry audit verify|checkpoint|log-key|mirror`.
 
 use super::CliError;
-use crate::audit::{self, checkpoint};
+use crate::audit::note::{self, LogKey};
+use crate::audit::tree::{self, GrowError};
+use crate::audit::{self, checkpoint, mirror};
 use crate::config::Settings;
-use crate::db::DbError;
+use crate::crypto::KeyRing;
+use crate::db::{DbConnection, DbError};
 use crate::startup::open_storage;
+use data_encoding::HEXLOWER;
+use std::path::Path;
 
-/// `registry audit verify`: recomputes the chain, then checks every checkpoint.
-pub fn verify(settings: &Settings) -> Result<(), CliError> {
+fn log_key_of(settings: &Settings, keys: &KeyRing) -> LogKey {
+    LogKey::new(settings.log_origin.clone(), keys.audit_signing_key())
+}
+
+fn broken(e: impl std::fmt::Display) -> CliError {
+    CliError::Invalid(format!("the audit log does not verify: {e}"))
+}
+
+/// `registry audit verify`: recomputes the chain, checks every chain
+/// checkpoint and the newest tree head against the entries, and, given a
+/// checkpoint kept elsewhere, that the log still holds what it covered.
+pub fn verify(
+    settings: &Settings,
+    kept_checkpoint: Option<&Path>,
+    key: Option<&str>,
+    mirror_dir: Option<&Path>,
+) -> Result<(), CliError> {
     let (keys, pool) = open_storage(settings)?;
     let mut conn = pool.get().map_err(DbError::from)?;
-    let head =
-        audit::verify(&mut conn)?.map_err(|e| CliError::Invalid(format!("the audit log does not verify: {e}")))?;
-    let key = keys.audit_signing_key().verifying_key();
-    let checkpoints = checkpoint::verify(&mut conn, &key)?
-        .map_err(|e| CliError::Invalid(format!("the audit log does not verify: {e}")))?;
+    let log_key = log_key_of(settings, &keys);
+    // The outsider's question first: what changed since their checkpoint.
+    if let Some(path) = kept_checkpoint {
+        let text = std::fs::read_to_string(path)?;
+        let verifier_key = key.map_or_else(|| log_key.verifier_key(), str::to_owned);
+        let kept = note::verify(&text, &verifier_key).map_err(broken)?;
+        compare_with_checkpoint(&mut conn, &kept, mirror_dir)?;
+    }
+    let head = audit::verify(&mut conn)?.map_err(broken)?;
+    let chain_key = keys.audit_signing_key().verifying_key();
+    let checkpoints = checkpoint::verify(&mut conn, &chain_key)?.map_err(broken)?;
+    let tree_size = match tree::latest(&mut conn)? {
+        Some(latest) => {
+            let checked = note::verify(&latest.note, &log_key.verifier_key()).map_err(broken)?;
+            compare_with_checkpoint(&mut conn, &checked, None)?;
+            latest.size
+        }
+        None => 0,
+    };
     println!(
-        "The audit log verifies: {} entries, head {}; {checkpoints} signed checkpoint(s).",
+        "The audit log verifies: {} entries, head {}; {checkpoints} signed checkpoint(s) of the chain; \
+         the Merkle tree's newest head covers {tree_size} entries.",
         head.entries,
-        data_encoding::HEXLOWER.encode(&head.hash)
+        HEXLOWER.encode(&head.hash)
     );
+    if let Some(path) = kept_checkpoint {
+        println!("It still holds every entry the checkpoint in {} covers, unchanged.", path.display());
+    }
     Ok(())
 }
 
-/// `registry audit checkpoint`: signs the current head of the chain.
+/// Rebuilds the tree from the stored entries up to the checkpoint's size
+/// and compares roots; on a difference, names the first entry it can.
+fn compare_with_checkpoint(
+    conn: &mut DbConnection,
+    kept: &note::VerifiedCheckpoint,
+    mirror_dir: Option<&Path>,
+) -> Result<(), CliError> {
+    let rebuilt = match tree::rebuild(conn, kept.size)? {
+        Ok(rebuilt) => rebuilt,
+        Err(GrowError::Missing(seq)) => return Err(broken(format!("entry {seq} was deleted"))),
+        Err(GrowError::Unreadable(seq)) => return Err(broken(format!("entry {seq} was modified"))),
+        Err(other) => return Err(broken(other)),
+    };
+    if rebuilt.size() < kept.size {
+        return Err(broken(format!(
+            "the log was cut short: the checkpoint covers {} entries, the database holds {}",
+            kept.size,
+            rebuilt.size()
+        )));
+    }
+    if rebuilt.root().ok() == Some(kept.root) {
+        return Ok(());
+    }
+    let first_changed = match mirror_dir {
+        Some(dir) => first_difference(conn, dir)?,
+        None => audit::verify(conn)?.err().map(|e| e.to_string()),
+    };
+    Err(broken(match first_changed {
+        Some(found) => format!("the first {} entries are not the ones the checkpoint covers: {found}", kept.size),
+        None => format!(
+            "the first {} entries are not the ones the checkpoint covers, and the chain was rebuilt over \
+             the changes; give a mirror (--mirror) to name the first changed entry",
+            kept.size
+        ),
+    }))
+}
+
+/// The first entry whose commitment differs from the mirror's.
+fn first_difference(conn: &mut DbConnection, dir: &Path) -> Result<Option<String>, CliError> {
+    let (_, mirrored) = mirror::kept(dir).map_err(|e| CliError::Invalid(e.to_string()))?;
+    const PAGE: i64 = 10_000;
+    let mut seq = 0i64;
+    for chunk in mirrored.chunks(10_000) {
+        let stored = audit::page(conn, seq, PAGE)?;
+        for (expected, entry) in chunk.iter().zip(stored.iter().map(Some).chain(std::iter::repeat(None))) {
+            seq += 1;
+            match entry {
+                Some(entry) if entry.seq == seq && entry.commitment().as_ref() == Some(expected) => {}
+                Some(entry) if entry.seq == seq => return Ok(Some(format!("entry {seq} differs from the mirror"))),
+                _ => return Ok(Some(format!("entry {seq} is missing: the mirror holds it"))),
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// `registry audit checkpoint`: signs the current head of the chain and of the tree.
 pub fn checkpoint(settings: &Settings) -> Result<(), CliError> {
     let (keys, pool) = open_storage(settings)?;
     let mut conn = pool.get().map_err(DbError::from)?;
     let key = keys.audit_signing_key();
-    match checkpoint::create(&mut conn, &key, crate::db::now())? {
+    let now = crate::db::now();
+    match checkpoint::create(&mut conn, &key, now)? {
         Some(point) => println!(
             "Checkpoint at entry {}: hash {}, signed by Ed25519 key {}.",
             point.seq,
-            data_encoding::HEXLOWER.encode(&point.hash),
-            data_encoding::HEXLOWER.encode(&key.verifying_key().to_bytes())
+            HEXLOWER.encode(&point.hash),
+            HEXLOWER.encode(&key.verifying_key().to_bytes())
         ),
         None => println!("The audit log is empty: nothing to sign."),
     }
+    let head = tree::grow(&mut conn, &log_key_of(settings, &keys), now).map_err(|e| match e {
+        GrowError::Db(e) => CliError::Database(e),
+        broken_log => broken(broken_log),
+    })?;
+    print!("The Merkle tree's head, as /log/checkpoint serves it:\n\n{}", head.note);
+    Ok(())
+}
+
+/// `registry audit log-key`: the key witnesses and mirrors check checkpoints with.
+pub fn log_key(settings: &Settings) -> Result<(), CliError> {
+    let (keys, _) = open_storage(settings)?;
+    println!("{}", log_key_of(settings, &keys).verifier_key());
+    Ok(())
+}
+
+/// `registry audit mirror`: needs no database and no key file.
+pub fn mirror(url: &str, out: &Path, key: Option<&str>) -> Result<(), CliError> {
+    let done = mirror::run(&mirror::Http::new(url), out, key).map_err(|e| CliError::Invalid(e.to_string()))?;
+    println!(
+        "Mirrored {} entries ({} new, {} files fetched) into {}: every hash matches the checkpoint, \
+         root {}, and the log extends the copy made before.",
+        done.size,
+        done.size - done.previous_size,
+        done.fetched,
+        out.display(),
+        done.root
+    );
     Ok(())
 }

@@ -85,7 +85,7 @@ pub fn restore(settings: &Settings, from: &Path) -> Result<(), CliError> {
             )?;
         }
     }
-    super::audit::verify(settings)?;
+    super::audit::verify(settings, None, None, None)?;
     println!("Restored {}; the service can start on it.", from.display());
     Ok(())
 }

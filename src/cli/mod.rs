@@ -90,10 +90,38 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain and check every signed checkpoint; names the first bad entry.
-    Verify,
-    /// Sign the current head of the chain with the deployment's Ed25519 key.
+    /// Recompute the hash chain, the Merkle tree and every signed checkpoint; names the first bad entry.
+    Verify {
+        /// Also check the log against a checkpoint kept elsewhere (a C2SP signed note, as
+        /// `GET /log/checkpoint` serves it): finds entries deleted, changed or cut off since.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's public key (as `registry audit log-key` prints it) to check that
+        /// checkpoint with [default: this deployment's key].
+        #[arg(long, requires = "checkpoint")]
+        key: Option<String>,
+        /// A mirror made by `registry audit mirror`, to name the first entry that differs from it.
+        #[arg(long, requires = "checkpoint")]
+        mirror: Option<PathBuf>,
+    },
+    /// Sign the current head of the chain and of the Merkle tree with the deployment's Ed25519 key.
     Checkpoint,
+    /// Print the log's public key in signed-note form, for witnesses and mirrors.
+    LogKey,
+    /// Copy a registry's public log (checkpoint and tiles) into a directory, checking every hash
+    /// and that the log still extends what was copied before.
+    Mirror {
+        /// The log's address, such as https://registry.gov.kz/log.
+        #[arg(long)]
+        url: String,
+        /// The mirror's directory (created; later runs bring it up to date).
+        #[arg(long)]
+        out: PathBuf,
+        /// The log's public key, as `registry audit log-key` prints it (needed on the first run;
+        /// kept in the mirror).
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,8 +256,12 @@ pub fn run() -> ExitCode {
         Command::Migrate => serve::migrate(&settings),
         Command::Backup { out } => backup::backup(&settings, &out),
         Command::Restore { from } => backup::restore(&settings, &from),
-        Command::Audit { command: AuditCommand::Verify } => audit::verify(&settings),
+        Command::Audit { command: AuditCommand::Verify { checkpoint, key, mirror } } => {
+            audit::verify(&settings, checkpoint.as_deref(), key.as_deref(), mirror.as_deref())
+        }
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
+        Command::Audit { command: AuditCommand::LogKey } => audit::log_key(&settings),
+        Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
         Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),
         Command::Keys { command: KeysCommand::Rotate } => keys::rotate(&settings),
         Command::Keys { command: KeysCommand::Rewrap } => keys::rewrap(&settings),

@@ -209,6 +209,16 @@ pub fn serialize_appenders(conn: &mut DbConnection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Makes the caller's transaction the only one growing the audit log's
+/// Merkle tree (readers of tree heads and tiles are not held off). SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers.
+pub fn serialize_tree_writers(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("LOCK TABLE tree_heads IN EXCLUSIVE MODE").execute(pg)?;
+    }
+    Ok(())
+}
+
 /// After rows were inserted with explicit ids (`registry seed`), moves
 /// PostgreSQL's identity sequences past them; SQLite's `AUTOINCREMENT`
 /// follows the largest id by itself.

@@ -15,7 +15,8 @@ pub mod repo;
 pub mod schema;
 
 pub use backend::{
-    FeedTx, database_now, forget_shredded, lock_feed, move_sequences_past_inserted_ids, serialize_appenders, write_tx,
+    FeedTx, database_now, forget_shredded, lock_feed, move_sequences_past_inserted_ids, serialize_appenders,
+    serialize_tree_writers, write_tx,
 };
 
 use crate::config::DatabaseUrl;

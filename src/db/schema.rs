@@ -238,6 +238,23 @@ diesel::table! {
         details -> Text,
         prev_hash -> Binary,
         hash -> Binary,
+        salt -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    audit_tree (idx) {
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    tree_heads (size) {
+        size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        signed_at -> Timestamp,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod limits;
+mod log;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -183,6 +184,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/openapi.json").route(web::get().to(openapi::openapi_json)))
         // Before the platform API: its `/api/v1` scope answers every path below it.
         .service(web::resource("/api/v1/transparency").route(web::get().to(transparency::report)))
+        .service(web::resource("/log/checkpoint").route(web::get().to(log::checkpoint)))
+        .service(web::resource("/log/tile/{path:.+}").route(web::get().to(log::tile)))
         .configure(regulator::configure)
         .configure(platform_api::configure)
         .configure(pages::configure)

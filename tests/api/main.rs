@@ -40,3 +40,4 @@ mod regulator_review;
 mod retention;
 mod seed;
 mod storage;
+mod transparency_log;

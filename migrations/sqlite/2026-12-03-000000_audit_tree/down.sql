@@ -1,0 +1,3 @@
+DROP TABLE tree_heads;
+DROP TABLE audit_tree;
+ALTER TABLE audit_log DROP COLUMN salt;

@@ -1,0 +1,40 @@
+//! The audit log as outsiders read it (C2SP tlog-tiles under `/log`): the
+//! latest signed checkpoint and the immutable tiles, so that anyone can
+//! mirror the log with a static file server and check every hash.
+
+use super::error::ApiError;
+use super::{AppState, read};
+use crate::audit::tiles::{self, TileError};
+use crate::audit::tree;
+use actix_web::{HttpResponse, http::header, web};
+
+/// `GET /log/checkpoint`: the newest signed tree head, as a C2SP signed note.
+pub async fn checkpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let head = read(&state, |conn| Ok(tree::latest(conn)?)).await?.ok_or(ApiError::NotFound("checkpoint"))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        // Replaced as the log grows: clients revalidate, as tlog-tiles asks.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(head.note))
+}
+
+/// `GET /log/tile/{path}`: a hash tile or an entry bundle within the newest
+/// tree head; never changes once served.
+pub async fn tile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let tile = tiles::parse(&format!("tile/{path}")).ok_or(ApiError::NotFound("tile"))?;
+    let data = read(&state, move |conn| {
+        let size = tree::latest(conn)?.map_or(0, |head| head.size);
+        if !tiles::within(&tile, size) {
+            return Err(ApiError::NotFound("tile"));
+        }
+        tiles::read(conn, &tile).map_err(|e| match e {
+            TileError::Db(e) => e.into(),
+            broken => ApiError::internal(broken),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(data))
+}

@@ -1,0 +1,240 @@
+//! The audit log as outsiders see it: a C2SP checkpoint, tiles anyone can
+//! mirror, and the checks that find a log changed after the fact.
+
+use crate::helpers::{CliFixture, TestApp, spawn_app, stderr, stdout};
+use diesel::prelude::*;
+use registry::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
+use registry::db::schema::{audit_log, audit_tree, checkpoints, tree_heads};
+use registry::db::{DbConnection, write_tx};
+use sha2::{Digest, Sha256};
+
+/// `count` identical low-entropy events, as an unknown username's failed logins are.
+fn append_identical(conn: &mut DbConnection, count: usize) {
+    for _ in 0..count {
+        let event = AuditEvent::new(
+            Actor::System,
+            AuditAction::OfficialLoginFailed,
+            AuditSubject::UnknownOfficial,
+            serde_json::json!({"count": 1}),
+        );
+        write_tx(conn, |conn| audit::append(conn, &event, registry::db::now())).unwrap();
+    }
+}
+
+fn log_key(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    stdout(out).trim().to_owned()
+}
+
+fn newest_note(conn: &mut DbConnection) -> String {
+    tree_heads::table.order(tree_heads::size.desc()).select(tree_heads::note).first(conn).unwrap()
+}
+
+async fn fetch(app: &TestApp, path: &str) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+    let mut response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+    let body = response.body().await.unwrap().to_vec();
+    (response.status().as_u16(), response.headers().clone(), body)
+}
+
+fn mirror(app: &TestApp, out: &std::path::Path, key: Option<&str>) -> std::process::Output {
+    let url = format!("{}/log", app.address);
+    let mut args = vec!["audit", "mirror", "--url", &url, "--out", out.to_str().unwrap()];
+    if let Some(key) = key {
+        args.extend(["--key", key]);
+    }
+    app.cli(&args)
+}
+
+#[actix_web::test]
+async fn the_log_serves_a_signed_checkpoint_and_immutable_tiles_that_a_mirror_checks() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.get().unwrap();
+    append_identical(&mut conn, 300);
+    let signed = app.cli(&["audit", "checkpoint"]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let key = log_key(&app.cli(&["audit", "log-key"]));
+
+    let (status, headers, body) = fetch(&app, "/log/checkpoint").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("content-type").unwrap(), "text/plain; charset=utf-8");
+    let checkpoint = audit::note::verify(&String::from_utf8(body).unwrap(), &key).unwrap();
+    assert_eq!(checkpoint.size, 300);
+
+    // A full tile, a partial one and an entry bundle: the same bytes every time, cacheable for good.
+    for (path, len) in
+        [("/log/tile/0/000", 256 * 32), ("/log/tile/0/001.p/44", 44 * 32), ("/log/tile/entries/001.p/44", 44 * 34)]
+    {
+        let (status, headers, first) = fetch(&app, path).await;
+        assert_eq!((status, first.len()), (200, len), "{path}");
+        assert_eq!(headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+        assert_eq!(headers.get("content-type").unwrap(), "application/octet-stream");
+        assert_eq!(fetch(&app, path).await.2, first, "{path} changed between requests");
+    }
+    // The public entries of identical events differ, and none is the unsalted hash of its entry.
+    let bundle = fetch(&app, "/log/tile/entries/000").await.2;
+    let commitments = audit::tiles::commitments(&bundle).unwrap();
+    let distinct: std::collections::HashSet<_> = commitments.iter().collect();
+    assert_eq!(distinct.len(), 256);
+    let first: audit::Entry = audit::page(&mut conn, 0, 1).unwrap().remove(0);
+    let unsalted: [u8; 32] = Sha256::digest(first.canonical().unwrap()).into();
+    assert_ne!(commitments[0], unsalted);
+    assert_eq!(Some(commitments[0]), first.commitment());
+
+    // Nothing past the checkpoint, nothing malformed: 404, never a 500 or a panic.
+    for path in [
+        "/log/tile/0/002",
+        "/log/tile/0/001",
+        "/log/tile/0/001.p/45",
+        "/log/tile/1/000.p/2",
+        "/log/tile/entries/002.p/1",
+        "/log/tile/0/000.p/0",
+        "/log/tile/0/000.p/256",
+        "/log/tile/64/000",
+        "/log/tile/0/x000/000",
+        "/log/tile/../checkpoint",
+    ] {
+        assert_eq!(fetch(&app, path).await.0, 404, "{path}");
+    }
+
+    // An outside body mirrors the log from the HTTP endpoints alone.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mirror");
+    let first_run = mirror(&app, &out, Some(&key));
+    assert!(first_run.status.success(), "{}", stderr(&first_run));
+    assert!(
+        stdout(&first_run).starts_with("Mirrored 300 entries (300 new, 5 files fetched)"),
+        "{}",
+        stdout(&first_run)
+    );
+    for file in ["checkpoint", "tile/0/000", "tile/0/001.p/44", "tile/1/000.p/1", "tile/entries/001.p/44"] {
+        assert!(out.join(file).is_file(), "{file} is not in the mirror");
+    }
+    // The next night: only what is new is fetched, and the log still extends the copy.
+    append_identical(&mut conn, 5);
+    assert!(app.cli(&["audit", "checkpoint"]).status.success());
+    let second_run = mirror(&app, &out, None);
+    assert!(
+        stdout(&second_run).starts_with("Mirrored 305 entries (5 new, 2 files fetched)"),
+        "{}",
+        stderr(&second_run)
+    );
+    // Whoever keeps that checkpoint can check the database against it later.
+    let verified = app.cli(&["audit", "verify", "--checkpoint", out.join("checkpoint").to_str().unwrap()]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(stdout(&verified).contains("It still holds every entry the checkpoint in"), "{}", stdout(&verified));
+
+    // A mirror pinned to one key refuses another log's.
+    let other = registry::audit::note::LogKey::new(
+        registry::audit::note::LogOrigin::parse("localhost/registry-audit").unwrap(),
+        ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+    );
+    let refused = mirror(&app, &out, Some(&other.verifier_key()));
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("this mirror follows the log whose key is"), "{}", stderr(&refused));
+    let fresh = mirror(&app, &dir.path().join("fresh"), Some(&other.verifier_key()));
+    assert!(stderr(&fresh).contains("not signed by the log's key"), "{}", stderr(&fresh));
+}
+
+/// A database with `count` entries in its tree; returns the checkpoint an
+/// outside body kept, written to a file.
+fn kept_checkpoint(fx: &CliFixture, count: usize) -> (std::path::PathBuf, tempfile::TempDir) {
+    let pool = fx.db.pool();
+    let mut conn = pool.get().unwrap();
+    append_identical(&mut conn, count);
+    assert!(fx.run(&["audit", "checkpoint"]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kept-checkpoint");
+    std::fs::write(&path, newest_note(&mut conn)).unwrap();
+    (path, dir)
+}
+
+fn verify_against(fx: &CliFixture, kept: &std::path::Path) -> String {
+    let out = fx.run(&["audit", "verify", "--checkpoint", kept.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    stderr(&out)
+}
+
+#[test]
+fn verify_against_a_kept_checkpoint_names_a_changed_deleted_or_cut_entry() {
+    // Changed.
+    let fx = CliFixture::new();
+    let (kept, _dir) = kept_checkpoint(&fx, 6);
+    let mut conn = fx.db.pool().get().unwrap();
+    diesel::update(audit_log::table.find(3)).set(audit_log::details.eq(r#"{"count":2}"#)).execute(&mut conn).unwrap();
+    let said = verify_against(&fx, &kept);
+    assert!(said.contains("audit entry 3 was modified"), "{said}");
+
+    // Deleted from the middle.
+    let fx = CliFixture::new();
+    let (kept, _dir) = kept_checkpoint(&fx, 6);
+    let mut conn = fx.db.pool().get().unwrap();
+    diesel::delete(audit_log::table.find(4)).execute(&mut conn).unwrap();
+    let said = verify_against(&fx, &kept);
+    assert!(said.contains("entry 4 was deleted"), "{said}");
+
+    // The newest entries cut off, tree and all: the shorter log verifies by itself, not against the checkpoint.
+    let fx = CliFixture::new();
+    let (kept, _dir) = kept_checkpoint(&fx, 6);
+    let mut conn = fx.db.pool().get().unwrap();
+    diesel::delete(tree_heads::table).execute(&mut conn).unwrap();
+    diesel::delete(audit_tree::table).execute(&mut conn).unwrap();
+    diesel::delete(checkpoints::table).execute(&mut conn).unwrap();
+    diesel::delete(audit_log::table.filter(audit_log::seq.gt(4))).execute(&mut conn).unwrap();
+    assert!(fx.run(&["audit", "checkpoint"]).status.success());
+    assert!(fx.run(&["audit", "verify"]).status.success(), "the cut log verifies by itself");
+    let said = verify_against(&fx, &kept);
+    assert!(said.contains("the log was cut short: the checkpoint covers 6 entries, the database holds 4"), "{said}");
+}
+
+/// An operator changes an entry, rebuilds the hash chain over it and signs
+/// everything again with the registry's own key.
+fn rewrite_history(conn: &mut DbConnection, seq: i64) {
+    diesel::update(audit_log::table.find(seq)).set(audit_log::details.eq(r#"{"count":7}"#)).execute(conn).unwrap();
+    let mut prev = vec![0u8; 32];
+    for entry in audit::page(conn, 0, 100_000).unwrap() {
+        let leaf = Sha256::new().chain_update([0u8]).chain_update(entry.canonical().unwrap()).finalize();
+        let hash = Sha256::new().chain_update(&prev).chain_update(leaf).finalize().to_vec();
+        diesel::update(audit_log::table.find(entry.seq))
+            .set((audit_log::prev_hash.eq(&prev), audit_log::hash.eq(&hash)))
+            .execute(conn)
+            .unwrap();
+        prev = hash;
+    }
+    diesel::delete(tree_heads::table).execute(conn).unwrap();
+    diesel::delete(audit_tree::table).execute(conn).unwrap();
+    diesel::delete(checkpoints::table).execute(conn).unwrap();
+}
+
+#[actix_web::test]
+async fn a_history_rewritten_and_re_signed_with_the_registrys_own_key_is_caught_by_the_mirror() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.get().unwrap();
+    append_identical(&mut conn, 10);
+    assert!(app.cli(&["audit", "checkpoint"]).status.success());
+    let key = log_key(&app.cli(&["audit", "log-key"]));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mirror");
+    assert!(mirror(&app, &out, Some(&key)).status.success());
+
+    rewrite_history(&mut conn, 3);
+    append_identical(&mut conn, 2);
+    assert!(app.cli(&["audit", "checkpoint"]).status.success());
+    assert!(app.cli(&["audit", "verify"]).status.success(), "the rewritten log verifies by itself");
+
+    let caught = mirror(&app, &out, None);
+    assert!(!caught.status.success());
+    assert!(
+        stderr(&caught).contains("the log rewrote its history: entry 3 differs from the mirrored copy"),
+        "{}",
+        stderr(&caught)
+    );
+    // The mirror keeps the checkpoint it had: the rewrite did not replace it.
+    let kept = out.join("checkpoint");
+    assert_eq!(audit::note::verify(&std::fs::read_to_string(&kept).unwrap(), &key).unwrap().size, 10);
+
+    let kept = kept.to_str().unwrap();
+    let without_mirror = app.cli(&["audit", "verify", "--checkpoint", kept]);
+    assert!(stderr(&without_mirror).contains("the chain was rebuilt over the changes"), "{}", stderr(&without_mirror));
+    let with_mirror = app.cli(&["audit", "verify", "--checkpoint", kept, "--mirror", out.to_str().unwrap()]);
+    assert!(stderr(&with_mirror).contains("entry 3 differs from the mirror"), "{}", stderr(&with_mirror));
+}
