@@ -18,6 +18,8 @@
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1m` | how often `serve` adds new audit entries to the log's Merkle tree and signs a checkpoint (only when there are new entries) |
+//! | `REGISTRY_WITNESSES` | (none) | witnesses that cosign the audit log's checkpoints (C2SP tlog-witness), comma-separated `URL KEY` pairs: the witness's address and its public key as `registry witness serve` prints it |
+//! | `REGISTRY_WITNESS_QUORUM` | all the witnesses | how many must cosign a checkpoint before `/log/checkpoint` publishes it |
 //! | `REGISTRY_LOG_ORIGIN` | `localhost/registry-audit` | the audit log's name in its checkpoints and its key's name, a schema-less URL such as `registry.gov.kz/audit`: witnesses and mirrors know the log by it, so set it once |
 //! | `REGISTRY_WATCH_INTERVAL` | `1m` | how often failed official logins under usernames that do not exist are written to the audit log (one count per client address block, /24 or /48) and each official's daily volumes are measured |
 //! | `REGISTRY_ALERT_FRACTION` | `0.8` | share of a daily limit (or of the failed logins that lock an official out) past which an official's volume is logged at warn level |
@@ -110,6 +112,7 @@ pub struct Settings {
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
     pub log_origin: crate::audit::note::LogOrigin,
+    pub witnesses: crate::audit::witnesses::WitnessPolicy,
     /// How often officials are watched: failed logins under unknown
     /// usernames are logged (one count per client address block) and each
     /// official's daily volumes measured.
@@ -261,6 +264,14 @@ impl Settings {
                 "localhost/registry-audit",
                 crate::audit::note::LogOrigin::parse,
             )?,
+            witnesses: {
+                use crate::audit::witnesses::WitnessPolicy;
+                let witnesses = vars.parse("REGISTRY_WITNESSES", "", WitnessPolicy::parse_witnesses)?;
+                let all = witnesses.len().to_string();
+                let quorum =
+                    vars.parse("REGISTRY_WITNESS_QUORUM", &all, |q| WitnessPolicy::parse_quorum(q, witnesses.len()))?;
+                WitnessPolicy { witnesses, quorum }
+            },
             retention_interval: vars.parse("REGISTRY_RETENTION_INTERVAL", "1h", parse_duration)?,
             watch_interval: vars.parse("REGISTRY_WATCH_INTERVAL", "1m", parse_duration)?,
             alert_fraction: vars.parse("REGISTRY_ALERT_FRACTION", "0.8", |s| match s.parse::<f64>() {

@@ -7,6 +7,7 @@
 
 use crate::audit::note::{LogKey, LogOrigin};
 use crate::audit::tree::{self, GrowError};
+use crate::audit::witnesses::{self, Answer, WitnessPolicy};
 use crate::crypto::KeyRing;
 use crate::db::repo::job_runs::{self, Job};
 use crate::db::{DbConnection, DbError, Pool};
@@ -146,31 +147,58 @@ pub async fn run_watch(pool: Pool, metrics: Data<Metrics>, watch: Watch, interva
 
 /// Every `interval`: signs a checkpoint of the audit chain (an existing one
 /// at the same head is kept), adds the entries written since to the log's
-/// Merkle tree and signs its new head. A log that was changed under the tree
-/// is logged as an error each time. Runs until the process ends.
+/// Merkle tree, signs its new head and asks the witnesses to cosign it. A log
+/// changed under its tree, and a witness refusing a head, are logged as
+/// errors and counted. Runs until the process ends.
 pub async fn run_checkpoints(
     pool: Pool,
     metrics: Data<Metrics>,
     keys: Arc<KeyRing>,
-    origin: LogOrigin,
+    log: (LogOrigin, WitnessPolicy),
     interval: TimeDelta,
 ) {
+    let (origin, policy) = log;
     let step = move |conn: &mut DbConnection| {
         let now = crate::db::now();
         crate::audit::checkpoint::create(conn, &keys.audit_signing_key(), now)?;
-        match tree::grow(conn, &LogKey::new(origin.clone(), keys.audit_signing_key()), now) {
-            Ok(head) => Ok(Ok(head)),
-            Err(GrowError::Db(e)) => Err(e),
-            Err(broken) => Ok(Err(broken)),
-        }
+        let grown = match tree::grow(conn, &LogKey::new(origin.clone(), keys.audit_signing_key()), now) {
+            Err(GrowError::Db(e)) => return Err(e),
+            grown => grown,
+        };
+        Ok((grown, witnesses::submit(conn, &policy)?))
     };
-    let step = claimed(Job::Checkpoints, interval, metrics, step);
-    every(interval, "checkpoints", pool, step, |grown| match grown {
-        Some(Ok(head)) => tracing::debug!(audit.tree_size = head.size, "audit tree head signed"),
-        Some(Err(broken)) => tracing::error!(error = %broken, "the audit log cannot join its Merkle tree"),
-        None => {}
+    let step = claimed(Job::Checkpoints, interval, metrics.clone(), step);
+    every(interval, "checkpoints", pool, step, move |outcome| {
+        let Some((grown, answers)) = outcome else { return };
+        if let Err(broken) = grown {
+            metrics.audit_tree_failed();
+            tracing::error!(error = %broken, "the audit log cannot join its Merkle tree");
+        }
+        for (witness, answer) in answers {
+            report_answer(&metrics, &witness, answer);
+        }
     })
     .await;
+}
+
+fn report_answer(metrics: &Metrics, witness: &str, answer: Answer) {
+    match answer {
+        Answer::Kept => {}
+        Answer::Cosigned => metrics.witness_answered(witness, "cosigned"),
+        Answer::Refused { status, reason } => {
+            metrics.witness_answered(witness, "refused");
+            tracing::error!(
+                witness,
+                status,
+                reason = %reason,
+                "a witness refused the audit log's checkpoint: the log is not consistent with what the witness cosigned before"
+            );
+        }
+        Answer::Unreachable(reason) => {
+            metrics.witness_answered(witness, "unreachable");
+            tracing::warn!(witness, reason = %reason, "a witness could not be reached; will retry");
+        }
+    }
 }
 
 /// Every `interval`: crypto-shreds identities past retention, deletes spent

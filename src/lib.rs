@@ -19,3 +19,4 @@ pub mod services;
 pub mod startup;
 pub mod status_mirror;
 pub mod telemetry;
+pub mod witness;

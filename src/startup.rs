@@ -76,7 +76,7 @@ pub struct Application {
     policy: RegistryPolicy,
     job_interval: TimeDelta,
     checkpoint_interval: TimeDelta,
-    log_origin: crate::audit::note::LogOrigin,
+    log: (crate::audit::note::LogOrigin, crate::audit::witnesses::WitnessPolicy),
     retention_interval: TimeDelta,
     key_file: std::path::PathBuf,
     mailer: Arc<crate::mail::deliver::Mailer>,
@@ -101,7 +101,7 @@ impl Application {
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
-        let log_origin = settings.log_origin.clone();
+        let log = (settings.log_origin.clone(), settings.witnesses.clone());
         // Parsed once: the pages and the mail worker read the same catalogues.
         let catalogues = Arc::new(crate::i18n::Catalogues::load()?);
         let mailer = crate::mail::deliver::Mailer::new(&settings.mail, &settings.public, catalogues.clone())?;
@@ -176,7 +176,7 @@ impl Application {
             policy,
             job_interval,
             checkpoint_interval,
-            log_origin,
+            log,
             retention_interval,
             key_file,
             mailer,
@@ -211,7 +211,7 @@ impl Application {
                 self.pool.clone(),
                 self.metrics.clone(),
                 self.keys.clone(),
-                self.log_origin,
+                self.log,
                 self.checkpoint_interval,
             )),
             actix_web::rt::spawn(jobs::run_retention(

@@ -23,6 +23,7 @@ pub mod note;
 pub mod tiles;
 pub mod tree;
 pub mod vocabulary;
+pub mod witnesses;
 
 pub use vocabulary::{Actor, AuditAction, AuditSubject};
 

@@ -5,12 +5,14 @@
 //! the registry's key.
 
 use data_encoding::BASE64;
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use signed_note::{Note, NoteError, StandardVerifier, VerifierList};
 use tlog_tiles::{Checkpoint, Hash};
 
 /// Signature type of Ed25519 signed-note keys (C2SP signed-note).
 const ED25519_NOTE_KEY: u8 = 0x01;
+/// Signature type of Ed25519 cosigner keys (C2SP tlog-cosignature).
+const ED25519_COSIGNATURE_KEY: u8 = 0x04;
 
 /// The log's name in its checkpoints' first line and in its key's name:
 /// a schema-less URL such as `registry.gov.kz/audit` (no spaces, no `+`).
@@ -79,9 +81,129 @@ impl signed_note::Signer for LogKey {
 }
 
 fn encoded_public_key(key: &SigningKey) -> Vec<u8> {
-    let mut encoded = vec![ED25519_NOTE_KEY];
-    encoded.extend_from_slice(key.verifying_key().as_bytes());
+    encoded_key(ED25519_NOTE_KEY, &key.verifying_key())
+}
+
+fn encoded_key(kind: u8, key: &VerifyingKey) -> Vec<u8> {
+    let mut encoded = vec![kind];
+    encoded.extend_from_slice(key.as_bytes());
     encoded
+}
+
+/// What a cosigner signs (C2SP tlog-cosignature, Ed25519): the checkpoint
+/// body after a header line and the time.
+fn cosigned_message(time: u64, body: &[u8]) -> Vec<u8> {
+    [format!("cosignature/v1\ntime {time}\n").as_bytes(), body].concat()
+}
+
+/// A witness's key: cosigns checkpoints per C2SP tlog-cosignature (Ed25519, `cosignature/v1`).
+pub struct WitnessKey {
+    name: String,
+    key: SigningKey,
+    id: u32,
+    /// Seconds since the epoch, set per cosignature.
+    time: u64,
+}
+
+impl WitnessKey {
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, String> {
+        LogOrigin::parse(name)?;
+        let id = signed_note::key_id(name, &encoded_key(ED25519_COSIGNATURE_KEY, &key.verifying_key()));
+        Ok(Self { name: name.to_owned(), key, id, time: 0 })
+    }
+
+    /// `name+keyid+base64(0x04 ‖ public key)`, what logs and proof checkers are given.
+    pub fn verifier_key(&self) -> String {
+        let encoded = encoded_key(ED25519_COSIGNATURE_KEY, &self.key.verifying_key());
+        format!("{}+{:08x}+{}", self.name, self.id, BASE64.encode(&encoded))
+    }
+
+    /// The cosignature line for a checkpoint body, made at `time`.
+    #[expect(clippy::expect_used, reason = "the name is a valid key name and the body was parsed as a note")]
+    pub fn cosign(&mut self, body: &[u8], time: u64) -> String {
+        self.time = time;
+        let mut note = Note::new(body, &[]).expect("a checkpoint body is a valid note text");
+        note.add_sigs(&[&*self]).expect("WitnessKey names are valid key names");
+        let signed = String::from_utf8(note.to_bytes()).expect("notes are UTF-8");
+        signed[body.len() + 1..].to_owned()
+    }
+}
+
+impl signed_note::Signer for WitnessKey {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        let signature = self.key.sign(&cosigned_message(self.time, msg));
+        Ok([self.time.to_be_bytes().as_slice(), &signature.to_bytes()].concat())
+    }
+}
+
+/// Checks a witness's cosignatures, given its verifier key.
+#[derive(Debug, Clone)]
+pub struct CosignatureVerifier {
+    name: String,
+    id: u32,
+    key: VerifyingKey,
+}
+
+impl CosignatureVerifier {
+    pub fn parse(vkey: &str) -> Result<Self, String> {
+        let bad = || format!("{vkey:?} is not a witness key (name+id+base64 of 0x04 and an Ed25519 key)");
+        let mut parts = vkey.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
+        let encoded = BASE64.decode(key.as_bytes()).map_err(|_| bad())?;
+        let [ED25519_COSIGNATURE_KEY, public @ ..] = encoded.as_slice() else { return Err(bad()) };
+        let key = <[u8; 32]>::try_from(public).ok().and_then(|k| VerifyingKey::from_bytes(&k).ok()).ok_or_else(bad)?;
+        let expected = signed_note::key_id(name, &encoded);
+        if id.len() != 8 || u32::from_str_radix(id, 16).ok() != Some(expected) || LogOrigin::parse(name).is_err() {
+            return Err(bad());
+        }
+        Ok(Self { name: name.to_owned(), id: expected, key })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl signed_note::Verifier for CosignatureVerifier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let Some((time, signature)) = sig.split_first_chunk::<8>() else { return false };
+        let Ok(signature) = <[u8; 64]>::try_from(signature) else { return false };
+        let message = cosigned_message(u64::from_be_bytes(*time), msg);
+        self.key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature)).is_ok()
+    }
+}
+
+/// The witnesses among `witnesses` whose valid cosignatures a checkpoint
+/// note carries (its log signature is checked by [`verify`]). A line under
+/// a known witness's key that does not verify refuses the whole note.
+pub fn cosigned_by(note: &str, witnesses: &[CosignatureVerifier]) -> Result<Vec<String>, CheckpointError> {
+    if witnesses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parsed = Note::from_bytes(note.as_bytes()).map_err(CheckpointError::Malformed)?;
+    let known =
+        VerifierList::new(witnesses.iter().map(|w| Box::new(w.clone()) as Box<dyn signed_note::Verifier>).collect());
+    match parsed.verify(&known) {
+        Ok((verified, _)) => Ok(verified.iter().map(|s| s.name().to_owned()).collect()),
+        Err(NoteError::UnverifiedNote) => Ok(Vec::new()),
+        Err(e) => Err(CheckpointError::Unsigned(e)),
+    }
 }
 
 /// Why a checkpoint is not accepted.
@@ -155,6 +277,26 @@ mod tests {
         for bad in ["", "two words", "a+b", "tab\there"] {
             assert!(LogOrigin::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_witness_cosignature_verifies_with_its_key_and_not_after_a_change() {
+        let log = log_key();
+        let note = log.sign(42, &tlog_tiles::record_hash(b"root"));
+        let body = note.split("\n\n").next().unwrap().to_owned() + "\n";
+        let mut witness = WitnessKey::new("witness.test/w1", SigningKey::from_bytes(&[3; 32])).unwrap();
+        let line = witness.cosign(body.as_bytes(), 1_700_000_000);
+        assert!(line.starts_with("— witness.test/w1 ") && line.ends_with('\n'), "{line}");
+        let verifier = CosignatureVerifier::parse(&witness.verifier_key()).unwrap();
+        let cosigned = format!("{note}{line}");
+        assert_eq!(cosigned_by(&cosigned, std::slice::from_ref(&verifier)).unwrap(), ["witness.test/w1"]);
+        verify(&cosigned, &log.verifier_key()).unwrap();
+        // Without the line, or with another checkpoint under it: no cosignature, or a refused note.
+        assert!(cosigned_by(&note, std::slice::from_ref(&verifier)).unwrap().is_empty());
+        let moved = format!("{}{line}", log.sign(43, &tlog_tiles::record_hash(b"root")));
+        assert!(cosigned_by(&moved, &[verifier]).is_err());
+        // A log key is not a witness key.
+        assert!(CosignatureVerifier::parse(&log.verifier_key()).is_err());
     }
 
     /// The example of the Go `note` package and C2SP signed-note: a note

@@ -33,16 +33,26 @@ pub struct TreeHead {
     pub signed_at: NaiveDateTime,
 }
 
+type HeadRow = (i64, Vec<u8>, String, NaiveDateTime);
+
+fn head_of((size, root, note, signed_at): HeadRow) -> Option<TreeHead> {
+    Some(TreeHead { size: u64::try_from(size).ok()?, root: hash_of(&root)?, note, signed_at })
+}
+
+const HEAD_COLUMNS: (tree_heads::size, tree_heads::root, tree_heads::note, tree_heads::signed_at) =
+    (tree_heads::size, tree_heads::root, tree_heads::note, tree_heads::signed_at);
+
 /// The newest signed tree head, if any.
 pub fn latest(conn: &mut DbConnection) -> Result<Option<TreeHead>, DbError> {
-    let row: Option<(i64, Vec<u8>, String, NaiveDateTime)> = tree_heads::table
-        .order(tree_heads::size.desc())
-        .select((tree_heads::size, tree_heads::root, tree_heads::note, tree_heads::signed_at))
-        .first(conn)
-        .optional()?;
-    Ok(row.and_then(|(size, root, note, signed_at)| {
-        Some(TreeHead { size: u64::try_from(size).ok()?, root: hash_of(&root)?, note, signed_at })
-    }))
+    let row: Option<HeadRow> =
+        tree_heads::table.order(tree_heads::size.desc()).select(HEAD_COLUMNS).first(conn).optional()?;
+    Ok(row.and_then(head_of))
+}
+
+/// The signed head of the tree at `size`.
+pub fn at(conn: &mut DbConnection, size: i64) -> Result<Option<TreeHead>, DbError> {
+    let row: Option<HeadRow> = tree_heads::table.find(size).select(HEAD_COLUMNS).first(conn).optional()?;
+    Ok(row.and_then(head_of))
 }
 
 fn hash_of(bytes: &[u8]) -> Option<Hash> {

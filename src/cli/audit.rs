@@ -3,6 +3,7 @@
 use super::CliError;
 use crate::audit::note::{self, LogKey};
 use crate::audit::tree::{self, GrowError};
+use crate::audit::witnesses::{self, Answer};
 use crate::audit::{self, checkpoint, mirror};
 use crate::config::Settings;
 use crate::crypto::KeyRing;
@@ -136,8 +137,19 @@ pub fn checkpoint(settings: &Settings) -> Result<(), CliError> {
         GrowError::Db(e) => CliError::Database(e),
         broken_log => broken(broken_log),
     })?;
-    print!("The Merkle tree's head, as /log/checkpoint serves it:\n\n{}", head.note);
-    Ok(())
+    println!("The Merkle tree's head at {} entries, signed:\n\n{}", head.size, head.note.trim_end());
+    let mut refused = Vec::new();
+    for (witness, answer) in witnesses::submit(&mut conn, &settings.witnesses)? {
+        match answer {
+            Answer::Cosigned => println!("Witness {witness} cosigned it."),
+            Answer::Kept => println!("Witness {witness} had cosigned it."),
+            Answer::Unreachable(reason) => println!("Witness {witness} could not be reached: {reason}"),
+            Answer::Refused { status, reason } => {
+                refused.push(format!("witness {witness} refused the checkpoint ({status}): {reason}"));
+            }
+        }
+    }
+    if refused.is_empty() { Ok(()) } else { Err(CliError::Invalid(refused.join("; "))) }
 }
 
 /// `registry audit log-key`: the key witnesses and mirrors check checkpoints with.

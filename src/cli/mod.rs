@@ -10,6 +10,7 @@ mod platform;
 mod retention;
 mod seed;
 mod serve;
+mod witness;
 
 use crate::config::{ConfigError, Settings};
 use crate::db::DbError;
@@ -53,6 +54,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Run a witness of other registries' audit logs (C2SP tlog-witness), for an outside body.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Create the key file; rotate, re-wrap, list and retire master keys.
     Keys {
@@ -121,6 +127,29 @@ enum AuditCommand {
         /// kept in the mirror).
         #[arg(long)]
         key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WitnessCommand {
+    /// Cosign the checkpoints of the logs given, each only if consistent with the last one cosigned.
+    /// Prints the witness's public key, then its address.
+    Serve {
+        /// Where to listen (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: std::net::SocketAddr,
+        /// The witness's name in its cosignatures, a schema-less URL such as ombudsman.kz/witness.
+        #[arg(long)]
+        name: String,
+        /// The witness's private key (created, readable only by its owner, if missing).
+        #[arg(long)]
+        key_file: PathBuf,
+        /// Where the last cosigned checkpoint of each log is kept.
+        #[arg(long)]
+        state_dir: PathBuf,
+        /// A log to follow, by its public key as `registry audit log-key` prints it (repeatable).
+        #[arg(long = "log", required = true)]
+        logs: Vec<String>,
     },
 }
 
@@ -262,6 +291,9 @@ pub fn run() -> ExitCode {
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Audit { command: AuditCommand::LogKey } => audit::log_key(&settings),
         Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
+        Command::Witness { command: WitnessCommand::Serve { bind, name, key_file, state_dir, logs } } => {
+            witness::serve(witness::WitnessOptions { bind, name, key_file, state_dir, logs })
+        }
         Command::Keys { command: KeysCommand::Generate { out } } => keys::generate(&settings, out),
         Command::Keys { command: KeysCommand::Rotate } => keys::rotate(&settings),
         Command::Keys { command: KeysCommand::Rewrap } => keys::rewrap(&settings),

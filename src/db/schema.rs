@@ -250,6 +250,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    tree_head_cosignatures (size, witness) {
+        size -> BigInt,
+        witness -> Text,
+        line -> Text,
+    }
+}
+
+diesel::table! {
     tree_heads (size) {
         size -> BigInt,
         root -> Binary,

@@ -5,17 +5,21 @@
 use super::error::ApiError;
 use super::{AppState, read};
 use crate::audit::tiles::{self, TileError};
-use crate::audit::tree;
+use crate::audit::{tree, witnesses};
 use actix_web::{HttpResponse, http::header, web};
 
-/// `GET /log/checkpoint`: the newest signed tree head, as a C2SP signed note.
+/// `GET /log/checkpoint`: the newest tree head a quorum of the witnesses
+/// cosigned (the newest one when there are no witnesses), as a C2SP signed
+/// note with the cosignatures.
 pub async fn checkpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let head = read(&state, |conn| Ok(tree::latest(conn)?)).await?.ok_or(ApiError::NotFound("checkpoint"))?;
+    let policy = state.settings.witnesses.clone();
+    let published = read(&state, move |conn| Ok(witnesses::published(conn, &policy)?)).await?;
+    let published = published.ok_or(ApiError::NotFound("checkpoint"))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         // Replaced as the log grows: clients revalidate, as tlog-tiles asks.
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(head.note))
+        .body(published.note))
 }
 
 /// `GET /log/tile/{path}`: a hash tile or an entry bundle within the newest

@@ -33,8 +33,19 @@ pub struct JobLabels {
     pub job: &'static str,
 }
 
+/// One witness's answer to a checkpoint.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WitnessLabels {
+    /// The witness's name: configured by the operator, so few series.
+    pub witness: String,
+    /// `cosigned`, `refused` or `unreachable`.
+    pub outcome: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
+    witness_submissions: Family<WitnessLabels, Counter>,
+    audit_tree_failures: Counter,
     requests: Family<RouteLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     official_actions: Family<OfficialLabels, Gauge>,
@@ -63,7 +74,19 @@ impl Default for Metrics {
             "Runs of each cluster-wide background job completed by this node (the nodes together run each once per interval)",
             job_runs.clone(),
         );
-        Self { registry, requests, latency, official_actions, job_runs }
+        let witness_submissions = Family::<WitnessLabels, Counter>::default();
+        registry.register(
+            "witness_submissions",
+            "Checkpoints of the audit log sent to each witness, by outcome (refused: the witness saw a log inconsistent with its past)",
+            witness_submissions.clone(),
+        );
+        let audit_tree_failures = Counter::default();
+        registry.register(
+            "audit_tree_failures",
+            "Times new audit entries could not join the log's Merkle tree because the stored log was changed",
+            audit_tree_failures.clone(),
+        );
+        Self { registry, witness_submissions, audit_tree_failures, requests, latency, official_actions, job_runs }
     }
 }
 
@@ -87,6 +110,14 @@ impl Metrics {
     /// Counts a completed run of a cluster-wide job on this node.
     pub fn job_ran(&self, job: crate::db::repo::job_runs::Job) {
         self.job_runs.get_or_create(&JobLabels { job: job.as_str() }).inc();
+    }
+
+    pub fn witness_answered(&self, witness: &str, outcome: &'static str) {
+        self.witness_submissions.get_or_create(&WitnessLabels { witness: witness.to_owned(), outcome }).inc();
+    }
+
+    pub fn audit_tree_failed(&self) {
+        self.audit_tree_failures.inc();
     }
 
     fn render(&self) -> Result<String, std::fmt::Error> {

@@ -1,12 +1,15 @@
 //! The audit log as outsiders see it: a C2SP checkpoint, tiles anyone can
 //! mirror, and the checks that find a log changed after the fact.
 
-use crate::helpers::{CliFixture, TestApp, spawn_app, stderr, stdout};
+use crate::helpers::{CliFixture, TestApp, WitnessProcess, spawn_app, stderr, stdout};
 use diesel::prelude::*;
+use registry::audit::note::{CosignatureVerifier, cosigned_by};
+use registry::audit::witnesses::WitnessPolicy;
 use registry::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
-use registry::db::schema::{audit_log, audit_tree, checkpoints, tree_heads};
+use registry::db::schema::{audit_log, audit_tree, checkpoints, tree_head_cosignatures, tree_heads};
 use registry::db::{DbConnection, write_tx};
 use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
 
 /// `count` identical low-entropy events, as an unknown username's failed logins are.
 fn append_identical(conn: &mut DbConnection, count: usize) {
@@ -176,6 +179,7 @@ fn verify_against_a_kept_checkpoint_names_a_changed_deleted_or_cut_entry() {
     let fx = CliFixture::new();
     let (kept, _dir) = kept_checkpoint(&fx, 6);
     let mut conn = fx.db.pool().get().unwrap();
+    diesel::delete(tree_head_cosignatures::table).execute(&mut conn).unwrap();
     diesel::delete(tree_heads::table).execute(&mut conn).unwrap();
     diesel::delete(audit_tree::table).execute(&mut conn).unwrap();
     diesel::delete(checkpoints::table).execute(&mut conn).unwrap();
@@ -200,6 +204,7 @@ fn rewrite_history(conn: &mut DbConnection, seq: i64) {
             .unwrap();
         prev = hash;
     }
+    diesel::delete(tree_head_cosignatures::table).execute(conn).unwrap();
     diesel::delete(tree_heads::table).execute(conn).unwrap();
     diesel::delete(audit_tree::table).execute(conn).unwrap();
     diesel::delete(checkpoints::table).execute(conn).unwrap();
@@ -237,4 +242,90 @@ async fn a_history_rewritten_and_re_signed_with_the_registrys_own_key_is_caught_
     assert!(stderr(&without_mirror).contains("the chain was rebuilt over the changes"), "{}", stderr(&without_mirror));
     let with_mirror = app.cli(&["audit", "verify", "--checkpoint", kept, "--mirror", out.to_str().unwrap()]);
     assert!(stderr(&with_mirror).contains("entry 3 differs from the mirror"), "{}", stderr(&with_mirror));
+}
+
+/// The published checkpoint once it covers `size` entries and is cosigned by every one of `witnesses`.
+async fn published_with(node: &TestApp, size: u64, witnesses: &[CosignatureVerifier], key: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, _, body) = fetch(node, "/log/checkpoint").await;
+        let note = String::from_utf8(body).unwrap();
+        if status == 200
+            && audit::note::verify(&note, key).unwrap().size == size
+            && cosigned_by(&note, witnesses).unwrap().len() == witnesses.len()
+        {
+            return note;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint of size {size} with every cosignature: {status} {note}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn refusals(node: &TestApp, witness: &str) -> u64 {
+    let (_, _, metrics) = node.metrics().await;
+    let series = format!("registry_witness_submissions_total{{witness=\"{witness}\",outcome=\"refused\"}} ");
+    metrics.lines().find_map(|l| l.strip_prefix(&series)).map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[actix_web::test]
+async fn two_witnesses_cosign_each_checkpoint_and_both_refuse_a_rewritten_log() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.get().unwrap();
+    append_identical(&mut conn, 10);
+    let key = log_key(&app.cli(&["audit", "log-key"]));
+    let (w1, w2) = (WitnessProcess::start("w1.test/witness", &key), WitnessProcess::start("w2.test/witness", &key));
+    let verifiers = [CosignatureVerifier::parse(&w1.key).unwrap(), CosignatureVerifier::parse(&w2.key).unwrap()];
+    let config = format!("{},{}", w1.config(), w2.config());
+    let node = app
+        .another_node_with(|settings| {
+            settings.witnesses =
+                WitnessPolicy { witnesses: WitnessPolicy::parse_witnesses(&config).unwrap(), quorum: 2 };
+            settings.checkpoint_interval = chrono::TimeDelta::seconds(1);
+        })
+        .await;
+
+    // Each new head is sent to both and published with both cosignatures.
+    let first = published_with(&node, 10, &verifiers, &key).await;
+    append_identical(&mut conn, 3);
+    let second = published_with(&node, 13, &verifiers, &key).await;
+    assert_ne!(first, second);
+    // Each witness serves what it cosigned to monitors, with its cosignature.
+    for (witness, verifier) in [(&w1, &verifiers[0]), (&w2, &verifiers[1])] {
+        let theirs = witness.latest("localhost/registry-audit").unwrap();
+        assert_eq!(audit::note::verify(&theirs, &key).unwrap().size, 13);
+        assert_eq!(cosigned_by(&theirs, std::slice::from_ref(verifier)).unwrap().len(), 1);
+    }
+
+    // An operator rewrites an entry, rebuilds the chain and the tree and signs
+    // it all again with the registry's own key: the log verifies by itself...
+    rewrite_history(&mut conn, 3);
+    assert!(app.cli(&["audit", "verify"]).status.success(), "the rewritten log verifies by itself");
+    // ...but both witnesses refuse its next checkpoint, and the registry says so.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while refusals(&node, "w1.test/witness").await == 0 || refusals(&node, "w2.test/witness").await == 0 {
+        assert!(Instant::now() < deadline, "the witnesses' refusals were not reported");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing new is published; the witnesses keep the true head.
+    assert_eq!(fetch(&node, "/log/checkpoint").await.0, 404);
+    let true_root = audit::note::verify(&second, &key).unwrap().root;
+    for witness in [&w1, &w2] {
+        let theirs = witness.latest("localhost/registry-audit").unwrap();
+        assert_eq!(audit::note::verify(&theirs, &key).unwrap().root, true_root);
+    }
+    let kept = w1.latest("localhost/registry-audit").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kept_file = dir.path().join("witnessed-checkpoint");
+    std::fs::write(&kept_file, &kept).unwrap();
+    let verified = app.cli(&["audit", "verify", "--checkpoint", kept_file.to_str().unwrap()]);
+    assert_eq!(verified.status.code(), Some(1));
+    assert!(
+        stderr(&verified).contains("the first 13 entries are not the ones the checkpoint covers"),
+        "{}",
+        stderr(&verified)
+    );
+    // The command line reports the refusals too.
+    let by_hand = app.cli_command(&["audit", "checkpoint"]).env("REGISTRY_WITNESSES", &config).output().unwrap();
+    assert_eq!(by_hand.status.code(), Some(1));
+    assert!(stderr(&by_hand).contains("witness w1.test/witness refused the checkpoint (422)"), "{}", stderr(&by_hand));
 }

@@ -1,3 +1,4 @@
+DROP TABLE tree_head_cosignatures;
 DROP TABLE tree_heads;
 DROP TABLE audit_tree;
 ALTER TABLE audit_log DROP COLUMN salt;

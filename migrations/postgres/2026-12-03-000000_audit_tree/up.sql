@@ -20,3 +20,13 @@ CREATE TABLE tree_heads (
     note TEXT NOT NULL,
     signed_at TIMESTAMP NOT NULL
 );
+
+-- Witnesses' cosignatures of tree heads (C2SP tlog-cosignature), one
+-- signature line per witness and head; a head is published once a quorum
+-- of the configured witnesses has cosigned it.
+CREATE TABLE tree_head_cosignatures (
+    size BIGINT NOT NULL REFERENCES tree_heads (size),
+    witness TEXT NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (size, witness)
+);

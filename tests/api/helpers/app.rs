@@ -85,7 +85,14 @@ impl TestApp {
     /// own server, pool, caches, rate limits and background jobs, over this
     /// app's database and key file.
     pub async fn another_node(&self) -> TestApp {
-        start(self.db.clone(), self.settings.clone(), self.keys.clone()).await
+        self.another_node_with(|_| {}).await
+    }
+
+    /// [`TestApp::another_node`] with its settings adjusted first.
+    pub async fn another_node_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        start(self.db.clone(), settings, self.keys.clone()).await
     }
 
     pub async fn get(&self, path: &str) -> (awc::http::StatusCode, awc::http::header::HeaderMap, String) {

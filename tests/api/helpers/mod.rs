@@ -13,6 +13,7 @@ mod officials;
 mod outbox;
 mod owners;
 mod smtp;
+mod witness;
 
 pub use app::{Reply, TestApp, spawn_app, spawn_app_with};
 pub use cli::{CliFixture, expose, run_cli, secret, stderr, stdout};
@@ -23,3 +24,4 @@ pub use officials::{PASSWORD, code, request_body, with_fields};
 pub use outbox::queued_mail_in;
 pub use owners::{Page, Visitor, between, iin, receipt_of, resident_fields};
 pub use smtp::{SmtpServer, delivering, free_port, smtp_url, with_smtp};
+pub use witness::WitnessProcess;
