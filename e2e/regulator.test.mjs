@@ -5,6 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BASE, desktopPage, launch, seriousViolations, screenshot } from './browser.mjs';
 
 const OFFICIALS = JSON.parse(process.env.E2E_OFFICIALS ?? '{}');
@@ -107,6 +111,44 @@ test('a requester and an approver take a request to a disclosure of only the app
   await checked(requester, 'regulator-disclosure');
   assert.deepEqual(requester.consoleErrors, [], 'no console errors, CSP violations included');
   await requester.context().close();
+});
+
+test('the owner downloads the proof of the disclosure, and it checks out offline', async () => {
+  const owner = JSON.parse(readFileSync(join(process.env.E2E_STATE_DIR, 'owner-ru.json'), 'utf8'));
+  const page = await desktopPage(browser);
+  await page.goto(`${BASE}/my?lang=ru`);
+  await page.fill('#reference', owner.reference);
+  await page.fill('#management_key', owner.key);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.waitForURL(`${BASE}/my`);
+  assert.match(await page.textContent('main'), /Ваши данные раскрывались 1 раз/);
+  await checked(page, 'my-disclosed-ru');
+  const link = page.locator('#disclosures a[download]');
+  assert.equal((await link.textContent()).trim(), 'Скачать доказательство');
+  // The entry joins the published log at the next checkpoint (every second here).
+  const href = await link.getAttribute('href');
+  for (let tries = 0; (await page.context().request.get(`${BASE}${href}`)).status() !== 200; tries++) {
+    assert.ok(tries < 50, 'the proof became ready');
+    await page.waitForTimeout(200);
+  }
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.match(download.suggestedFilename(), /^registry-entry-\d+\.tlog-proof$/);
+  const dir = mkdtempSync(join(tmpdir(), 'registry-proof-'));
+  const file = join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const verify = (path) => execFileSync(process.env.E2E_REGISTRY, ['audit', 'verify-proof', path, '--key', process.env.E2E_LOG_KEY], { encoding: 'utf8', stdio: 'pipe' });
+  const said = verify(file);
+  assert.match(said, /^The proof holds\./);
+  assert.match(said, /did disclosure\.opened on access_request:/);
+  // One byte changed: the entry's salt and content are what the proof is about.
+  const proof = readFileSync(file, 'utf8');
+  const extra = proof.split('\n')[1];
+  const flipped = extra.slice(0, 20) + (extra[20] === 'A' ? 'B' : 'A') + extra.slice(21);
+  const changed = join(dir, 'changed.tlog-proof');
+  writeFileSync(changed, proof.replace(extra, flipped));
+  assert.throws(() => verify(changed), /the proof does not hold/);
+  assert.deepEqual(page.consoleErrors, [], 'no console errors, CSP violations included');
+  await page.context().close();
 });
 
 test('a registrar checks declarations without reading them, confirms one and rejects another', async () => {

@@ -18,7 +18,8 @@ port=${E2E_PORT:-18380}
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$work" && exec env REGISTRY_BIND="127.0.0.1:$port" REGISTRY_METRICS_BIND="127.0.0.1:$((port + 1))" REGISTRY_LOG=warn REGISTRY_HELP_CONTACT="1414 or help@registry.example.kz" "$CARGO_TARGET_DIR/debug/registry" serve --demo) \
+# Checkpoints every second: an owner's proof of a disclosure is ready at once.
+(cd "$work" && exec env REGISTRY_BIND="127.0.0.1:$port" REGISTRY_METRICS_BIND="127.0.0.1:$((port + 1))" REGISTRY_LOG=warn REGISTRY_HELP_CONTACT="1414 or help@registry.example.kz" REGISTRY_CHECKPOINT_INTERVAL=1s "$CARGO_TARGET_DIR/debug/registry" serve --demo) \
   > "$work/stdout" 2> "$work/stderr" &
 server=$!
 base="http://127.0.0.1:$port"
@@ -52,6 +53,12 @@ export E2E_OFFICIALS=$(node -e '
   });
   console.log(JSON.stringify(officials));
 ' "$work/stdout")
+
+# The command line an outside body checks proofs with, and the log's public key.
+export E2E_REGISTRY="$CARGO_TARGET_DIR/debug/registry"
+export E2E_LOG_KEY=$(cd "$work" && "$E2E_REGISTRY" audit log-key)
+# Where one test file leaves what a later one needs (an owner's reference and key).
+export E2E_STATE_DIR="$work"
 
 # No SMTP server: the service writes mail as .eml files, which the tests read.
 export E2E_MAIL_DIR="$work/data/outbox"

@@ -20,6 +20,7 @@
 pub mod checkpoint;
 pub mod mirror;
 pub mod note;
+pub mod proof;
 pub mod tiles;
 pub mod tree;
 pub mod vocabulary;
@@ -185,6 +186,22 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Entry
         .filter(audit_log::seq.gt(after))
         .order(audit_log::seq)
         .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)?)
+}
+
+/// The entry numbered `seq`, if there is one.
+pub fn entry(conn: &mut DbConnection, seq: i64) -> Result<Option<Entry>, DbError> {
+    Ok(audit_log::table.find(seq).select(Entry::as_select()).first(conn).optional()?)
+}
+
+/// The entries about `subject` of the given kinds, newest first.
+pub fn about(conn: &mut DbConnection, subject: AuditSubject, actions: &[AuditAction]) -> Result<Vec<Entry>, DbError> {
+    let actions: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+    Ok(audit_log::table
+        .filter(audit_log::subject.eq(subject.to_string()))
+        .filter(audit_log::action.eq_any(actions))
+        .order(audit_log::seq.desc())
         .select(Entry::as_select())
         .load(conn)?)
 }

@@ -1,10 +1,11 @@
 //! `registry audit verify|checkpoint|log-key|mirror`.
 
 use super::CliError;
+use crate::audit::note::CosignatureVerifier;
 use crate::audit::note::{self, LogKey};
 use crate::audit::tree::{self, GrowError};
 use crate::audit::witnesses::{self, Answer};
-use crate::audit::{self, checkpoint, mirror};
+use crate::audit::{self, checkpoint, mirror, proof};
 use crate::config::Settings;
 use crate::crypto::KeyRing;
 use crate::db::{DbConnection, DbError};
@@ -156,6 +157,54 @@ pub fn checkpoint(settings: &Settings) -> Result<(), CliError> {
 pub fn log_key(settings: &Settings) -> Result<(), CliError> {
     let (keys, _) = open_storage(settings)?;
     println!("{}", log_key_of(settings, &keys).verifier_key());
+    Ok(())
+}
+
+/// `registry audit verify-proof`: needs no database; the key file only
+/// when no log key is given.
+pub fn verify_proof(
+    settings: &Settings,
+    file: &Path,
+    key: Option<&str>,
+    witness_keys: &[String],
+    quorum: Option<usize>,
+) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(file)?;
+    let log_key = match key {
+        Some(key) => key.to_owned(),
+        None => log_key_of(settings, &crate::startup::load_keys(settings)?).verifier_key(),
+    };
+    let witnesses = witness_keys
+        .iter()
+        .map(|k| CosignatureVerifier::parse(k))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let quorum = quorum.unwrap_or(witnesses.len());
+    let proven = proof::verify(&text, &log_key, &witnesses, quorum)
+        .map_err(|e| CliError::Invalid(format!("the proof does not hold: {e}")))?;
+    let field = |name: &str| proven.entry[name].as_str().unwrap_or("?").to_owned();
+    println!("The proof holds.");
+    println!(
+        "Entry {} of the audit log {}, written {}: {} did {} on {}, with details {}.",
+        proven.seq,
+        log_key.split('+').next().unwrap_or_default(),
+        field("occurred_at"),
+        field("actor"),
+        field("action"),
+        field("subject"),
+        proven.entry["details"]
+    );
+    println!("It is in the log's tree of {} entries, whose checkpoint the log's key signed.", proven.size);
+    match proven.cosigned_by.as_slice() {
+        [] => println!("No witness given cosigned that checkpoint: the log alone vouches for it."),
+        names => println!(
+            "{} of the {} witnesses given cosigned that checkpoint ({}): each saw a log consistent with everything it \
+             had seen before, so the registry cannot show anyone a history without this entry unnoticed.",
+            names.len(),
+            witnesses.len(),
+            names.join(", ")
+        ),
+    }
     Ok(())
 }
 

@@ -114,6 +114,20 @@ enum AuditCommand {
     Checkpoint,
     /// Print the log's public key in signed-note form, for witnesses and mirrors.
     LogKey,
+    /// Check a proof an owner downloaded (C2SP tlog-proof) offline, and say what it proves.
+    VerifyProof {
+        /// The proof file (`registry-entry-N.tlog-proof`).
+        file: PathBuf,
+        /// The log's public key, as `registry audit log-key` prints it [default: this deployment's key].
+        #[arg(long)]
+        key: Option<String>,
+        /// A witness's public key, as `registry witness serve` prints it (repeatable).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of those witnesses must have cosigned [default: all of them].
+        #[arg(long)]
+        quorum: Option<usize>,
+    },
     /// Copy a registry's public log (checkpoint and tiles) into a directory, checking every hash
     /// and that the log still extends what was copied before.
     Mirror {
@@ -290,6 +304,9 @@ pub fn run() -> ExitCode {
         }
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Audit { command: AuditCommand::LogKey } => audit::log_key(&settings),
+        Command::Audit { command: AuditCommand::VerifyProof { file, key, witnesses, quorum } } => {
+            audit::verify_proof(&settings, &file, key.as_deref(), &witnesses, quorum)
+        }
         Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
         Command::Witness { command: WitnessCommand::Serve { bind, name, key_file, state_dir, logs } } => {
             witness::serve(witness::WitnessOptions { bind, name, key_file, state_dir, logs })

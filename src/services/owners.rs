@@ -2,6 +2,7 @@
 //! showed them, then identify. Everything an owner can get wrong gets the
 //! same answer, so the forms never reveal whether an account exists.
 
+use crate::audit::witnesses::WitnessPolicy;
 use crate::audit::{self, Actor, AuditAction, AuditEvent, AuditSubject};
 use crate::crypto::token::{expose, new_url_token};
 use crate::crypto::{KeyRing, TokenDigest, TokenPurpose};
@@ -11,7 +12,7 @@ use crate::db::repo::{owner_sessions, platforms};
 use crate::db::{DbConnection, DbError, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{AccountId, AccountStatus, ClaimCode, Handle, IdentityId, PlatformSlug, RegistryPolicy};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 
 /// How long a successful claim stays valid for identifying.
@@ -237,6 +238,62 @@ pub struct MyRecord {
     pub email_confirmed: bool,
     /// A new address waits for the code sent to it.
     pub email_change_waiting: bool,
+    /// The owner's own changes to the record in the audit log, newest first.
+    pub log_entries: Vec<MyLogEntry>,
+}
+
+/// An entry of the audit log about the owner's record, of which the owner may download a proof.
+#[derive(Debug, Clone)]
+pub struct MyLogEntry {
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub action: AuditAction,
+}
+
+/// The owner's own changes to their record: with the disclosures they may
+/// see, the entries they can download proofs of. Officials' other actions
+/// (a registrar's check) are not listed: the record page does not show them.
+const OWNER_ENTRIES: [AuditAction; 5] = [
+    AuditAction::OwnerAccountLinked,
+    AuditAction::OwnerAccountWithdrawn,
+    AuditAction::OwnerContactChanged,
+    AuditAction::OwnerKeyReplaced,
+    AuditAction::OwnerLinkDisputed,
+];
+
+fn my_log_entries(conn: &mut DbConnection, identity_id: IdentityId) -> Result<Vec<MyLogEntry>, DbError> {
+    Ok(audit::about(conn, AuditSubject::Identity(identity_id), &OWNER_ENTRIES)?
+        .into_iter()
+        .filter_map(|e| Some(MyLogEntry { seq: e.seq, occurred_at: e.occurred_at, action: e.action.parse().ok()? }))
+        .collect())
+}
+
+/// The proof (C2SP tlog-proof) of an entry about the owner's record: one of
+/// their own changes or a disclosure they may see. `None` for any other
+/// entry (the same answer whether it exists or not), or while the published
+/// log does not hold it yet.
+pub fn entry_proof(
+    conn: &mut DbConnection,
+    witnesses: &WitnessPolicy,
+    identity_id: IdentityId,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<EntryProof>, DbError> {
+    let mine = my_log_entries(conn, identity_id)?.iter().any(|e| e.seq == seq)
+        || identities::visible_disclosures(conn, identity_id, now)?.iter().any(|d| d.audit_seq == seq);
+    let Some(entry) = audit::entry(conn, seq)?.filter(|_| mine) else { return Ok(None) };
+    let Some(published) = audit::witnesses::published(conn, witnesses)? else { return Ok(Some(EntryProof::NotYet)) };
+    Ok(Some(match audit::proof::build(conn, &published, &entry)? {
+        Some(proof) => EntryProof::Ready(proof),
+        None => EntryProof::NotYet,
+    }))
+}
+
+/// An owner's entry's proof, or that the entry has not joined the published log yet.
+#[derive(Debug)]
+pub enum EntryProof {
+    Ready(String),
+    NotYet,
 }
 
 pub fn my_record(
@@ -251,6 +308,7 @@ pub fn my_record(
         deleted_on: policy.shred_due_at(&identities::retention_links(conn, identity_id)?),
         email_confirmed: identities::contact_confirmed(conn, identity_id)?,
         email_change_waiting: super::contact::change_waiting(conn, identity_id, now)?,
+        log_entries: my_log_entries(conn, identity_id)?,
     })
 }
 

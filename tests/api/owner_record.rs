@@ -221,7 +221,7 @@ async fn the_owner_sees_each_disclosure_once_any_deferral_has_passed() {
     let record = visitor.get("/my?lang=en").await.body;
     assert!(record.contains("Your data has been disclosed 1 time."), "{record}");
     let expected_row = format!(
-        "<tr><td>{}</td><td>A court</td><td>Court decision</td></tr>",
+        "<tr><td>{}</td><td>A court</td><td>Court decision</td><td><a href=\"/my/log/1/proof\" download>Download the proof</a></td></tr>",
         almaty_day((now - chrono::TimeDelta::days(2)).and_utc())
     );
     assert!(record.contains(&expected_row), "{record}");

@@ -329,3 +329,85 @@ async fn two_witnesses_cosign_each_checkpoint_and_both_refuse_a_rewritten_log() 
     assert_eq!(by_hand.status.code(), Some(1));
     assert!(stderr(&by_hand).contains("witness w1.test/witness refused the checkpoint (422)"), "{}", stderr(&by_hand));
 }
+
+fn verify_proof(app: &TestApp, proof: &str, extra: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("entry.tlog-proof");
+    std::fs::write(&file, proof).unwrap();
+    let mut args = vec!["audit", "verify-proof", file.to_str().unwrap()];
+    args.extend(extra);
+    app.cli(&args)
+}
+
+#[actix_web::test]
+async fn an_owner_downloads_a_proof_of_a_disclosure_that_anyone_can_check_offline() {
+    use crate::helpers::{Visitor, request_body};
+    let app = spawn_app().await;
+    let token = app.add_platform("qaz");
+    let (reference, key) = app.register(&token, "acc-1").await;
+    let (requester, id) = app.approved(request_body()).await;
+    assert_eq!(app.open(&requester, id).await.status, 200);
+    let mut visitor = Visitor::new(&app);
+    assert_eq!(visitor.sign_in(&reference, &key).await.status, 303);
+    let record = visitor.get("/my?lang=en").await.body;
+    let link = |table: &str| {
+        let rows = record.split(&format!("<table id=\"{table}\">")).nth(1).unwrap();
+        rows.split("href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    let (disclosure, linked) = (link("disclosures"), link("log-entries"));
+    assert!(record.contains("An account was linked to your record"), "{record}");
+
+    // Until the checkpoint job adds it to the published log, the proof is not ready.
+    let early = visitor.get(&disclosure).await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(early.body.contains("joins the public log within a minute"));
+    assert!(app.cli(&["audit", "checkpoint"]).status.success());
+
+    let proof = visitor.get(&disclosure).await;
+    assert_eq!(proof.status, 200, "{}", proof.body);
+    assert!(proof.body.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{}", proof.body);
+    let log_key = log_key(&app.cli(&["audit", "log-key"]));
+    let checked = verify_proof(&app, &proof.body, &["--key", &log_key]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    let said = stdout(&checked);
+    assert!(said.starts_with("The proof holds.\nEntry "), "{said}");
+    assert!(said.contains("did disclosure.opened on access_request:"), "{said}");
+    assert!(said.contains("No witness given cosigned that checkpoint"), "{said}");
+    // Nothing in the file is personal data: keyed references only.
+    for personal in [crate::helpers::TEST_IIN, crate::helpers::TEST_SURNAME, &reference, &key] {
+        assert!(!proof.body.contains(personal), "the proof holds {personal}");
+        assert!(!said.contains(personal), "the verification says {personal}");
+    }
+
+    // One byte changed anywhere that matters and the proof no longer holds.
+    let lines: Vec<&str> = proof.body.lines().collect();
+    let (extra_at, hash_at) = (1, 3);
+    for at in [extra_at, hash_at] {
+        let mut changed: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        let mut bytes = changed[at].clone().into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        changed[at] = String::from_utf8(bytes).unwrap();
+        let refused = verify_proof(&app, &(changed.join("\n") + "\n"), &["--key", &log_key]);
+        assert_eq!(refused.status.code(), Some(1), "line {at} changed: {}", stdout(&refused));
+        assert!(stderr(&refused).contains("the proof does not hold"), "{}", stderr(&refused));
+    }
+    // Asking for a witness that did not cosign: not enough.
+    let witness =
+        registry::audit::note::WitnessKey::new("w.test/witness", ed25519_dalek::SigningKey::from_bytes(&[4; 32]));
+    let wanted = verify_proof(&app, &proof.body, &["--key", &log_key, "--witness", &witness.unwrap().verifier_key()]);
+    assert!(stderr(&wanted).contains("only 0 of the 1 witness cosignatures"), "{}", stderr(&wanted));
+
+    // The owner's own change has its proof too.
+    assert_eq!(visitor.get(&linked).await.status, 200);
+    // Another owner gets nothing of it, as for an entry that does not exist; without a session, the sign-in.
+    let (other_reference, other_key) = app.register_person(&token, "acc-2", 2).await;
+    let mut stranger = Visitor::new(&app);
+    assert_eq!(stranger.sign_in(&other_reference, &other_key).await.status, 303);
+    let refused = stranger.get(&disclosure).await;
+    assert_eq!(refused.status, 404);
+    let main = |body: &str| body.split("<main").nth(1).unwrap().to_owned();
+    assert_eq!(main(&stranger.get("/my/log/999999/proof").await.body), main(&refused.body));
+    let anonymous = Visitor::new(&app).get(&disclosure).await;
+    assert_eq!((anonymous.status, anonymous.location.as_deref()), (303, Some("/my")));
+}

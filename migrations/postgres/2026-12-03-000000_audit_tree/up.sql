@@ -6,6 +6,9 @@
 -- chain hash: stored entries keep their hashes.
 ALTER TABLE audit_log ADD COLUMN salt BYTEA;
 
+-- An owner's record page lists the entries about their record, with a proof of each.
+CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
+
 -- The tree's stored hashes, indexed as Go's tlog package and C2SP
 -- tlog-tiles clients do (each leaf and each completed subtree, in order).
 CREATE TABLE audit_tree (

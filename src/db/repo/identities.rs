@@ -493,6 +493,8 @@ pub fn withdraw_account(
 #[derive(Debug, Clone, Queryable)]
 pub struct DisclosureRow {
     pub opened_at: NaiveDateTime,
+    /// The audit entry that recorded the opening.
+    pub audit_seq: i64,
     pub legal_basis: LegalBasis,
     /// Who asked, if the request named it (the basis document's issuer stays with officials).
     pub authority: Option<Authority>,
@@ -510,7 +512,12 @@ pub fn visible_disclosures(
         .filter(disclosures::identity_id.eq(identity_id))
         .filter(access_requests::notify_owner_after.is_null().or(access_requests::notify_owner_after.le(db_time(now))))
         .order(disclosures::opened_at.desc())
-        .select((disclosures::opened_at, access_requests::legal_basis, access_requests::authority))
+        .select((
+            disclosures::opened_at,
+            disclosures::audit_seq,
+            access_requests::legal_basis,
+            access_requests::authority,
+        ))
         .load(conn)?)
 }
 

@@ -54,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/my/add").route(web::get().to(my::add_form)).route(web::post().to(my::add)))
         .service(web::resource("/my/withdraw").route(web::post().to(my::withdraw)))
         .service(web::resource("/my/sign-out").route(web::post().to(my::sign_out)))
+        .service(web::resource("/my/log/{seq}/proof").route(web::get().to(my::proof)))
         .service(
             web::resource("/my/lost-key")
                 .route(web::get().to(recovery::lost_key_form))

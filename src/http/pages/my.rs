@@ -11,7 +11,7 @@ use crate::http::pages::cookies::CookieName;
 use crate::i18n::Texts;
 use crate::services::contact::{self, ContactError};
 use crate::services::identification;
-use crate::services::owners::{self, MyAccount};
+use crate::services::owners::{self, EntryProof, MyAccount};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -37,6 +37,7 @@ struct RecordPage<'a> {
     csrf: String,
     accounts: Vec<MyAccount>,
     disclosures: Vec<DisclosureView>,
+    log_entries: Vec<LogEntryView>,
     /// When the data will be crypto-shredded, once no account needs it.
     deleted_on: Option<String>,
     email_confirmed: bool,
@@ -56,9 +57,18 @@ struct Notes {
 
 /// One disclosure line on `/my`.
 struct DisclosureView {
+    /// Its audit entry, whose proof can be downloaded.
+    seq: i64,
     date: String,
     basis: String,
     authority: String,
+}
+
+/// One of the owner's changes to their record on `/my`.
+struct LogEntryView {
+    seq: i64,
+    date: String,
+    event: String,
 }
 
 impl RecordPage<'_> {
@@ -81,9 +91,20 @@ async fn record_page(
         .disclosures
         .into_iter()
         .map(|d| DisclosureView {
+            seq: d.audit_seq,
             date: t.day(d.opened_at),
             basis: t.get(&format!("basis-{}", d.legal_basis)),
             authority: super::authority_label(&t, d.authority),
+        })
+        .collect();
+    let log_entries = record
+        .log_entries
+        .into_iter()
+        .map(|e| LogEntryView {
+            seq: e.seq,
+            date: t.day(e.occurred_at),
+            // Fluent ids have no dots: `owner.account_linked` is `log-owner-account_linked`.
+            event: t.get(&format!("log-{}", e.action.as_str().replace('.', "-"))),
         })
         .collect();
     let mut problems = Problems::default();
@@ -102,6 +123,7 @@ async fn record_page(
         csrf: page.csrf(),
         accounts: record.accounts,
         disclosures,
+        log_entries,
         deleted_on: record.deleted_on.map(|at| t.day(at.naive_utc())),
         email_confirmed: record.email_confirmed,
         email_change_waiting: record.email_change_waiting,
@@ -345,4 +367,30 @@ pub(super) async fn sign_out(page: PageContext, _form: CheckedForm<EmptyForm>) -
     response.add_cookie(&page.removal(CookieName::Owner)).map_err(ApiError::internal)?;
     response.add_cookie(&page.removal(CookieName::Receipt)).map_err(ApiError::internal)?;
     Ok(response)
+}
+
+/// `GET /my/log/{seq}/proof`: the proof (C2SP tlog-proof) of an entry about
+/// the signed-in owner's record, to keep and to show anyone.
+pub(super) async fn proof(
+    page: PageContext,
+    owner: OwnerSession,
+    seq: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (OwnerSession(identity_id), seq) = (owner, seq.into_inner());
+    let witnesses = page.state.settings.witnesses.clone();
+    let proof =
+        call(&page.state, move |conn| owners::entry_proof(conn, &witnesses, identity_id, seq, crate::db::now()))
+            .await??;
+    match proof {
+        Some(EntryProof::Ready(proof)) => Ok(HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"registry-entry-{seq}.tlog-proof\""),
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(proof)),
+        Some(EntryProof::NotYet) => page.notice(StatusCode::CONFLICT, "my-title", "my-proof-not-yet"),
+        None => page.notice(StatusCode::NOT_FOUND, "my-title", "my-proof-not-found"),
+    }
 }

@@ -1,0 +1,98 @@
+//! Proofs owners keep (C2SP tlog-proof): one entry, its salt, its place in
+//! the log, the inclusion proof and the cosigned checkpoint, in one text file
+//! that anyone can check offline against the log's and the witnesses' keys.
+//! The entry and its salt travel in the `extra` line (base64 of the 32-byte
+//! salt followed by the canonical entry), so the file proves what it says.
+
+use super::note::{self, CheckpointError, CosignatureVerifier, cosigned_by};
+use super::tree::DbHashes;
+use super::witnesses::Published;
+use super::{Entry, commitment};
+use crate::db::{DbConnection, DbError};
+use data_encoding::BASE64;
+use tlog_tiles::{Hash, check_record, prove_record, record_hash};
+
+const HEADER: &str = "c2sp.org/tlog-proof@v1";
+
+/// The proof of `entry` in the published tree; `None` while the published
+/// tree does not hold it yet (it joins within a checkpoint interval).
+pub fn build(conn: &mut DbConnection, published: &Published, entry: &Entry) -> Result<Option<String>, DbError> {
+    let (Ok(index), Some(salt), Ok(canonical)) = (u64::try_from(entry.seq - 1), &entry.salt, entry.canonical()) else {
+        return Ok(None);
+    };
+    if index >= published.head.size {
+        return Ok(None);
+    }
+    let hashes = DbHashes::new(conn);
+    let proof = prove_record(published.head.size, index, &hashes);
+    let Ok(proof) = hashes.into_result::<_, DbError>(Ok(proof))?.0 else { return Ok(None) };
+    let extra = BASE64.encode(&[salt.as_slice(), &canonical].concat());
+    let lines: String = proof.iter().map(|h| format!("{h}\n")).collect();
+    Ok(Some(format!("{HEADER}\nextra {extra}\nindex {index}\n{lines}\n{}", published.note)))
+}
+
+/// What a valid proof shows.
+#[derive(Debug)]
+pub struct ProvenEntry {
+    /// The entry, as the log holds it.
+    pub entry: serde_json::Value,
+    pub seq: u64,
+    /// The size of the tree the checkpoint signs.
+    pub size: u64,
+    /// The witnesses (among those given) that cosigned the checkpoint.
+    pub cosigned_by: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    #[error("this is not a proof of an audit entry: {0}")]
+    Malformed(&'static str),
+    #[error("{0}")]
+    Checkpoint(#[from] CheckpointError),
+    #[error("the entry is not in the tree the checkpoint signs: the entry or the proof was changed")]
+    NotIncluded,
+    #[error("only {found} of the {needed} witness cosignatures asked for are on the checkpoint")]
+    TooFewWitnesses { needed: usize, found: usize },
+}
+
+/// Checks a proof against the log's key and, for `quorum` of them, the witnesses' keys.
+pub fn verify(
+    text: &str,
+    log_key: &str,
+    witnesses: &[CosignatureVerifier],
+    quorum: usize,
+) -> Result<ProvenEntry, ProofError> {
+    let rest =
+        text.strip_prefix(HEADER).and_then(|r| r.strip_prefix('\n')).ok_or(ProofError::Malformed("no header"))?;
+    let (extra, rest) = rest.split_once('\n').ok_or(ProofError::Malformed("no entry"))?;
+    let extra = extra.strip_prefix("extra ").ok_or(ProofError::Malformed("no entry"))?;
+    let extra = BASE64.decode(extra.as_bytes()).map_err(|_| ProofError::Malformed("the entry is not base64"))?;
+    let (index, rest) = rest.split_once('\n').ok_or(ProofError::Malformed("no index"))?;
+    let index = index.strip_prefix("index ").ok_or(ProofError::Malformed("no index"))?;
+    if index.len() > 1 && index.starts_with('0') {
+        return Err(ProofError::Malformed("the index has leading zeroes"));
+    }
+    let index: u64 = index.parse().map_err(|_| ProofError::Malformed("the index is not a number"))?;
+    let (proof, checkpoint) = match rest.strip_prefix('\n') {
+        Some(checkpoint) => ("", checkpoint),
+        None => rest.split_once("\n\n").ok_or(ProofError::Malformed("no checkpoint"))?,
+    };
+    let proof = proof
+        .lines()
+        .map(|line| Hash::parse_hash(line).map_err(|_| ProofError::Malformed("a proof line is not a hash")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (salt, canonical) = extra.split_at_checked(32).ok_or(ProofError::Malformed("the entry has no salt"))?;
+    let entry: serde_json::Value =
+        serde_json::from_slice(canonical).map_err(|_| ProofError::Malformed("the entry is not JSON"))?;
+    if entry["seq"].as_u64() != index.checked_add(1) {
+        return Err(ProofError::Malformed("the entry's number is not its place in the log"));
+    }
+    let signed = note::verify(checkpoint, log_key)?;
+    let leaf = record_hash(&commitment(salt, canonical));
+    check_record(&proof, signed.size, signed.root, index, leaf).map_err(|_| ProofError::NotIncluded)?;
+    let cosigned = cosigned_by(checkpoint, witnesses)?;
+    if cosigned.len() < quorum {
+        return Err(ProofError::TooFewWitnesses { needed: quorum, found: cosigned.len() });
+    }
+    Ok(ProvenEntry { entry, seq: index + 1, size: signed.size, cosigned_by: cosigned })
+}
