@@ -173,6 +173,22 @@ transparency-checkpoint-signed-at = Signed at
 transparency-checkpoint-hash = Chain hash (SHA-256)
 transparency-checkpoint-key = Public key (Ed25519)
 transparency-checkpoint-signature = Signature
+transparency-log-title = The public audit log
+transparency-log-lead = Every official action is an entry in a Merkle tree published as Certificate Transparency logs are (C2SP tlog-tiles). The public sees only a salted commitment per entry; the checkpoint below signs the whole tree, and independent witnesses cosign it only if the log still holds everything they saw before.
+transparency-log-size = Entries in the log
+transparency-log-root = Root hash
+transparency-log-key = The log's public key
+transparency-log-witnesses = Witnesses
+transparency-log-witnesses-none = No witnesses are configured yet: the registry alone signs the log.
+transparency-log-cosigned = { $count ->
+    [one] { $count } witness cosigned
+   *[other] { $count } witnesses cosigned
+}
+transparency-log-configured = Witnesses configured
+transparency-verify-title = Check it yourself
+transparency-verify-mirror = Copy the log and check every hash (run it every night: it also checks the log still extends your copy):
+transparency-verify-proof = Check a proof an owner downloaded from their record:
+transparency-verify-more = The registry's source has the full guide for outside bodies (docs/VERIFYING.md), including how to run a witness.
 
 # Regulator pages (/regulator)
 reg-title = Registry: regulator access

@@ -156,6 +156,21 @@ transparency-checkpoint-signed-at = Қол қойылған уақыты
 transparency-checkpoint-hash = Тізбек хеші (SHA-256)
 transparency-checkpoint-key = Ашық кілт (Ed25519)
 transparency-checkpoint-signature = Қолтаңба
+transparency-log-title = Жария аудит журналы
+transparency-log-lead = Лауазымды тұлғаның әрбір әрекеті — Certificate Transparency журналдары сияқты жарияланатын Меркл ағашындағы жазба (C2SP tlog-tiles). Жұртшылық әр жазбаның тек «тұздалған» бекітпесін көреді; төмендегі бақылау нүктесі бүкіл ағашқа қол қояды, ал тәуелсіз куәгерлер журнал бұрын көргендерінің бәрін әлі де сақтаса ғана оған қол қояды.
+transparency-log-size = Журналдағы жазбалар
+transparency-log-root = Түбір хеші
+transparency-log-key = Журналдың ашық кілті
+transparency-log-witnesses = Куәгерлер
+transparency-log-witnesses-none = Куәгерлер әлі бапталмаған: журналға тек тізілім қол қояды.
+transparency-log-cosigned = { $count ->
+   *[other] { $count } куәгер қол қойды
+}
+transparency-log-configured = Бапталған куәгерлер
+transparency-verify-title = Өзіңіз тексеріңіз
+transparency-verify-mirror = Журналды көшіріп, әр хешті тексеріңіз (күн сайын түнде іске қосыңыз: команда журналдың сіздің көшірмеңізді жалғастыратынын да тексереді):
+transparency-verify-proof = Иесі өз жазбасынан жүктеп алған дәлелді тексеріңіз:
+transparency-verify-more = Тізілімнің бастапқы кодында сыртқы органдарға арналған толық нұсқаулық бар (docs/VERIFYING.md), соның ішінде куәгерді қалай іске қосу керектігі.
 
 # Regulator pages (/regulator)
 reg-title = Тізілім: реттеуші қолжетімділігі

@@ -178,6 +178,23 @@ transparency-checkpoint-signed-at = Подписано
 transparency-checkpoint-hash = Хеш цепочки (SHA-256)
 transparency-checkpoint-key = Открытый ключ (Ed25519)
 transparency-checkpoint-signature = Подпись
+transparency-log-title = Публичный журнал аудита
+transparency-log-lead = Каждое действие должностного лица — запись в дереве Меркла, публикуемом так же, как журналы Certificate Transparency (C2SP tlog-tiles). Публично видна только «солёная» фиксация каждой записи; контрольная точка ниже подписывает всё дерево, а независимые свидетели подписывают её, только если журнал по-прежнему содержит всё, что они видели раньше.
+transparency-log-size = Записей в журнале
+transparency-log-root = Корневой хеш
+transparency-log-key = Открытый ключ журнала
+transparency-log-witnesses = Свидетели
+transparency-log-witnesses-none = Свидетели пока не настроены: журнал подписывает только реестр.
+transparency-log-cosigned = { $count ->
+    [one] подписал { $count } свидетель
+    [few] подписали { $count } свидетеля
+   *[many] подписали { $count } свидетелей
+}
+transparency-log-configured = Настроено свидетелей
+transparency-verify-title = Проверьте сами
+transparency-verify-mirror = Скопируйте журнал и проверьте каждый хеш (запускайте каждую ночь: команда проверяет и то, что журнал продолжает вашу копию):
+transparency-verify-proof = Проверьте доказательство, которое владелец скачал из своей записи:
+transparency-verify-more = В исходном коде реестра есть полное руководство для внешних органов (docs/VERIFYING.md), в том числе о том, как запустить свидетеля.
 
 # Regulator pages (/regulator)
 reg-title = Реестр: доступ регулятора

@@ -56,7 +56,8 @@ pub async fn current(state: &web::Data<AppState>) -> Result<Arc<Report>, ApiErro
     web::block(move || {
         state.report_cache.refresh(|| {
             let mut conn = state.pool.get().map_err(crate::db::DbError::from)?;
-            Ok(transparency::compute(&mut conn, &state.keys.audit_signing_key(), crate::db::now())?)
+            let key = state.keys.audit_signing_key();
+            Ok(transparency::compute(&mut conn, &key, &state.settings.witnesses, crate::db::now())?)
         })
     })
     .await
@@ -82,6 +83,40 @@ pub(crate) struct CheckpointView {
     signature: String,
 }
 
+/// The published head of the audit log's Merkle tree (C2SP tlog-checkpoint),
+/// as `GET /log/checkpoint` serves it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LogView {
+    /// Entries in the tree.
+    pub(crate) size: u64,
+    /// The root hash, base64.
+    pub(crate) root: String,
+    pub(crate) signed_at: DateTime<Utc>,
+    /// The log's public key in signed-note form (`origin+id+base64`).
+    pub(crate) key: String,
+    /// The witnesses that cosigned it, by name.
+    pub(crate) cosigned_by: Vec<String>,
+    /// How many witnesses are configured.
+    pub(crate) witnesses: usize,
+    /// The signed note, cosignatures included.
+    pub(crate) checkpoint: String,
+}
+
+impl LogView {
+    pub(crate) fn of(state: &AppState, published: &crate::audit::witnesses::Published) -> Self {
+        let key = crate::audit::note::LogKey::new(state.settings.log_origin.clone(), state.keys.audit_signing_key());
+        Self {
+            size: published.head.size,
+            root: published.head.root.to_string(),
+            signed_at: published.head.signed_at.and_utc(),
+            key: key.verifier_key(),
+            cosigned_by: published.cosigned_by.clone(),
+            witnesses: state.settings.witnesses.witnesses.len(),
+            checkpoint: published.note.clone(),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ReportView<'a> {
     computed_at: DateTime<Utc>,
@@ -91,6 +126,8 @@ pub(crate) struct ReportView<'a> {
     requests: Vec<RequestCountView<'a>>,
     median_seconds_to_decision: Option<i64>,
     checkpoint: Option<CheckpointView>,
+    /// `null` before the first tree head is published.
+    log: Option<LogView>,
 }
 
 /// The public transparency report: counts only, refreshed every minute.
@@ -127,6 +164,7 @@ pub async fn report(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             public_key: HEXLOWER.encode(&c.public_key),
             signature: HEXLOWER.encode(&c.signature),
         }),
+        log: report.published.as_ref().map(|p| LogView::of(&state, p)),
     };
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(view))
 }

@@ -6,6 +6,7 @@
 //! holds the appenders off and signs the chain's head, so the checkpoint
 //! named in the report covers exactly the requests counted.
 
+use crate::audit::witnesses::{Published, WitnessPolicy, published};
 use crate::audit::{self, checkpoint::Checkpoint};
 use crate::db::repo::{access_requests, accounts};
 use crate::db::{DbConnection, DbError, write_tx};
@@ -36,10 +37,18 @@ pub struct Report {
     /// The signed head of the audit log the request counts were taken at;
     /// `None` while the log is empty.
     pub checkpoint: Option<Checkpoint>,
+    /// The published head of the log's Merkle tree (cosigned by a quorum of
+    /// the witnesses, when there are any); `None` before the first.
+    pub published: Option<Published>,
     pub computed_at: DateTime<Utc>,
 }
 
-pub fn compute(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) -> Result<Report, DbError> {
+pub fn compute(
+    conn: &mut DbConnection,
+    key: &SigningKey,
+    witnesses: &WitnessPolicy,
+    now: DateTime<Utc>,
+) -> Result<Report, DbError> {
     // Account statuses are not audit events: counted outside the transaction
     // so that a large registry does not hold the writers off.
     let by_status = accounts::count_by_status(conn)?;
@@ -70,7 +79,14 @@ pub fn compute(conn: &mut DbConnection, key: &SigningKey, now: DateTime<Utc>) ->
     }
     let mut requests: Vec<RequestCount> = grouped.into_values().collect();
     requests.sort_by(|a, b| b.month.cmp(&a.month));
-    Ok(Report { accounts, requests, median_time_to_decision: median(decision_times), checkpoint, computed_at: now })
+    Ok(Report {
+        accounts,
+        requests,
+        median_time_to_decision: median(decision_times),
+        checkpoint,
+        published: published(conn, witnesses)?,
+        computed_at: now,
+    })
 }
 
 fn median(mut durations: Vec<TimeDelta>) -> Option<TimeDelta> {

@@ -58,6 +58,30 @@ async fn an_auditor_pages_through_a_chain_that_recomputes_and_names_no_one() {
         let hash = Sha256::new().chain_update(&prev_bytes).chain_update(leaf).finalize();
         assert_eq!(entry["hash"], data_encoding::HEXLOWER.encode(&hash), "entry {}", n + 1);
         prev = entry["hash"].as_str().unwrap().to_owned();
+        // With its salt, the auditor ties the entry to the public commitment.
+        let salt = data_encoding::HEXLOWER.decode(entry["salt"].as_str().unwrap().as_bytes()).unwrap();
+        let commitment = Sha256::new().chain_update(&salt).chain_update(text.as_bytes()).finalize();
+        assert_eq!(entry["commitment"], data_encoding::HEXLOWER.encode(&commitment), "entry {}", n + 1);
+    }
+
+    // The public log holds those commitments, and nothing personal.
+    assert!(app.cli(&["audit", "checkpoint"]).status.success());
+    let size = entries.len();
+    let (status, _, checkpoint) = app.get("/log/checkpoint").await;
+    assert_eq!(status, 200);
+    assert_no_personal_data(checkpoint.as_bytes(), "the checkpoint");
+    let tiles = [format!("/log/tile/entries/000.p/{size}"), format!("/log/tile/0/000.p/{size}")];
+    for path in &tiles {
+        let mut response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let body = response.body().await.unwrap();
+        assert_no_personal_data(&body, path);
+        if path.contains("entries") {
+            let published = registry::audit::tiles::commitments(&body).unwrap();
+            let hex: Vec<String> = published.iter().map(|c| data_encoding::HEXLOWER.encode(c)).collect();
+            let given: Vec<&str> = entries.iter().map(|e| e["commitment"].as_str().unwrap()).collect();
+            assert_eq!(hex, given);
+        }
     }
 }
 

@@ -111,6 +111,9 @@ struct TransparencyPage<'a> {
     /// The median time from request to decision, as a sentence.
     median: String,
     checkpoint: Option<CheckpointFacts>,
+    log: Option<crate::http::transparency::LogView>,
+    /// Where the log is served, for the commands to copy.
+    log_url: String,
 }
 
 /// A signed checkpoint as the page shows it, for outside bodies to copy.
@@ -170,7 +173,9 @@ async fn transparency(page: PageContext) -> Result<HttpResponse, ApiError> {
         public_key: data_encoding::HEXLOWER.encode(&c.public_key),
         signature: data_encoding::HEXLOWER.encode(&c.signature),
     });
-    page.render(&TransparencyPage { t, by_status, total, requests, median, checkpoint }, StatusCode::OK)
+    let log = report.published.as_ref().map(|p| crate::http::transparency::LogView::of(&page.state, p));
+    let log_url = format!("{}/log", page.state.settings.public.url.as_str().trim_end_matches('/'));
+    page.render(&TransparencyPage { t, by_status, total, requests, median, checkpoint, log, log_url }, StatusCode::OK)
 }
 
 /// `GET /static/registry.css`: served by the app itself, no CDN.

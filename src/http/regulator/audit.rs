@@ -1,6 +1,7 @@
 //! `GET /api/v1/regulator/audit`: auditors page through the log. Each entry
 //! comes with its stored hashes, so an auditor can recompute the chain with
-//! the canonical form documented in `crate::audit`.
+//! the canonical form documented in `crate::audit`, and with its salt, so
+//! they can tie it to the public commitment in the log's tiles.
 
 use super::{Auditor, WithRole};
 use crate::audit::Entry;
@@ -27,11 +28,21 @@ pub(crate) struct EntryView {
     details: serde_json::Value,
     prev_hash: String,
     hash: String,
+    /// The entry's private salt (hex): with it, `SHA-256(salt ‖ canonical entry)`
+    /// is the commitment published as leaf `seq - 1` of the log's Merkle tree.
+    /// `null` for an entry written before the tree existed that has not joined it yet.
+    salt: Option<String>,
+    /// The commitment (hex), as the public entry bundles hold it; `null` without a salt
+    /// or when the stored entry no longer reads.
+    commitment: Option<String>,
 }
 
 impl From<Entry> for EntryView {
     fn from(entry: Entry) -> Self {
+        let commitment = entry.commitment().map(|c| HEXLOWER.encode(&c));
         Self {
+            salt: entry.salt.as_deref().map(|s| HEXLOWER.encode(s)),
+            commitment,
             seq: entry.seq,
             occurred_at: entry.occurred_at.and_utc(),
             // Stored details that no longer parse were tampered with: show them as they are.
