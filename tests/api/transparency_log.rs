@@ -296,10 +296,7 @@ async fn two_witnesses_cosign_each_checkpoint_and_both_refuse_a_rewritten_log() 
     // The transparency page names the published head and who cosigned it.
     let (_, _, page) = node.get("/transparency?lang=en").await;
     assert!(page.contains("2 witnesses cosigned: w1.test/witness, w2.test/witness"), "{page}");
-    assert!(
-        page.contains(&format!("<code id=\"log-key\">{}</code>", key.replace('+', "&#43;"))) || page.contains(&key),
-        "{page}"
-    );
+    assert!(page.contains(&format!("<code id=\"log-key\">{key}</code>")), "{page}");
     let (_, _, report) = node.get("/api/v1/transparency").await;
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!((report["log"]["size"].as_u64(), report["log"]["witnesses"].as_u64()), (Some(13), Some(2)));
