@@ -99,7 +99,8 @@ impl Witness {
             )));
         }
         let line = key.cosign(request.body.as_bytes(), now);
-        self.record(&origin, &format!("{}{line}", request.note)).map_err(Refusal::State)?;
+        // Kept (and served to monitors) with the log's verified signature and ours only.
+        self.record(&origin, &format!("{}{line}", checkpoint.log_signed)).map_err(Refusal::State)?;
         Ok(line)
     }
 
@@ -131,7 +132,10 @@ impl Witness {
         let mut file = std::fs::File::create(&partial)?;
         file.write_all(cosigned.as_bytes())?;
         file.sync_all()?;
-        std::fs::rename(&partial, &path)
+        std::fs::rename(&partial, &path)?;
+        // The rename itself must survive a crash: otherwise the witness could wake up
+        // at a checkpoint older than one it already cosigned.
+        std::fs::File::open(&self.state_dir)?.sync_all()
     }
 }
 
@@ -156,7 +160,7 @@ impl Request {
         let text = std::str::from_utf8(body).map_err(|_| bad("not UTF-8"))?;
         let (old_line, rest) = text.split_once('\n').ok_or_else(|| bad("no old size line"))?;
         let old = old_line.strip_prefix("old ").ok_or_else(|| bad("the first line is not `old <size>`"))?;
-        if old.is_empty() || (old.len() > 1 && old.starts_with('0')) {
+        if old.is_empty() || !old.bytes().all(|b| b.is_ascii_digit()) || (old.len() > 1 && old.starts_with('0')) {
             return Err(bad("the old size is not a decimal without leading zeroes"));
         }
         let old: u64 = old.parse().map_err(|_| bad("the old size is not a number"))?;
@@ -253,11 +257,18 @@ mod tests {
         let mut short = Log::new();
         let cut = short.grow(100);
         assert!(matches!(witness.add_checkpoint(&short.request(305, &cut), 6), Err(Refusal::BadRequest(_))));
+        // Lines the log sends besides its signature are not kept nor served:
+        // a forged one under the witness's name would make its copy fail to verify.
+        let forged = format!(
+            "{second}— witness.test/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+        );
+        witness.add_checkpoint(&log.request(305, &forged), 8).unwrap();
         // What it cosigned last survives a restart and is served to monitors.
         let again = self::witness(dir.path());
         assert!(matches!(again.add_checkpoint(&log.request(0, &second), 7), Err(Refusal::Conflict(305))));
         let served = again.latest(&state_name("registry.test/audit")).unwrap();
         assert_eq!(cosigned_by(&served, &[verifier]).unwrap(), ["witness.test/w"]);
+        assert_eq!(served.matches("\n— ").count(), 2, "the log's signature and the witness's own: {served}");
     }
 
     #[test]
@@ -277,6 +288,7 @@ mod tests {
             b"old 0\n",
             b"old 00\n\nx",
             b"old -1\n\nx",
+            b"old +1\n\nx",
             b"new 0\n\nx",
             b"old 0\nnot a hash\n\nx\n",
             &[0xff, 0xfe],

@@ -62,7 +62,7 @@ pub struct Mirrored {
 
 /// Brings the mirror in `dir` up to the log's newest checkpoint.
 pub fn run(source: &impl Source, dir: &Path, key: Option<&str>) -> Result<Mirrored, MirrorError> {
-    let key = pinned_key(dir, key)?;
+    let (key, first_run) = pinned_key(dir, key)?;
     let previous = match read_local(dir, "checkpoint")? {
         Some(text) => Some(note::verify(&String::from_utf8_lossy(&text), &key)?),
         None => None,
@@ -96,21 +96,24 @@ pub fn run(source: &impl Source, dir: &Path, key: Option<&str>) -> Result<Mirror
         write_local(dir, &path, &data)?;
     }
     write_local(dir, "checkpoint", checkpoint.note.as_bytes())?;
+    if first_run {
+        write_local(dir, "log.pub", format!("{key}\n").as_bytes())?;
+    }
     Ok(Mirrored { previous_size, size: checkpoint.size, root: checkpoint.root, fetched: count })
 }
 
-/// The key this mirror follows: pinned by its first run.
-fn pinned_key(dir: &Path, given: Option<&str>) -> Result<String, MirrorError> {
+/// The key this mirror follows, and whether this is the first run: the key
+/// is pinned once a first run succeeds.
+fn pinned_key(dir: &Path, given: Option<&str>) -> Result<(String, bool), MirrorError> {
     let kept = read_local(dir, "log.pub")?.map(|k| String::from_utf8_lossy(&k).trim().to_owned());
+    let given = given.map(str::trim);
+    if let Some(given) = given {
+        signed_note::StandardVerifier::new(given).map_err(|e| CheckpointError::BadKey(e.to_string()))?;
+    }
     match (kept, given) {
-        (Some(kept), Some(given)) if kept != given.trim() => {
-            Err(MirrorError::OtherKey { kept, given: given.trim().to_owned() })
-        }
-        (Some(kept), _) => Ok(kept),
-        (None, Some(given)) => {
-            write_local(dir, "log.pub", format!("{}\n", given.trim()).as_bytes())?;
-            Ok(given.trim().to_owned())
-        }
+        (Some(kept), Some(given)) if kept != given => Err(MirrorError::OtherKey { kept, given: given.to_owned() }),
+        (Some(kept), _) => Ok((kept, false)),
+        (None, Some(given)) => Ok((given.to_owned(), true)),
         (None, None) => Err(MirrorError::NoKey),
     }
 }
@@ -268,7 +271,7 @@ impl Source for Http {
 /// The checkpoint a mirror holds, checked with its pinned key, and the
 /// commitments of the entries it covers.
 pub fn kept(dir: &Path) -> Result<(VerifiedCheckpoint, Vec<[u8; 32]>), MirrorError> {
-    let key = pinned_key(dir, None)?;
+    let (key, _) = pinned_key(dir, None)?;
     let text =
         read_local(dir, "checkpoint")?.ok_or_else(|| MirrorError::Missing(format!("{}/checkpoint", dir.display())))?;
     let checkpoint = note::verify(&String::from_utf8_lossy(&text), &key)?;

@@ -60,6 +60,30 @@ impl AuditEvent {
     }
 }
 
+/// An entry read back from its canonical bytes (in a proof): only bytes
+/// that are exactly the canonical form of an entry parse, so what is shown
+/// is what was hashed (no repeated or extra keys, no other spelling).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanonicalEntry<'a> {
+    pub seq: i64,
+    pub occurred_at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    #[serde(borrow)]
+    pub details: &'a serde_json::value::RawValue,
+}
+
+impl<'a> CanonicalEntry<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Option<Self> {
+        let entry: Self = serde_json::from_slice(bytes).ok()?;
+        let occurred_at = NaiveDateTime::parse_from_str(&entry.occurred_at, "%Y-%m-%dT%H:%M:%S%.6fZ").ok()?;
+        let again = canonical(entry.seq, occurred_at, &entry.actor, &entry.action, &entry.subject, entry.details.get());
+        (again.ok()?.as_slice() == bytes).then_some(entry)
+    }
+}
+
 #[derive(Serialize)]
 struct Canonical<'a> {
     seq: i64,

@@ -202,7 +202,7 @@ pub fn cosigned_by(note: &str, witnesses: &[CosignatureVerifier]) -> Result<Vec<
     match parsed.verify(&known) {
         Ok((verified, _)) => Ok(verified.iter().map(|s| s.name().to_owned()).collect()),
         Err(NoteError::UnverifiedNote) => Ok(Vec::new()),
-        Err(e) => Err(CheckpointError::Unsigned(e)),
+        Err(e) => Err(CheckpointError::BadCosignature(e)),
     }
 }
 
@@ -219,6 +219,8 @@ pub enum CheckpointError {
     NotACheckpoint,
     #[error("the checkpoint is for the log {found}, not {expected}")]
     OtherLog { expected: String, found: String },
+    #[error("a witness cosignature on the checkpoint does not verify: {0}")]
+    BadCosignature(NoteError),
 }
 
 /// A checkpoint whose signature by the log's key has been checked.
@@ -228,6 +230,8 @@ pub struct VerifiedCheckpoint {
     pub root: Hash,
     /// The whole note as given, other signatures included.
     pub note: String,
+    /// The checkpoint with only the log's verified signature.
+    pub log_signed: String,
 }
 
 /// Checks that `note` is a checkpoint of the log whose key is `verifier_key`
@@ -236,12 +240,21 @@ pub fn verify(note: &str, verifier_key: &str) -> Result<VerifiedCheckpoint, Chec
     let verifier = StandardVerifier::new(verifier_key).map_err(|e| CheckpointError::BadKey(e.to_string()))?;
     let origin = signed_note::Verifier::name(&verifier).to_owned();
     let parsed = Note::from_bytes(note.as_bytes()).map_err(CheckpointError::Malformed)?;
-    parsed.verify(&VerifierList::new(vec![Box::new(verifier)])).map_err(CheckpointError::Unsigned)?;
+    let (verified, _) =
+        parsed.verify(&VerifierList::new(vec![Box::new(verifier)])).map_err(CheckpointError::Unsigned)?;
     let checkpoint = Checkpoint::from_bytes(parsed.text()).map_err(|_| CheckpointError::NotACheckpoint)?;
     if checkpoint.origin() != origin {
         return Err(CheckpointError::OtherLog { expected: origin, found: checkpoint.origin().to_owned() });
     }
-    Ok(VerifiedCheckpoint { size: checkpoint.size(), root: *checkpoint.hash(), note: note.to_owned() })
+    let mut log_signed = parsed.text().to_vec();
+    log_signed.push(b'\n');
+    verified.iter().for_each(|signature| log_signed.extend(signature.to_bytes()));
+    Ok(VerifiedCheckpoint {
+        size: checkpoint.size(),
+        root: *checkpoint.hash(),
+        note: note.to_owned(),
+        log_signed: String::from_utf8_lossy(&log_signed).into_owned(),
+    })
 }
 
 #[cfg(test)]

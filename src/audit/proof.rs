@@ -7,7 +7,7 @@
 use super::note::{self, CheckpointError, CosignatureVerifier, cosigned_by};
 use super::tree::DbHashes;
 use super::witnesses::Published;
-use super::{Entry, commitment};
+use super::{CanonicalEntry, Entry, commitment};
 use crate::db::{DbConnection, DbError};
 use data_encoding::BASE64;
 use tlog_tiles::{Hash, check_record, prove_record, record_hash};
@@ -35,7 +35,11 @@ pub fn build(conn: &mut DbConnection, published: &Published, entry: &Entry) -> R
 #[derive(Debug)]
 pub struct ProvenEntry {
     /// The entry, as the log holds it.
-    pub entry: serde_json::Value,
+    pub occurred_at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub details: String,
     pub seq: u64,
     /// The size of the tree the checkpoint signs.
     pub size: u64,
@@ -69,8 +73,8 @@ pub fn verify(
     let extra = BASE64.decode(extra.as_bytes()).map_err(|_| ProofError::Malformed("the entry is not base64"))?;
     let (index, rest) = rest.split_once('\n').ok_or(ProofError::Malformed("no index"))?;
     let index = index.strip_prefix("index ").ok_or(ProofError::Malformed("no index"))?;
-    if index.len() > 1 && index.starts_with('0') {
-        return Err(ProofError::Malformed("the index has leading zeroes"));
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) || (index.len() > 1 && index.starts_with('0')) {
+        return Err(ProofError::Malformed("the index is not a decimal without leading zeroes"));
     }
     let index: u64 = index.parse().map_err(|_| ProofError::Malformed("the index is not a number"))?;
     let (proof, checkpoint) = match rest.strip_prefix('\n') {
@@ -82,9 +86,8 @@ pub fn verify(
         .map(|line| Hash::parse_hash(line).map_err(|_| ProofError::Malformed("a proof line is not a hash")))
         .collect::<Result<Vec<_>, _>>()?;
     let (salt, canonical) = extra.split_at_checked(32).ok_or(ProofError::Malformed("the entry has no salt"))?;
-    let entry: serde_json::Value =
-        serde_json::from_slice(canonical).map_err(|_| ProofError::Malformed("the entry is not JSON"))?;
-    if entry["seq"].as_u64() != index.checked_add(1) {
+    let entry = CanonicalEntry::parse(canonical).ok_or(ProofError::Malformed("the entry is not a canonical entry"))?;
+    if u64::try_from(entry.seq).ok() != index.checked_add(1) {
         return Err(ProofError::Malformed("the entry's number is not its place in the log"));
     }
     let signed = note::verify(checkpoint, log_key)?;
@@ -94,5 +97,62 @@ pub fn verify(
     if cosigned.len() < quorum {
         return Err(ProofError::TooFewWitnesses { needed: quorum, found: cosigned.len() });
     }
-    Ok(ProvenEntry { entry, seq: index + 1, size: signed.size, cosigned_by: cosigned })
+    Ok(ProvenEntry {
+        seq: index + 1,
+        occurred_at: entry.occurred_at,
+        actor: entry.actor,
+        action: entry.action,
+        subject: entry.subject,
+        details: entry.details.get().to_owned(),
+        size: signed.size,
+        cosigned_by: cosigned,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::note::{LogKey, LogOrigin};
+    use crate::audit::tree::{NoHashes, TreeBuilder};
+    use ed25519_dalek::SigningKey;
+
+    /// A one-entry log holding `entry` under `salt`, and the proof of it, as `build` writes proofs.
+    fn proof_of(entry: &str) -> (String, String) {
+        let key = LogKey::new(LogOrigin::parse("registry.test/audit").unwrap(), SigningKey::from_bytes(&[1; 32]));
+        let salt = [7u8; 32];
+        let mut tree = TreeBuilder::new(NoHashes, 0);
+        tree.append(&commitment(&salt, entry.as_bytes())).unwrap();
+        let note = key.sign(1, &tree.root().unwrap());
+        let extra = BASE64.encode(&[salt.as_slice(), entry.as_bytes()].concat());
+        (format!("{HEADER}\nextra {extra}\nindex 0\n\n{note}"), key.verifier_key())
+    }
+
+    const ENTRY: &str = r#"{"seq":1,"occurred_at":"2026-11-30T21:30:12.123456Z","actor":"official:1","action":"disclosure.opened","subject":"access_request:1","details":{"opening":1}}"#;
+
+    #[test]
+    fn a_proof_of_a_canonical_entry_holds_and_says_what_the_entry_says() {
+        let (proof, key) = proof_of(ENTRY);
+        let proven = verify(&proof, &key, &[], 0).unwrap();
+        assert_eq!((proven.seq, proven.actor.as_str(), proven.details.as_str()), (1, "official:1", r#"{"opening":1}"#));
+    }
+
+    /// Even signed by the log's own key, bytes that are not exactly an
+    /// entry's canonical form prove nothing: another reader could see
+    /// another entry in them.
+    #[test]
+    fn entries_that_are_not_canonical_are_refused_even_when_signed() {
+        for entry in [
+            ENTRY.replace(r#""actor":"official:1","#, r#""actor":"official:1","actor":"system","#),
+            ENTRY.replace(r#""details""#, r#""extra":1,"details""#),
+            ENTRY.replace(r#""seq":1,"#, r#""seq": 1,"#),
+            ENTRY.replace(".123456Z", "Z"),
+            ENTRY.replace(r#""seq":1,"occurred_at""#, r#""occurred_at""#),
+        ] {
+            let (proof, key) = proof_of(&entry);
+            assert!(matches!(verify(&proof, &key, &[], 0), Err(ProofError::Malformed(_))), "{entry}");
+        }
+        let (proof, key) = proof_of(ENTRY);
+        let signed_index = proof.replace("index 0\n", "index +0\n");
+        assert!(matches!(verify(&signed_index, &key, &[], 0), Err(ProofError::Malformed(_))));
+    }
 }

@@ -41,7 +41,15 @@ impl WitnessPolicy {
                 let key = CosignatureVerifier::parse(key)?;
                 Ok(WitnessConfig { url: url.as_str().trim_end_matches('/').to_owned(), key })
             })
-            .collect()
+            .collect::<Result<Vec<_>, String>>()
+            .and_then(|witnesses| {
+                let mut names: Vec<&str> = witnesses.iter().map(|w| w.key.name()).collect();
+                names.sort_unstable();
+                match names.windows(2).find(|pair| pair[0] == pair[1]) {
+                    Some(pair) => Err(format!("the witness {} is named twice", pair[0])),
+                    None => Ok(witnesses),
+                }
+            })
     }
 
     /// `REGISTRY_WITNESS_QUORUM`: from 1 to the number of witnesses (0 when there are none).
@@ -115,7 +123,8 @@ pub enum Answer {
 pub fn submit(conn: &mut DbConnection, policy: &WitnessPolicy) -> Result<Vec<(String, Answer)>, DbError> {
     let Some(head) = tree::latest(conn)? else { return Ok(Vec::new()) };
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        // A witness that does not answer holds the checkpoint job (and a connection) this long.
+        .timeout_global(Some(std::time::Duration::from_secs(5)))
         .http_status_as_error(false)
         .max_redirects(0)
         .build()
@@ -161,7 +170,7 @@ fn ask(
         let body = format!("old {old}\n{lines}\n{}", head.note);
         let mut response = match agent.post(&format!("{}/add-checkpoint", witness.url)).send(body.as_bytes()) {
             Ok(response) => response,
-            Err(e) => return Ok(Answer::Unreachable(e.to_string())),
+            Err(e) => return Ok(Answer::Unreachable(said(&e.to_string()))),
         };
         let status = response.status().as_u16();
         let text = response.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
@@ -169,32 +178,32 @@ fn ask(
             200 => return keep(conn, witness, head, &text),
             409 => match text.trim().parse() {
                 Ok(theirs) if theirs != old => old = theirs,
-                _ => return Ok(Answer::Refused { status, reason: text.trim().to_owned() }),
+                _ => return Ok(Answer::Refused { status, reason: said(&text) }),
             },
-            _ => return Ok(Answer::Refused { status, reason: text.trim().to_owned() }),
+            _ => return Ok(Answer::Refused { status, reason: said(&text) }),
         }
     }
     Ok(Answer::Refused { status: 409, reason: "the witness's size kept changing".into() })
 }
 
-/// Keeps the witness's cosignature line if it verifies for this head.
+/// Keeps the one cosignature line of the witness that verifies for this head.
 fn keep(conn: &mut DbConnection, witness: &WitnessConfig, head: &TreeHead, lines: &str) -> Result<Answer, DbError> {
     let name = witness.key.name();
-    let ours: String = lines
-        .lines()
-        .filter(|line| line.strip_prefix("— ").and_then(|l| l.split_once(' ')).is_some_and(|(n, _)| n == name))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    let verified = cosigned_by(&format!("{}{ours}", head.note), std::slice::from_ref(&witness.key));
-    if !matches!(verified.as_deref(), Ok([one]) if one == name) {
-        return Ok(Answer::Refused { status: 200, reason: "the cosignature returned does not verify".into() });
-    }
+    let verifies = |line: &&str| matches!(cosigned_by(&format!("{}{line}\n", head.note), std::slice::from_ref(&witness.key)).as_deref(), Ok([one]) if one == name);
+    let Some(line) = lines.lines().filter(|line| line.starts_with(&format!("— {name} "))).find(verifies) else {
+        return Ok(Answer::Refused { status: 200, reason: "no cosignature returned verifies".into() });
+    };
     diesel::insert_into(tree_head_cosignatures::table)
         .values((
             tree_head_cosignatures::size.eq(i64::try_from(head.size).unwrap_or(i64::MAX)),
             tree_head_cosignatures::witness.eq(name),
-            tree_head_cosignatures::line.eq(&ours),
+            tree_head_cosignatures::line.eq(format!("{line}\n")),
         ))
         .execute(conn)?;
     Ok(Answer::Cosigned)
+}
+
+/// What a witness said, short enough to log and without its line breaks.
+fn said(text: &str) -> String {
+    text.trim().chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect()
 }

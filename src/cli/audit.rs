@@ -160,39 +160,37 @@ pub fn log_key(settings: &Settings) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `registry audit verify-proof`: needs no database; the key file only
-/// when no log key is given.
+/// `registry audit verify-proof`: needs no database and no key file.
 pub fn verify_proof(
-    settings: &Settings,
     file: &Path,
-    key: Option<&str>,
+    log_key: &str,
     witness_keys: &[String],
     quorum: Option<usize>,
 ) -> Result<(), CliError> {
     let text = std::fs::read_to_string(file)?;
-    let log_key = match key {
-        Some(key) => key.to_owned(),
-        None => log_key_of(settings, &crate::startup::load_keys(settings)?).verifier_key(),
-    };
     let witnesses = witness_keys
         .iter()
         .map(|k| CosignatureVerifier::parse(k))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::Invalid)?;
+    let names: std::collections::HashSet<&str> = witnesses.iter().map(|w| w.name()).collect();
+    if names.len() != witnesses.len() {
+        return Err(CliError::Invalid("a witness is given twice".into()));
+    }
     let quorum = quorum.unwrap_or(witnesses.len());
-    let proven = proof::verify(&text, &log_key, &witnesses, quorum)
+    let proven = proof::verify(&text, log_key, &witnesses, quorum)
         .map_err(|e| CliError::Invalid(format!("the proof does not hold: {e}")))?;
-    let field = |name: &str| proven.entry[name].as_str().unwrap_or("?").to_owned();
     println!("The proof holds.");
+    // Escaped: the text came from a file, and is printed to a terminal.
     println!(
         "Entry {} of the audit log {}, written {}: {} did {} on {}, with details {}.",
         proven.seq,
-        log_key.split('+').next().unwrap_or_default(),
-        field("occurred_at"),
-        field("actor"),
-        field("action"),
-        field("subject"),
-        proven.entry["details"]
+        log_key.split('+').next().unwrap_or_default().escape_debug(),
+        proven.occurred_at.escape_debug(),
+        proven.actor.escape_debug(),
+        proven.action.escape_debug(),
+        proven.subject.escape_debug(),
+        proven.details.escape_debug()
     );
     println!("It is in the log's tree of {} entries, whose checkpoint the log's key signed.", proven.size);
     match proven.cosigned_by.as_slice() {

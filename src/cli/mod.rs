@@ -118,9 +118,9 @@ enum AuditCommand {
     VerifyProof {
         /// The proof file (`registry-entry-N.tlog-proof`).
         file: PathBuf,
-        /// The log's public key, as `registry audit log-key` prints it [default: this deployment's key].
+        /// The log's public key, as `registry audit log-key` prints it and the transparency page shows it.
         #[arg(long)]
-        key: Option<String>,
+        key: String,
         /// A witness's public key, as `registry witness serve` prints it (repeatable).
         #[arg(long = "witness")]
         witnesses: Vec<String>,
@@ -305,7 +305,7 @@ pub fn run() -> ExitCode {
         Command::Audit { command: AuditCommand::Checkpoint } => audit::checkpoint(&settings),
         Command::Audit { command: AuditCommand::LogKey } => audit::log_key(&settings),
         Command::Audit { command: AuditCommand::VerifyProof { file, key, witnesses, quorum } } => {
-            audit::verify_proof(&settings, &file, key.as_deref(), &witnesses, quorum)
+            audit::verify_proof(&file, &key, &witnesses, quorum)
         }
         Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
         Command::Witness { command: WitnessCommand::Serve { bind, name, key_file, state_dir, logs } } => {

@@ -5,8 +5,12 @@
 use super::error::ApiError;
 use super::{AppState, read};
 use crate::audit::tiles::{self, TileError};
-use crate::audit::{tree, witnesses};
+use crate::audit::witnesses;
 use actix_web::{HttpResponse, http::header, web};
+
+/// The log is public: monitors running in a browser on another site may read it.
+const PUBLIC_TO_ANY_SITE: (&str, &str) = ("Cross-Origin-Resource-Policy", "cross-origin");
+const READABLE_BY_ANY_SITE: (header::HeaderName, &str) = (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 
 /// `GET /log/checkpoint`: the newest tree head a quorum of the witnesses
 /// cosigned (the newest one when there are no witnesses), as a C2SP signed
@@ -19,15 +23,19 @@ pub async fn checkpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiE
         .content_type("text/plain; charset=utf-8")
         // Replaced as the log grows: clients revalidate, as tlog-tiles asks.
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(PUBLIC_TO_ANY_SITE)
+        .insert_header(READABLE_BY_ANY_SITE)
         .body(published.note))
 }
 
-/// `GET /log/tile/{path}`: a hash tile or an entry bundle within the newest
-/// tree head; never changes once served.
+/// `GET /log/tile/{path}`: a hash tile or an entry bundle within the
+/// published tree head; never changes once served.
 pub async fn tile(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let tile = tiles::parse(&format!("tile/{path}")).ok_or(ApiError::NotFound("tile"))?;
+    let policy = state.settings.witnesses.clone();
     let data = read(&state, move |conn| {
-        let size = tree::latest(conn)?.map_or(0, |head| head.size);
+        // Not past the published head: an unpublished one could still be lost to a restore.
+        let size = witnesses::published(conn, &policy)?.map_or(0, |p| p.head.size);
         if !tiles::within(&tile, size) {
             return Err(ApiError::NotFound("tile"));
         }
@@ -40,5 +48,7 @@ pub async fn tile(state: web::Data<AppState>, path: web::Path<String>) -> Result
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header(PUBLIC_TO_ANY_SITE)
+        .insert_header(READABLE_BY_ANY_SITE)
         .body(data))
 }

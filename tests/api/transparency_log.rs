@@ -60,6 +60,9 @@ async fn the_log_serves_a_signed_checkpoint_and_immutable_tiles_that_a_mirror_ch
     let (status, headers, body) = fetch(&app, "/log/checkpoint").await;
     assert_eq!(status, 200);
     assert_eq!(headers.get("content-type").unwrap(), "text/plain; charset=utf-8");
+    // Public to monitors on any site.
+    assert_eq!(headers.get("access-control-allow-origin").unwrap(), "*");
+    assert_eq!(headers.get("cross-origin-resource-policy").unwrap(), "cross-origin");
     let checkpoint = audit::note::verify(&String::from_utf8(body).unwrap(), &key).unwrap();
     assert_eq!(checkpoint.size, 300);
 
@@ -421,4 +424,74 @@ async fn an_owner_downloads_a_proof_of_a_disclosure_that_anyone_can_check_offlin
     assert_eq!(main(&stranger.get("/my/log/999999/proof").await.body), main(&refused.body));
     let anonymous = Visitor::new(&app).get(&disclosure).await;
     assert_eq!((anonymous.status, anonymous.location.as_deref()), (303, Some("/my")));
+}
+
+/// A witness that cosigns everything and adds `junk` lines under its own name
+/// (other key ids): the registry keeps its one line that verifies.
+async fn chatty_witness(junk: usize) -> (String, String) {
+    use registry::audit::note::WitnessKey;
+    let key = std::sync::Arc::new(std::sync::Mutex::new(
+        WitnessKey::new("chatty.test/witness", ed25519_dalek::SigningKey::from_bytes(&[6; 32])).unwrap(),
+    ));
+    let vkey = key.lock().unwrap().verifier_key();
+    let server = actix_web::HttpServer::new(move || {
+        let key = key.clone();
+        actix_web::App::new().route(
+            "/add-checkpoint",
+            actix_web::web::post().to(move |body: String| {
+                let key = key.clone();
+                async move {
+                    let note = body.split_once("\n\n").unwrap().1;
+                    let checkpoint_body = format!("{}\n", note.split_once("\n\n").unwrap().0);
+                    let line = key.lock().unwrap().cosign(checkpoint_body.as_bytes(), 1_700_000_000);
+                    let junk: String = (0..junk)
+                        .map(|n| format!("— chatty.test/witness {}\n", data_encoding::BASE64.encode(&[n as u8; 68])))
+                        .collect();
+                    format!("{junk}{line}{junk}")
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}", server.addrs()[0]);
+    actix_web::rt::spawn(server.run());
+    (url, vkey)
+}
+
+#[actix_web::test]
+async fn a_witness_answering_with_extra_lines_gets_one_line_kept_and_the_log_stays_verifiable() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.get().unwrap();
+    append_identical(&mut conn, 4);
+    let key = log_key(&app.cli(&["audit", "log-key"]));
+    let (url, witness_key) = chatty_witness(60).await;
+    let config = format!("{url} {witness_key}");
+    let verifier = CosignatureVerifier::parse(&witness_key).unwrap();
+    let node = app
+        .another_node_with(|settings| {
+            settings.witnesses =
+                WitnessPolicy { witnesses: WitnessPolicy::parse_witnesses(&config).unwrap(), quorum: 1 };
+            settings.checkpoint_interval = chrono::TimeDelta::seconds(1);
+        })
+        .await;
+    let note = published_with(&node, 4, std::slice::from_ref(&verifier), &key).await;
+    assert_eq!(note.matches("\n— ").count(), 2, "the log's signature and the witness's one line: {note}");
+    let dir = tempfile::tempdir().unwrap();
+    let mirrored = mirror(&node, &dir.path().join("mirror"), Some(&key));
+    assert!(mirrored.status.success(), "{}", stderr(&mirrored));
+
+    // A mirror whose first run failed has not pinned a key yet: the right one still works.
+    let out = dir.path().join("second");
+    let bad_key = mirror(&node, &out, Some("not a key at all"));
+    assert!(stderr(&bad_key).contains("the log's key is not a signed-note Ed25519 key"), "{}", stderr(&bad_key));
+    let other = registry::audit::note::LogKey::new(
+        registry::audit::note::LogOrigin::parse("localhost/registry-audit").unwrap(),
+        ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+    );
+    assert!(!mirror(&node, &out, Some(&other.verifier_key())).status.success());
+    assert!(!out.join("log.pub").exists(), "nothing is pinned by a failed run");
+    assert!(mirror(&node, &out, Some(&key)).status.success());
+    assert!(out.join("log.pub").exists());
 }
