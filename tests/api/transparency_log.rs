@@ -251,6 +251,17 @@ async fn a_history_rewritten_and_re_signed_with_the_registrys_own_key_is_caught_
     assert!(stderr(&with_mirror).contains("entry 3 differs from the mirror"), "{}", stderr(&with_mirror));
 }
 
+/// Another node of `app` that checkpoints every second and sends each head to
+/// the witnesses of `config` (`REGISTRY_WITNESSES`'s form).
+async fn node_with_witnesses(app: &TestApp, config: &str, quorum: usize) -> TestApp {
+    let witnesses = WitnessPolicy::parse_witnesses(config).unwrap();
+    app.another_node_with(|settings| {
+        settings.witnesses = WitnessPolicy { witnesses, quorum };
+        settings.checkpoint_interval = chrono::TimeDelta::seconds(1);
+    })
+    .await
+}
+
 /// The published checkpoint once it covers `size` entries and is cosigned by every one of `witnesses`.
 async fn published_with(node: &TestApp, size: u64, witnesses: &[CosignatureVerifier], key: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -283,13 +294,7 @@ async fn two_witnesses_cosign_each_checkpoint_and_both_refuse_a_rewritten_log() 
     let (w1, w2) = (WitnessProcess::start("w1.test/witness", &key), WitnessProcess::start("w2.test/witness", &key));
     let verifiers = [CosignatureVerifier::parse(&w1.key).unwrap(), CosignatureVerifier::parse(&w2.key).unwrap()];
     let config = format!("{},{}", w1.config(), w2.config());
-    let node = app
-        .another_node_with(|settings| {
-            settings.witnesses =
-                WitnessPolicy { witnesses: WitnessPolicy::parse_witnesses(&config).unwrap(), quorum: 2 };
-            settings.checkpoint_interval = chrono::TimeDelta::seconds(1);
-        })
-        .await;
+    let node = node_with_witnesses(&app, &config, 2).await;
 
     // Each new head is sent to both and published with both cosignatures.
     let first = published_with(&node, 10, &verifiers, &key).await;
@@ -469,13 +474,7 @@ async fn a_witness_answering_with_extra_lines_gets_one_line_kept_and_the_log_sta
     let (url, witness_key) = chatty_witness(60).await;
     let config = format!("{url} {witness_key}");
     let verifier = CosignatureVerifier::parse(&witness_key).unwrap();
-    let node = app
-        .another_node_with(|settings| {
-            settings.witnesses =
-                WitnessPolicy { witnesses: WitnessPolicy::parse_witnesses(&config).unwrap(), quorum: 1 };
-            settings.checkpoint_interval = chrono::TimeDelta::seconds(1);
-        })
-        .await;
+    let node = node_with_witnesses(&app, &config, 1).await;
     let note = published_with(&node, 4, std::slice::from_ref(&verifier), &key).await;
     assert_eq!(note.matches("\n— ").count(), 2, "the log's signature and the witness's one line: {note}");
     let dir = tempfile::tempdir().unwrap();
