@@ -132,6 +132,7 @@ my-log-title = Changes you made to your record
 my-log-none = You have not changed your record yet.
 my-log-intro = Each disclosure and each change is an entry in the registry's public audit log. Its proof is a file you can keep: anyone can check it against the log's published key, and it shows the entry is in the log, which cannot drop or change it unnoticed.
 my-log-transparency = How anyone can check the log
+my-back = Back to my record
 my-proof-not-yet = This entry joins the public log within a minute or two. Try again shortly.
 my-proof-not-found = There is no such entry on your record.
 log-owner-account_linked = An account was linked to your record

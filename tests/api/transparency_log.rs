@@ -381,6 +381,7 @@ async fn an_owner_downloads_a_proof_of_a_disclosure_that_anyone_can_check_offlin
     let early = visitor.get(&disclosure).await;
     assert_eq!(early.status, 409, "{}", early.body);
     assert!(early.body.contains("joins the public log within a minute"));
+    assert!(early.body.contains(r#"<a href="/my">Back to my record</a>"#), "{}", early.body);
     assert!(app.cli(&["audit", "checkpoint"]).status.success());
 
     let proof = visitor.get(&disclosure).await;

@@ -147,7 +147,12 @@ impl PageContext {
         title: &'static str,
         message: &'static str,
     ) -> Result<HttpResponse, ApiError> {
-        self.render(&NoticePage { t: self.texts(), title, message }, status)
+        // Where to go on: back to the record for an owner's page, otherwise a new claim.
+        let next = match title {
+            "my-title" => ("/my", "my-back"),
+            _ => ("/claim", "claim-start-again"),
+        };
+        self.render(&NoticePage { t: self.texts(), title, message, next }, status)
     }
 
     /// The answer to a visitor over a limit: a 429 page under `title`, with `Retry-After`.
@@ -178,6 +183,8 @@ struct NoticePage<'a> {
     t: Texts<'a>,
     title: &'static str,
     message: &'static str,
+    /// The link onwards: its address and its message id.
+    next: (&'static str, &'static str),
 }
 
 /// An owner's refusal (a wrong code, key or ticket) as `None`, for the page
