@@ -160,20 +160,9 @@ impl Request {
         let text = std::str::from_utf8(body).map_err(|_| bad("not UTF-8"))?;
         let (old_line, rest) = text.split_once('\n').ok_or_else(|| bad("no old size line"))?;
         let old = old_line.strip_prefix("old ").ok_or_else(|| bad("the first line is not `old <size>`"))?;
-        if old.is_empty() || !old.bytes().all(|b| b.is_ascii_digit()) || (old.len() > 1 && old.starts_with('0')) {
-            return Err(bad("the old size is not a decimal without leading zeroes"));
-        }
-        let old: u64 = old.parse().map_err(|_| bad("the old size is not a number"))?;
-        let (proof_lines, note) = if let Some(note) = rest.strip_prefix('\n') {
-            ("", note)
-        } else {
-            rest.split_once("\n\n").ok_or_else(|| bad("no empty line before the checkpoint"))?
-        };
-        let proof = proof_lines
-            .split('\n')
-            .filter(|line| !line.is_empty())
-            .map(|line| Hash::parse_hash(line).map_err(|_| bad("a proof line is not a base64 hash")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let old =
+            note::parse_decimal(old).ok_or_else(|| bad("the old size is not a decimal without leading zeroes"))?;
+        let (proof, note) = note::split_proof(rest).map_err(bad)?;
         if proof.len() > MAX_PROOF_LINES {
             return Err(bad("more than 63 proof lines"));
         }

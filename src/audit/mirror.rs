@@ -9,7 +9,7 @@ use super::note::{self, CheckpointError, VerifiedCheckpoint};
 use super::tiles;
 use super::tree::{NoHashes, TreeBuilder};
 use std::path::{Path, PathBuf};
-use tlog_tiles::{Hash, Tile, tree_hash};
+use tlog_tiles::{Hash, Tile};
 
 /// Width of a full tile.
 const TILE_WIDTH: u64 = 256;
@@ -86,7 +86,7 @@ pub fn run(source: &impl Source, dir: &Path, key: Option<&str>) -> Result<Mirror
         (Err(e), _) => return Err(e),
     };
     if let Some(previous) = &previous
-        && tree_hash(previous.size, &tree).ok() != Some(previous.root)
+        && tree.root_at(previous.size) != Some(previous.root)
     {
         return Err(rewritten(dir, previous, &served));
     }

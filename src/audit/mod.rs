@@ -36,9 +36,6 @@ use sha2::{Digest, Sha256};
 
 const GENESIS_HASH: [u8; 32] = [0; 32];
 
-/// The random salt of an entry's commitment.
-pub type Salt = [u8; 32];
-
 /// `SHA-256(salt ‖ canonical)`: what the public tree holds for an entry.
 pub fn commitment(salt: &[u8], canonical: &[u8]) -> [u8; 32] {
     Sha256::new().chain_update(salt).chain_update(canonical).finalize().into()

@@ -206,6 +206,29 @@ pub fn cosigned_by(note: &str, witnesses: &[CosignatureVerifier]) -> Result<Vec<
     }
 }
 
+/// A size or index in the C2SP text formats (tlog-witness, tlog-proof):
+/// ASCII digits, no sign, no leading zeroes.
+pub fn parse_decimal(text: &str) -> Option<u64> {
+    let canonical = text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
+    if canonical { text.parse().ok() } else { None }
+}
+
+/// A proof in the C2SP text formats (tlog-witness requests, tlog-proofs):
+/// base64 hash lines, an empty line, then the signed checkpoint, which is
+/// returned as the rest of `text`.
+pub fn split_proof(text: &str) -> Result<(Vec<Hash>, &str), &'static str> {
+    let (lines, checkpoint) = match text.strip_prefix('\n') {
+        Some(checkpoint) => ("", checkpoint),
+        None => text.split_once("\n\n").ok_or("no empty line before the checkpoint")?,
+    };
+    let proof = lines
+        .split('\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| Hash::parse_hash(line).map_err(|_| "a proof line is not a base64 hash"))
+        .collect::<Result<_, _>>()?;
+    Ok((proof, checkpoint))
+}
+
 /// Why a checkpoint is not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
@@ -283,6 +306,14 @@ mod tests {
         assert!(matches!(verify(&changed, &key.verifier_key()), Err(CheckpointError::Unsigned(_))));
         let other = LogKey::new(LogOrigin::parse("registry.test/audit").unwrap(), SigningKey::from_bytes(&[8; 32]));
         assert!(matches!(verify(&note, &other.verifier_key()), Err(CheckpointError::Unsigned(_))));
+    }
+
+    #[test]
+    fn decimals_are_plain_digits_without_leading_zeroes() {
+        assert_eq!((parse_decimal("0"), parse_decimal("305")), (Some(0), Some(305)));
+        for bad in ["", "00", "0305", "+5", "-1", " 5", "5 ", "1e3", "18446744073709551616"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

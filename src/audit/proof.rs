@@ -10,7 +10,7 @@ use super::witnesses::Published;
 use super::{CanonicalEntry, Entry, commitment};
 use crate::db::{DbConnection, DbError};
 use data_encoding::BASE64;
-use tlog_tiles::{Hash, check_record, prove_record, record_hash};
+use tlog_tiles::{check_record, prove_record, record_hash};
 
 const HEADER: &str = "c2sp.org/tlog-proof@v1";
 
@@ -73,18 +73,9 @@ pub fn verify(
     let extra = BASE64.decode(extra.as_bytes()).map_err(|_| ProofError::Malformed("the entry is not base64"))?;
     let (index, rest) = rest.split_once('\n').ok_or(ProofError::Malformed("no index"))?;
     let index = index.strip_prefix("index ").ok_or(ProofError::Malformed("no index"))?;
-    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) || (index.len() > 1 && index.starts_with('0')) {
-        return Err(ProofError::Malformed("the index is not a decimal without leading zeroes"));
-    }
-    let index: u64 = index.parse().map_err(|_| ProofError::Malformed("the index is not a number"))?;
-    let (proof, checkpoint) = match rest.strip_prefix('\n') {
-        Some(checkpoint) => ("", checkpoint),
-        None => rest.split_once("\n\n").ok_or(ProofError::Malformed("no checkpoint"))?,
-    };
-    let proof = proof
-        .lines()
-        .map(|line| Hash::parse_hash(line).map_err(|_| ProofError::Malformed("a proof line is not a hash")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let index =
+        note::parse_decimal(index).ok_or(ProofError::Malformed("the index is not a decimal without leading zeroes"))?;
+    let (proof, checkpoint) = note::split_proof(rest).map_err(ProofError::Malformed)?;
     let (salt, canonical) = extra.split_at_checked(32).ok_or(ProofError::Malformed("the entry has no salt"))?;
     let entry = CanonicalEntry::parse(canonical).ok_or(ProofError::Malformed("the entry is not a canonical entry"))?;
     if u64::try_from(entry.seq).ok() != index.checked_add(1) {

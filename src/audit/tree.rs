@@ -10,7 +10,7 @@
 //! The tree math is the `tlog_tiles` crate's.
 
 use super::note::LogKey;
-use super::{Entry, page};
+use super::page;
 use crate::db::schema::{audit_log, audit_tree, tree_heads};
 use crate::db::{DbConnection, DbError, db_time, write_tx};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -146,6 +146,11 @@ impl<R: HashReader> TreeBuilder<R> {
         tree_hash(self.size, self)
     }
 
+    /// The root of the tree of its first `size` leaves, if it has that many.
+    pub fn root_at(&self, size: u64) -> Option<Hash> {
+        if size <= self.size { tree_hash(size, self).ok() } else { None }
+    }
+
     /// The reader of the older hashes, and the new ones with the index of the first.
     pub fn into_parts(self) -> (R, u64, Vec<Hash>) {
         (self.older, self.first_new, self.new)
@@ -259,35 +264,6 @@ fn store_hashes(conn: &mut DbConnection, first: u64, hashes: &[Hash]) -> Result<
         crate::db_run!(conn => diesel::insert_into(audit_tree::table).values(&rows).execute(conn))?;
     }
     Ok(())
-}
-
-/// The tree over the first `size` entries of the log, rebuilt from the
-/// entries themselves (not from the stored hashes): what `audit verify`
-/// compares with a checkpoint kept elsewhere. Entries without a salt have
-/// not joined the tree and end it.
-pub fn rebuild(conn: &mut DbConnection, size: u64) -> Result<Result<TreeBuilder<NoHashes>, GrowError>, DbError> {
-    const PAGE: i64 = 10_000;
-    let mut tree = TreeBuilder::new(NoHashes, 0);
-    while tree.size() < size {
-        let after = i64::try_from(tree.size()).unwrap_or(i64::MAX);
-        let rows: Vec<Entry> = page(conn, after, PAGE.min(i64::try_from(size - tree.size()).unwrap_or(PAGE)))?;
-        if rows.is_empty() {
-            break;
-        }
-        for entry in rows {
-            let index = tree.size();
-            if u64::try_from(entry.seq).ok() != Some(index + 1) {
-                return Ok(Err(GrowError::Missing(index + 1)));
-            }
-            let Some(commitment) = entry.commitment() else {
-                return Ok(Err(GrowError::Unreadable(index + 1)));
-            };
-            if let Err(broken) = tree.append(&commitment) {
-                return Ok(Err(GrowError::BrokenTree(broken)));
-            }
-        }
-    }
-    Ok(Ok(tree))
 }
 
 #[cfg(test)]

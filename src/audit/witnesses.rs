@@ -74,21 +74,7 @@ pub struct Published {
 }
 
 pub fn published(conn: &mut DbConnection, policy: &WitnessPolicy) -> Result<Option<Published>, DbError> {
-    let Some(newest) = tree::latest(conn)? else { return Ok(None) };
-    if policy.witnesses.is_empty() {
-        return Ok(Some(Published { note: newest.note.clone(), head: newest, cosigned_by: Vec::new() }));
-    }
-    let names: Vec<&str> = policy.witnesses.iter().map(|w| w.key.name()).collect();
-    let quorum = i64::try_from(policy.quorum).unwrap_or(i64::MAX);
-    let size: Option<i64> = tree_head_cosignatures::table
-        .filter(tree_head_cosignatures::witness.eq_any(&names))
-        .group_by(tree_head_cosignatures::size)
-        .having(diesel::dsl::count_star().ge(quorum))
-        .select(tree_head_cosignatures::size)
-        .order(tree_head_cosignatures::size.desc())
-        .first(conn)
-        .optional()?;
-    let Some(size) = size else { return Ok(None) };
+    let Some(size) = published_size(conn, policy)? else { return Ok(None) };
     let Some(head) = tree::at(conn, size)? else { return Ok(None) };
     let lines: Vec<(String, String)> = tree_head_cosignatures::table
         .filter(tree_head_cosignatures::size.eq(size))
@@ -96,13 +82,30 @@ pub fn published(conn: &mut DbConnection, policy: &WitnessPolicy) -> Result<Opti
         .load(conn)?;
     let mut note = head.note.clone();
     let mut cosigned = Vec::new();
-    for name in names {
+    for name in policy.witnesses.iter().map(|w| w.key.name()) {
         if let Some((_, line)) = lines.iter().find(|(witness, _)| witness == name) {
             note.push_str(line);
             cosigned.push(name.to_owned());
         }
     }
     Ok(Some(Published { head, note, cosigned_by: cosigned }))
+}
+
+/// The size of the published head (see [`published`]), without reading it.
+pub fn published_size(conn: &mut DbConnection, policy: &WitnessPolicy) -> Result<Option<i64>, DbError> {
+    if policy.witnesses.is_empty() {
+        return Ok(tree::latest(conn)?.and_then(|head| i64::try_from(head.size).ok()));
+    }
+    let names: Vec<&str> = policy.witnesses.iter().map(|w| w.key.name()).collect();
+    let quorum = i64::try_from(policy.quorum).unwrap_or(i64::MAX);
+    Ok(tree_head_cosignatures::table
+        .filter(tree_head_cosignatures::witness.eq_any(&names))
+        .group_by(tree_head_cosignatures::size)
+        .having(diesel::dsl::count_star().ge(quorum))
+        .select(tree_head_cosignatures::size)
+        .order(tree_head_cosignatures::size.desc())
+        .first(conn)
+        .optional()?)
 }
 
 /// What one witness did with the newest head.

@@ -1,9 +1,10 @@
 //! `registry audit verify|checkpoint|log-key|mirror`.
 
 use super::CliError;
+use crate::audit::ChainError;
 use crate::audit::note::CosignatureVerifier;
 use crate::audit::note::{self, LogKey};
-use crate::audit::tree::{self, GrowError};
+use crate::audit::tree::{self, GrowError, NoHashes, TreeBuilder};
 use crate::audit::witnesses::{self, Answer};
 use crate::audit::{self, checkpoint, mirror, proof};
 use crate::config::Settings;
@@ -33,21 +34,32 @@ pub fn verify(
     let (keys, pool) = open_storage(settings)?;
     let mut conn = pool.get().map_err(DbError::from)?;
     let log_key = log_key_of(settings, &keys);
-    // The outsider's question first: what changed since their checkpoint.
-    if let Some(path) = kept_checkpoint {
-        let text = std::fs::read_to_string(path)?;
-        let verifier_key = key.map_or_else(|| log_key.verifier_key(), str::to_owned);
-        let kept = note::verify(&text, &verifier_key).map_err(broken)?;
-        compare_with_checkpoint(&mut conn, &kept, mirror_dir)?;
+    let kept = match kept_checkpoint {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)?;
+            let verifier_key = key.map_or_else(|| log_key.verifier_key(), str::to_owned);
+            Some(note::verify(&text, &verifier_key).map_err(broken)?)
+        }
+        None => None,
+    };
+    // One read of the log: the chain, and the tree rebuilt from the entries themselves.
+    let (head, rebuilt) = match audit::verify_with_tree(&mut conn)? {
+        Ok(verified) => verified,
+        // Against a checkpoint kept elsewhere, an entry missing from the chain was deleted.
+        Err(ChainError::Gap { expected, .. }) if kept.is_some() => {
+            return Err(broken(format!("entry {expected} was deleted")));
+        }
+        Err(e) => return Err(broken(e)),
+    };
+    if let Some(kept) = &kept {
+        compare_with_checkpoint(&mut conn, head.entries, &rebuilt, kept, mirror_dir)?;
     }
-    let (head, rebuilt) = audit::verify_with_tree(&mut conn)?.map_err(broken)?;
     let chain_key = keys.audit_signing_key().verifying_key();
     let checkpoints = checkpoint::verify(&mut conn, &chain_key)?.map_err(broken)?;
     let tree_size = match tree::latest(&mut conn)? {
         Some(latest) => {
             let checked = note::verify(&latest.note, &log_key.verifier_key()).map_err(broken)?;
-            let root = (checked.size <= rebuilt.size()).then(|| tlog_tiles::tree_hash(checked.size, &rebuilt).ok());
-            if root.flatten() != Some(checked.root) {
+            if rebuilt.root_at(checked.size) != Some(checked.root) {
                 return Err(broken(format!(
                     "the Merkle tree's newest head (of {} entries) is not the tree of the stored entries",
                     checked.size
@@ -69,32 +81,33 @@ pub fn verify(
     Ok(())
 }
 
-/// Rebuilds the tree from the stored entries up to the checkpoint's size
-/// and compares roots; on a difference, names the first entry it can.
+/// Compares the tree rebuilt from the stored entries (whose chain verified)
+/// with a checkpoint kept elsewhere; on a difference, names the first entry it can.
 fn compare_with_checkpoint(
     conn: &mut DbConnection,
+    entries: i64,
+    rebuilt: &TreeBuilder<NoHashes>,
     kept: &note::VerifiedCheckpoint,
     mirror_dir: Option<&Path>,
 ) -> Result<(), CliError> {
-    let rebuilt = match tree::rebuild(conn, kept.size)? {
-        Ok(rebuilt) => rebuilt,
-        Err(GrowError::Missing(seq)) => return Err(broken(format!("entry {seq} was deleted"))),
-        Err(GrowError::Unreadable(seq)) => return Err(broken(format!("entry {seq} was modified"))),
-        Err(other) => return Err(broken(other)),
-    };
     if rebuilt.size() < kept.size {
+        // The tree stops at the first entry without its salt.
+        if u64::try_from(entries).unwrap_or(0) > rebuilt.size() {
+            return Err(broken(format!("entry {} was modified", rebuilt.size() + 1)));
+        }
         return Err(broken(format!(
             "the log was cut short: the checkpoint covers {} entries, the database holds {}",
             kept.size,
             rebuilt.size()
         )));
     }
-    if rebuilt.root().ok() == Some(kept.root) {
+    if rebuilt.root_at(kept.size) == Some(kept.root) {
         return Ok(());
     }
+    // The chain verified: it was rebuilt over the changes; only a mirror can say where.
     let first_changed = match mirror_dir {
         Some(dir) => first_difference(conn, dir)?,
-        None => audit::verify(conn)?.err().map(|e| e.to_string()),
+        None => None,
     };
     Err(broken(match first_changed {
         Some(found) => format!("the first {} entries are not the ones the checkpoint covers: {found}", kept.size),

@@ -35,7 +35,7 @@ pub async fn tile(state: web::Data<AppState>, path: web::Path<String>) -> Result
     let policy = state.settings.witnesses.clone();
     let data = read(&state, move |conn| {
         // Not past the published head: an unpublished one could still be lost to a restore.
-        let size = witnesses::published(conn, &policy)?.map_or(0, |p| p.head.size);
+        let size = witnesses::published_size(conn, &policy)?.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
         if !tiles::within(&tile, size) {
             return Err(ApiError::NotFound("tile"));
         }
