@@ -54,6 +54,9 @@ export E2E_OFFICIALS=$(node -e '
   console.log(JSON.stringify(officials));
 ' "$work/stdout")
 
+# The demo platform's token, for the statements check.
+export E2E_PLATFORM_TOKEN="$token"
+
 # The command line an outside body checks proofs with, and the log's public key.
 export E2E_REGISTRY="$CARGO_TARGET_DIR/debug/registry"
 export E2E_LOG_KEY=$(cd "$work" && "$E2E_REGISTRY" audit log-key)
@@ -64,5 +67,5 @@ export E2E_STATE_DIR="$work"
 export E2E_MAIL_DIR="$work/data/outbox"
 export BASE_URL="$base" E2E_SCREENSHOTS="${E2E_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}"
 # One file at a time: the regulator test asks about an owner the claim test registers.
-node --test --test-concurrency=1 --test-reporter=spec pages.test.mjs claim.test.mjs regulator.test.mjs
+node --test --test-concurrency=1 --test-reporter=spec pages.test.mjs claim.test.mjs regulator.test.mjs statements.test.mjs
 echo "screenshots: $E2E_SCREENSHOTS"

@@ -18,6 +18,7 @@
 //! | `REGISTRY_PLATFORM_RATE_LIMIT` | `100` | API requests per second per platform token (bursts of twice that) |
 //! | `REGISTRY_JOB_INTERVAL` | `1s` | how often due status changes are stored and the key file is checked for a rotation |
 //! | `REGISTRY_CHECKPOINT_INTERVAL` | `1m` | how often `serve` adds new audit entries to the log's Merkle tree and signs a checkpoint (only when there are new entries) |
+//! | `REGISTRY_STATUS_HEAD_INTERVAL` | `30s` | how often `serve` signs each platform's head statement (its newest change, and when); at most `1m` |
 //! | `REGISTRY_WITNESSES` | (none) | witnesses that cosign the audit log's checkpoints (C2SP tlog-witness), comma-separated `URL KEY` pairs: the witness's address and its public key as `registry witness serve` prints it |
 //! | `REGISTRY_WITNESS_QUORUM` | all the witnesses | how many must cosign a checkpoint before `/log/checkpoint` publishes it |
 //! | `REGISTRY_LOG_ORIGIN` | `localhost/registry-audit` | the audit log's name in its checkpoints and its key's name, a schema-less URL such as `registry.gov.kz/audit`: witnesses and mirrors know the log by it, so set it once |
@@ -111,6 +112,8 @@ pub struct Settings {
     pub platform_rate_limit: std::num::NonZeroU32,
     pub job_interval: TimeDelta,
     pub checkpoint_interval: TimeDelta,
+    /// How often each platform's head statement is signed: at most a minute.
+    pub status_head_interval: TimeDelta,
     pub log_origin: crate::audit::note::LogOrigin,
     pub witnesses: crate::audit::witnesses::WitnessPolicy,
     /// How often officials are watched: failed logins under unknown
@@ -259,6 +262,11 @@ impl Settings {
             })?,
             job_interval: vars.parse("REGISTRY_JOB_INTERVAL", "1s", parse_duration)?,
             checkpoint_interval: vars.parse("REGISTRY_CHECKPOINT_INTERVAL", "1m", parse_duration)?,
+            status_head_interval: vars.parse("REGISTRY_STATUS_HEAD_INTERVAL", "30s", |s| {
+                // A platform shows a statement was current with a head at most this old.
+                parse_duration(s)
+                    .and_then(|d| if d <= TimeDelta::minutes(1) { Ok(d) } else { Err("must be at most 1m".into()) })
+            })?,
             log_origin: vars.parse(
                 "REGISTRY_LOG_ORIGIN",
                 "localhost/registry-audit",

@@ -79,11 +79,17 @@ fn claimed<T>(
 
 /// Stores due status changes (deadlines passed, hysteresis over) every
 /// `interval`, so that the change feed carries them. Runs until the process ends.
-pub async fn run_transitions(pool: Pool, metrics: Data<Metrics>, policy: RegistryPolicy, interval: TimeDelta) {
+pub async fn run_transitions(
+    pool: Pool,
+    metrics: Data<Metrics>,
+    keys: Arc<KeyRing>,
+    policy: RegistryPolicy,
+    interval: TimeDelta,
+) {
     let step = move |conn: &mut DbConnection| {
         let mut total = 0;
         loop {
-            match apply_due_transitions(conn, &policy, crate::db::now(), BATCH)? {
+            match apply_due_transitions(conn, &keys, &policy, crate::db::now(), BATCH)? {
                 0 => return Ok(total),
                 n => total += n,
             }
@@ -96,6 +102,14 @@ pub async fn run_transitions(pool: Pool, metrics: Data<Metrics>, policy: Registr
         }
     })
     .await;
+}
+
+/// Signs every platform's head statement (its newest change, and when)
+/// every `interval` (at most a minute). Runs until the process ends.
+pub async fn run_status_heads(pool: Pool, metrics: Data<Metrics>, keys: Arc<KeyRing>, interval: TimeDelta) {
+    let step = move |conn: &mut DbConnection| crate::services::statements::issue_heads(conn, &keys, crate::db::now());
+    let step = claimed(Job::StatusHeads, interval, metrics, step);
+    every(interval, "status heads", pool, step, drop).await;
 }
 
 /// What the officials' watch needs besides the database.

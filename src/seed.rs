@@ -6,14 +6,17 @@
 //! change-feed row. Seeded accounts have no claim codes and no identity
 //! records (so `verified` ones cannot be disclosed): they exist to be read.
 
+use crate::crypto::KeyRing;
+use crate::crypto::jws::StatementType;
 use crate::db::schema::{accounts, status_changes};
 use crate::db::{DbConnection, DbError, db_time, lock_feed, write_tx};
 use crate::db_run;
-use crate::domain::{AccountStatus, Assurance, PlatformId, RegistryPolicy};
+use crate::domain::lifecycle::accepts_claim_code;
+use crate::domain::{AccountStatus, Assurance, Payload, PlatformId, RegistryPolicy, StatusStatement};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
-/// Rows per INSERT: under SQLite's 32,766 bound parameters at 14 columns.
+/// Rows per INSERT: under SQLite's 32,766 bound parameters at 16 columns.
 const CHUNK: usize = 2000;
 
 /// One synthetic account: the `n`-th of a run, with the status mix above.
@@ -60,6 +63,7 @@ fn seeded(
 /// Inserts `count` accounts in one transaction; returns the number inserted.
 pub fn seed_accounts(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     policy: &RegistryPolicy,
     platform_ids: &[PlatformId],
     count: usize,
@@ -69,7 +73,7 @@ pub fn seed_accounts(
         return Ok(0);
     }
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let id_base: i64 =
             accounts::table.select(diesel::dsl::max(accounts::id)).first::<Option<i64>>(&mut **conn)?.unwrap_or(0);
         let seq_base: i64 = status_changes::table
@@ -84,7 +88,20 @@ pub fn seed_accounts(
             for i in start..end {
                 let n = i64::try_from(i).unwrap_or(i64::MAX);
                 let a = seeded(n, (id_base, seq_base), platform_ids, policy, now);
-                let assurance = (a.status == AccountStatus::Verified).then_some(Assurance::Declared.as_str());
+                let assurance = (a.status == AccountStatus::Verified).then_some(Assurance::Declared);
+                let deadline = a.crossed_at.map(|c| db_time(c + policy.grace_period));
+                let statement = StatusStatement {
+                    account_ref: a.account_ref.clone(),
+                    assurance,
+                    deadline: deadline.filter(|_| accepts_claim_code(a.status)).map(|t| t.and_utc()),
+                    platform: conn.platform_slug(a.platform_id)?,
+                    seq: a.seq,
+                    status: a.status,
+                    status_changed_at: now_db.and_utc(),
+                };
+                let signature = conn.status_key().sign(StatementType::Status, &statement.payload()).to_vec();
+                let kid = conn.status_key().kid().to_owned();
+                let assurance = assurance.map(Assurance::as_str);
                 account_rows.push((
                     accounts::id.eq(a.id),
                     accounts::platform_id.eq(a.platform_id),
@@ -95,11 +112,13 @@ pub fn seed_accounts(
                     accounts::status.eq(a.status.as_str()),
                     accounts::assurance.eq(assurance),
                     accounts::crossed_at.eq(a.crossed_at.map(db_time)),
-                    accounts::deadline.eq(a.crossed_at.map(|c| db_time(c + policy.grace_period))),
+                    accounts::deadline.eq(deadline),
                     accounts::status_changed_at.eq(now_db),
                     accounts::seq.eq(a.seq),
                     accounts::created_at.eq(now_db),
                     accounts::version.eq(conn.next_version()),
+                    accounts::statement_key.eq(kid.clone()),
+                    accounts::statement_signature.eq(signature.clone()),
                 ));
                 change_rows.push((
                     status_changes::seq.eq(a.seq),
@@ -109,6 +128,9 @@ pub fn seed_accounts(
                     status_changes::status.eq(a.status.as_str()),
                     status_changes::assurance.eq(assurance),
                     status_changes::changed_at.eq(now_db),
+                    status_changes::deadline.eq(statement.deadline.map(db_time)),
+                    status_changes::statement_key.eq(kid),
+                    status_changes::statement_signature.eq(signature),
                 ));
             }
             let db: &mut DbConnection = conn;

@@ -76,6 +76,7 @@ pub struct Application {
     policy: RegistryPolicy,
     job_interval: TimeDelta,
     checkpoint_interval: TimeDelta,
+    status_head_interval: TimeDelta,
     log: (crate::audit::note::LogOrigin, crate::audit::witnesses::WitnessPolicy),
     retention_interval: TimeDelta,
     key_file: std::path::PathBuf,
@@ -101,6 +102,7 @@ impl Application {
         let (policy, job_interval) = (settings.policy.clone(), settings.job_interval);
         let (checkpoint_interval, retention_interval) = (settings.checkpoint_interval, settings.retention_interval);
         let key_file = settings.key_file.path.clone();
+        let status_head_interval = settings.status_head_interval;
         let log = (settings.log_origin.clone(), settings.witnesses.clone());
         // Parsed once: the pages and the mail worker read the same catalogues.
         let catalogues = Arc::new(crate::i18n::Catalogues::load()?);
@@ -176,6 +178,7 @@ impl Application {
             policy,
             job_interval,
             checkpoint_interval,
+            status_head_interval,
             log,
             retention_interval,
             key_file,
@@ -204,6 +207,7 @@ impl Application {
             actix_web::rt::spawn(jobs::run_transitions(
                 self.pool.clone(),
                 self.metrics.clone(),
+                self.keys.clone(),
                 self.policy.clone(),
                 self.job_interval,
             )),
@@ -213,6 +217,12 @@ impl Application {
                 self.keys.clone(),
                 self.log,
                 self.checkpoint_interval,
+            )),
+            actix_web::rt::spawn(jobs::run_status_heads(
+                self.pool.clone(),
+                self.metrics.clone(),
+                self.keys.clone(),
+                self.status_head_interval,
             )),
             actix_web::rt::spawn(jobs::run_retention(
                 self.pool.clone(),

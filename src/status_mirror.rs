@@ -11,7 +11,7 @@
 //! fallback (and the only means on SQLite).
 
 use crate::config::DatabaseUrl;
-use crate::db::repo::accounts::{self as repo, StatusRow, StoredStatus};
+use crate::db::repo::accounts::{self as repo, StatusRow, StoredSignature, StoredStatus};
 use crate::db::{ConnectionManager, DbConnection, DbError};
 use crate::domain::{AccountRef, AccountStatus, Assurance, Handle, PlatformId};
 use chrono::NaiveDateTime;
@@ -33,7 +33,7 @@ const FALLBACK_POLL: Duration = Duration::from_secs(1);
 /// How often a SQLite follower queries: another process (a command) may write.
 const SQLITE_POLL: Duration = Duration::from_millis(100);
 
-/// One account as a read shows it, packed: 1,000,000 take about 110 MB.
+/// One account as a read shows it, packed: 1,000,000 take about 180 MB.
 struct Row {
     platform_id: PlatformId,
     /// The account ref, then the handle: one allocation instead of two.
@@ -48,6 +48,8 @@ struct Row {
     seq: i64,
     /// The account's version this row shows: an older one never replaces it.
     version: i64,
+    /// The statement's signature, and its key as a position in [`Table::kids`].
+    statement: Option<(u16, [u8; 64])>,
 }
 
 impl Row {
@@ -55,7 +57,7 @@ impl Row {
     /// reads of that account fail instead of showing what it was before.
     /// `None` for a ref longer than any a read can name (readable ones have
     /// at most `AccountRef::MAX_LEN`, 128 bytes).
-    fn new(stored: &StoredStatus) -> Option<Self> {
+    fn new(stored: &StoredStatus, kids: &mut Vec<Arc<str>>) -> Option<Self> {
         let checked = stored
             .checked()
             .inspect_err(|column| {
@@ -80,6 +82,16 @@ impl Row {
             status_changed_at: stored.status_changed_at,
             seq: stored.seq,
             version: stored.version,
+            statement: checked.and_then(|row| row.statement).and_then(|signed| {
+                let position = match kids.iter().position(|kid| *kid == signed.kid) {
+                    Some(i) => i,
+                    None => {
+                        kids.push(signed.kid);
+                        kids.len() - 1
+                    }
+                };
+                Some((u16::try_from(position).ok()?, signed.bytes))
+            }),
         })
     }
 
@@ -88,7 +100,7 @@ impl Row {
     }
 
     /// The stored row again, for the account `account_ref` (which is this row's).
-    fn status_row(&self, account_ref: &AccountRef) -> Result<StatusRow, Unreadable> {
+    fn status_row(&self, account_ref: &AccountRef, kids: &[Arc<str>]) -> Result<StatusRow, Unreadable> {
         let status = self.status.ok_or(Unreadable)?;
         Ok(StatusRow {
             account_ref: account_ref.clone(),
@@ -99,6 +111,9 @@ impl Row {
             below_since: self.below_since,
             status_changed_at: self.status_changed_at,
             seq: self.seq,
+            statement: self
+                .statement
+                .and_then(|(kid, bytes)| Some(StoredSignature { kid: kids.get(usize::from(kid))?.clone(), bytes })),
         })
     }
 }
@@ -119,6 +134,8 @@ struct Table {
     /// The highest version applied, and which account it belongs to.
     version: i64,
     newest: Option<(PlatformId, String, i64)>,
+    /// The ids of the keys that signed the rows' statements (a handful: one per key rotation).
+    kids: Vec<Arc<str>>,
 }
 
 impl Table {
@@ -143,7 +160,7 @@ impl Table {
                 self.version = account.version;
                 self.newest = Some((account.platform_id, account.account_ref.clone(), account.seq));
             }
-            let Some(row) = Row::new(account) else { continue };
+            let Some(row) = Row::new(account, &mut self.kids) else { continue };
             match self.position(account.platform_id, row.account_ref()) {
                 Some(i) if self.rows[i].version < row.version => self.rows[i] = row,
                 Some(_) => {}
@@ -194,7 +211,10 @@ impl StatusMirror {
     /// The platform's account `account_ref`, as last written.
     pub fn get(&self, platform_id: PlatformId, account_ref: &AccountRef) -> Result<Option<StatusRow>, Unreadable> {
         let table = self.read();
-        table.position(platform_id, account_ref.as_str()).map(|i| table.rows[i].status_row(account_ref)).transpose()
+        table
+            .position(platform_id, account_ref.as_str())
+            .map(|i| table.rows[i].status_row(account_ref, &table.kids))
+            .transpose()
     }
 
     /// [`StatusMirror::get`] for many refs under one lock; unknown refs are left out.
@@ -205,7 +225,7 @@ impl StatusMirror {
     ) -> Result<Vec<StatusRow>, Unreadable> {
         let table = self.read();
         refs.into_iter()
-            .filter_map(|r| table.position(platform_id, r.as_str()).map(|i| table.rows[i].status_row(r)))
+            .filter_map(|r| table.position(platform_id, r.as_str()).map(|i| table.rows[i].status_row(r, &table.kids)))
             .collect()
     }
 
@@ -387,6 +407,8 @@ mod tests {
             below_since: None,
             status_changed_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
             seq: version,
+            statement_key: Some(format!("key-{}", version % 2)),
+            statement_signature: Some(vec![version as u8; 64]),
         }
     }
 
@@ -396,7 +418,7 @@ mod tests {
 
     #[test]
     fn a_row_stays_small() {
-        assert!(std::mem::size_of::<Row>() <= 88, "{} bytes", std::mem::size_of::<Row>());
+        assert!(std::mem::size_of::<Row>() <= 160, "{} bytes", std::mem::size_of::<Row>());
     }
 
     #[test]
@@ -410,6 +432,8 @@ mod tests {
         drop(table);
         let mine = mirror.get(PlatformId::new(1), &acc("acc-1")).unwrap().unwrap();
         assert_eq!((mine.status, mine.handle.as_str(), mine.seq), (AccountStatus::Verified, "@renamed", 4));
+        let signed = mine.statement.unwrap();
+        assert_eq!((&*signed.kid, signed.bytes), ("key-0", [4; 64]), "the signature of the version shown");
         let theirs = mirror.get(PlatformId::new(2), &acc("acc-1")).unwrap().unwrap();
         assert_eq!((theirs.status, theirs.handle.as_str()), (AccountStatus::NotRequired, "@other"));
         assert_eq!(mirror.get(PlatformId::new(3), &acc("acc-1")), Ok(None), "a platform sees only its own accounts");

@@ -10,6 +10,7 @@ mod platform;
 mod retention;
 mod seed;
 mod serve;
+mod statement;
 mod witness;
 
 use crate::config::{ConfigError, Settings};
@@ -54,6 +55,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check a signed status statement offline.
+    Statement {
+        #[command(subcommand)]
+        command: StatementCommand,
     },
     /// Run a witness of other registries' audit logs (C2SP tlog-witness), for an outside body.
     Witness {
@@ -141,6 +147,19 @@ enum AuditCommand {
         /// kept in the mirror).
         #[arg(long)]
         key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StatementCommand {
+    /// Check a status or head statement with a saved copy of the registry's key set, and say what it says.
+    Verify {
+        /// The statement (compact JWS), or a saved answer object with a `statement` field
+        /// (a status, a batch entry, a change, a head).
+        file: PathBuf,
+        /// The key set, as `GET /.well-known/registry-keys.json` serves it.
+        #[arg(long)]
+        keys: PathBuf,
     },
 }
 
@@ -308,6 +327,7 @@ pub fn run() -> ExitCode {
             audit::verify_proof(&file, &key, &witnesses, quorum)
         }
         Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
+        Command::Statement { command: StatementCommand::Verify { file, keys } } => statement::verify(&file, &keys),
         Command::Witness { command: WitnessCommand::Serve { bind, name, key_file, state_dir, logs } } => {
             witness::serve(witness::WitnessOptions { bind, name, key_file, state_dir, logs })
         }

@@ -33,7 +33,7 @@ pub fn run(settings: &Settings, accounts: usize, platforms: usize, json: bool) -
     }
     let ids: Vec<PlatformId> = issued.iter().map(|(_, id, _)| *id).collect();
     let started = Instant::now();
-    let inserted = crate::seed::seed_accounts(&mut conn, &settings.policy, &ids, accounts, crate::db::now())?;
+    let inserted = crate::seed::seed_accounts(&mut conn, &keys, &settings.policy, &ids, accounts, crate::db::now())?;
     let seconds = started.elapsed().as_secs_f64();
     if json {
         let platforms: Vec<_> = issued

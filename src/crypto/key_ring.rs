@@ -15,6 +15,7 @@
 
 use super::blind_index::{BlindIndexer, IndexParams};
 use super::envelope::{self, DataKey, KEY_LEN, MasterSealed};
+use super::jws::StatusKey;
 use super::token::TokenDigester;
 use super::{CryptoError, random_bytes};
 use chrono::{DateTime, Utc};
@@ -374,6 +375,30 @@ impl KeyRing {
         let seed = self.token_digester().digest(super::TokenPurpose::AuditSigningKey, "v1");
         ed25519_dalek::SigningKey::from_bytes(&seed.0)
     }
+
+    /// The key that signs status statements now: the active master key
+    /// version's. A rotation of the master key rotates it too.
+    #[expect(clippy::expect_used, reason = "loading, rotating and retiring all keep the active version in the file")]
+    pub fn status_key(&self) -> StatusKey {
+        let master = self.master();
+        Self::status_key_of(master.get(master.active).expect("the active master key is in the key file"))
+    }
+
+    /// The status-signing key of every master key version in the file.
+    pub fn status_keys(&self) -> Vec<StatusKey> {
+        self.master().keys.values().map(|entry| Self::status_key_of(&entry.key.0)).collect()
+    }
+
+    /// Derived from a master key by HMAC under its own label: the master
+    /// key itself only ever seals.
+    #[expect(clippy::expect_used, reason = "HMAC takes a key of any length")]
+    fn status_key_of(master_key: &[u8; KEY_LEN]) -> StatusKey {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(master_key).expect("HMAC takes any key");
+        mac.update(b"registry:status-signing-key:v1");
+        let seed = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+        StatusKey::new(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
 }
 
 #[cfg(test)]
@@ -487,6 +512,19 @@ mod tests {
         json["index_params"]["m_cost"] = 8.into();
         std::fs::write(&path, json.to_string()).unwrap();
         assert!(KeyRing::load(&path).unwrap_err().to_string().contains("m_cost"));
+    }
+
+    #[test]
+    fn a_rotation_brings_a_new_status_key_and_keeps_the_old_ones() {
+        let mut ring = KeyRing::generate(now());
+        let first = ring.status_key();
+        assert_eq!(first.kid(), ring.status_key().kid(), "derived the same each time");
+        ring.rotate(now());
+        let second = ring.status_key();
+        assert_ne!(first.kid(), second.kid());
+        let kids: Vec<String> = ring.status_keys().iter().map(|k| k.kid().to_owned()).collect();
+        assert_eq!(kids, [first.kid(), second.kid()]);
+        assert_ne!(first.public().as_bytes(), &ring.audit_signing_key().verifying_key().to_bytes());
     }
 
     #[test]

@@ -7,9 +7,12 @@
 //! - [`blind_index`]: argon2id keyed with the pepper, for exact lookups.
 //! - [`password`]: argon2id PHC strings for officials' passwords.
 //! - [`token`]: random secrets shown once and stored as HMAC digests.
+//! - [`jws`]: status statements, signed (Ed25519 compact JWS) with a key
+//!   derived from the active master key, and their published key set.
 
 pub mod blind_index;
 pub mod envelope;
+pub mod jws;
 pub mod key_ring;
 pub mod password;
 pub mod token;

@@ -4,6 +4,8 @@
 //! [`DbConnection`].
 
 use super::{DbConnection, DbError};
+use crate::crypto::jws::StatusKey;
+use crate::domain::PlatformId;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -135,24 +137,33 @@ fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
 /// without it. SQLite's `BEGIN IMMEDIATE` already serialises writers. On
 /// PostgreSQL it also tells every node's status mirror, at commit, that
 /// accounts may have changed (nothing is sent if the transaction rolls back).
-pub fn lock_feed(conn: &mut DbConnection) -> Result<FeedTx<'_>, DbError> {
+///
+/// Status changes recorded in the transaction are signed with `status_key`,
+/// which is published (listed in the key set) in the same transaction: no
+/// statement can be read before its key is.
+pub fn lock_feed(conn: &mut DbConnection, status_key: StatusKey) -> Result<FeedTx<'_>, DbError> {
     if let DbConnection::Postgresql(pg) = conn {
         let lock = format!("SELECT pg_advisory_xact_lock(7301), pg_notify('{}', '')", crate::status_mirror::CHANNEL);
         diesel::sql_query(lock).execute(pg)?;
     }
+    crate::db::repo::status_keys::publish(conn, &status_key)?;
     let last = crate::db::schema::accounts::table
         .select(diesel::dsl::max(crate::db::schema::accounts::version))
         .first::<Option<i64>>(conn)?;
-    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1 })
+    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1, status_key, platforms: Vec::new() })
 }
 
 /// A write transaction that holds the feed lock ([`lock_feed`]). It is a
 /// connection (it dereferences to one) that also hands out the accounts'
 /// versions, in order: one `MAX` per transaction, and every version unique
-/// and committed in order because no other writer holds the lock meanwhile.
+/// and committed in order because no other writer holds the lock meanwhile;
+/// and it signs the status changes recorded in it.
 pub struct FeedTx<'c> {
     conn: &'c mut DbConnection,
     next_version: i64,
+    status_key: StatusKey,
+    /// The slugs of the platforms whose changes were signed, looked up once.
+    platforms: Vec<(PlatformId, String)>,
 }
 
 impl FeedTx<'_> {
@@ -161,6 +172,21 @@ impl FeedTx<'_> {
         let version = self.next_version;
         self.next_version += 1;
         version
+    }
+
+    pub fn status_key(&self) -> &StatusKey {
+        &self.status_key
+    }
+
+    /// The platform's slug, as statements name it.
+    pub fn platform_slug(&mut self, id: PlatformId) -> Result<String, DbError> {
+        if let Some((_, slug)) = self.platforms.iter().find(|(known, _)| *known == id) {
+            return Ok(slug.clone());
+        }
+        let slug: String =
+            crate::db::schema::platforms::table.find(id).select(crate::db::schema::platforms::slug).first(self.conn)?;
+        self.platforms.push((id, slug.clone()));
+        Ok(slug)
     }
 }
 

@@ -33,6 +33,8 @@ diesel::table! {
         seq -> BigInt,
         created_at -> Timestamp,
         version -> BigInt,
+        statement_key -> Nullable<Text>,
+        statement_signature -> Nullable<Binary>,
     }
 }
 
@@ -45,6 +47,26 @@ diesel::table! {
         status -> Text,
         assurance -> Nullable<Text>,
         changed_at -> Timestamp,
+        deadline -> Nullable<Timestamp>,
+        statement_key -> Nullable<Text>,
+        statement_signature -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    status_keys (kid) {
+        kid -> Text,
+        public_key -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_heads (platform_id) {
+        platform_id -> BigInt,
+        seq -> BigInt,
+        issued_at -> Timestamp,
+        statement -> Text,
     }
 }
 
@@ -285,6 +307,7 @@ diesel::table! {
 
 diesel::joinable!(accounts -> platforms (platform_id));
 diesel::joinable!(status_changes -> accounts (account_id));
+diesel::joinable!(status_heads -> platforms (platform_id));
 diesel::joinable!(identity_fields -> identities (identity_id));
 diesel::joinable!(account_identities -> accounts (account_id));
 diesel::joinable!(account_identities -> identities (identity_id));
@@ -301,6 +324,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     platforms,
     accounts,
     status_changes,
+    status_keys,
+    status_heads,
     identities,
     identity_fields,
     account_identities,

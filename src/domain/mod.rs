@@ -22,6 +22,7 @@ pub mod person;
 pub mod policy;
 pub mod retention;
 pub mod role;
+pub mod statement;
 pub mod status;
 
 pub use access_request::RequestState;
@@ -41,6 +42,7 @@ pub use paging::{Page, PageBounds, PageError};
 pub use person::{BirthDate, BirthDateError, LegalName, NameError, PersonName};
 pub use policy::{DailyLimits, RegistryPolicy};
 pub use role::{Role, RoleSet, Username};
+pub use statement::{HeadStatement, Payload, StatusStatement};
 pub use status::{AccountStatus, Assurance};
 
 /// Implements `Debug` as `Name(<redacted>)` for a type holding personal data.

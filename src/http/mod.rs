@@ -12,6 +12,7 @@ pub mod pages;
 pub mod platform_api;
 pub mod regulator;
 mod schemas;
+mod statements;
 pub mod transparency;
 
 use crate::config::{DatabaseUrl, Settings};
@@ -185,6 +186,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Before the platform API: its `/api/v1` scope answers every path below it.
         .service(web::resource("/api/v1/transparency").route(web::get().to(transparency::report)))
         .service(web::resource("/log/checkpoint").route(web::get().to(log::checkpoint)))
+        .service(web::resource("/.well-known/registry-keys.json").route(web::get().to(statements::keys)))
         .service(web::resource("/log/tile/{path:.+}").route(web::get().to(log::tile)))
         .configure(regulator::configure)
         .configure(platform_api::configure)

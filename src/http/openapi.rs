@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         platform_api::batch_status,
         platform_api::changes,
         platform_api::reissue_claim_code,
+        platform_api::head,
+        super::statements::keys,
         regulator::login,
         regulator::logout,
         requests::file,
@@ -52,6 +54,9 @@ use utoipa::{Modify, OpenApi};
         dto::ChangeDto,
         dto::ChangesResponse,
         dto::ClaimCodeResponse,
+        dto::HeadDto,
+        crate::crypto::jws::JwkSet,
+        crate::crypto::jws::Jwk,
         crate::domain::AccountStatus,
         crate::domain::Assurance,
         crate::domain::AccountRef,
@@ -96,6 +101,7 @@ use utoipa::{Modify, OpenApi};
         (name = "platform", description = "For platforms, with their API token"),
         (name = "regulator", description = "For regulator officials, with the token `login` returns"),
         (name = "public", description = "For anyone"),
+        (name = "statements", description = "For anyone who holds a status statement: the keys that check it"),
     )
 )]
 pub struct ApiDoc;
@@ -130,7 +136,8 @@ impl Modify for Security {
             );
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let public = path == "/api/v1/regulator/login" || path == "/api/v1/transparency";
+            let public = ["/api/v1/regulator/login", "/api/v1/transparency", "/.well-known/registry-keys.json"]
+                .contains(&path.as_str());
             let (scheme, every_call) = match path.strip_prefix("/api/v1/regulator/") {
                 _ if public => (None, &EVERY_PUBLIC_CALL[..]),
                 Some(_) => (Some("official_token"), &EVERY_OFFICIAL_CALL[..]),

@@ -3,14 +3,15 @@
 //! transaction, in which account rows, change-feed rows and claim codes
 //! commit together or not at all. None of it is an audit event.
 
+use crate::crypto::jws::{self, StatementType};
 use crate::crypto::token::new_claim_code;
 use crate::crypto::{KeyRing, TokenPurpose};
-use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow};
+use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow, StoredSignature};
 use crate::db::{DbConnection, DbError, FeedTx, lock_feed, write_tx};
 use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, PlatformId,
-    RegistryPolicy,
+    AccountId, AccountRef, AccountStatus, Assurance, ClaimCode, FollowerCount, Handle, Outcome, Payload, PlatformId,
+    RegistryPolicy, StatusStatement,
 };
 use crate::status_mirror::{StatusMirror, Unreadable};
 use chrono::{DateTime, Utc};
@@ -88,7 +89,7 @@ fn report_unique(
     now: DateTime<Utc>,
 ) -> Result<Vec<ReportResult>, DbError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let refs: Vec<AccountRef> = reports.iter().map(|r| r.account_ref.clone()).collect();
         let mut existing: HashMap<AccountRef, AccountRow> =
             repo::find_many(conn, platform_id, &refs)?.into_iter().map(|row| (row.account_ref.clone(), row)).collect();
@@ -96,11 +97,11 @@ fn report_unique(
         for report in reports {
             // A clock ahead of ours must not block every later report.
             let observed_at = report.observed_at.map_or(now, |at| at.min(now));
-            let (id, outcome) = match existing.remove(&report.account_ref) {
+            let (id, outcome, deadline_before) = match existing.remove(&report.account_ref) {
                 None => {
                     let outcome = policy.first_report(report.follower_count, observed_at, now);
                     let id = repo::insert(conn, platform_id, &report.account_ref, &report.handle, &outcome.state, now)?;
-                    (id, outcome)
+                    (id, outcome, None)
                 }
                 Some(row) => {
                     let before = row.state();
@@ -108,15 +109,11 @@ fn report_unique(
                     if outcome.state != before || row.handle != report.handle {
                         repo::save_state(conn, row.id, &report.handle, &outcome.state)?;
                     }
-                    (row.id, outcome)
+                    (row.id, outcome, before.deadline)
                 }
             };
-            repo::record_changes(
-                conn,
-                (platform_id, id, &report.account_ref),
-                outcome.state.identity,
-                &outcome.changes,
-            )?;
+            let shown = (outcome.state.identity, outcome.state.deadline.or(deadline_before));
+            repo::record_changes(conn, (platform_id, id, &report.account_ref), shown, &outcome.changes)?;
             let claim_code = match (outcome.issue_claim_code, outcome.state.deadline) {
                 (true, Some(deadline)) => Some(issue_claim_code(conn, keys, id, deadline)?),
                 _ => None,
@@ -156,7 +153,7 @@ pub fn reissue_claim_code(
     now: DateTime<Utc>,
 ) -> Result<(ClaimCode, DateTime<Utc>), ClaimCodeError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let row = repo::find(conn, platform_id, account_ref)?.ok_or(ClaimCodeError::NotFound)?;
         let outcome = catch_up(conn, &row, policy, now)?;
         let state = outcome.state;
@@ -173,7 +170,9 @@ pub fn reissue_claim_code(
 /// change-feed rows.
 pub(super) fn save_outcome(conn: &mut FeedTx<'_>, row: &AccountRow, outcome: &Outcome) -> Result<(), DbError> {
     repo::save_state(conn, row.id, &row.handle, &outcome.state)?;
-    repo::record_changes(conn, (row.platform_id, row.id, &row.account_ref), outcome.state.identity, &outcome.changes)
+    // A change to `not_required` clears the deadline; the changes before it ran against it.
+    let shown = (outcome.state.identity, outcome.state.deadline.or(row.deadline.map(|t| t.and_utc())));
+    repo::record_changes(conn, (row.platform_id, row.id, &row.account_ref), shown, &outcome.changes)
 }
 
 /// Applies and stores the time-driven changes due for one account.
@@ -195,12 +194,13 @@ fn catch_up(
 /// accounts changed; run it until it returns 0.
 pub fn apply_due_transitions(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     policy: &RegistryPolicy,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let due = repo::due_for_transition(conn, now, now - policy.hysteresis, limit)?;
         let mut changed = 0;
         for row in &due {
@@ -223,20 +223,53 @@ pub struct StatusView {
     pub deadline: Option<DateTime<Utc>>,
     pub status_changed_at: DateTime<Utc>,
     pub seq: i64,
+    /// The same fields (but the handle) as a signed statement, compact JWS.
+    pub statement: String,
 }
 
 impl StatusView {
-    fn of(row: StatusRow, policy: &RegistryPolicy, now: DateTime<Utc>) -> Self {
+    fn of(row: StatusRow, platform: &Platform<'_>, policy: &RegistryPolicy, now: DateTime<Utc>) -> Self {
         let deadline = row.deadline.map(|t| t.and_utc());
         let (status, due) = policy.status_at(row.status, deadline, row.below_since.map(|t| t.and_utc()), now);
-        Self {
-            status,
+        let statement = StatusStatement {
+            account_ref: row.account_ref.as_str().to_owned(),
             assurance: row.assurance.filter(|_| status == AccountStatus::Verified),
             deadline: deadline.filter(|_| accepts_claim_code(status)),
+            platform: platform.slug.to_owned(),
+            seq: row.seq,
+            status,
             status_changed_at: due.map_or(row.status_changed_at.and_utc(), |c| c.at),
+        };
+        // The stored signature is the stored status's; a due change not stored yet is signed now.
+        let signed = row.statement.filter(|_| due.is_none());
+        Self {
+            statement: platform.statement(&statement, signed.as_ref()),
+            status,
+            assurance: statement.assurance,
+            deadline: statement.deadline,
+            status_changed_at: statement.status_changed_at,
             seq: row.seq,
             account_ref: row.account_ref,
             handle: row.handle,
+        }
+    }
+}
+
+/// The platform a read is for, and the keys to sign what was not signed
+/// when it was recorded (a due change the job has not stored yet, or a
+/// change recorded before statements were signed): rare, never the usual path.
+pub struct Platform<'a> {
+    pub id: PlatformId,
+    pub slug: &'a str,
+    pub keys: &'a KeyRing,
+}
+
+impl Platform<'_> {
+    fn statement(&self, statement: &StatusStatement, signed: Option<&StoredSignature>) -> String {
+        let payload = statement.payload();
+        match signed {
+            Some(signed) => jws::compact(StatementType::Status, &signed.kid, &payload, &signed.bytes),
+            None => self.keys.status_key().sign_compact(StatementType::Status, &payload),
         }
     }
 }
@@ -245,11 +278,11 @@ impl StatusView {
 pub fn status(
     statuses: &StatusMirror,
     policy: &RegistryPolicy,
-    platform_id: PlatformId,
+    platform: &Platform<'_>,
     account_ref: &AccountRef,
     now: DateTime<Utc>,
 ) -> Result<Option<StatusView>, Unreadable> {
-    Ok(statuses.get(platform_id, account_ref)?.map(|row| StatusView::of(row, policy, now)))
+    Ok(statuses.get(platform.id, account_ref)?.map(|row| StatusView::of(row, platform, policy, now)))
 }
 
 /// The answer to a batch status read.
@@ -265,17 +298,17 @@ pub struct Statuses {
 pub fn statuses(
     statuses: &StatusMirror,
     policy: &RegistryPolicy,
-    platform_id: PlatformId,
+    platform: &Platform<'_>,
     refs: Vec<AccountRef>,
     now: DateTime<Utc>,
 ) -> Result<Statuses, Unreadable> {
     let mut found: HashMap<AccountRef, StatusRow> =
-        statuses.get_many(platform_id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
+        statuses.get_many(platform.id, &refs)?.into_iter().map(|r| (r.account_ref.clone(), r)).collect();
     let mut known = Vec::with_capacity(found.len());
     let mut unknown = Vec::new();
     for account_ref in refs {
         match found.remove(&account_ref) {
-            Some(row) => known.push(StatusView::of(row, policy, now)),
+            Some(row) => known.push(StatusView::of(row, platform, policy, now)),
             // Either never reported or already listed (a repeated ref is answered once).
             None if known.iter().any(|s: &StatusView| s.account_ref == account_ref) => {}
             None => unknown.push(account_ref),
@@ -284,12 +317,35 @@ pub fn statuses(
     Ok(Statuses { known, unknown })
 }
 
+/// One entry of the change feed, with its statement.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub row: ChangeRow,
+    pub statement: String,
+}
+
 /// The platform's status changes after the cursor `after`, in `seq` order.
 pub fn changes(
     conn: &mut DbConnection,
-    platform_id: PlatformId,
+    platform: &Platform<'_>,
     after: i64,
     limit: i64,
-) -> Result<Vec<ChangeRow>, DbError> {
-    repo::list_changes(conn, platform_id, after, limit)
+) -> Result<Vec<Change>, DbError> {
+    let rows = repo::list_changes(conn, platform.id, after, limit)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let statement = StatusStatement {
+                account_ref: row.account_ref.as_str().to_owned(),
+                assurance: row.assurance,
+                deadline: row.deadline.map(|t| t.and_utc()),
+                platform: platform.slug.to_owned(),
+                seq: row.seq,
+                status: row.status,
+                status_changed_at: row.changed_at.and_utc(),
+            };
+            let signed = StoredSignature::of(row.statement_key.as_deref(), row.statement_signature.as_deref());
+            Change { statement: platform.statement(&statement, signed.as_ref()), row }
+        })
+        .collect())
 }

@@ -216,7 +216,7 @@ pub fn confirm(
     now: DateTime<Utc>,
 ) -> Result<Confirmed, ConfirmError> {
     write_tx(conn, |conn| -> Result<Result<Confirmed, ConfirmError>, ConfirmError> {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let Claimed { account: row, claim_code_digest: claim_digest } =
             owners::redeem_ticket(conn, keys, policy, ticket, now)?;
         let waiting = pending::find(conn, row.id)?
@@ -276,7 +276,7 @@ pub fn add_to_record(
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let claimed = owners::check_claim(conn, keys, policy, platform, account, code, now)?;
         let record = identities::find_match(conn, identity_id)?.ok_or(OwnerError::Rejected)?;
         link(conn, keys, policy, &claimed.account, &record, Proof::Session, now)?;
@@ -366,7 +366,7 @@ pub fn dispute(
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let Some((live, row)) = live_report(conn, keys, token, now)? else { return Ok(false) };
         if !owner_tokens::spend(conn, live.id, now)? {
             return Ok(false);

@@ -32,6 +32,7 @@ mod proofs;
 pub mod recovery;
 pub mod retention;
 pub mod review;
+pub mod statements;
 pub mod transparency;
 pub mod watch;
 

@@ -317,13 +317,14 @@ pub fn my_record(
 /// and the account needs a new identification if it crosses the threshold again.
 pub fn withdraw(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     policy: &RegistryPolicy,
     identity_id: IdentityId,
     account_id: AccountId,
     now: DateTime<Utc>,
 ) -> Result<(), OwnerError> {
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let account = my_accounts(conn, policy, identity_id, now)?
             .into_iter()
             .find(|a| a.account_id == account_id)

@@ -55,8 +55,8 @@ pub fn register(
 
 /// The platform whose current API token has this digest: one indexed
 /// lookup and a constant-time comparison, never argon2.
-pub fn authenticate(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<PlatformId>, DbError> {
-    platforms::find_id_by_token_digest(conn, digest)
+pub fn authenticate(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<(PlatformId, String)>, DbError> {
+    platforms::find_by_token_digest(conn, digest)
 }
 
 /// Every platform by name, as the owners' claim form lists them.

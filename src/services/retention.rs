@@ -91,7 +91,7 @@ fn shred_if_due(
     write_tx(conn, |conn| {
         // Every status change and every new link takes this lock, so the
         // answer below holds until the transaction ends.
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let due = policy.shred_due_at(&identities::retention_links(conn, id)?);
         if due.is_none_or(|at| at > now) {
             return Ok(false); // back in use meanwhile

@@ -211,6 +211,7 @@ fn decidable(
 /// Confirms a declared identity; returns how many accounts it raised.
 pub fn confirm(
     conn: &mut DbConnection,
+    keys: &KeyRing,
     official: &Official,
     reference: &str,
     policy: &RegistryPolicy,
@@ -218,7 +219,7 @@ pub fn confirm(
 ) -> Result<usize, ReviewError> {
     require_registrar(official)?;
     write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let identity = decidable(conn, official, reference, Needs::Confirmation, now)?;
         if !identities::mark_registrar_checked(conn, identity.id, now)? {
             return Err(ReviewError::AlreadyConfirmed);
@@ -260,7 +261,7 @@ pub fn reject(
     require_registrar(official)?;
     let needs = if reason == RejectionReason::DataMismatch { Needs::Contradiction } else { Needs::AnyCheck };
     let returned = write_tx(conn, |conn| {
-        let conn = &mut lock_feed(conn)?;
+        let conn = &mut lock_feed(conn, keys.status_key())?;
         let identity = decidable(conn, official, reference, needs, now)?;
         let mut returned = 0;
         let mut deadline = None;

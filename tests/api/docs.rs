@@ -26,3 +26,12 @@ fn every_configuration_variable_is_documented_in_the_readme_and_the_code() {
         assert!(config.contains(&format!("//! {row}")), "src/config.rs's table misses {variable}");
     }
 }
+
+/// The first fenced code block of `language` in a document, as a reader would copy it.
+pub fn code_block(document: &str, language: &str) -> String {
+    let text = std::fs::read_to_string(document).unwrap();
+    let fence = format!("```{language}\n");
+    let start = text.find(&fence).unwrap_or_else(|| panic!("no {language} block in {document}")) + fence.len();
+    let end = start + text[start..].find("```").unwrap();
+    text[start..end].to_owned()
+}

@@ -39,5 +39,6 @@ mod regulator_requests;
 mod regulator_review;
 mod retention;
 mod seed;
+mod statements;
 mod storage;
 mod transparency_log;

@@ -39,7 +39,8 @@ async fn an_unfinished_identification_is_reminded_of_its_deadline_once_per_step(
     assert_eq!(notify(&app, &policy, now + TimeDelta::days(9) + TimeDelta::hours(12)).reminders, 1, "a day before");
 
     let mut conn = app.pool.get().unwrap();
-    registry::services::accounts::apply_due_transitions(&mut conn, &policy, now + TimeDelta::days(11), 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &app.keys, &policy, now + TimeDelta::days(11), 100)
+        .unwrap();
     drop(conn);
     assert_eq!(notify(&app, &policy, now + TimeDelta::days(11)).reminders, 1, "overdue");
     assert_eq!(notify(&app, &policy, now + TimeDelta::days(12)).reminders, 0);
@@ -94,7 +95,7 @@ async fn the_owner_is_told_when_their_data_will_go_and_when_it_went() {
     app.report(&token, &[("acc-1", 10)]).await;
     let later = Utc::now() + TimeDelta::seconds(5);
     let mut conn = app.pool.get().unwrap();
-    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &app.keys, &policy, later, 100).unwrap();
     drop(conn);
 
     assert_eq!(notify(&app, &policy, later).deletions, 1);

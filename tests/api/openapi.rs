@@ -30,6 +30,8 @@ async fn the_openapi_document_covers_every_api_endpoint_and_matches_the_api() {
         ("/api/v1/status/batch", "post", Some("platform_token")),
         ("/api/v1/changes", "get", Some("platform_token")),
         ("/api/v1/accounts/{account_ref}/claim-code", "post", Some("platform_token")),
+        ("/api/v1/statements/head", "get", Some("platform_token")),
+        ("/.well-known/registry-keys.json", "get", None),
         ("/api/v1/regulator/login", "post", None),
         ("/api/v1/regulator/logout", "post", Some("official_token")),
         ("/api/v1/regulator/requests", "post", Some("official_token")),

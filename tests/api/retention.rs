@@ -118,7 +118,7 @@ fn two_concurrent_runs_shred_each_identity_once() {
     });
     let later = Utc::now() + TimeDelta::minutes(1);
     let mut conn = app.pool.get().unwrap();
-    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &app.keys, &policy, later, 100).unwrap();
     let past_retention = later + policy.retention + TimeDelta::days(1);
 
     let barrier = std::sync::Barrier::new(2);
@@ -173,7 +173,7 @@ async fn an_identity_stays_while_any_of_its_accounts_is_in_the_registry() {
     // Once acc-2 has dropped out too, the retention period runs from then.
     app.report(&token, &[("acc-2", 10)]).await;
     let later = Utc::now() + TimeDelta::minutes(1);
-    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &app.keys, &policy, later, 100).unwrap();
     assert_eq!(
         registry::services::retention::run(&mut conn, &app.keys, &policy, later + TimeDelta::days(1)).unwrap(),
         0
@@ -229,7 +229,7 @@ async fn a_byte_copy_taken_right_after_a_shred_holds_neither_the_blind_index_nor
     app.report(&token, &[("acc-1", 10)]).await;
     let policy = RegistryPolicy { hysteresis: TimeDelta::seconds(1), ..RegistryPolicy::default() };
     let later = Utc::now() + TimeDelta::seconds(5);
-    registry::services::accounts::apply_due_transitions(&mut conn, &policy, later, 100).unwrap();
+    registry::services::accounts::apply_due_transitions(&mut conn, &app.keys, &policy, later, 100).unwrap();
     let shredded = registry::services::retention::run(
         &mut conn,
         &app.keys,

@@ -18,8 +18,8 @@ fn seeding_creates_accounts_with_their_feed_and_leaves_the_database_writable() {
     let b = platforms::create(&mut conn, &PlatformSlug::parse("bravo").unwrap(), "B", &digest(2), Utc::now()).unwrap();
     let policy = RegistryPolicy::default();
 
-    assert_eq!(registry::seed::seed_accounts(&mut conn, &policy, &[a, b], 2500, Utc::now()).unwrap(), 2500);
-    assert_eq!(registry::seed::seed_accounts(&mut conn, &policy, &[a, b], 500, Utc::now()).unwrap(), 500);
+    assert_eq!(registry::seed::seed_accounts(&mut conn, &keys, &policy, &[a, b], 2500, Utc::now()).unwrap(), 2500);
+    assert_eq!(registry::seed::seed_accounts(&mut conn, &keys, &policy, &[a, b], 500, Utc::now()).unwrap(), 500);
 
     let per_platform: Vec<(registry::domain::PlatformId, i64)> = accounts::table
         .group_by(accounts::platform_id)

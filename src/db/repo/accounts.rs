@@ -1,15 +1,18 @@
 //! Accounts and the change feed. Platform-facing data only: no personal data.
 
 use crate::crypto::TokenDigest;
+use crate::crypto::jws::StatementType;
 use crate::db::schema::{account_identities, accounts, status_changes};
 use crate::db::{DbConnection, DbError, FeedTx, db_time};
 use crate::db_run;
+use crate::domain::lifecycle::accepts_claim_code;
 use crate::domain::{
-    AccountId, AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, IdentityId, PlatformId,
-    StatusChange,
+    AccountId, AccountRef, AccountState, AccountStatus, Assurance, FollowerCount, Handle, IdentityId, Payload,
+    PlatformId, StatusChange, StatusStatement,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use std::sync::Arc;
 
 /// An account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -56,6 +59,23 @@ pub struct StatusRow {
     pub below_since: Option<NaiveDateTime>,
     pub status_changed_at: NaiveDateTime,
     pub seq: i64,
+    /// `None` for an account whose latest change was recorded before
+    /// statements were signed (or whose stored signature is not one).
+    pub statement: Option<StoredSignature>,
+}
+
+/// A statement's signature as stored beside its status, and the id of the
+/// key that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSignature {
+    pub kid: Arc<str>,
+    pub bytes: [u8; 64],
+}
+
+impl StoredSignature {
+    pub fn of(kid: Option<&str>, bytes: Option<&[u8]>) -> Option<Self> {
+        Some(Self { kid: kid?.into(), bytes: bytes?.try_into().ok()? })
+    }
 }
 
 /// For writes: the whole row of one account.
@@ -101,6 +121,8 @@ pub struct StoredStatus {
     pub below_since: Option<NaiveDateTime>,
     pub status_changed_at: NaiveDateTime,
     pub seq: i64,
+    pub statement_key: Option<String>,
+    pub statement_signature: Option<Vec<u8>>,
 }
 
 impl StoredStatus {
@@ -116,6 +138,7 @@ impl StoredStatus {
             below_since: self.below_since,
             status_changed_at: self.status_changed_at,
             seq: self.seq,
+            statement: StoredSignature::of(self.statement_key.as_deref(), self.statement_signature.as_deref()),
         })
     }
 }
@@ -181,7 +204,7 @@ pub fn save_state(conn: &mut FeedTx<'_>, id: AccountId, handle: &Handle, state: 
             accounts::version.eq(version),
         ))
         .execute(db))?;
-    if !crate::domain::lifecycle::accepts_claim_code(state.status) {
+    if !accepts_claim_code(state.status) {
         set_claim_code(conn, id, None)?;
     }
     Ok(())
@@ -202,36 +225,61 @@ pub fn set_claim_code(
     Ok(())
 }
 
-/// Appends status changes to the feed and points the account at the last one.
+/// Appends status changes to the feed, each signed as a status statement,
+/// and points the account at the last one (whose statement is the
+/// account's). `deadline` is the one the changes ran against: each
+/// statement shows it while the account can still be claimed.
 pub fn record_changes(
     conn: &mut FeedTx<'_>,
     (platform_id, account_id, account_ref): (PlatformId, AccountId, &AccountRef),
-    assurance: Option<Assurance>,
+    (assurance, deadline): (Option<Assurance>, Option<DateTime<Utc>>),
     changes: &[StatusChange],
 ) -> Result<(), DbError> {
     let Some(last) = changes.last() else { return Ok(()) };
     let version = conn.next_version();
+    let platform = conn.platform_slug(platform_id)?;
+    let key = conn.status_key().clone();
     let conn: &mut DbConnection = conn;
-    let mut seq = 0;
+    let mut signed = None;
     for change in changes {
         let shown_assurance = (change.status == AccountStatus::Verified).then_some(assurance).flatten();
-        seq = db_run!(conn => diesel::insert_into(status_changes::table)
+        let shown_deadline = deadline.filter(|_| accepts_claim_code(change.status)).map(db_time);
+        let changed_at = db_time(change.at);
+        let seq = db_run!(conn => diesel::insert_into(status_changes::table)
             .values((
                 status_changes::platform_id.eq(platform_id),
                 status_changes::account_id.eq(account_id),
                 status_changes::account_ref.eq(account_ref),
                 status_changes::status.eq(change.status),
                 status_changes::assurance.eq(shown_assurance),
-                status_changes::changed_at.eq(db_time(change.at)),
+                status_changes::changed_at.eq(changed_at),
+                status_changes::deadline.eq(shown_deadline),
             ))
             .returning(status_changes::seq)
             .get_result(conn))?;
+        let statement = StatusStatement {
+            account_ref: account_ref.as_str().to_owned(),
+            assurance: shown_assurance,
+            deadline: shown_deadline.map(|t| t.and_utc()),
+            platform: platform.clone(),
+            seq,
+            status: change.status,
+            status_changed_at: changed_at.and_utc(),
+        };
+        let signature = key.sign(StatementType::Status, &statement.payload()).to_vec();
+        db_run!(conn => diesel::update(status_changes::table.find(seq))
+            .set((status_changes::statement_key.eq(key.kid()), status_changes::statement_signature.eq(&signature)))
+            .execute(conn))?;
+        signed = Some((seq, signature));
     }
+    let (seq, signature) = signed.unwrap_or_default();
     db_run!(conn => diesel::update(accounts::table.find(account_id))
         .set((
             accounts::seq.eq(seq),
             accounts::status_changed_at.eq(db_time(last.at)),
             accounts::version.eq(version),
+            accounts::statement_key.eq(key.kid()),
+            accounts::statement_signature.eq(signature),
         ))
         .execute(conn))?;
     Ok(())
@@ -246,6 +294,9 @@ pub struct ChangeRow {
     pub status: AccountStatus,
     pub assurance: Option<Assurance>,
     pub changed_at: NaiveDateTime,
+    pub deadline: Option<NaiveDateTime>,
+    pub statement_key: Option<String>,
+    pub statement_signature: Option<Vec<u8>>,
 }
 
 /// The platform's changes after `after`, in `seq` order (one index range scan).

@@ -16,6 +16,7 @@ pub enum Job {
     Checkpoints,
     Retention,
     Rewrap,
+    StatusHeads,
 }
 
 impl Job {
@@ -25,6 +26,7 @@ impl Job {
             Job::Checkpoints => "checkpoints",
             Job::Retention => "retention",
             Job::Rewrap => "rewrap",
+            Job::StatusHeads => "status_heads",
         }
     }
 }

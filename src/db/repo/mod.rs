@@ -14,6 +14,8 @@ pub mod pending;
 pub mod platforms;
 pub mod review_checks;
 pub mod sessions;
+pub mod status_heads;
+pub mod status_keys;
 
 /// How many stored secrets one master key version seals.
 #[derive(Debug, Clone, Copy, diesel::Queryable)]

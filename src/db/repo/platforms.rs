@@ -53,13 +53,20 @@ pub fn replace_token(
     Ok(())
 }
 
-/// The platform whose current API token has this digest. The lookup is by a
-/// unique index; the digest is compared again in constant time.
-pub fn find_id_by_token_digest(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Option<PlatformId>, DbError> {
-    let query =
-        platforms::table.filter(platforms::token_digest.eq(digest)).select((platforms::id, platforms::token_digest));
-    let found: Option<(PlatformId, Option<TokenDigest>)> = crate::db_run!(conn => query.get_result(conn).optional())?;
-    Ok(found.and_then(|(id, stored)| stored.filter(|s| digest.matches(&s.0)).map(|_| id)))
+/// The platform (id and slug) whose current API token has this digest. The
+/// lookup is by a unique index; the digest is compared again in constant time.
+pub fn find_by_token_digest(
+    conn: &mut DbConnection,
+    digest: &TokenDigest,
+) -> Result<Option<(PlatformId, String)>, DbError> {
+    let query = platforms::table.filter(platforms::token_digest.eq(digest)).select((
+        platforms::id,
+        platforms::slug,
+        platforms::token_digest,
+    ));
+    let found: Option<(PlatformId, String, Option<TokenDigest>)> =
+        crate::db_run!(conn => query.get_result(conn).optional())?;
+    Ok(found.and_then(|(id, slug, stored)| stored.filter(|s| digest.matches(&s.0)).map(|_| (id, slug))))
 }
 
 /// A platform as the owners' claim form lists it.

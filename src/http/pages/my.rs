@@ -346,10 +346,11 @@ pub(super) async fn withdraw(
     form: CheckedForm<WithdrawForm, OwnerSession>,
 ) -> Result<HttpResponse, ApiError> {
     let CheckedForm(WithdrawForm { account_id }, OwnerSession(identity_id)) = form;
-    let policy = page.state.settings.policy.clone();
-    let withdrawn =
-        call(&page.state, move |conn| owners::withdraw(conn, &policy, identity_id, account_id, crate::db::now()))
-            .await?;
+    let (keys, policy) = (page.state.keys.clone(), page.state.settings.policy.clone());
+    let withdrawn = call(&page.state, move |conn| {
+        owners::withdraw(conn, &keys, &policy, identity_id, account_id, crate::db::now())
+    })
+    .await?;
     if refused_as_none(withdrawn)?.is_none() {
         return page.notice(StatusCode::CONFLICT, "my-title", "my-withdraw-refused");
     }

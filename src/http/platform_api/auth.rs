@@ -1,21 +1,32 @@
 //! `Authorization: Bearer <token>` for platforms: one HMAC, then the token
 //! cache or one indexed lookup, never argon2; then the per-platform rate limit.
 
-use crate::crypto::TokenPurpose;
+use crate::crypto::{KeyRing, TokenPurpose};
 use crate::domain::PlatformId;
 use crate::http::error::ApiError;
 use crate::http::{bearer_credentials, read};
+use crate::services::accounts::Platform;
 use crate::services::platforms;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// The authenticated platform. A handler that takes it cannot run without a valid token.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PlatformAuth {
     pub platform_id: PlatformId,
+    /// Its slug, as statements name it.
+    pub slug: Arc<str>,
+}
+
+impl PlatformAuth {
+    /// The platform as the status services take it.
+    pub fn platform<'a>(&'a self, keys: &'a KeyRing) -> Platform<'a> {
+        Platform { id: self.platform_id, slug: &self.slug, keys }
+    }
 }
 
 impl FromRequest for PlatformAuth {
@@ -27,15 +38,16 @@ impl FromRequest for PlatformAuth {
         Box::pin(async move {
             let (state, token) = credentials?;
             let digest = state.keys.token_digester().digest(TokenPurpose::PlatformApi, &token);
-            let platform_id = match state.token_cache.get(&digest) {
-                Some(id) => id,
+            let (platform_id, slug) = match state.token_cache.get(&digest) {
+                Some(known) => known,
                 None => {
                     let lookup = digest.clone();
-                    let id = read(&state, move |conn| Ok(platforms::authenticate(conn, &lookup)?))
+                    let (id, slug) = read(&state, move |conn| Ok(platforms::authenticate(conn, &lookup)?))
                         .await?
                         .ok_or(ApiError::Unauthorized)?;
-                    state.token_cache.insert(&digest, id);
-                    id
+                    let known = (id, Arc::<str>::from(slug));
+                    state.token_cache.insert(&digest, known.clone());
+                    known
                 }
             };
             if let Err(not_until) = state.platform_limiter.check_key(&platform_id) {
@@ -44,7 +56,7 @@ impl FromRequest for PlatformAuth {
                 return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
             }
             tracing::Span::current().record("platform.id", platform_id.get());
-            Ok(Self { platform_id })
+            Ok(Self { platform_id, slug })
         })
     }
 }

@@ -4,32 +4,12 @@
 use crate::domain::{AccountRef, AccountStatus, Assurance, FollowerCount, Handle};
 use crate::http::error::ApiError;
 use crate::http::schemas::HandleText;
-use crate::services::accounts::{ChangeRow, Report, ReportResult, StatusView};
+use crate::services::accounts::{Change, Report, ReportResult, StatusView};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// Timestamps on the wire: RFC 3339, UTC, always six fractional digits
-/// (`2026-11-23T09:33:30.049778Z`); chrono's direct writer, cheaper than serde's default.
-mod rfc3339 {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
-    }
-
-    pub mod option {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-            match t {
-                Some(t) => super::serialize(t, s),
-                None => s.serialize_none(),
-            }
-        }
-    }
-}
+use crate::domain::statement::rfc3339;
 
 /// The most accounts one report or batch call may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -150,6 +130,11 @@ pub struct StatusDto {
     #[serde(serialize_with = "rfc3339::serialize")]
     pub status_changed_at: DateTime<Utc>,
     pub seq: i64,
+    /// The fields above but the handle, signed by the registry's status key:
+    /// a compact JWS (EdDSA) to check with `/.well-known/registry-keys.json`
+    /// and to keep as proof of what the registry said.
+    #[schema(example = "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InJlZ2lzdHJ5LXN0YXR1cytqc29uIn0.eyJ…fQ.c2ln…")]
+    pub statement: String,
 }
 
 impl From<StatusView> for StatusDto {
@@ -162,6 +147,7 @@ impl From<StatusView> for StatusDto {
             deadline: v.deadline,
             status_changed_at: v.status_changed_at,
             seq: v.seq,
+            statement: v.statement,
         }
     }
 }
@@ -226,16 +212,21 @@ pub struct ChangeDto {
     pub seq: i64,
     #[serde(serialize_with = "rfc3339::serialize")]
     pub changed_at: DateTime<Utc>,
+    /// The change as a signed status statement (compact JWS, as for a status
+    /// read; its `status_changed_at` is `changed_at`, and it names the
+    /// deadline the account had then).
+    pub statement: String,
 }
 
-impl From<ChangeRow> for ChangeDto {
-    fn from(row: ChangeRow) -> Self {
+impl From<Change> for ChangeDto {
+    fn from(Change { row, statement }: Change) -> Self {
         Self {
             status: row.status,
             assurance: row.assurance,
             seq: row.seq,
             changed_at: row.changed_at.and_utc(),
             account_ref: row.account_ref.into(),
+            statement,
         }
     }
 }
@@ -245,6 +236,18 @@ pub struct ChangesResponse {
     pub changes: Vec<ChangeDto>,
     /// Pass as `after` to continue; equal to `after` when there is nothing new.
     pub next: i64,
+}
+
+/// A platform's newest change at a moment, signed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadDto {
+    pub platform: String,
+    /// The platform's newest change (0 before any).
+    pub seq: i64,
+    #[serde(serialize_with = "rfc3339::serialize")]
+    pub issued_at: DateTime<Utc>,
+    /// The three fields above, signed (compact JWS, `typ` `registry-head+json`).
+    pub statement: String,
 }
 
 #[derive(Serialize, ToSchema)]

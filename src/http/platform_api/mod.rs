@@ -11,6 +11,7 @@ use crate::http::error::{ApiError, ErrorResponse};
 use crate::http::extract::Then;
 use crate::http::{AppState, with_conn};
 use crate::services::accounts::{self, ClaimCodeError};
+use crate::services::statements;
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use auth::PlatformAuth;
@@ -24,7 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/accounts/{account_ref}").route(web::get().to(get_account)))
             .service(web::resource("/accounts/{account_ref}/claim-code").route(web::post().to(reissue_claim_code)))
             .service(web::resource("/status/batch").route(web::post().to(batch_status)))
-            .service(web::resource("/changes").route(web::get().to(changes))),
+            .service(web::resource("/changes").route(web::get().to(changes)))
+            .service(web::resource("/statements/head").route(web::get().to(head))),
     );
 }
 
@@ -98,7 +100,8 @@ pub(crate) async fn get_account(
 ) -> Result<HttpResponse, ApiError> {
     let account_ref = path_ref(&path)?;
     let statuses = loaded_statuses(&state)?;
-    let view = accounts::status(statuses, &state.settings.policy, auth.platform_id, &account_ref, crate::db::now())
+    let platform = auth.platform(&state.keys);
+    let view = accounts::status(statuses, &state.settings.policy, &platform, &account_ref, crate::db::now())
         .map_err(ApiError::internal)?
         .ok_or(ApiError::NotFound("account"))?;
     let etag = etag_of(&view);
@@ -140,8 +143,9 @@ pub(crate) async fn batch_status(
 ) -> Result<HttpResponse, ApiError> {
     let refs = body.into_inner().parse()?;
     let statuses = loaded_statuses(&state)?;
-    let found = accounts::statuses(statuses, &state.settings.policy, auth.platform_id, refs, crate::db::now())
-        .map_err(ApiError::internal)?;
+    let found =
+        accounts::statuses(statuses, &state.settings.policy, &auth.platform(&state.keys), refs, crate::db::now())
+            .map_err(ApiError::internal)?;
     let response = BatchResponse {
         statuses: found.known.into_iter().map(Into::into).collect(),
         unknown: found.unknown.into_iter().map(Into::into).collect(),
@@ -167,12 +171,40 @@ pub(crate) async fn changes(
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let ChangesQuery { after, limit } = query.into_inner();
-    let rows = with_conn(&state, move |conn| Ok(accounts::changes(conn, auth.platform_id, after, limit)?)).await?;
-    let next = rows.last().map_or(after, |r| r.seq);
+    let app = state.clone();
+    let rows =
+        with_conn(&state, move |conn| Ok(accounts::changes(conn, &auth.platform(&app.keys), after, limit)?)).await?;
+    let next = rows.last().map_or(after, |c| c.row.seq);
     let changes = rows.into_iter().map(ChangeDto::from).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .json(ChangesResponse { changes, next }))
+}
+
+/// The platform's latest signed head statement: its newest change (`seq`)
+/// and when that was so. Signed at least every minute; with it, a status
+/// statement of an account with no later change in the feed was current
+/// at `issued_at`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/statements/head",
+    tag = "platform",
+    responses(
+        (status = 200, description = "The head statement", body = HeadDto),
+        (status = 503, description = "No head statement signed yet (the registry just started); retry", body = ErrorResponse),
+    )
+)]
+pub(crate) async fn head(auth: PlatformAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let platform_id = auth.platform_id;
+    let head = with_conn(&state, move |conn| Ok(statements::head(conn, platform_id)?))
+        .await?
+        .ok_or(ApiError::Unavailable("no head statement has been signed yet"))?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-cache")).json(HeadDto {
+        platform: auth.slug.to_string(),
+        seq: head.seq,
+        issued_at: head.issued_at.and_utc(),
+        statement: head.statement,
+    }))
 }
 
 /// Issue a new claim code for a `required` or `overdue` account; the old one stops working.

@@ -199,9 +199,11 @@ pub(crate) async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let (policy, reference) = (state.settings.policy.clone(), path.into_inner());
     let confirming = reference.clone();
-    let raised = call(&state, move |conn| review::confirm(conn, &auth.0, &confirming, &policy, crate::db::now()))
-        .await?
-        .map_err(review_error)?;
+    let keys = state.keys.clone();
+    let raised =
+        call(&state, move |conn| review::confirm(conn, &keys, &auth.0, &confirming, &policy, crate::db::now()))
+            .await?
+            .map_err(review_error)?;
     let assurance = crate::domain::Assurance::RegistrarChecked;
     Ok(HttpResponse::Ok().json(Confirmed { reference, assurance, accounts_raised: raised }))
 }

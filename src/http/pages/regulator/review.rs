@@ -261,7 +261,10 @@ pub(super) async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let (reference, CheckedForm(_, OfficialSession(official))) = (path.into_inner(), form);
     let (policy, confirming, by) = (page.state.settings.policy.clone(), reference.clone(), official.clone());
-    match call(&page.state, move |conn| review::confirm(conn, &by, &confirming, &policy, crate::db::now())).await? {
+    let keys = page.state.keys.clone();
+    match call(&page.state, move |conn| review::confirm(conn, &keys, &by, &confirming, &policy, crate::db::now()))
+        .await?
+    {
         Ok(_) => Ok(see_other("/regulator/review?done=confirmed")),
         Err(e) => review_page(&page, official, reference, String::new(), Shown::Refused(Refusal::of_review(e)?)).await,
     }
