@@ -8,9 +8,10 @@
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
+use registry::crypto::jws::{self, StatementType};
 use registry::crypto::password::{hash_password, verify_password};
 use registry::crypto::{KeyRing, TokenPurpose};
-use registry::domain::{Identifier, Iin};
+use registry::domain::{AccountStatus, Identifier, Iin, Payload, StatusStatement};
 use secrecy::SecretString;
 use std::hint::black_box;
 
@@ -52,5 +53,31 @@ fn hot_path(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, argon2, hot_path);
+/// A status statement: signed once when its change is recorded, put
+/// together again around the stored signature on every read.
+fn statements(c: &mut Criterion) {
+    let key = key_ring().status_key();
+    let at = Utc::now();
+    let statement = StatusStatement {
+        account_ref: "acct-00012345".into(),
+        assurance: None,
+        deadline: Some(at),
+        platform: "seed-1".into(),
+        seq: 12345,
+        status: AccountStatus::Required,
+        status_changed_at: at,
+    };
+    let signature = key.sign(StatementType::Status, &statement.payload());
+
+    let mut group = c.benchmark_group("statement");
+    group.bench_function("sign_on_change", |b| {
+        b.iter(|| key.sign(StatementType::Status, &black_box(&statement).payload()))
+    });
+    group.bench_function("assemble_on_read", |b| {
+        b.iter(|| jws::compact(StatementType::Status, key.kid(), &black_box(&statement).payload(), &signature))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, argon2, hot_path, statements);
 criterion_main!(benches);

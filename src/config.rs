@@ -36,17 +36,21 @@
 //! | `REGISTRY_MAIL_DIR` | `data/outbox` | where mail goes as `.eml` files when no SMTP server is set |
 //! | `REGISTRY_MAIL_INTERVAL` | `1s` | how often `serve` looks for mail to send |
 //! | `REGISTRY_MAIL_RETRY` | `30s` | the wait after a failed delivery; it doubles with each failure, up to an hour |
+//! | `REGISTRY_WEBHOOK_ALLOW` | (none) | comma-separated addresses or CIDR blocks that webhook endpoints may resolve to although they are private, loopback or link-local (a platform on a private link); everything else that is not a public address is refused |
+//! | `REGISTRY_WEBHOOK_ALLOW_HTTP` | `false` | `true` accepts plain `http://` webhook endpoints: for development only |
+//! | `REGISTRY_WEBHOOK_CONCURRENCY` | `8` | webhook deliveries each node sends at once |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
 //! Only the default key-file location may be created on first start, and only
 //! for SQLite; a configured key file that is missing is an error.
 
+pub use crate::domain::AddressBlock;
 use crate::domain::{DailyLimits, RegistryPolicy};
 use crate::telemetry::LogFormat;
 use chrono::TimeDelta;
 use secrecy::SecretString;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/registry.db";
@@ -126,6 +130,7 @@ pub struct Settings {
     /// How often `serve` looks for identities past retention.
     pub retention_interval: TimeDelta,
     pub claim_attempts_per_minute: std::num::NonZeroU32,
+    pub webhooks: WebhookSettings,
     pub argon2_concurrency: usize,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -156,43 +161,21 @@ impl PublicSettings {
     }
 }
 
-/// An IP address, or a block of them in CIDR notation (`10.0.0.0/8`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressBlock {
-    network: IpAddr,
-    prefix: u8,
-}
-
-impl AddressBlock {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let bad = || "must be IP addresses or CIDR blocks (10.0.0.0/8), separated by commas".to_string();
-        let (address, prefix) = match input.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix.parse::<u8>().map_err(|_| bad())?)),
-            None => (input, None),
-        };
-        let network: IpAddr = address.parse().map_err(|_| bad())?;
-        let bits = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(bits);
-        if prefix > bits {
-            return Err(bad());
-        }
-        Ok(Self { network, prefix })
-    }
-
-    pub fn contains(&self, address: IpAddr) -> bool {
-        let keep = |bits: u32, width: u32| if bits == 0 { 0 } else { u128::MAX << (width - bits) };
-        match (self.network, address) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => {
-                let mask = keep(u32::from(self.prefix), 32);
-                (u128::from(u32::from(net)) & mask) == (u128::from(u32::from(a)) & mask)
-            }
-            (IpAddr::V6(net), IpAddr::V6(a)) => {
-                let mask = keep(u32::from(self.prefix), 128);
-                (u128::from(net) & mask) == (u128::from(a) & mask)
-            }
-            _ => false,
-        }
-    }
+/// How status changes are pushed to platforms' webhook endpoints.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Networks endpoints may be in although they are not public (tests, a platform on a private link).
+    pub allow: Vec<AddressBlock>,
+    /// Plain `http://` endpoints accepted: for development only.
+    pub allow_http: bool,
+    /// Deliveries sent at once by each node.
+    pub concurrency: usize,
+    /// The wait after a first failed attempt; it doubles with each failure (with jitter), up to six hours.
+    pub retry: TimeDelta,
+    /// How long a delivery is retried, and how long an endpoint may fail before it is disabled.
+    pub give_up_after: TimeDelta,
+    /// How long one attempt may take, connection included.
+    pub timeout: std::time::Duration,
 }
 
 /// Where owner mail goes.
@@ -305,6 +288,23 @@ impl Settings {
             })?,
             public: public_settings(&vars, bind)?,
             mail: mail_settings(&vars)?,
+            webhooks: WebhookSettings {
+                allow: vars.parse("REGISTRY_WEBHOOK_ALLOW", "", |s| {
+                    s.split(',').map(str::trim).filter(|r| !r.is_empty()).map(AddressBlock::parse).collect()
+                })?,
+                allow_http: vars.parse("REGISTRY_WEBHOOK_ALLOW_HTTP", "false", |s| match s {
+                    "true" => Ok(true),
+                    "false" => Ok(false),
+                    _ => Err("must be true or false".into()),
+                })?,
+                concurrency: vars.parse("REGISTRY_WEBHOOK_CONCURRENCY", "8", |s| match s.parse::<usize>() {
+                    Ok(n @ 1..=256) => Ok(n),
+                    _ => Err("must be a whole number from 1 to 256".into()),
+                })?,
+                retry: TimeDelta::seconds(5),
+                give_up_after: TimeDelta::days(3),
+                timeout: std::time::Duration::from_secs(10),
+            },
         })
     }
 }

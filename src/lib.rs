@@ -19,4 +19,5 @@ pub mod services;
 pub mod startup;
 pub mod status_mirror;
 pub mod telemetry;
+pub mod webhooks;
 pub mod witness;

@@ -33,6 +33,8 @@ pub enum StartupError {
     Bind { addr: String, source: std::io::Error },
     #[error("cannot start the status mirror's thread: {0}")]
     Mirror(std::io::Error),
+    #[error("cannot start the webhook workers' threads: {0}")]
+    Webhooks(std::io::Error),
 }
 
 /// Loads the key file. On a fresh embedded start (default key-file location,
@@ -119,6 +121,8 @@ impl Application {
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let statuses = Arc::new(crate::status_mirror::StatusMirror::default());
         crate::status_mirror::follow(&statuses, settings.database_url.clone()).map_err(StartupError::Mirror)?;
+        let webhooks =
+            crate::webhooks::start(pool.clone(), keys.clone(), &settings.webhooks).map_err(StartupError::Webhooks)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             keys: keys.clone(),
@@ -136,6 +140,7 @@ impl Application {
             login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency.max(2)),
             cookies,
             statuses,
+            webhooks,
         });
         let metrics = web::Data::new(Metrics::default());
         let metrics_data = metrics.clone();

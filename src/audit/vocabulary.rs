@@ -97,6 +97,8 @@ string_enum! {
         PlatformCreated = "platform.created",
         /// An operator gave a platform a new API token.
         PlatformTokenReissued = "platform.token_reissued",
+        /// An operator registered a webhook endpoint for a platform (details: its id and host).
+        PlatformWebhookAdded = "platform.webhook_added",
     }
 }
 

@@ -230,6 +230,31 @@ enum PlatformCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Manage a platform's webhook endpoints.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Register a webhook endpoint for a platform; prints its signing secret (or public key) once.
+    Add {
+        /// The platform's slug.
+        #[arg(long)]
+        platform: String,
+        /// The endpoint: https:// (http:// only with REGISTRY_WEBHOOK_ALLOW_HTTP=true), resolving to a
+        /// public address or one in REGISTRY_WEBHOOK_ALLOW.
+        #[arg(long)]
+        url: String,
+        /// v1 (HMAC-SHA256, a shared secret) or v1a (Ed25519, the platform gets the public key).
+        #[arg(long, default_value = "v1")]
+        scheme: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,6 +365,9 @@ pub fn run() -> ExitCode {
         Command::Platform { command: PlatformCommand::Add { slug, name, code_location, json } } => {
             platform::add(&settings, &slug, &name, code_location.as_deref(), json)
         }
+        Command::Platform {
+            command: PlatformCommand::Webhook { command: WebhookCommand::Add { platform, url, scheme, json } },
+        } => platform::add_webhook(&settings, &platform, &url, &scheme, json),
         Command::Official { command: OfficialCommand::Add { username, roles, json } } => {
             official::add(&settings, &username, &roles, json)
         }

@@ -16,6 +16,7 @@ pub mod jws;
 pub mod key_ring;
 pub mod password;
 pub mod token;
+pub mod webhook;
 
 pub use blind_index::BlindIndex;
 pub use envelope::{DataKey, MasterSealed};

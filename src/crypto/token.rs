@@ -33,6 +33,8 @@ pub enum TokenPurpose {
     OwnerLink,
     /// Derives the audit checkpoint signing key from the token key.
     AuditSigningKey,
+    /// Derives a webhook endpoint's signing secret from the token key and the endpoint's nonce.
+    WebhookSecret,
 }
 
 impl TokenPurpose {
@@ -48,6 +50,7 @@ impl TokenPurpose {
             TokenPurpose::EmailCode => b"email-code",
             TokenPurpose::OwnerLink => b"owner-link",
             TokenPurpose::AuditSigningKey => b"audit-signing-key",
+            TokenPurpose::WebhookSecret => b"webhook-secret",
         }
     }
 }

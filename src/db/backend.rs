@@ -5,7 +5,7 @@
 
 use super::{DbConnection, DbError};
 use crate::crypto::jws::StatusKey;
-use crate::domain::PlatformId;
+use crate::domain::{EndpointId, PlatformId};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -162,8 +162,9 @@ pub struct FeedTx<'c> {
     conn: &'c mut DbConnection,
     next_version: i64,
     status_key: StatusKey,
-    /// The slugs of the platforms whose changes were signed, looked up once.
-    platforms: Vec<(PlatformId, String)>,
+    /// The platforms whose changes were recorded: their slugs (statements
+    /// name them) and webhook endpoints (changes are queued for them), looked up once.
+    platforms: Vec<(PlatformId, String, Vec<EndpointId>)>,
 }
 
 impl FeedTx<'_> {
@@ -180,13 +181,25 @@ impl FeedTx<'_> {
 
     /// The platform's slug, as statements name it.
     pub fn platform_slug(&mut self, id: PlatformId) -> Result<String, DbError> {
-        if let Some((_, slug)) = self.platforms.iter().find(|(known, _)| *known == id) {
-            return Ok(slug.clone());
-        }
-        let slug: String =
-            crate::db::schema::platforms::table.find(id).select(crate::db::schema::platforms::slug).first(self.conn)?;
-        self.platforms.push((id, slug.clone()));
-        Ok(slug)
+        Ok(self.platform(id)?.0.to_owned())
+    }
+
+    /// The platform's slug and enabled webhook endpoints.
+    pub fn platform(&mut self, id: PlatformId) -> Result<(&str, &[EndpointId]), DbError> {
+        let position = match self.platforms.iter().position(|(known, ..)| *known == id) {
+            Some(i) => i,
+            None => {
+                let slug: String = crate::db::schema::platforms::table
+                    .find(id)
+                    .select(crate::db::schema::platforms::slug)
+                    .first(self.conn)?;
+                let endpoints = crate::db::repo::webhooks::enabled_for(self.conn, id)?;
+                self.platforms.push((id, slug, endpoints));
+                self.platforms.len() - 1
+            }
+        };
+        let (_, slug, endpoints) = &self.platforms[position];
+        Ok((slug, endpoints))
     }
 }
 

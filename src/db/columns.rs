@@ -10,9 +10,9 @@
 
 use crate::crypto::{BlindIndex, TokenDigest};
 use crate::domain::{
-    AccountId, AccountRef, AccountStatus, Assurance, Authority, Field, FieldList, FollowerCount, Handle,
-    IdentifierType, IdentityId, LegalBasis, MessageId, OfficialId, OwnerTokenId, OwnerTokenPurpose, OwnerType,
-    PlatformId, PlatformSlug, RequestId, RequestState, RoleSet, SessionId,
+    AccountId, AccountRef, AccountStatus, Assurance, Authority, DeliveryId, EndpointId, Field, FieldList,
+    FollowerCount, Handle, IdentifierType, IdentityId, LegalBasis, MessageId, OfficialId, OwnerTokenId,
+    OwnerTokenPurpose, OwnerType, PlatformId, PlatformSlug, RequestId, RequestState, RoleSet, SessionId, SigningScheme,
 };
 use crate::i18n::Lang;
 use crate::mail::MailKind;
@@ -140,9 +140,21 @@ code_columns!(
     OwnerTokenPurpose,
     OwnerType,
     RequestState,
+    SigningScheme,
 );
 text_columns!(AccountRef, Handle, PlatformSlug);
-id_columns!(AccountId, IdentityId, MessageId, OfficialId, OwnerTokenId, PlatformId, RequestId, SessionId);
+id_columns!(
+    AccountId,
+    DeliveryId,
+    EndpointId,
+    IdentityId,
+    MessageId,
+    OfficialId,
+    OwnerTokenId,
+    PlatformId,
+    RequestId,
+    SessionId
+);
 digest_columns!(BlindIndex, TokenDigest);
 
 load!(FollowerCount, BigInt, i64, |count| FollowerCount::parse(count));

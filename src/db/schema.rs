@@ -62,6 +62,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        platform_id -> BigInt,
+        url -> Text,
+        scheme -> Text,
+        secret_nonce -> Binary,
+        previous_nonce -> Nullable<Binary>,
+        previous_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        platform_id -> BigInt,
+        seq -> BigInt,
+        payload -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     status_heads (platform_id) {
         platform_id -> BigInt,
         seq -> BigInt,
@@ -308,6 +342,8 @@ diesel::table! {
 diesel::joinable!(accounts -> platforms (platform_id));
 diesel::joinable!(status_changes -> accounts (account_id));
 diesel::joinable!(status_heads -> platforms (platform_id));
+diesel::joinable!(webhook_endpoints -> platforms (platform_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(identity_fields -> identities (identity_id));
 diesel::joinable!(account_identities -> accounts (account_id));
 diesel::joinable!(account_identities -> identities (identity_id));
@@ -326,6 +362,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_changes,
     status_keys,
     status_heads,
+    webhook_endpoints,
+    webhook_deliveries,
     identities,
     identity_fields,
     account_identities,

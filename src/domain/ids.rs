@@ -44,4 +44,8 @@ id_type! {
     MessageId,
     /// A single-use proof mailed to an owner.
     OwnerTokenId,
+    /// A platform's webhook endpoint.
+    EndpointId,
+    /// One event for one webhook endpoint, with its attempts.
+    DeliveryId,
 }

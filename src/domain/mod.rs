@@ -16,6 +16,7 @@ pub mod ids;
 pub mod legal_basis;
 pub mod lifecycle;
 pub mod national_id;
+pub mod network;
 pub mod owner_token;
 pub mod paging;
 pub mod person;
@@ -24,6 +25,7 @@ pub mod retention;
 pub mod role;
 pub mod statement;
 pub mod status;
+pub mod webhook;
 
 pub use access_request::RequestState;
 pub use account::{AccountRef, CodeLocation, FollowerCount, Handle, PlatformName, PlatformSlug};
@@ -33,10 +35,14 @@ pub use evidence::{Evidence, EvidenceError, FieldMatch, RejectionReason};
 pub use field::{Field, FieldList};
 pub use foreign_document::{CountryCode, DocumentNumber, DocumentNumberError, DocumentType};
 pub use identity::{Declaration, Identifier, IdentifierType, OwnerType};
-pub use ids::{AccountId, IdentityId, MessageId, OfficialId, OwnerTokenId, PlatformId, RequestId, SessionId};
+pub use ids::{
+    AccountId, DeliveryId, EndpointId, IdentityId, MessageId, OfficialId, OwnerTokenId, PlatformId, RequestId,
+    SessionId,
+};
 pub use legal_basis::{Authority, LegalBasis};
 pub use lifecycle::{AccountState, Outcome, StatusChange};
 pub use national_id::{Bin, Iin, NationalIdError};
+pub use network::AddressBlock;
 pub use owner_token::OwnerTokenPurpose;
 pub use paging::{Page, PageBounds, PageError};
 pub use person::{BirthDate, BirthDateError, LegalName, NameError, PersonName};
@@ -44,6 +50,7 @@ pub use policy::{DailyLimits, RegistryPolicy};
 pub use role::{Role, RoleSet, Username};
 pub use statement::{HeadStatement, Payload, StatusStatement};
 pub use status::{AccountStatus, Assurance};
+pub use webhook::{EndpointUrl, SigningScheme};
 
 /// Implements `Debug` as `Name(<redacted>)` for a type holding personal data.
 macro_rules! redacted_debug {

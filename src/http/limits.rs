@@ -2,7 +2,7 @@
 //! and per account or record, and the bounded gate for argon2 work. Client
 //! addresses are kept only here, in memory, for as long as a limit needs them.
 
-use crate::config::AddressBlock;
+use crate::domain::AddressBlock;
 use crate::services::owners::normalize_reference;
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};

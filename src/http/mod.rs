@@ -53,6 +53,8 @@ pub struct AppState {
     pub cookies: pages::cookies::Cookies,
     /// What status reads are answered from.
     pub statuses: Arc<crate::status_mirror::StatusMirror>,
+    /// The webhook workers run while this is held.
+    pub webhooks: Arc<crate::webhooks::Sender>,
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.

@@ -27,6 +27,12 @@ use utoipa::{Modify, OpenApi};
         platform_api::changes,
         platform_api::reissue_claim_code,
         platform_api::head,
+        platform_api::webhooks::list,
+        platform_api::webhooks::add,
+        platform_api::webhooks::remove,
+        platform_api::webhooks::rotate,
+        platform_api::webhooks::deliveries,
+        platform_api::webhooks::redeliver,
         super::statements::keys,
         regulator::login,
         regulator::logout,
@@ -55,6 +61,15 @@ use utoipa::{Modify, OpenApi};
         dto::ChangesResponse,
         dto::ClaimCodeResponse,
         dto::HeadDto,
+        platform_api::webhooks::EndpointDto,
+        platform_api::webhooks::EndpointsResponse,
+        platform_api::webhooks::AddEndpointRequest,
+        platform_api::webhooks::IssuedEndpoint,
+        platform_api::webhooks::DeliveryDto,
+        platform_api::webhooks::DeliveriesResponse,
+        crate::webhooks::StatusChangedEvent,
+        crate::webhooks::StatusChangedData,
+        crate::domain::SigningScheme,
         crate::crypto::jws::JwkSet,
         crate::crypto::jws::Jwk,
         crate::domain::AccountStatus,
@@ -96,7 +111,7 @@ use utoipa::{Modify, OpenApi};
         transparency::RequestCountView,
         transparency::CheckpointView,
     )),
-    modifiers(&Security),
+    modifiers(&Security, &Webhooks),
     tags(
         (name = "platform", description = "For platforms, with their API token"),
         (name = "regulator", description = "For regulator officials, with the token `login` returns"),
@@ -143,7 +158,7 @@ impl Modify for Security {
                 Some(_) => (Some("official_token"), &EVERY_OFFICIAL_CALL[..]),
                 None => (Some("platform_token"), &EVERY_PLATFORM_CALL[..]),
             };
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+            for operation in [&mut item.get, &mut item.post, &mut item.delete].into_iter().flatten() {
                 operation.security = scheme.map(|s| vec![SecurityRequirement::new(s, Vec::<String>::new())]);
                 let with_body = operation.request_body.is_some();
                 let extra = every_call.iter().chain(EVERY_BODY.iter().filter(|_| with_body));
@@ -152,6 +167,66 @@ impl Modify for Security {
                 }
             }
         }
+    }
+}
+
+/// The events the registry sends to platforms' endpoints (OpenAPI 3.1 `webhooks`).
+struct Webhooks;
+
+impl Modify for Webhooks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{ObjectBuilder, PathsBuilder, Required, Type};
+        let header = |name: &str, description: &str, example: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .example(Some(serde_json::json!(example)))
+                .build()
+        };
+        let example = serde_json::json!({
+            "type": "account.status_changed",
+            "timestamp": "2026-11-30T10:00:00.000000Z",
+            "data": { "account_ref": "1001", "status": "overdue", "assurance": null, "seq": 4711, "statement": "eyJhbGciOiJFZERTQSIs…" }
+        });
+        let body = RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("StatusChangedEvent")))
+                    .example(Some(example))
+                    .build(),
+            )
+            .build();
+        let operation = OperationBuilder::new()
+            .summary(Some("An account's status changed"))
+            .description(Some(
+                "Sent to each of the platform's endpoints per the Standard Webhooks specification, at least once: \
+                 retried with exponential back-off for 3 days until a 2xx answer; a duplicate has the same \
+                 `webhook-id`. `data.seq` orders the events of one account, and `/api/v1/changes?after=` catches \
+                 up after any gap. No personal data.",
+            ))
+            .parameter(header("webhook-id", "The message id: the same on every attempt", "msg_4711"))
+            .parameter(header("webhook-timestamp", "Seconds since 1970 when this attempt was signed", "1764496800"))
+            .parameter(header(
+                "webhook-signature",
+                "`v1,<base64 HMAC-SHA256>` or `v1a,<base64 Ed25519>` of `{webhook-id}.{webhook-timestamp}.{body}`; \
+                 two, space-separated, for 24 hours after a secret rotation",
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            ))
+            .request_body(Some(body))
+            .response(
+                "200",
+                ResponseBuilder::new().description("Received (any 2xx); anything else is retried").build(),
+            );
+        openapi.webhooks = Some(
+            PathsBuilder::new().path("account.status_changed", PathItem::new(HttpMethod::Post, operation)).build(),
+        );
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::domain::{
     AccountRef, AccountStatus, Assurance, Authority, Field, FieldMatch, Handle, IdentifierType, LegalBasis, OwnerType,
-    RejectionReason, RequestState,
+    RejectionReason, RequestState, SigningScheme,
 };
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -39,6 +39,7 @@ code_schema! {
     RejectionReason: "Why a registrar found a declaration false",
     FieldMatch: "Whether what the registrar typed matches the declaration",
     Field: "An item of identification data",
+    SigningScheme: "How webhook deliveries are signed (Standard Webhooks): v1 HMAC-SHA256 with a shared secret, v1a Ed25519",
 }
 
 /// An account ref as the schema states it, in bodies and in paths.

@@ -35,6 +35,7 @@ pub mod review;
 pub mod statements;
 pub mod transparency;
 pub mod watch;
+pub mod webhooks;
 
 /// What to do when the platform or official to register already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

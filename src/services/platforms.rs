@@ -63,3 +63,8 @@ pub fn authenticate(conn: &mut DbConnection, digest: &TokenDigest) -> Result<Opt
 pub fn list(conn: &mut DbConnection) -> Result<Vec<PlatformListing>, DbError> {
     platforms::list(conn)
 }
+
+/// The platform with this slug, if registered.
+pub fn find_id(conn: &mut DbConnection, slug: &PlatformSlug) -> Result<Option<PlatformId>, DbError> {
+    platforms::find_id_by_slug(conn, slug)
+}

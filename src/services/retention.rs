@@ -50,10 +50,17 @@ pub fn run(
 /// (for looking into an incident), before they are deleted.
 const KEEP_SPENT: TimeDelta = TimeDelta::days(30);
 
-/// Deletes owner sessions and tokens spent or expired more than [`KEEP_SPENT`] ago.
+/// How long webhook deliveries that ended (delivered or given up) stay
+/// listed to their platform, before they are deleted.
+const KEEP_DELIVERIES: TimeDelta = TimeDelta::days(30);
+
+/// Deletes owner sessions and tokens spent or expired more than [`KEEP_SPENT`]
+/// ago, and webhook deliveries that ended more than [`KEEP_DELIVERIES`] ago.
 pub fn prune(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, DbError> {
     write_tx(conn, |conn| {
-        Ok(owner_sessions::prune(conn, now - KEEP_SPENT)? + owner_tokens::prune(conn, now - KEEP_SPENT)?)
+        Ok(owner_sessions::prune(conn, now - KEEP_SPENT)?
+            + owner_tokens::prune(conn, now - KEEP_SPENT)?
+            + crate::db::repo::webhooks::prune(conn, now - KEEP_DELIVERIES)?)
     })
 }
 

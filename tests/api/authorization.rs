@@ -18,7 +18,7 @@ enum Rule {
 }
 
 /// (method, path, body, rule): bodies and paths that validation refuses.
-const ROUTES: [(&str, &str, &str, Rule); 15] = [
+const ROUTES: [(&str, &str, &str, Rule); 20] = [
     ("POST", "/api/v1/regulator/requests", "{}", Rule::Role("requester")),
     ("GET", "/api/v1/regulator/requests/not-a-number", "", Rule::Official),
     ("POST", "/api/v1/regulator/requests/not-a-number/decision", "{\"approve\":", Rule::Role("approver")),
@@ -34,6 +34,11 @@ const ROUTES: [(&str, &str, &str, Rule); 15] = [
     ("POST", "/api/v1/accounts/acc-1/claim-code", "", Rule::Platform),
     ("POST", "/api/v1/status/batch", "{\"unknown\":1}", Rule::Platform),
     ("GET", "/api/v1/changes?after=x", "", Rule::Platform),
+    ("POST", "/api/v1/webhooks", "{\"url\":\"ftp://x\"}", Rule::Platform),
+    ("DELETE", "/api/v1/webhooks/not-a-number", "", Rule::Platform),
+    ("POST", "/api/v1/webhooks/not-a-number/rotate", "", Rule::Platform),
+    ("GET", "/api/v1/webhooks/deliveries?limit=0", "", Rule::Platform),
+    ("POST", "/api/v1/webhooks/deliveries/not-a-number/redeliver", "", Rule::Platform),
 ];
 
 const ROLES: [&str; 4] = ["requester", "approver", "auditor", "registrar"];

@@ -42,3 +42,4 @@ mod seed;
 mod statements;
 mod storage;
 mod transparency_log;
+mod webhooks;

@@ -1,7 +1,7 @@
 //! Accounts and the change feed. Platform-facing data only: no personal data.
 
 use crate::crypto::TokenDigest;
-use crate::crypto::jws::StatementType;
+use crate::crypto::jws::{self, StatementType};
 use crate::db::schema::{account_identities, accounts, status_changes};
 use crate::db::{DbConnection, DbError, FeedTx, db_time};
 use crate::db_run;
@@ -237,7 +237,7 @@ pub fn record_changes(
 ) -> Result<(), DbError> {
     let Some(last) = changes.last() else { return Ok(()) };
     let version = conn.next_version();
-    let platform = conn.platform_slug(platform_id)?;
+    let (platform, endpoints) = conn.platform(platform_id).map(|(slug, e)| (slug.to_owned(), e.to_vec()))?;
     let key = conn.status_key().clone();
     let conn: &mut DbConnection = conn;
     let mut signed = None;
@@ -266,11 +266,18 @@ pub fn record_changes(
             status: change.status,
             status_changed_at: changed_at.and_utc(),
         };
-        let signature = key.sign(StatementType::Status, &statement.payload()).to_vec();
+        let payload = statement.payload();
+        let signature = key.sign(StatementType::Status, &payload);
         db_run!(conn => diesel::update(status_changes::table.find(seq))
-            .set((status_changes::statement_key.eq(key.kid()), status_changes::statement_signature.eq(&signature)))
+            .set((status_changes::statement_key.eq(key.kid()), status_changes::statement_signature.eq(&signature[..])))
             .execute(conn))?;
-        signed = Some((seq, signature));
+        if !endpoints.is_empty() {
+            // The change's webhook deliveries, queued with it: they commit together or not at all.
+            let compact = jws::compact(StatementType::Status, key.kid(), &payload, &signature);
+            let event = crate::webhooks::event(&statement, &compact);
+            super::webhooks::enqueue(conn, (platform_id, &endpoints), seq, &event, crate::db::now())?;
+        }
+        signed = Some((seq, signature.to_vec()));
     }
     let (seq, signature) = signed.unwrap_or_default();
     db_run!(conn => diesel::update(accounts::table.find(account_id))

@@ -16,6 +16,7 @@ pub mod review_checks;
 pub mod sessions;
 pub mod status_heads;
 pub mod status_keys;
+pub mod webhooks;
 
 /// How many stored secrets one master key version seals.
 #[derive(Debug, Clone, Copy, diesel::Queryable)]

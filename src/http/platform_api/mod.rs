@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod dto;
 pub mod token_cache;
+pub mod webhooks;
 
 use crate::domain::AccountRef;
 use crate::http::error::{ApiError, ErrorResponse};
@@ -20,6 +21,7 @@ use dto::*;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .configure(webhooks::configure)
             // Guarded, so that `GET /accounts/report` still reads an account whose ref is "report".
             .service(web::resource("/accounts/report").guard(guard::Post()).route(web::post().to(report)))
             .service(web::resource("/accounts/{account_ref}").route(web::get().to(get_account)))

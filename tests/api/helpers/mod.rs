@@ -12,6 +12,7 @@ mod logs;
 mod officials;
 mod outbox;
 mod owners;
+mod receiver;
 mod smtp;
 mod witness;
 
@@ -23,5 +24,6 @@ pub use logs::captured_logs;
 pub use officials::{PASSWORD, code, request_body, with_fields};
 pub use outbox::queued_mail_in;
 pub use owners::{Page, Visitor, between, iin, receipt_of, resident_fields};
+pub use receiver::{Mode, RECEIVER_HOST, Received, Receiver, verify_with_python};
 pub use smtp::{SmtpServer, delivering, free_port, smtp_url, with_smtp};
 pub use witness::WitnessProcess;

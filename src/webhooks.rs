@@ -1,0 +1,297 @@
+//! Pushing status changes to platforms' webhook endpoints, per the Standard
+//! Webhooks specification: each status change is queued for every enabled
+//! endpoint of its platform in the transaction that records it
+//! (`db::repo::accounts::record_changes`); worker threads on every node
+//! claim due deliveries (`SKIP LOCKED` on PostgreSQL), sign and send them,
+//! and retry failures with exponential back-off and jitter until the retry
+//! window ends. An endpoint that has failed for that long is disabled.
+//!
+//! A webhook is not a way into the registry's network: the sender connects
+//! only to addresses `domain::webhook::may_reach` allows, checked on the
+//! addresses it resolved itself (so a name that changes its answer between
+//! a check and the connection gains nothing), follows no redirects, and
+//! bounds the time and the size of every answer.
+
+use crate::config::WebhookSettings;
+use crate::crypto::KeyRing;
+use crate::crypto::webhook::EndpointSecret;
+use crate::db::repo::webhooks::{self as repo, Attempt, Claimed};
+use crate::db::{DbError, Pool, write_tx};
+use crate::domain::statement::rfc3339;
+use crate::domain::webhook::may_reach;
+use crate::domain::{AccountStatus, AddressBlock, Assurance, StatusStatement};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// The event a status change sends: thin, no personal data; `seq` orders
+/// events of one account and is the cursor `/changes` continues from.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusChangedEvent {
+    /// Always `account.status_changed`.
+    #[serde(rename = "type")]
+    #[schema(example = "account.status_changed")]
+    pub kind: &'static str,
+    /// When the status changed.
+    #[serde(with = "rfc3339")]
+    pub timestamp: DateTime<Utc>,
+    pub data: StatusChangedData,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusChangedData {
+    pub account_ref: String,
+    pub status: AccountStatus,
+    pub assurance: Option<Assurance>,
+    pub seq: i64,
+    /// The change as a signed status statement (compact JWS), as `/changes` gives it.
+    pub statement: String,
+}
+
+/// The body of the event for a recorded change.
+#[expect(clippy::expect_used, reason = "strings, integers and enums always serialize")]
+pub fn event(statement: &StatusStatement, compact: &str) -> String {
+    let event = StatusChangedEvent {
+        kind: "account.status_changed",
+        timestamp: statement.status_changed_at,
+        data: StatusChangedData {
+            account_ref: statement.account_ref.clone(),
+            status: statement.status,
+            assurance: statement.assurance,
+            seq: statement.seq,
+            statement: compact.to_owned(),
+        },
+    };
+    serde_json::to_string(&event).expect("an event always serializes")
+}
+
+/// The most of an answer's body read (and then dropped): a receiver cannot
+/// make a node hold more.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024;
+/// How long a node keeps a claimed delivery before another may take it.
+const LEASE: TimeDelta = TimeDelta::minutes(2);
+/// Deliveries one worker claims at a time.
+const CLAIM: i64 = 20;
+/// The longest wait between two attempts.
+const MAX_RETRY: TimeDelta = TimeDelta::hours(6);
+/// How long a previous secret signs beside the new one after a rotation.
+pub const ROTATION_OVERLAP: TimeDelta = TimeDelta::hours(24);
+
+/// Resolves names with the system's resolver and keeps only addresses a
+/// delivery may reach: ureq connects to what this returns and nothing else.
+#[derive(Debug)]
+struct Guarded {
+    allowed: Vec<AddressBlock>,
+}
+
+impl Resolver for Guarded {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let resolved = DefaultResolver::default().resolve(uri, config, timeout)?;
+        let mut kept = self.empty();
+        for address in resolved.iter().filter(|a| may_reach(a.ip(), &self.allowed)) {
+            kept.push(*address);
+        }
+        if kept.is_empty() {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the endpoint resolves only to addresses deliveries may not reach (private, loopback, link-local or \
+                 metadata)",
+            )));
+        }
+        Ok(kept)
+    }
+}
+
+/// Sends signed deliveries.
+pub struct Sender {
+    agent: ureq::Agent,
+    settings: WebhookSettings,
+}
+
+impl Sender {
+    pub fn new(settings: &WebhookSettings) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(settings.timeout))
+            .timeout_connect(Some(settings.timeout.min(Duration::from_secs(5))))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .https_only(!settings.allow_http)
+            .user_agent("registry-webhooks")
+            .build();
+        let resolver = Guarded { allowed: settings.allow.clone() };
+        Self { agent: ureq::Agent::with_parts(config, DefaultConnector::new(), resolver), settings: settings.clone() }
+    }
+
+    /// One attempt: the answer's status, or why there was none.
+    fn send(&self, delivery: &Claimed, signatures: &str, now: DateTime<Utc>) -> Result<u16, String> {
+        let id = message_id(delivery);
+        let response = self
+            .agent
+            .post(&delivery.endpoint.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", now.timestamp().to_string())
+            .header("webhook-signature", signatures)
+            .send(delivery.payload.as_bytes());
+        let mut response = response.map_err(|e| e.to_string())?;
+        // Read (at most so much) so that the connection can serve the next delivery.
+        let _ = response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec();
+        Ok(response.status().as_u16())
+    }
+}
+
+/// The `webhook-id` of a delivery: the same on every attempt and redelivery.
+pub fn message_id(delivery: &Claimed) -> String {
+    format!("msg_{}", delivery.id.get())
+}
+
+/// The `webhook-signature` header: the current secret's signature, and the
+/// previous secret's while a rotation overlaps.
+fn signatures(keys: &KeyRing, delivery: &Claimed, timestamp: i64, now: DateTime<Utc>) -> String {
+    let endpoint = &delivery.endpoint;
+    let digester = keys.token_digester();
+    let id = message_id(delivery);
+    let body = delivery.payload.as_bytes();
+    let mut header =
+        EndpointSecret::derive(&digester, endpoint.scheme, &endpoint.secret_nonce).sign(&id, timestamp, body);
+    if let (Some(previous), Some(until)) = (&endpoint.previous_nonce, endpoint.previous_until)
+        && now < until.and_utc()
+    {
+        header.push(' ');
+        header.push_str(&EndpointSecret::derive(&digester, endpoint.scheme, previous).sign(&id, timestamp, body));
+    }
+    header
+}
+
+/// When to try again after the `attempts`-th failure: doubling from
+/// `settings.retry`, up to six hours, each wait drawn between half and the
+/// whole of it (so endpoints that failed together are not retried together);
+/// `None` once the retry window from `queued_at` has passed.
+pub fn retry_at(
+    settings: &WebhookSettings,
+    attempts: i32,
+    queued_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    let full = settings.retry.checked_mul(1 << doublings).unwrap_or(MAX_RETRY).min(MAX_RETRY);
+    let [random] = crate::crypto::random_bytes::<1>();
+    let wait = full / 2 + full / 2 * i32::from(random) / 255;
+    let at = now + wait;
+    (at < queued_at + settings.give_up_after).then_some(at)
+}
+
+/// One round of a worker: claims due deliveries, sends each, records what
+/// came of it. Returns how many it sent.
+pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
+    let now = crate::db::now();
+    if !repo::any_due(&mut *pool.get()?, now)? {
+        return Ok(0);
+    }
+    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_due(conn, now, now + LEASE, CLAIM))?;
+    for delivery in &claimed {
+        let sent_at = crate::db::now();
+        let header = signatures(keys, delivery, sent_at.timestamp(), sent_at);
+        let attempt = match sender.send(delivery, &header, sent_at) {
+            Ok(status @ 200..=299) => Attempt::Delivered { status },
+            answer => {
+                let (status, error) = match answer {
+                    Ok(status) => (Some(status), format!("the endpoint answered {status}")),
+                    Err(reason) => (None, reason),
+                };
+                let retry_at = retry_at(&sender.settings, delivery.attempts, delivery.created_at.and_utc(), sent_at);
+                Attempt::Failed { status, error, retry_at }
+            }
+        };
+        record(pool, delivery, &attempt, &sender.settings)?;
+    }
+    Ok(claimed.len())
+}
+
+/// Records an attempt. An endpoint is disabled, and the registry's operator
+/// told in the log, when it let a delivery fail for the whole retry window,
+/// or when every attempt to it failed for that long.
+fn record(pool: &Pool, delivery: &Claimed, attempt: &Attempt, settings: &WebhookSettings) -> Result<(), DbError> {
+    let now = crate::db::now();
+    let endpoint = &delivery.endpoint;
+    write_tx(&mut *pool.get()?, |conn| {
+        repo::record(conn, (delivery.id, endpoint.id), attempt, now)?;
+        let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
+        let given_up = matches!(attempt, Attempt::Failed { retry_at: None, .. });
+        let failing_long =
+            matches!(attempt, Attempt::Failed { .. }) && failing_for.is_some_and(|d| d >= settings.give_up_after);
+        if given_up || failing_long {
+            let reason = format!(
+                "deliveries failed for {} without a 2xx answer",
+                humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
+            );
+            repo::disable(conn, endpoint.id, &reason, now)?;
+            tracing::warn!(
+                platform.id = endpoint.platform_id.get(),
+                webhook.endpoint = endpoint.id.get(),
+                "a webhook endpoint failed for the whole retry window and was disabled"
+            );
+        }
+        Ok::<_, DbError>(())
+    })
+}
+
+/// How often an idle worker looks for due deliveries.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Starts `settings.concurrency` worker threads, each sending due
+/// deliveries until the returned sender is dropped (with the service);
+/// idle workers look again every [`POLL`].
+pub fn start(pool: Pool, keys: Arc<KeyRing>, settings: &WebhookSettings) -> std::io::Result<Arc<Sender>> {
+    let sender = Arc::new(Sender::new(settings));
+    for n in 0..settings.concurrency {
+        let (pool, keys, sender) = (pool.clone(), keys.clone(), Arc::downgrade(&sender));
+        std::thread::Builder::new().name(format!("webhooks-{n}")).spawn(move || {
+            let poll = POLL;
+            loop {
+                let Some(sender) = sender.upgrade() else { return };
+                match deliver_due(&pool, &keys, &sender) {
+                    Ok(0) => std::thread::sleep(poll),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook deliveries could not be claimed or recorded; retrying");
+                        std::thread::sleep(poll);
+                    }
+                }
+            }
+        })?;
+    }
+    Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> WebhookSettings {
+        crate::config::Settings::from_lookup(|_| None).unwrap().webhooks
+    }
+
+    #[test]
+    fn retries_back_off_with_jitter_and_stop_after_the_window() {
+        let settings = settings();
+        let queued = Utc::now();
+        for attempts in 1..12 {
+            let full = settings.retry * (1 << (attempts - 1));
+            let full = full.min(MAX_RETRY);
+            let at = retry_at(&settings, attempts, queued, queued).unwrap();
+            assert!(at - queued >= full / 2 && at - queued <= full, "attempt {attempts}: {}", at - queued);
+        }
+        let late = queued + settings.give_up_after - TimeDelta::seconds(1);
+        assert_eq!(retry_at(&settings, 30, queued, late), None, "past the window: given up");
+    }
+}

@@ -1,0 +1,375 @@
+//! Webhooks as a platform's receiver sees them: real HTTP receivers, real
+//! failures, signatures checked with an independent implementation.
+
+use crate::helpers::{
+    CliFixture, Mode, RECEIVER_HOST, Received, Receiver, TestApp, free_port, key_file, spawn_app_with, stderr,
+    verify_with_python,
+};
+use chrono::TimeDelta;
+use registry::config::{AddressBlock, Settings};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Settings for webhook tests: the receivers' address allowed (and nothing
+/// else private), plain http, retries in a fraction of a second.
+fn webhook_settings(s: &mut Settings) {
+    s.webhooks.allow = vec![AddressBlock::parse(RECEIVER_HOST).unwrap()];
+    s.webhooks.allow_http = true;
+    s.webhooks.retry = TimeDelta::milliseconds(200);
+    s.webhooks.timeout = Duration::from_secs(1);
+}
+
+async fn add_endpoint(app: &TestApp, token: &str, url: &str, scheme: &str) -> (i64, String) {
+    let reply = app.api_post(token, "/api/v1/webhooks", &json!({ "url": url, "scheme": scheme })).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let body = reply.json();
+    (body["endpoint"]["id"].as_i64().unwrap(), body["secret"].as_str().unwrap().to_owned())
+}
+
+/// Each received event's `data`, by `seq`.
+fn by_seq(received: &[Received]) -> BTreeMap<i64, Value> {
+    received.iter().map(|r| (r.json()["data"]["seq"].as_i64().unwrap(), r.json()["data"].clone())).collect()
+}
+
+#[actix_web::test]
+async fn a_receiver_gets_exactly_its_platforms_events_signed_as_standard_webhooks_says() {
+    let app = spawn_app_with(webhook_settings).await;
+    let (qaz, other) = (app.add_platform("qaz"), app.add_platform("other"));
+    let (ours, theirs) = (Receiver::start().await, Receiver::start().await);
+    let (_, secret) = add_endpoint(&app, &qaz, &ours.url(), "v1").await;
+    let (_, public_key) = add_endpoint(&app, &other, &theirs.url(), "v1a").await;
+    assert!(secret.starts_with("whsec_") && public_key.starts_with("whpk_"));
+
+    app.report(&qaz, &[("acc-1", 7000), ("acc-2", 10)]).await;
+    app.report(&other, &[("acc-9", 7000)]).await;
+    app.report(&qaz, &[("acc-2", 8000)]).await;
+    let feed = app.all_changes(&qaz, 0, 100).await;
+    assert_eq!(feed.len(), 3);
+
+    let received = ours.wait_for(3).await;
+    let events = by_seq(&received);
+    for change in &feed {
+        let event = &events[&change["seq"].as_i64().unwrap()];
+        assert_eq!(event["account_ref"], change["account_ref"]);
+        assert_eq!(event["status"], change["status"]);
+        assert_eq!(event["statement"], change["statement"], "the event carries the change's signed statement");
+    }
+    for r in &received {
+        let body = r.json();
+        assert_eq!(body["type"], "account.status_changed");
+        let keys: BTreeSet<&str> = body["data"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["account_ref", "assurance", "seq", "statement", "status"]),
+            "thin: nothing else"
+        );
+        assert!(r.id.starts_with("msg_"));
+    }
+    verify_with_python(&received, &[&secret]);
+    let elsewhere = theirs.wait_for(1).await;
+    assert_eq!(elsewhere.len(), 1);
+    assert_eq!(elsewhere[0].json()["data"]["account_ref"], "acc-9", "nothing of another platform");
+    verify_with_python(&elsewhere, &[&public_key]);
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(ours.accepted().len(), 3, "each event once when the receiver accepts it");
+
+    let deliveries = app.api_get(&qaz, "/api/v1/webhooks/deliveries").await.json();
+    let states: Vec<&str> =
+        deliveries["deliveries"].as_array().unwrap().iter().map(|d| d["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["delivered"; 3]);
+}
+
+#[actix_web::test]
+async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_recovers() {
+    let app = spawn_app_with(webhook_settings).await;
+    let token = app.add_platform("qaz");
+    let receiver = Receiver::down();
+    let (endpoint, secret) = add_endpoint(&app, &token, &receiver.url(), "v1").await;
+    for n in 1..=4 {
+        app.report(&token, &[(&format!("acc-{n}"), 7000)]).await;
+    }
+    // Down: connections refused, retried with back-off.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let listed = app.api_get(&token, &format!("/api/v1/webhooks/deliveries?endpoint={endpoint}")).await.json();
+        let first = &listed["deliveries"][0];
+        if first["attempts"].as_i64().unwrap_or(0) >= 2 {
+            assert_eq!(first["state"], "pending");
+            assert!(first["last_error"].as_str().unwrap().contains("onnection"), "{first}");
+            assert!(first.get("last_status").is_none());
+            break;
+        }
+        assert!(Instant::now() < deadline, "no retries: {listed}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let endpoints = app.api_get(&token, "/api/v1/webhooks").await.json();
+    assert!(endpoints["endpoints"][0]["failing_since"].is_string(), "{endpoints}");
+
+    receiver.listen(Mode::Fail);
+    receiver.wait_for_requests(2).await;
+    receiver.set_mode(Mode::Hang);
+    let seen = receiver.requests_seen();
+    receiver.wait_for_requests(seen + 2).await;
+    let listed = app.api_get(&token, "/api/v1/webhooks/deliveries").await.json();
+    let errors: Vec<String> = listed["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["last_error"].as_str().map(str::to_owned))
+        .collect();
+    assert!(errors.iter().any(|e| e.contains("answered 500")), "{errors:?}");
+
+    receiver.set_mode(Mode::Accept);
+    receiver.wait_for(4).await;
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    let received = receiver.accepted();
+    let feed = app.all_changes(&token, 0, 100).await;
+    let seqs: BTreeSet<i64> = feed.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert_eq!(by_seq(&received).keys().copied().collect::<BTreeSet<_>>(), seqs, "every change arrived");
+    // A duplicate (a hanging attempt the receiver finished after the sender gave up) has the same id and body.
+    let mut bodies: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in &received {
+        assert_eq!(*bodies.entry(&r.id).or_insert(&r.body), r.body.as_str(), "one id, one body");
+    }
+    verify_with_python(&received, &[&secret]);
+    let endpoints = app.api_get(&token, "/api/v1/webhooks").await.json();
+    assert!(endpoints["endpoints"][0].get("failing_since").is_none(), "a success ends the failing streak");
+}
+
+#[actix_web::test]
+async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_the_platform_sees_why() {
+    let app = spawn_app_with(|s| {
+        webhook_settings(s);
+        s.webhooks.give_up_after = TimeDelta::seconds(2);
+    })
+    .await;
+    let token = app.add_platform("qaz");
+    let receiver = Receiver::down();
+    let (endpoint, _) = add_endpoint(&app, &token, &receiver.url(), "v1").await;
+    app.report(&token, &[("acc-1", 7000)]).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let listed = loop {
+        let listed = app.api_get(&token, "/api/v1/webhooks").await.json();
+        if listed["endpoints"][0]["disabled_at"].is_string() {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "never disabled: {listed}");
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(listed["endpoints"][0]["disabled_reason"].as_str().unwrap().contains("failed"), "{listed}");
+    let deliveries = app.api_get(&token, "/api/v1/webhooks/deliveries").await.json();
+    assert_eq!(deliveries["deliveries"][0]["state"], "failed");
+    let id = deliveries["deliveries"][0]["id"].as_i64().unwrap();
+    let again = app.api_post(&token, &format!("/api/v1/webhooks/deliveries/{id}/redeliver"), &json!({})).await;
+    assert_eq!((again.status, again.error_code()), (409, "endpoint_disabled".to_owned()));
+    // Nothing more is queued for it.
+    app.report(&token, &[("acc-2", 7000)]).await;
+    let after = app.api_get(&token, &format!("/api/v1/webhooks/deliveries?endpoint={endpoint}")).await.json();
+    assert_eq!(after["deliveries"].as_array().unwrap().len(), 1, "{after}");
+}
+
+#[actix_web::test]
+async fn a_rotation_signs_with_both_secrets_and_a_redelivery_keeps_its_id() {
+    let app = spawn_app_with(webhook_settings).await;
+    let token = app.add_platform("qaz");
+    let receiver = Receiver::start().await;
+    let (endpoint, old) = add_endpoint(&app, &token, &receiver.url(), "v1").await;
+    app.report(&token, &[("acc-1", 7000)]).await;
+    let first = receiver.wait_for(1).await;
+
+    let rotated = app.api_post(&token, &format!("/api/v1/webhooks/{endpoint}/rotate"), &json!({})).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new = rotated.json()["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert!(rotated.json()["endpoint"]["previous_secret_until"].is_string());
+    app.report(&token, &[("acc-2", 7000)]).await;
+    let both = receiver.wait_for(2).await;
+    assert_eq!(both[1].signature.split(' ').count(), 2, "{}", both[1].signature);
+    verify_with_python(&both[1..], &[&old, &new]);
+
+    let deliveries = app.api_get(&token, "/api/v1/webhooks/deliveries").await.json();
+    let oldest = deliveries["deliveries"].as_array().unwrap().last().unwrap().clone();
+    let id = oldest["id"].as_i64().unwrap();
+    let again = app.api_post(&token, &format!("/api/v1/webhooks/deliveries/{id}/redeliver"), &json!({})).await;
+    assert_eq!(again.status, 202, "{}", again.body);
+    let all = receiver.wait_for(3).await;
+    assert_eq!(all[2].id, first[0].id, "a redelivery keeps its webhook-id");
+    assert_eq!(all[2].body, first[0].body);
+    verify_with_python(&all[2..], &[&new]);
+}
+
+#[actix_web::test]
+async fn endpoints_in_private_loopback_link_local_or_metadata_ranges_are_refused_unless_allowed() {
+    let app = spawn_app_with(webhook_settings).await;
+    let token = app.add_platform("qaz");
+    let port = free_port();
+    for url in [
+        format!("http://127.0.0.1:{port}/hooks"),
+        format!("http://localhost:{port}/hooks"),
+        "http://10.0.0.5/hooks".to_owned(),
+        "http://192.168.1.10/hooks".to_owned(),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::1]/hooks".to_owned(),
+        "http://[::ffff:127.0.0.1]/hooks".to_owned(),
+        "http://[fd00:ec2::254]/".to_owned(),
+        "http://0.0.0.0/hooks".to_owned(),
+        "ftp://example.com/hooks".to_owned(),
+        "http://user:secret@127.0.0.2/hooks".to_owned(),
+    ] {
+        let reply = app.api_post(&token, "/api/v1/webhooks", &json!({ "url": url })).await;
+        assert_eq!(reply.status, 400, "{url}: {}", reply.body);
+        assert!(reply.json()["error"]["message"].as_str().unwrap().starts_with("url: "), "{}", reply.body);
+        assert!(!reply.body.contains("secret"), "the submitted value is not repeated");
+    }
+    assert_eq!(app.api_get(&token, "/api/v1/webhooks").await.json()["endpoints"], json!([]), "nothing stored");
+    let allowed =
+        app.api_post(&token, "/api/v1/webhooks", &json!({ "url": format!("http://{RECEIVER_HOST}:{port}/") })).await;
+    assert_eq!(allowed.status, 201, "the allow-listed address: {}", allowed.body);
+
+    // Without the development setting, plain http is refused even where the address is allowed.
+    let strict = spawn_app_with(|s| s.webhooks.allow = vec![AddressBlock::parse(RECEIVER_HOST).unwrap()]).await;
+    let token = strict.add_platform("qaz");
+    let reply =
+        strict.api_post(&token, "/api/v1/webhooks", &json!({ "url": format!("http://{RECEIVER_HOST}:{port}/") })).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("https"), "{}", reply.body);
+}
+
+#[actix_web::test]
+async fn a_platform_never_reaches_another_platforms_endpoints_or_deliveries() {
+    let app = spawn_app_with(webhook_settings).await;
+    let (qaz, other) = (app.add_platform("qaz"), app.add_platform("other"));
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = add_endpoint(&app, &qaz, &receiver.url(), "v1").await;
+    app.report(&qaz, &[("acc-1", 7000)]).await;
+    receiver.wait_for(1).await;
+    let delivery =
+        app.api_get(&qaz, "/api/v1/webhooks/deliveries").await.json()["deliveries"][0]["id"].as_i64().unwrap();
+
+    assert_eq!(app.api_get(&other, "/api/v1/webhooks").await.json()["endpoints"], json!([]));
+    assert_eq!(app.api_get(&other, "/api/v1/webhooks/deliveries").await.json()["deliveries"], json!([]));
+    let filtered = app.api_get(&other, &format!("/api/v1/webhooks/deliveries?endpoint={endpoint}")).await;
+    assert_eq!(filtered.json()["deliveries"], json!([]));
+    let rotate = app.api_post(&other, &format!("/api/v1/webhooks/{endpoint}/rotate"), &json!({})).await;
+    assert_eq!(rotate.status, 404);
+    let redeliver =
+        app.api_post(&other, &format!("/api/v1/webhooks/deliveries/{delivery}/redeliver"), &json!({})).await;
+    assert_eq!(redeliver.status, 404);
+    let request = app.client.delete(format!("{}/api/v1/webhooks/{endpoint}", app.address)).bearer_auth(&other);
+    assert_eq!(app.send(request, None).await.status, 404);
+    assert_eq!(
+        app.api_get(&qaz, "/api/v1/webhooks").await.json()["endpoints"].as_array().unwrap().len(),
+        1,
+        "still there"
+    );
+
+    // No token: 401 before the body is read.
+    let anonymous =
+        app.client.post(format!("{}/api/v1/webhooks", app.address)).insert_header(("content-type", "application/json"));
+    assert_eq!(app.send(anonymous, Some(b"{not json")).await.status, 401);
+    let bad = app.api_post_raw(&qaz, "/api/v1/webhooks", br#"{"url":"https://example.com","extra":1}"#).await;
+    assert_eq!(bad.status, 400);
+    let bad_scheme = app.api_post(&qaz, "/api/v1/webhooks", &json!({ "url": receiver.url(), "scheme": "v2" })).await;
+    assert_eq!(bad_scheme.status, 400);
+
+    let request = app.client.delete(format!("{}/api/v1/webhooks/{endpoint}", app.address)).bearer_auth(&qaz);
+    assert_eq!(app.send(request, None).await.status, 204);
+    assert_eq!(app.api_get(&qaz, "/api/v1/webhooks/deliveries").await.json()["deliveries"], json!([]));
+}
+
+/// `registry serve` over the fixture's database on `port`, webhooks allowed to the receivers.
+async fn serve(fx: &CliFixture, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_registry"))
+        .arg("serve")
+        .current_dir(fx.db.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("REGISTRY_DATABASE_URL", &fx.db.url_string)
+        .env("REGISTRY_KEY_FILE", key_file(&fx.db))
+        .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
+        .env("REGISTRY_METRICS_BIND", "127.0.0.1:0")
+        .env("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST)
+        .env("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")
+        .env("REGISTRY_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = awc::Client::default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.map_or(true, |r| !r.status().is_success())
+    {
+        assert!(Instant::now() < deadline, "serve did not become ready");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    child
+}
+
+#[actix_web::test]
+async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serve() {
+    let fx = CliFixture::new();
+    let token = fx.add_platform("qaz");
+    let receiver = Receiver::down();
+    let out = fx.run(&["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url(), "--json"]);
+    assert!(!out.status.success(), "plain http is refused without the development setting");
+    let out = Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url(), "--json"])
+        .current_dir(fx.db.dir.path())
+        .env("REGISTRY_DATABASE_URL", &fx.db.url_string)
+        .env("REGISTRY_KEY_FILE", key_file(&fx.db))
+        .env("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST)
+        .env("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secret = printed["secret"].as_str().unwrap().to_owned();
+
+    let port = free_port();
+    let mut first = serve(&fx, port).await;
+    let client = awc::Client::default();
+    let accounts: Vec<Value> = (1..=5)
+        .map(|n| json!({ "account_ref": format!("acc-{n}"), "handle": format!("@acc{n}"), "follower_count": 7000 }))
+        .collect();
+    let reply = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/accounts/report"))
+        .bearer_auth(&token)
+        .send_json(&json!({ "accounts": accounts }))
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    receiver.listen(Mode::Accept);
+    let mut second = serve(&fx, port).await;
+    let received = receiver.wait_for(5).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let refs: BTreeSet<String> =
+        received.iter().map(|r| r.json()["data"]["account_ref"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(refs.len(), 5, "none lost: {refs:?}");
+    verify_with_python(&received, &[&secret]);
+}
+
+#[actix_web::test]
+async fn deliveries_that_ended_a_month_ago_are_pruned_and_pending_ones_kept() {
+    let app = spawn_app_with(webhook_settings).await;
+    let token = app.add_platform("qaz");
+    let receiver = Receiver::start().await;
+    add_endpoint(&app, &token, &receiver.url(), "v1").await;
+    app.report(&token, &[("acc-1", 7000)]).await;
+    receiver.wait_for(1).await;
+    let mut conn = app.pool.get().unwrap();
+    let now = chrono::Utc::now();
+    registry::services::retention::prune(&mut conn, now + TimeDelta::days(29)).unwrap();
+    assert_eq!(
+        app.api_get(&token, "/api/v1/webhooks/deliveries").await.json()["deliveries"].as_array().unwrap().len(),
+        1
+    );
+    registry::services::retention::prune(&mut conn, now + TimeDelta::days(31)).unwrap();
+    assert_eq!(app.api_get(&token, "/api/v1/webhooks/deliveries").await.json()["deliveries"], json!([]));
+}
