@@ -7,7 +7,6 @@
 //! records (so `verified` ones cannot be disclosed): they exist to be read.
 
 use crate::crypto::KeyRing;
-use crate::crypto::jws::StatementType;
 use crate::db::schema::{accounts, status_changes};
 use crate::db::{DbConnection, DbError, db_time, lock_feed, write_tx};
 use crate::db_run;
@@ -99,7 +98,7 @@ pub fn seed_accounts(
                     status: a.status,
                     status_changed_at: now_db.and_utc(),
                 };
-                let signature = conn.status_key().sign(StatementType::Status, &statement.payload()).to_vec();
+                let signature = conn.status_key().sign(&statement.payload()).to_vec();
                 let kid = conn.status_key().kid().to_owned();
                 let assurance = assurance.map(Assurance::as_str);
                 account_rows.push((

@@ -47,13 +47,11 @@ pub struct StatusChangedData {
     pub status: AccountStatus,
     pub assurance: Option<Assurance>,
     pub seq: i64,
-    /// The change as a signed status statement (compact JWS), as `/changes` gives it.
-    pub statement: String,
 }
 
 /// The body of the event for a recorded change.
 #[expect(clippy::expect_used, reason = "strings, integers and enums always serialize")]
-pub fn event(statement: &StatusStatement, compact: &str) -> String {
+pub fn event(statement: &StatusStatement) -> String {
     let event = StatusChangedEvent {
         kind: "account.status_changed",
         timestamp: statement.status_changed_at,
@@ -62,7 +60,6 @@ pub fn event(statement: &StatusStatement, compact: &str) -> String {
             status: statement.status,
             assurance: statement.assurance,
             seq: statement.seq,
-            statement: compact.to_owned(),
         },
     };
     serde_json::to_string(&event).expect("an event always serializes")

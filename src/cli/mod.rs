@@ -56,7 +56,7 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Check a signed status statement offline.
+    /// Check a status answer's signature offline.
     Statement {
         #[command(subcommand)]
         command: StatementCommand,
@@ -152,14 +152,17 @@ enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 enum StatementCommand {
-    /// Check a status or head statement with a saved copy of the registry's key set, and say what it says.
+    /// Check the signature of a saved status or head answer with a saved copy of the registry's key
+    /// set, and say what the registry said.
     Verify {
-        /// The statement (compact JWS), or a saved answer object with a `statement` field
-        /// (a status, a batch entry, a change, a head).
+        /// The answer, as received: a status, a batch entry, a change or a head (JSON).
         file: PathBuf,
         /// The key set, as `GET /.well-known/registry-keys.json` serves it.
         #[arg(long)]
         keys: PathBuf,
+        /// The slug of the platform that read the answer (status answers do not name it).
+        #[arg(long)]
+        platform: Option<String>,
     },
 }
 
@@ -352,7 +355,9 @@ pub fn run() -> ExitCode {
             audit::verify_proof(&file, &key, &witnesses, quorum)
         }
         Command::Audit { command: AuditCommand::Mirror { url, out, key } } => audit::mirror(&url, &out, key.as_deref()),
-        Command::Statement { command: StatementCommand::Verify { file, keys } } => statement::verify(&file, &keys),
+        Command::Statement { command: StatementCommand::Verify { file, keys, platform } } => {
+            statement::verify(&file, &keys, platform.as_deref())
+        }
         Command::Witness { command: WitnessCommand::Serve { bind, name, key_file, state_dir, logs } } => {
             witness::serve(witness::WitnessOptions { bind, name, key_file, state_dir, logs })
         }

@@ -1,40 +1,18 @@
-//! Status statements as compact JWS (RFC 7515) signed with EdDSA over
-//! Ed25519 (RFC 8037), and their public keys as a JWK set (RFC 7517) with
-//! RFC 7638 thumbprints as key ids. Compact JWS is three base64url strings
-//! joined by dots; any JOSE library (or a few lines of Python's or Node's
-//! standard crypto) checks one with the published key set.
+//! Status statements' signatures: detached compact JWS (RFC 7515,
+//! appendix F) signed with EdDSA over Ed25519 (RFC 8037), and their public
+//! keys as a JWK set (RFC 7517) with RFC 7638 thumbprints as key ids.
 //!
-//! A statement's signature is made once, when its status is recorded, and
-//! stored beside it; a read puts the compact form together again from the
-//! stored columns ([`compact`]), which costs encoding, not signing.
+//! A status answer carries `header..signature`: the payload, the canonical
+//! statement (`domain::statement`), is left out because the answer's own
+//! fields are it. A verifier writes the statement from those fields, puts
+//! its base64url between the dots and checks the result with any JOSE
+//! library. The signature is made once, when the status is recorded, and
+//! stored beside it; a read only encodes it.
 
 use data_encoding::BASE64URL_NOPAD;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-/// What a statement says, named in its protected header (`typ`), so that a
-/// head statement can never be taken for an account's status or back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatementType {
-    /// One account's status: its latest recorded change.
-    Status,
-    /// A platform's newest change at a moment.
-    Head,
-}
-
-impl StatementType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Status => "registry-status+json",
-            Self::Head => "registry-head+json",
-        }
-    }
-
-    fn parse(typ: &str) -> Option<Self> {
-        [Self::Status, Self::Head].into_iter().find(|t| t.as_str() == typ)
-    }
-}
 
 /// A key's RFC 7638 thumbprint, base64url: the `kid` of its JWK.
 pub fn thumbprint(key: &VerifyingKey) -> String {
@@ -70,29 +48,29 @@ impl StatusKey {
         self.signing.verifying_key()
     }
 
-    /// The signature of `payload` as a statement of type `typ` under this key.
-    pub fn sign(&self, typ: StatementType, payload: &[u8]) -> [u8; 64] {
-        self.signing.sign(signing_input(typ, &self.kid, payload).as_bytes()).to_bytes()
+    /// The signature of `payload` under this key.
+    pub fn sign(&self, payload: &[u8]) -> [u8; 64] {
+        self.signing.sign(signing_input(&self.kid, payload).as_bytes()).to_bytes()
     }
 
-    /// `payload` signed, in compact form.
-    pub fn sign_compact(&self, typ: StatementType, payload: &[u8]) -> String {
-        compact(typ, &self.kid, payload, &self.sign(typ, payload))
+    /// `payload` signed, as a detached compact JWS.
+    pub fn sign_detached(&self, payload: &[u8]) -> String {
+        detached(&self.kid, &self.sign(payload))
     }
 }
 
-/// The protected header, base64url: the same bytes for the same type and key.
-fn header(typ: StatementType, kid: &str) -> String {
-    BASE64URL_NOPAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{kid}","typ":"{}"}}"#, typ.as_str()).as_bytes())
+/// The protected header, base64url: the same bytes for the same key.
+fn header(kid: &str) -> String {
+    BASE64URL_NOPAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{kid}"}}"#).as_bytes())
 }
 
-fn signing_input(typ: StatementType, kid: &str, payload: &[u8]) -> String {
-    format!("{}.{}", header(typ, kid), BASE64URL_NOPAD.encode(payload))
+fn signing_input(kid: &str, payload: &[u8]) -> String {
+    format!("{}.{}", header(kid), BASE64URL_NOPAD.encode(payload))
 }
 
-/// The compact JWS of a payload and its stored signature.
-pub fn compact(typ: StatementType, kid: &str, payload: &[u8], signature: &[u8; 64]) -> String {
-    format!("{}.{}", signing_input(typ, kid, payload), BASE64URL_NOPAD.encode(signature))
+/// The detached compact JWS of a stored signature: `header..signature`.
+pub fn detached(kid: &str, signature: &[u8; 64]) -> String {
+    format!("{}..{}", header(kid), BASE64URL_NOPAD.encode(signature))
 }
 
 /// One public key as the key set lists it.
@@ -143,12 +121,12 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 
-/// Why a compact JWS is not a valid statement under a key set.
+/// Why a signature does not verify a statement under a key set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwsError {
-    #[error("not a compact JWS: expected three base64url parts separated by dots")]
+    #[error("not a detached compact JWS: expected a header, two dots and a signature, in base64url")]
     Malformed,
-    #[error("the protected header is not {{\"alg\":\"EdDSA\",\"kid\":…,\"typ\":…}} with a known type")]
+    #[error("the protected header is not {{\"alg\":\"EdDSA\",\"kid\":…}}")]
     Header,
     #[error("no key in the key set has the id {0}")]
     UnknownKey(String),
@@ -161,27 +139,19 @@ pub enum JwsError {
 struct Header {
     alg: String,
     kid: String,
-    typ: String,
 }
 
-/// A statement whose signature verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
-    pub typ: StatementType,
-    pub kid: String,
-    pub payload: Vec<u8>,
-}
-
-/// Checks a compact JWS against the keys of `set`.
-pub fn verify(jws: &str, set: &JwkSet) -> Result<Verified, JwsError> {
-    let mut parts = jws.trim().split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+/// Checks a detached signature of `payload` against the keys of `set`;
+/// returns the id of the key that made it.
+pub fn verify(signature: &str, payload: &[u8], set: &JwkSet) -> Result<String, JwsError> {
+    let (Some((header, signature)), false) = (signature.trim().split_once(".."), signature.contains("...")) else {
         return Err(JwsError::Malformed);
     };
     let decode = |part: &str| BASE64URL_NOPAD.decode(part.as_bytes()).map_err(|_| JwsError::Malformed);
     let parsed: Header = serde_json::from_slice(&decode(header)?).map_err(|_| JwsError::Header)?;
-    let typ = StatementType::parse(&parsed.typ).filter(|_| parsed.alg == "EdDSA").ok_or(JwsError::Header)?;
+    if parsed.alg != "EdDSA" {
+        return Err(JwsError::Header);
+    }
     let key = set
         .keys
         .iter()
@@ -189,10 +159,10 @@ pub fn verify(jws: &str, set: &JwkSet) -> Result<Verified, JwsError> {
         .and_then(Jwk::verifying_key)
         .ok_or_else(|| JwsError::UnknownKey(parsed.kid.clone()))?;
     let signature: [u8; 64] = decode(signature)?.try_into().map_err(|_| JwsError::Malformed)?;
-    let signed = jws.trim().rsplit_once('.').map_or("", |(input, _)| input);
-    key.verify_strict(signed.as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature))
+    let input = format!("{header}.{}", BASE64URL_NOPAD.encode(payload));
+    key.verify_strict(input.as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature))
         .map_err(|_| JwsError::BadSignature)?;
-    Ok(Verified { typ, kid: parsed.kid, payload: decode(payload)? })
+    Ok(parsed.kid)
 }
 
 #[cfg(test)]
@@ -231,32 +201,35 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_verifies_under_its_key_and_fails_when_changed_or_retyped() {
+    fn a_statement_verifies_under_its_key_and_fails_when_changed() {
         let (signer, other) = (key(1), key(2));
         let set = JwkSet { keys: vec![Jwk::of(&other.public()), Jwk::of(&signer.public())] };
-        let jws = signer.sign_compact(StatementType::Status, br#"{"seq":7}"#);
-        let verified = verify(&jws, &set).unwrap();
-        assert_eq!(
-            (verified.typ, verified.kid.as_str(), &verified.payload[..]),
-            (StatementType::Status, signer.kid(), &br#"{"seq":7}"#[..])
-        );
-
-        let (head, rest) = jws.split_once('.').unwrap();
-        let (payload, signature) = rest.split_once('.').unwrap();
-        let changed = format!("{head}.{}.{signature}", BASE64URL_NOPAD.encode(br#"{"seq":8}"#));
-        assert_eq!(verify(&changed, &set), Err(JwsError::BadSignature));
-        let retyped = format!("{}.{payload}.{signature}", header(StatementType::Head, signer.kid()));
-        assert_eq!(verify(&retyped, &set), Err(JwsError::BadSignature));
-        assert_eq!(
-            verify(&jws, &JwkSet { keys: vec![Jwk::of(&other.public())] }),
-            Err(JwsError::UnknownKey(signer.kid().into()))
-        );
-        assert_eq!(verify("a.b", &set), Err(JwsError::Malformed));
+        let signature = signer.sign_detached(br#"{"seq":7}"#);
+        assert_eq!(verify(&signature, br#"{"seq":7}"#, &set).as_deref(), Ok(signer.kid()));
+        assert_eq!(verify(&signature, br#"{"seq":8}"#, &set), Err(JwsError::BadSignature));
+        let only_other = JwkSet { keys: vec![Jwk::of(&other.public())] };
+        assert_eq!(verify(&signature, br#"{"seq":7}"#, &only_other), Err(JwsError::UnknownKey(signer.kid().into())));
+        for malformed in ["a.b", "a...b", "", "..", "e30..!!"] {
+            assert!(verify(malformed, b"{}", &set).is_err(), "{malformed}");
+        }
+        let (_, sig) = signature.split_once("..").unwrap();
         let none = format!(
-            "{}.{payload}.{signature}",
-            BASE64URL_NOPAD.encode(br#"{"alg":"none","kid":"x","typ":"registry-status+json"}"#)
+            "{}..{sig}",
+            BASE64URL_NOPAD.encode(format!(r#"{{"alg":"none","kid":"{}"}}"#, signer.kid()).as_bytes())
         );
-        assert_eq!(verify(&none, &set), Err(JwsError::Header));
+        assert_eq!(verify(&none, br#"{"seq":7}"#, &set), Err(JwsError::Header));
+    }
+
+    #[test]
+    fn a_detached_signature_is_an_ordinary_jws_once_the_payload_is_put_back() {
+        let signer = key(3);
+        let signature = signer.sign_detached(b"{}");
+        let (header, sig) = signature.split_once("..").unwrap();
+        let attached = format!("{header}.{}.{sig}", BASE64URL_NOPAD.encode(b"{}"));
+        let (input, sig) = attached.rsplit_once('.').unwrap();
+        let bytes: [u8; 64] = BASE64URL_NOPAD.decode(sig.as_bytes()).unwrap().try_into().unwrap();
+        signer.public().verify_strict(input.as_bytes(), &ed25519_dalek::Signature::from_bytes(&bytes)).unwrap();
+        assert_eq!(detached(signer.kid(), &signer.sign(b"{}")), signature, "a stored signature gives the same answer");
     }
 
     #[test]
@@ -264,17 +237,10 @@ mod tests {
         let (signer, other) = (key(1), key(2));
         let mut forged = Jwk::of(&other.public());
         forged.kid = signer.kid().into();
-        let jws = signer.sign_compact(StatementType::Status, b"{}");
-        assert_eq!(verify(&jws, &JwkSet { keys: vec![forged] }), Err(JwsError::UnknownKey(signer.kid().into())));
-    }
-
-    #[test]
-    fn a_stored_signature_puts_the_same_statement_together_again() {
-        let signer = key(3);
-        let signature = signer.sign(StatementType::Status, b"{}");
+        let signature = signer.sign_detached(b"{}");
         assert_eq!(
-            compact(StatementType::Status, signer.kid(), b"{}", &signature),
-            signer.sign_compact(StatementType::Status, b"{}")
+            verify(&signature, b"{}", &JwkSet { keys: vec![forged] }),
+            Err(JwsError::UnknownKey(signer.kid().into()))
         );
     }
 }

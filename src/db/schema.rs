@@ -100,7 +100,7 @@ diesel::table! {
         platform_id -> BigInt,
         seq -> BigInt,
         issued_at -> Timestamp,
-        statement -> Text,
+        signature -> Text,
     }
 }
 

@@ -191,7 +191,7 @@ impl Modify for Webhooks {
         let example = serde_json::json!({
             "type": "account.status_changed",
             "timestamp": "2026-11-30T10:00:00.000000Z",
-            "data": { "account_ref": "1001", "status": "overdue", "assurance": null, "seq": 4711, "statement": "eyJhbGciOiJFZERTQSIs…" }
+            "data": { "account_ref": "1001", "status": "overdue", "assurance": null, "seq": 4711 }
         });
         let body = RequestBodyBuilder::new()
             .required(Some(Required::True))

@@ -3,7 +3,7 @@
 //! transaction, in which account rows, change-feed rows and claim codes
 //! commit together or not at all. None of it is an audit event.
 
-use crate::crypto::jws::{self, StatementType};
+use crate::crypto::jws;
 use crate::crypto::token::new_claim_code;
 use crate::crypto::{KeyRing, TokenPurpose};
 use crate::db::repo::accounts::{self as repo, AccountRow, StatusRow, StoredSignature};
@@ -223,8 +223,9 @@ pub struct StatusView {
     pub deadline: Option<DateTime<Utc>>,
     pub status_changed_at: DateTime<Utc>,
     pub seq: i64,
-    /// The same fields (but the handle) as a signed statement, compact JWS.
-    pub statement: String,
+    /// The registry's signature of these fields (but the handle), with the
+    /// platform's slug, as a statement: a detached compact JWS.
+    pub signature: String,
 }
 
 impl StatusView {
@@ -243,7 +244,7 @@ impl StatusView {
         // The stored signature is the stored status's; a due change not stored yet is signed now.
         let signed = row.statement.filter(|_| due.is_none());
         Self {
-            statement: platform.statement(&statement, signed.as_ref()),
+            signature: platform.signature(&statement, signed.as_ref()),
             status,
             assurance: statement.assurance,
             deadline: statement.deadline,
@@ -265,11 +266,10 @@ pub struct Platform<'a> {
 }
 
 impl Platform<'_> {
-    fn statement(&self, statement: &StatusStatement, signed: Option<&StoredSignature>) -> String {
-        let payload = statement.payload();
+    fn signature(&self, statement: &StatusStatement, signed: Option<&StoredSignature>) -> String {
         match signed {
-            Some(signed) => jws::compact(StatementType::Status, &signed.kid, &payload, &signed.bytes),
-            None => self.keys.status_key().sign_compact(StatementType::Status, &payload),
+            Some(signed) => jws::detached(&signed.kid, &signed.bytes),
+            None => self.keys.status_key().sign_detached(&statement.payload()),
         }
     }
 }
@@ -317,11 +317,11 @@ pub fn statuses(
     Ok(Statuses { known, unknown })
 }
 
-/// One entry of the change feed, with its statement.
+/// One entry of the change feed, with its signature as a statement.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub row: ChangeRow,
-    pub statement: String,
+    pub signature: String,
 }
 
 /// The platform's status changes after the cursor `after`, in `seq` order.
@@ -345,7 +345,7 @@ pub fn changes(
                 status_changed_at: row.changed_at.and_utc(),
             };
             let signed = StoredSignature::of(row.statement_key.as_deref(), row.statement_signature.as_deref());
-            Change { statement: platform.statement(&statement, signed.as_ref()), row }
+            Change { signature: platform.signature(&statement, signed.as_ref()), row }
         })
         .collect())
 }

@@ -1,15 +1,16 @@
 //! Signed statements for platforms: the published key set, each platform's
-//! head statement, and checking a statement offline. Status statements
-//! themselves are signed where their changes are recorded
-//! (`db::repo::accounts::record_changes`) and put together on reads
-//! (`accounts::StatusView`).
+//! head statement, and checking an answer's signature offline. Status
+//! statements are signed where their changes are recorded
+//! (`db::repo::accounts::record_changes`); reads only encode the stored
+//! signature (`accounts::StatusView`).
 
 use crate::crypto::KeyRing;
-use crate::crypto::jws::{self, JwkSet, JwsError, StatementType};
+use crate::crypto::jws::{self, JwkSet, JwsError};
 use crate::db::repo::{status_heads, status_keys};
 use crate::db::{DbConnection, DbError, write_tx};
 use crate::domain::{HeadStatement, Payload, PlatformId, StatusStatement};
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 
 /// Every status-signing key ever used (and the one in use now), oldest first.
 pub fn key_set(conn: &mut DbConnection) -> Result<JwkSet, DbError> {
@@ -25,13 +26,13 @@ pub fn issue_heads(conn: &mut DbConnection, keys: &KeyRing, now: DateTime<Utc>) 
         let platforms = status_heads::newest_changes(conn)?;
         for (id, platform, seq) in &platforms {
             let head = HeadStatement { issued_at: now, platform: platform.clone(), seq: *seq };
-            status_heads::replace(conn, *id, *seq, now, &key.sign_compact(StatementType::Head, &head.payload()))?;
+            status_heads::replace(conn, *id, *seq, now, &key.sign_detached(&head.payload()))?;
         }
         Ok(platforms.len())
     })
 }
 
-/// The platform's latest head statement: `(seq, issued_at, compact JWS)`.
+/// The platform's latest head statement: its `seq`, `issued_at` and signature.
 pub fn head(conn: &mut DbConnection, platform_id: PlatformId) -> Result<Option<status_heads::HeadRow>, DbError> {
     status_heads::find(conn, platform_id)
 }
@@ -43,22 +44,51 @@ pub enum Statement {
     Head(HeadStatement),
 }
 
-/// Why a statement does not verify.
+/// Why an answer's signature does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
     #[error(transparent)]
     Jws(#[from] JwsError),
-    #[error("the signature verifies, but the payload is not a statement of its type: {0}")]
-    Payload(String),
+    #[error("the answer is not a status or head answer with a signature: {0}")]
+    Answer(String),
 }
 
-/// Checks a compact JWS statement against a key set, offline.
-pub fn verify(compact: &str, set: &JwkSet) -> Result<(Statement, String), StatementError> {
-    let verified = jws::verify(compact, set)?;
-    let invalid = |e: serde_json::Error| StatementError::Payload(e.to_string());
-    let statement = match verified.typ {
-        StatementType::Status => Statement::Status(serde_json::from_slice(&verified.payload).map_err(invalid)?),
-        StatementType::Head => Statement::Head(serde_json::from_slice(&verified.payload).map_err(invalid)?),
+/// Writes the statement an answer's fields say (a status, a batch entry, a
+/// change or a head) and checks the answer's `signature` over it, offline.
+/// `platform` names the platform when the answer does not (status answers
+/// do not: the platform asked). Returns the statement and the key's id.
+pub fn verify(
+    answer: &Map<String, Value>,
+    platform: Option<&str>,
+    set: &JwkSet,
+) -> Result<(Statement, String), StatementError> {
+    let invalid = |e: serde_json::Error| StatementError::Answer(e.to_string());
+    let signature = answer
+        .get("signature")
+        .and_then(Value::as_str)
+        .ok_or_else(|| StatementError::Answer("no \"signature\" string".into()))?;
+    let mut fields = answer.clone();
+    fields.remove("signature");
+    if let Some(platform) = platform {
+        fields.insert("platform".into(), platform.into());
+    }
+    let statement = if fields.contains_key("issued_at") {
+        Statement::Head(serde_json::from_value(Value::Object(fields)).map_err(invalid)?)
+    } else {
+        // A status answer leaves out what is empty, and a change names its time `changed_at`.
+        fields.remove("handle");
+        for name in ["assurance", "deadline"] {
+            fields.entry(name).or_insert(Value::Null);
+        }
+        if let Some(at) = fields.remove("changed_at") {
+            fields.insert("status_changed_at".into(), at);
+        }
+        Statement::Status(serde_json::from_value(Value::Object(fields)).map_err(invalid)?)
     };
-    Ok((statement, verified.kid))
+    let payload = match &statement {
+        Statement::Status(s) => s.payload(),
+        Statement::Head(h) => h.payload(),
+    };
+    let kid = jws::verify(signature, &payload, set)?;
+    Ok((statement, kid))
 }

@@ -10,7 +10,7 @@ async fn a_single_status_read_has_the_contract_fields_and_an_etag() {
     assert_eq!(reply.status, 200);
     let body = reply.json();
     let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys, ["account_ref", "deadline", "handle", "seq", "statement", "status", "status_changed_at"]);
+    assert_eq!(keys, ["account_ref", "deadline", "handle", "seq", "signature", "status", "status_changed_at"]);
     assert_eq!((body["handle"].as_str(), body["status"].as_str()), (Some("@acc-1"), Some("required")));
     let etag = reply.header("etag").unwrap();
 

@@ -3,7 +3,7 @@
 //! statement offline with the command line and with independent code.
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, stderr, stdout};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use registry::crypto::jws::JwkSet;
 use registry::services::statements::{self, Statement};
 use serde_json::{Value, json};
@@ -17,33 +17,23 @@ async fn key_set(app: &TestApp) -> JwkSet {
     serde_json::from_str(&body).unwrap()
 }
 
-/// The statement of an answer object, checked: it verifies, and says what the object says.
+/// An answer's signature, checked: it verifies over the statement its own fields make.
 fn checked(answer: &Value, set: &JwkSet, platform: &str) -> registry::domain::StatusStatement {
-    let (Statement::Status(statement), _) = statements::verify(answer["statement"].as_str().unwrap(), set).unwrap()
-    else {
-        panic!("not a status statement: {answer}")
-    };
-    let time = |v: &Value| v.as_str().map(|t| t.parse::<DateTime<Utc>>().unwrap());
-    assert_eq!(statement.platform, platform);
-    assert_eq!(statement.account_ref, answer["account_ref"].as_str().unwrap());
-    assert_eq!(statement.status.as_str(), answer["status"].as_str().unwrap());
-    assert_eq!(statement.seq, answer["seq"].as_i64().unwrap());
-    assert_eq!(statement.assurance.map(|a| a.as_str()), answer["assurance"].as_str());
-    let changed_at = time(&answer["status_changed_at"]).or_else(|| time(&answer["changed_at"]));
-    assert_eq!(Some(statement.status_changed_at), changed_at);
-    if answer.get("changed_at").is_none() {
-        assert_eq!(statement.deadline, time(&answer["deadline"]), "{answer}");
+    match statements::verify(answer.as_object().unwrap(), Some(platform), set) {
+        Ok((Statement::Status(statement), _)) => statement,
+        other => panic!("{answer}: {other:?}"),
     }
-    statement
 }
 
-/// Writes `text` into a file of the app's directory and runs `registry statement verify` on it.
-fn verify_with_cli(app: &TestApp, name: &str, text: &str, set: &JwkSet) -> std::process::Output {
+/// Writes `answer` into a file of the app's directory and runs `registry statement verify` on it.
+fn verify_with_cli(app: &TestApp, name: &str, answer: &str, set: &JwkSet, platform: &[&str]) -> std::process::Output {
     let dir = app.key_file().parent().unwrap().to_owned();
     let (file, keys) = (dir.join(name), dir.join("registry-keys.json"));
-    std::fs::write(&file, text).unwrap();
+    std::fs::write(&file, answer).unwrap();
     std::fs::write(&keys, serde_json::to_string(set).unwrap()).unwrap();
-    app.cli(&["statement", "verify", file.to_str().unwrap(), "--keys", keys.to_str().unwrap()])
+    let mut args = vec!["statement", "verify", file.to_str().unwrap(), "--keys", keys.to_str().unwrap()];
+    args.extend_from_slice(platform);
+    app.cli(&args)
 }
 
 #[actix_web::test]
@@ -57,78 +47,78 @@ async fn statuses_from_single_batch_and_feed_reads_verify_and_say_what_the_answe
 
     let single = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     let statement = checked(&single, &set, "qaz");
+    assert_eq!((statement.account_ref.as_str(), statement.status.as_str()), ("acc-1", "required"));
     assert!(statement.deadline.is_some(), "a required account's statement names its deadline");
     let batch = app.api_post(&token, "/api/v1/status/batch", &json!({ "account_refs": ["acc-1", "acc-2"] })).await;
     for entry in batch.json()["statuses"].as_array().unwrap() {
         checked(entry, &set, "qaz");
     }
-    assert_eq!(batch.json()["statuses"][0]["statement"], single["statement"], "the same statement either way");
+    assert_eq!(batch.json()["statuses"][0]["signature"], single["signature"], "the same signature either way");
     let feed = app.all_changes(&token, 0, 10).await;
     assert_eq!(feed.len(), 2);
     for change in &feed {
         checked(change, &set, "qaz");
     }
-    assert_eq!(feed[0]["statement"], single["statement"], "an account's statement is its latest change's");
+    assert_eq!(feed[0]["deadline"], single["deadline"]);
+    assert_eq!(feed[0]["signature"], single["signature"], "an account's statement is its latest change's");
+    assert!(statements::verify(single.as_object().unwrap(), Some("other"), &set).is_err(), "not another platform's");
 
-    // Offline, with the command line: a saved answer, the statement alone, and both changed.
-    let out = verify_with_cli(&app, "acc-1.json", &single.to_string(), &set);
+    // Offline, with the command line: the answer as received, and changed.
+    let out = verify_with_cli(&app, "acc-1.json", &single.to_string(), &set, &["--platform", "qaz"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let said = stdout(&out);
     assert!(said.contains("Account acc-1 of platform qaz was required from"), "{said}");
     assert!(said.contains("had until"), "{said}");
-    let jws = single["statement"].as_str().unwrap();
-    assert!(verify_with_cli(&app, "acc-1.jws", jws, &set).status.success());
+    let out = verify_with_cli(&app, "acc-1.json", &single.to_string(), &set, &[]);
+    assert!(stderr(&out).contains("--platform"), "a status answer does not name its platform: {}", stderr(&out));
 
+    let refused = |answer: &Value, name: &str| {
+        let out = verify_with_cli(&app, name, &answer.to_string(), &set, &["--platform", "qaz"]);
+        assert!(!out.status.success(), "{name} verified");
+        stderr(&out)
+    };
     let mut doctored = single.clone();
     doctored["status"] = json!("verified");
-    let out = verify_with_cli(&app, "doctored.json", &doctored.to_string(), &set);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(r#"the file's "status" is "verified" but the signed statement says "required""#),
-        "{}",
-        stderr(&out)
-    );
-    let (head, rest) = jws.split_once('.').unwrap();
-    let (payload, signature) = rest.split_once('.').unwrap();
-    let mut bytes = data_encoding::BASE64URL_NOPAD.decode(payload.as_bytes()).unwrap();
-    let at = bytes.iter().position(|&b| b == b'r').unwrap();
-    bytes[at] = b'R'; // one byte of the signed statement changed
-    let changed = format!("{head}.{}.{signature}", data_encoding::BASE64URL_NOPAD.encode(&bytes));
-    let out = verify_with_cli(&app, "changed.jws", &changed, &set);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("the statement does not verify: the signature does not verify"), "{}", stderr(&out));
-    let out = verify_with_cli(&app, "empty-keys.jws", jws, &JwkSet::default());
+    assert!(refused(&doctored, "doctored.json").contains("the signature does not verify"));
+    let mut earlier = single.clone();
+    earlier["deadline"] = json!("2026-01-01T00:00:00.000000Z");
+    assert!(refused(&earlier, "earlier.json").contains("the signature does not verify"));
+    let mut flipped = single.clone();
+    let signature = single["signature"].as_str().unwrap();
+    let last = if signature.ends_with('A') { "B" } else { "A" };
+    flipped["signature"] = json!(format!("{}{last}", &signature[..signature.len() - 1]));
+    assert!(refused(&flipped, "flipped.json").contains("does not verify"));
+    let out =
+        verify_with_cli(&app, "unknown-key.json", &single.to_string(), &JwkSet::default(), &["--platform", "qaz"]);
     assert!(stderr(&out).contains("no key in the key set has the id"), "{}", stderr(&out));
 }
 
 #[actix_web::test]
-async fn a_statement_verifies_with_pyjwt_as_a_platform_would_check_it() {
+async fn a_signature_verifies_with_pyjwt_as_a_platform_would_check_it() {
     let app = spawn_app().await;
     let token = app.add_platform("qaz");
-    app.report(&token, &[("acc-1", 7000)]).await;
-    let single = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    app.report(&token, &[("acc-1", 7000), ("acc-2", 10)]).await;
     let set = key_set(&app).await;
     let dir = app.key_file().parent().unwrap().to_owned();
-    let (keys, statement, script) = (dir.join("keys.json"), dir.join("acc-1.jws"), dir.join("verify.py"));
+    let (keys, answer, script) = (dir.join("keys.json"), dir.join("answer.json"), dir.join("verify.py"));
     std::fs::write(&keys, serde_json::to_string(&set).unwrap()).unwrap();
-    std::fs::write(&statement, single["statement"].as_str().unwrap()).unwrap();
     // The snippet docs/STATEMENTS.md gives platforms, run as written.
     std::fs::write(&script, crate::docs::code_block("docs/STATEMENTS.md", "python")).unwrap();
-    let run = |statement: &std::path::Path| {
-        std::process::Command::new("/usr/bin/python3").arg(&script).arg(&keys).arg(statement).output().unwrap()
+    let run = |value: &Value| {
+        std::fs::write(&answer, value.to_string()).unwrap();
+        std::process::Command::new("/usr/bin/python3").arg(&script).arg(&keys).arg(&answer).arg("qaz").output().unwrap()
     };
-    let out = run(&statement);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(printed["account_ref"], "acc-1");
-    assert_eq!(printed["status"], "required");
-    assert_eq!(printed["seq"], single["seq"]);
-
-    let text = single["statement"].as_str().unwrap();
-    let (_, signature) = text.rsplit_once('.').unwrap();
-    let flipped = if signature.starts_with('A') { "B" } else { "A" };
-    std::fs::write(&statement, format!("{}.{flipped}{}", text.rsplit_once('.').unwrap().0, &signature[1..])).unwrap();
-    assert!(!run(&statement).status.success(), "a changed signature is refused");
+    let single = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
+    let feed = app.all_changes(&token, 0, 10).await;
+    for read in [&single, &feed[0], &feed[1]] {
+        let out = run(read);
+        assert!(out.status.success(), "{read}: {}", String::from_utf8_lossy(&out.stderr));
+        let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((&printed["account_ref"], &printed["seq"]), (&read["account_ref"], &read["seq"]));
+    }
+    let mut doctored = single.clone();
+    doctored["seq"] = json!(single["seq"].as_i64().unwrap() + 1);
+    assert!(!run(&doctored).status.success(), "a changed answer is refused");
 }
 
 #[actix_web::test]
@@ -145,6 +135,7 @@ async fn a_status_not_yet_stored_by_the_job_is_signed_as_shown() {
     let single = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     assert_eq!(single["status"], "overdue");
     let statement = checked(&single, &key_set(&app).await, "qaz");
+    assert_eq!(statement.status.as_str(), "overdue");
     assert_eq!(statement.status_changed_at, statement.deadline.unwrap(), "overdue since the deadline");
 }
 
@@ -163,11 +154,7 @@ async fn after_a_key_rotation_old_and_new_statements_verify_and_the_old_key_stay
     let after = loop {
         app.report(&token, &[(&format!("acc-{n}"), 7000)]).await;
         let read = app.api_get(&token, &format!("/api/v1/accounts/acc-{n}")).await.json();
-        let (Statement::Status(_), kid) =
-            statements::verify(read["statement"].as_str().unwrap(), &key_set(&app).await).unwrap()
-        else {
-            panic!("not a status statement")
-        };
+        let (_, kid) = statements::verify(read.as_object().unwrap(), Some("qaz"), &key_set(&app).await).unwrap();
         if kid != app.keys.status_key().kid() {
             break read;
         }
@@ -181,8 +168,8 @@ async fn after_a_key_rotation_old_and_new_statements_verify_and_the_old_key_stay
     checked(&after, &set, "qaz");
     let again = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     assert_eq!(
-        again["statement"], before["statement"],
-        "an unchanged account keeps the statement made when it changed"
+        again["signature"], before["signature"],
+        "an unchanged account keeps the signature made when it changed"
     );
 }
 
@@ -203,7 +190,7 @@ async fn head_statements_follow_each_platforms_own_feed() {
         actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     };
     let (Statement::Head(signed), _) =
-        statements::verify(head["statement"].as_str().unwrap(), &key_set(&app).await).unwrap()
+        statements::verify(head.as_object().unwrap(), None, &key_set(&app).await).unwrap()
     else {
         panic!("not a head statement: {head}")
     };
@@ -213,8 +200,8 @@ async fn head_statements_follow_each_platforms_own_feed() {
     let theirs = app.api_get(&other, "/api/v1/statements/head").await.json();
     assert_eq!((theirs["platform"].as_str(), theirs["seq"].as_i64()), (Some("other"), Some(0)), "{theirs}");
 
-    // A head is never taken for a status: the command line says which it is.
-    let out = verify_with_cli(&app, "head.json", &head.to_string(), &key_set(&app).await);
+    // A head names its platform: the command line needs nothing more.
+    let out = verify_with_cli(&app, "head.json", &head.to_string(), &key_set(&app).await, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains(&format!("the newest change in platform qaz's feed was {newest}")),
@@ -231,5 +218,5 @@ async fn every_node_answers_with_the_same_statement() {
     let node = app.another_node().await;
     let here = app.api_get(&token, "/api/v1/accounts/acc-1").await.json();
     let there = node.api_get(&token, "/api/v1/accounts/acc-1").await.json();
-    assert_eq!(here["statement"], there["statement"]);
+    assert_eq!(here["signature"], there["signature"]);
 }

@@ -1,7 +1,7 @@
 -- Signed status statements: every change-feed row, and every account's
 -- current status (its latest change), carry the Ed25519 signature made
 -- when the change was recorded, and the id of the key that made it. The
--- statement itself is rebuilt from the row's columns when it is read.
+-- statement is the row's own columns: reads encode only the signature.
 ALTER TABLE status_changes ADD COLUMN deadline TIMESTAMP;
 ALTER TABLE status_changes ADD COLUMN statement_key TEXT;
 ALTER TABLE status_changes ADD COLUMN statement_signature BLOB;
@@ -22,5 +22,5 @@ CREATE TABLE status_heads (
     platform_id BIGINT PRIMARY KEY NOT NULL REFERENCES platforms (id),
     seq BIGINT NOT NULL,
     issued_at TIMESTAMP NOT NULL,
-    statement TEXT NOT NULL
+    signature TEXT NOT NULL
 );

@@ -1,7 +1,6 @@
 //! Accounts and the change feed. Platform-facing data only: no personal data.
 
 use crate::crypto::TokenDigest;
-use crate::crypto::jws::{self, StatementType};
 use crate::db::schema::{account_identities, accounts, status_changes};
 use crate::db::{DbConnection, DbError, FeedTx, db_time};
 use crate::db_run;
@@ -266,15 +265,13 @@ pub fn record_changes(
             status: change.status,
             status_changed_at: changed_at.and_utc(),
         };
-        let payload = statement.payload();
-        let signature = key.sign(StatementType::Status, &payload);
+        let signature = key.sign(&statement.payload());
         db_run!(conn => diesel::update(status_changes::table.find(seq))
             .set((status_changes::statement_key.eq(key.kid()), status_changes::statement_signature.eq(&signature[..])))
             .execute(conn))?;
         if !endpoints.is_empty() {
             // The change's webhook deliveries, queued with it: they commit together or not at all.
-            let compact = jws::compact(StatementType::Status, key.kid(), &payload, &signature);
-            let event = crate::webhooks::event(&statement, &compact);
+            let event = crate::webhooks::event(&statement);
             super::webhooks::enqueue(conn, (platform_id, &endpoints), seq, &event, crate::db::now())?;
         }
         signed = Some((seq, signature.to_vec()));

@@ -29,13 +29,13 @@ pub fn replace(
     platform_id: PlatformId,
     seq: i64,
     issued_at: DateTime<Utc>,
-    statement: &str,
+    signature: &str,
 ) -> Result<(), DbError> {
     let row = (
         status_heads::platform_id.eq(platform_id),
         status_heads::seq.eq(seq),
         status_heads::issued_at.eq(db_time(issued_at)),
-        status_heads::statement.eq(statement),
+        status_heads::signature.eq(signature),
     );
     db_run!(conn => diesel::insert_into(status_heads::table)
         .values(row)
@@ -52,7 +52,7 @@ pub fn replace(
 pub struct HeadRow {
     pub seq: i64,
     pub issued_at: NaiveDateTime,
-    pub statement: String,
+    pub signature: String,
 }
 
 pub fn find(conn: &mut DbConnection, platform_id: PlatformId) -> Result<Option<HeadRow>, DbError> {

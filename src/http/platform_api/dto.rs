@@ -130,11 +130,12 @@ pub struct StatusDto {
     #[serde(serialize_with = "rfc3339::serialize")]
     pub status_changed_at: DateTime<Utc>,
     pub seq: i64,
-    /// The fields above but the handle, signed by the registry's status key:
-    /// a compact JWS (EdDSA) to check with `/.well-known/registry-keys.json`
-    /// and to keep as proof of what the registry said.
-    #[schema(example = "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InJlZ2lzdHJ5LXN0YXR1cytqc29uIn0.eyJ…fQ.c2ln…")]
-    pub statement: String,
+    /// The registry's signature of the fields above but the handle, with the
+    /// platform's slug, as a statement (docs/STATEMENTS.md): a detached compact
+    /// JWS (EdDSA), checked with `/.well-known/registry-keys.json`. Keep the
+    /// answer as proof of what the registry said.
+    #[schema(example = "eyJhbGciOiJFZERTQSIsImtpZCI6Imt…In0..hgyY0il_MGCjP0JzlnLWG1PPOt7…")]
+    pub signature: String,
 }
 
 impl From<StatusView> for StatusDto {
@@ -147,7 +148,7 @@ impl From<StatusView> for StatusDto {
             deadline: v.deadline,
             status_changed_at: v.status_changed_at,
             seq: v.seq,
-            statement: v.statement,
+            signature: v.signature,
         }
     }
 }
@@ -212,21 +213,24 @@ pub struct ChangeDto {
     pub seq: i64,
     #[serde(serialize_with = "rfc3339::serialize")]
     pub changed_at: DateTime<Utc>,
-    /// The change as a signed status statement (compact JWS, as for a status
-    /// read; its `status_changed_at` is `changed_at`, and it names the
-    /// deadline the account had then).
-    pub statement: String,
+    /// For a `required` or `overdue` account, when its owner had to identify.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rfc3339::option::serialize")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// The registry's signature of the change as a statement, as for a status
+    /// read (its `status_changed_at` is `changed_at`).
+    pub signature: String,
 }
 
 impl From<Change> for ChangeDto {
-    fn from(Change { row, statement }: Change) -> Self {
+    fn from(Change { row, signature }: Change) -> Self {
         Self {
             status: row.status,
             assurance: row.assurance,
             seq: row.seq,
             changed_at: row.changed_at.and_utc(),
+            deadline: row.deadline.map(|t| t.and_utc()),
             account_ref: row.account_ref.into(),
-            statement,
+            signature,
         }
     }
 }
@@ -246,8 +250,8 @@ pub struct HeadDto {
     pub seq: i64,
     #[serde(serialize_with = "rfc3339::serialize")]
     pub issued_at: DateTime<Utc>,
-    /// The three fields above, signed (compact JWS, `typ` `registry-head+json`).
-    pub statement: String,
+    /// The registry's signature of the three fields above (a detached compact JWS).
+    pub signature: String,
 }
 
 #[derive(Serialize, ToSchema)]

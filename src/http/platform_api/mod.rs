@@ -205,7 +205,7 @@ pub(crate) async fn head(auth: PlatformAuth, state: web::Data<AppState>) -> Resu
         platform: auth.slug.to_string(),
         seq: head.seq,
         issued_at: head.issued_at.and_utc(),
-        statement: head.statement,
+        signature: head.signature,
     }))
 }
 
