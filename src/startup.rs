@@ -134,12 +134,13 @@ impl Application {
             claim_limits,
             sign_in_limits: Default::default(),
             lost_key_limits: Default::default(),
-            argon2_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency),
+            argon2_gate: crate::http::limits::WorkGate::new(argon2_concurrency),
             login_limits: login_limits.clone(),
             // Room for two at once even on two cores: an official is not kept waiting by one other login.
-            login_gate: crate::http::limits::Argon2Gate::new(argon2_concurrency.max(2)),
+            login_gate: crate::http::limits::WorkGate::new(argon2_concurrency.max(2)),
             cookies,
             statuses,
+            lookup_gate: crate::http::limits::WorkGate::new(4),
             webhooks,
         });
         let metrics = web::Data::new(Metrics::default());

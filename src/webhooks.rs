@@ -68,10 +68,9 @@ pub fn event(statement: &StatusStatement) -> String {
 /// The most of an answer's body read (and then dropped): a receiver cannot
 /// make a node hold more.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;
-/// How long a node keeps a claimed delivery before another may take it.
-const LEASE: TimeDelta = TimeDelta::minutes(2);
-/// Deliveries one worker claims at a time.
-const CLAIM: i64 = 20;
+/// Deliveries one worker claims at a time: few, so that a receiver that
+/// hangs holds up little besides itself.
+const CLAIM: i64 = 4;
 /// The longest wait between two attempts.
 const MAX_RETRY: TimeDelta = TimeDelta::hours(6);
 /// How long a previous secret signs beside the new one after a rotation.
@@ -187,56 +186,74 @@ pub fn retry_at(
     (at < queued_at + settings.give_up_after).then_some(at)
 }
 
-/// One round of a worker: claims due deliveries, sends each, records what
-/// came of it. Returns how many it sent.
+/// One round of a worker: claims due deliveries, sends each, then records
+/// what came of them all in one transaction (a write per delivery would
+/// make SQLite's single writer the limit). Returns how many it sent.
 pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
     let now = crate::db::now();
     if !repo::any_due(&mut *pool.get()?, now)? {
         return Ok(0);
     }
-    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_due(conn, now, now + LEASE, CLAIM))?;
-    for delivery in &claimed {
-        let sent_at = crate::db::now();
-        let header = signatures(keys, delivery, sent_at.timestamp(), sent_at);
-        let attempt = match sender.send(delivery, &header, sent_at) {
-            Ok(status @ 200..=299) => Attempt::Delivered { status },
-            answer => {
-                let (status, error) = match answer {
-                    Ok(status) => (Some(status), format!("the endpoint answered {status}")),
-                    Err(reason) => (None, reason),
-                };
-                let retry_at = retry_at(&sender.settings, delivery.attempts, delivery.created_at.and_utc(), sent_at);
-                Attempt::Failed { status, error, retry_at }
-            }
-        };
-        record(pool, delivery, &attempt, &sender.settings)?;
-    }
+    let lease = now + lease(&sender.settings);
+    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_due(conn, now, lease, CLAIM))?;
+    let outcomes: Vec<(&Claimed, Attempt)> = claimed
+        .iter()
+        .map(|delivery| {
+            let sent_at = crate::db::now();
+            let header = signatures(keys, delivery, sent_at.timestamp(), sent_at);
+            let attempt = match sender.send(delivery, &header, sent_at) {
+                Ok(status @ 200..=299) => Attempt::Delivered { status },
+                answer => {
+                    let (status, error) = match answer {
+                        Ok(status) => (Some(status), format!("the endpoint answered {status}")),
+                        Err(reason) => (None, reason),
+                    };
+                    // The wait starts when the attempt ended: a timeout must not eat it.
+                    let (queued_at, failed_at) = (delivery.created_at.and_utc(), crate::db::now());
+                    let retry_at = retry_at(&sender.settings, delivery.attempts, queued_at, failed_at);
+                    Attempt::Failed { status, error, retry_at }
+                }
+            };
+            (delivery, attempt)
+        })
+        .collect();
+    record(pool, &outcomes, &sender.settings)?;
     Ok(claimed.len())
 }
 
-/// Records an attempt. An endpoint is disabled, and the registry's operator
-/// told in the log, when it let a delivery fail for the whole retry window,
-/// or when every attempt to it failed for that long.
-fn record(pool: &Pool, delivery: &Claimed, attempt: &Attempt, settings: &WebhookSettings) -> Result<(), DbError> {
+/// How long a claim holds: a whole round of attempts that each time out, and a minute.
+fn lease(settings: &WebhookSettings) -> TimeDelta {
+    let round = settings.timeout.saturating_mul(u32::try_from(CLAIM).unwrap_or(u32::MAX));
+    TimeDelta::from_std(round).unwrap_or(TimeDelta::hours(1)) + TimeDelta::minutes(1)
+}
+
+/// Records a round's attempts. An endpoint is disabled, and the registry's
+/// operator told in the log, when it let a delivery fail for the whole
+/// retry window, or when every attempt to it failed for that long.
+fn record(pool: &Pool, outcomes: &[(&Claimed, Attempt)], settings: &WebhookSettings) -> Result<(), DbError> {
     let now = crate::db::now();
-    let endpoint = &delivery.endpoint;
     write_tx(&mut *pool.get()?, |conn| {
-        repo::record(conn, (delivery.id, endpoint.id), attempt, now)?;
-        let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
-        let given_up = matches!(attempt, Attempt::Failed { retry_at: None, .. });
-        let failing_long =
-            matches!(attempt, Attempt::Failed { .. }) && failing_for.is_some_and(|d| d >= settings.give_up_after);
-        if given_up || failing_long {
-            let reason = format!(
-                "deliveries failed for {} without a 2xx answer",
-                humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
-            );
-            repo::disable(conn, endpoint.id, &reason, now)?;
-            tracing::warn!(
-                platform.id = endpoint.platform_id.get(),
-                webhook.endpoint = endpoint.id.get(),
-                "a webhook endpoint failed for the whole retry window and was disabled"
-            );
+        let mut disabled = Vec::new();
+        for (delivery, attempt) in outcomes {
+            let endpoint = &delivery.endpoint;
+            repo::record(conn, (delivery.id, endpoint.id), attempt, now)?;
+            let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
+            let given_up = matches!(attempt, Attempt::Failed { retry_at: None, .. });
+            let failing_long =
+                matches!(attempt, Attempt::Failed { .. }) && failing_for.is_some_and(|d| d >= settings.give_up_after);
+            if (given_up || failing_long) && !disabled.contains(&endpoint.id) {
+                let reason = format!(
+                    "deliveries failed for {} without a 2xx answer",
+                    humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
+                );
+                repo::disable(conn, endpoint.id, &reason, now)?;
+                disabled.push(endpoint.id);
+                tracing::warn!(
+                    platform.id = endpoint.platform_id.get(),
+                    webhook.endpoint = endpoint.id.get(),
+                    "a webhook endpoint let deliveries fail for the whole retry window and was disabled"
+                );
+            }
         }
         Ok::<_, DbError>(())
     })

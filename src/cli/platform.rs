@@ -46,13 +46,14 @@ pub fn add_webhook(settings: &Settings, slug: &str, url: &str, scheme: &str, jso
     let mut conn = pool.get().map_err(DbError::from)?;
     let platform_id = platforms::find_id(&mut conn, &slug)?
         .ok_or_else(|| CliError::Invalid(format!("--platform: no platform {}", slug.as_str())))?;
+    let translate = |e| match e {
+        WebhookError::Db(e) => CliError::Database(e),
+        WebhookError::Url(_) | WebhookError::Unreachable => CliError::Invalid(format!("--url {e}")),
+        e => CliError::Invalid(e.to_string()),
+    };
+    let url = webhooks::check_endpoint(url, &settings.webhooks).map_err(translate)?;
     let requester = (platform_id, Requester::Operator);
-    let issued = webhooks::add(&mut conn, &keys, &settings.webhooks, requester, (url, scheme), crate::db::now())
-        .map_err(|e| match e {
-            WebhookError::Db(e) => CliError::Database(e),
-            WebhookError::Url(_) | WebhookError::Unreachable => CliError::Invalid(format!("--url {e}")),
-            e => CliError::Invalid(e.to_string()),
-        })?;
+    let issued = webhooks::add(&mut conn, &keys, requester, (&url, scheme), crate::db::now()).map_err(translate)?;
     let id = issued.endpoint.id.get();
     if json {
         println!(

@@ -51,7 +51,7 @@ impl EndpointUrl {
             "http" => return Err(EndpointUrlError::NotHttps),
             _ => return Err(EndpointUrlError::NotHttp),
         }
-        if url.host().is_none() {
+        if url.host().is_none() || url.port() == Some(0) {
             return Err(EndpointUrlError::NotHttp);
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -96,7 +96,7 @@ pub fn may_reach(address: IpAddr, allowed: &[AddressBlock]) -> bool {
     }
     match address {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -106,18 +106,30 @@ pub fn may_reach(address: IpAddr, allowed: &[AddressBlock]) -> bool {
                 || v4.is_unspecified()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0)
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            // Forms that carry an IPv4 address or lead to one: IPv4-compatible
+            // (::/96), IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/32
+            // and 64:ff9b:1::/48), 6to4 (2002::/16), Teredo (2001::/32); and
+            // site-local (fec0::/10), discard (100::/64), documentation.
+            let embeds_ipv4 = s[..6] == [0; 6]
+                || s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0
+                || s[0] == 0x0064 && s[1] == 0xff9b
+                || s[0] == 0x2002
+                || s[0] == 0x2001 && s[1] == 0;
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || v6.is_unique_local()
                 || v6.is_unicast_link_local()
-                || first == 0x2001 && v6.segments()[1] == 0x0db8
-                || first == 0x0064 && v6.segments()[1] == 0xff9b)
+                || embeds_ipv4
+                || s[0] & 0xffc0 == 0xfec0
+                || s[..4] == [0x0100, 0, 0, 0]
+                || s[0] == 0x2001 && s[1] == 0x0db8)
         }
     }
 }
@@ -148,10 +160,23 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::a9fe:a9fe",
+            "::ffff:0:a9fe:a9fe",
+            "2002:a9fe:a9fe::",
+            "2002:7f00:1::",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "100::1",
+            "64:ff9b::7f00:1",
+            "198.18.0.1",
+            "192.0.0.8",
         ] {
             assert!(!may_reach(ip(refused), &[]), "{refused}");
         }
-        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for public in
+            ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "192.0.78.24", "2001:4860::8888"]
+        {
             assert!(may_reach(ip(public), &[]), "{public}");
         }
         let allowed = [AddressBlock::parse("127.0.0.2").unwrap(), AddressBlock::parse("10.1.0.0/16").unwrap()];

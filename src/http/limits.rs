@@ -87,30 +87,30 @@ impl LostKeyLimits {
     }
 }
 
-/// At most `max` argon2 evaluations at once; beyond that requests are turned
-/// away at once instead of queueing, so a burst of submissions cannot take
-/// the blocking pool from the platform API.
-pub struct Argon2Gate {
+/// At most `max` pieces of slow work at once (argon2 evaluations, name
+/// lookups); beyond that requests are turned away at once instead of
+/// queueing, so a burst cannot take the blocking pool from the platform API.
+pub struct WorkGate {
     in_flight: AtomicUsize,
     max: usize,
 }
 
-pub struct Argon2Permit<'a>(&'a Argon2Gate);
+pub struct WorkPermit<'a>(&'a WorkGate);
 
-impl Drop for Argon2Permit<'_> {
+impl Drop for WorkPermit<'_> {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-impl Argon2Gate {
+impl WorkGate {
     pub fn new(max: usize) -> Self {
         Self { in_flight: AtomicUsize::new(0), max: max.max(1) }
     }
 
-    pub fn try_acquire(&self) -> Option<Argon2Permit<'_>> {
+    pub fn try_acquire(&self) -> Option<WorkPermit<'_>> {
         let previous = self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let permit = Argon2Permit(self);
+        let permit = WorkPermit(self);
         (previous < self.max).then_some(permit)
     }
 }
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_gate_admits_at_most_max_and_frees_permits_on_drop() {
-        let gate = Argon2Gate::new(2);
+        let gate = WorkGate::new(2);
         let a = gate.try_acquire().expect("first");
         let b = gate.try_acquire().expect("second");
         assert!(gate.try_acquire().is_none(), "third is turned away");

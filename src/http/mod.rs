@@ -46,13 +46,15 @@ pub struct AppState {
     /// Shared with the job that logs unknown-username counts.
     pub login_limits: Arc<limits::LoginLimits>,
     /// Argon2 work for owners (identifications, sign-ins, requests by identifier).
-    pub argon2_gate: limits::Argon2Gate,
+    pub argon2_gate: limits::WorkGate,
     /// Argon2 work for official logins: a flood of logins cannot hold
     /// owners off, nor a flood of owner forms officials.
-    pub login_gate: limits::Argon2Gate,
+    pub login_gate: limits::WorkGate,
     pub cookies: pages::cookies::Cookies,
     /// What status reads are answered from.
     pub statuses: Arc<crate::status_mirror::StatusMirror>,
+    /// Webhook endpoints' host names being looked up: a slow name server holds a thread, never a connection.
+    pub lookup_gate: limits::WorkGate,
     /// The webhook workers run while this is held.
     pub webhooks: Arc<crate::webhooks::Sender>,
 }

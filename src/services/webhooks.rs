@@ -33,6 +33,8 @@ pub enum WebhookError {
     TooMany,
     #[error("the endpoint is disabled; add it again to receive deliveries")]
     Disabled,
+    #[error("the delivery is still queued: it is sent without asking")]
+    Pending,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -52,32 +54,41 @@ pub struct Issued {
     pub secret: String,
 }
 
-/// Whether `url`'s host resolves to at least one address a delivery may
-/// reach (every delivery checks again, on the addresses it connects to).
-fn check_reachable(url: &EndpointUrl, settings: &WebhookSettings) -> Result<(), WebhookError> {
+/// How long a registration waits for the endpoint's name to resolve.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The endpoint a platform names, checked: a valid URL whose host resolves,
+/// within [`LOOKUP_TIMEOUT`], to at least one address a delivery may reach
+/// (every delivery checks again, on the addresses it connects to). Takes no
+/// database connection: call it before the use case that stores it.
+pub fn check_endpoint(url: &str, settings: &WebhookSettings) -> Result<EndpointUrl, WebhookError> {
     use std::net::ToSocketAddrs;
+    let url = EndpointUrl::parse(url, settings.allow_http)?;
     let (host, port) = url.host_and_port().ok_or(WebhookError::Unreachable)?;
-    let found = (host.as_str(), port).to_socket_addrs().map_err(|_| WebhookError::Unreachable)?;
-    found.into_iter().any(|a| may_reach(a.ip(), &settings.allow)).then_some(()).ok_or(WebhookError::Unreachable)
+    let (sender, answer) = std::sync::mpsc::sync_channel(1);
+    // A name server that never answers holds this thread until the system's resolver gives up, not the caller.
+    std::thread::spawn(move || sender.send((host.as_str(), port).to_socket_addrs().map(Vec::from_iter)).ok());
+    let found = answer.recv_timeout(LOOKUP_TIMEOUT).map_err(|_| WebhookError::Unreachable)?;
+    let found = found.map_err(|_| WebhookError::Unreachable)?;
+    found.iter().any(|a| may_reach(a.ip(), &settings.allow)).then_some(url).ok_or(WebhookError::Unreachable)
 }
 
 fn new_nonce() -> [u8; 16] {
     crate::crypto::random_bytes()
 }
 
-/// Registers an endpoint for the platform.
+/// Registers an endpoint (checked by [`check_endpoint`]) for the platform.
 pub fn add(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    settings: &WebhookSettings,
     (platform_id, requester): (PlatformId, Requester),
-    (url, scheme): (&str, SigningScheme),
+    (url, scheme): (&EndpointUrl, SigningScheme),
     now: DateTime<Utc>,
 ) -> Result<Issued, WebhookError> {
-    let url = EndpointUrl::parse(url, settings.allow_http)?;
-    check_reachable(&url, settings)?;
     let nonce = new_nonce();
     write_tx(conn, |conn| {
+        // Racing adds count one after the other.
+        repo::lock_platform(conn, platform_id)?;
         if repo::list(conn, platform_id)?.len() >= MAX_ENDPOINTS {
             return Err(WebhookError::TooMany);
         }
@@ -148,5 +159,6 @@ pub fn redeliver(
         Redelivery::Queued => Ok(()),
         Redelivery::NotFound => Err(WebhookError::DeliveryNotFound),
         Redelivery::EndpointDisabled => Err(WebhookError::Disabled),
+        Redelivery::Pending => Err(WebhookError::Pending),
     })
 }

@@ -7,41 +7,9 @@ use crate::helpers::{CliFixture, Visitor, free_port, iin, key_file, queued_mail_
 use registry::db::Pool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KILLS: usize = 20;
-
-/// `registry serve` on `port` over the fixture's database, ready to answer.
-async fn start(fx: &CliFixture, port: u16) -> Child {
-    let key_file = key_file(&fx.db);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .arg("serve")
-        .current_dir(fx.db.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("REGISTRY_DATABASE_URL", &fx.db.url_string)
-        .env("REGISTRY_KEY_FILE", &key_file)
-        .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
-        .env("REGISTRY_METRICS_BIND", "127.0.0.1:0")
-        .env("REGISTRY_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the registry binary starts");
-    let client = awc::Client::default();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await;
-        if ready.is_ok_and(|reply| reply.status().is_success()) {
-            return child;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    panic!("serve did not become ready");
-}
 
 /// Reports batches of new accounts until the server stops answering; returns
 /// the refs of every batch answered with a 2xx.
@@ -123,7 +91,7 @@ async fn every_acknowledged_report_survives_twenty_sigkills_and_the_feed_and_aud
     let mut acknowledged = BTreeSet::new();
     let mut identified = BTreeSet::new();
     for kill in 0..KILLS {
-        let mut server = start(&fx, port).await;
+        let mut server = fx.serve(port, &[]).await;
         let writer = actix_web::rt::spawn({
             let token = token.clone();
             async move { report_until_killed(port, &token, kill * 1_000_000).await }
@@ -147,7 +115,7 @@ async fn every_acknowledged_report_survives_twenty_sigkills_and_the_feed_and_aud
     assert!(acknowledged.len() > 100 * KILLS / 10, "the load did write: {} accounts", acknowledged.len());
     assert!(identified.len() >= KILLS / 2, "owners did identify: {}", identified.len());
 
-    let mut server = start(&fx, port).await;
+    let mut server = fx.serve(port, &[]).await;
     let client = awc::Client::default();
     let mut seen = Vec::new();
     let mut after = 0;

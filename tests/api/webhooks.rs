@@ -2,14 +2,12 @@
 //! failures, signatures checked with an independent implementation.
 
 use crate::helpers::{
-    CliFixture, Mode, RECEIVER_HOST, Received, Receiver, TestApp, free_port, key_file, spawn_app_with, stderr,
-    verify_with_python,
+    CliFixture, Mode, RECEIVER_HOST, Received, Receiver, TestApp, free_port, spawn_app_with, stderr, verify_with_python,
 };
 use chrono::TimeDelta;
 use registry::config::{AddressBlock, Settings};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Settings for webhook tests: the receivers' address allowed (and nothing
@@ -95,6 +93,10 @@ async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_reco
             assert_eq!(first["state"], "pending");
             assert!(first["last_error"].as_str().unwrap().contains("onnection"), "{first}");
             assert!(first.get("last_status").is_none());
+            // Still queued: a redelivery would only send it twice at once.
+            let id = first["id"].as_i64().unwrap();
+            let again = app.api_post(&token, &format!("/api/v1/webhooks/deliveries/{id}/redeliver"), &json!({})).await;
+            assert_eq!((again.status, again.error_code()), (409, "delivery_pending".to_owned()));
             break;
         }
         assert!(Instant::now() < deadline, "no retries: {listed}");
@@ -210,6 +212,9 @@ async fn endpoints_in_private_loopback_link_local_or_metadata_ranges_are_refused
         "http://[::1]/hooks".to_owned(),
         "http://[::ffff:127.0.0.1]/hooks".to_owned(),
         "http://[fd00:ec2::254]/".to_owned(),
+        "http://[::127.0.0.1]/hooks".to_owned(),
+        "http://[2002:7f00:1::]/hooks".to_owned(),
+        format!("http://{RECEIVER_HOST}:0/hooks"),
         "http://0.0.0.0/hooks".to_owned(),
         "ftp://example.com/hooks".to_owned(),
         "http://user:secret@127.0.0.2/hooks".to_owned(),
@@ -248,6 +253,8 @@ async fn a_platform_never_reaches_another_platforms_endpoints_or_deliveries() {
     assert_eq!(app.api_get(&other, "/api/v1/webhooks/deliveries").await.json()["deliveries"], json!([]));
     let filtered = app.api_get(&other, &format!("/api/v1/webhooks/deliveries?endpoint={endpoint}")).await;
     assert_eq!(filtered.json()["deliveries"], json!([]));
+    let zero = app.api_get(&qaz, "/api/v1/webhooks/deliveries?endpoint=0").await;
+    assert!(zero.json()["error"]["message"].as_str().unwrap().starts_with("endpoint: "), "{}", zero.body);
     let rotate = app.api_post(&other, &format!("/api/v1/webhooks/{endpoint}/rotate"), &json!({})).await;
     assert_eq!(rotate.status, 404);
     let redeliver =
@@ -275,34 +282,6 @@ async fn a_platform_never_reaches_another_platforms_endpoints_or_deliveries() {
     assert_eq!(app.api_get(&qaz, "/api/v1/webhooks/deliveries").await.json()["deliveries"], json!([]));
 }
 
-/// `registry serve` over the fixture's database on `port`, webhooks allowed to the receivers.
-async fn serve(fx: &CliFixture, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .arg("serve")
-        .current_dir(fx.db.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("REGISTRY_DATABASE_URL", &fx.db.url_string)
-        .env("REGISTRY_KEY_FILE", key_file(&fx.db))
-        .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
-        .env("REGISTRY_METRICS_BIND", "127.0.0.1:0")
-        .env("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST)
-        .env("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")
-        .env("REGISTRY_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = awc::Client::default();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.map_or(true, |r| !r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "serve did not become ready");
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
-    child
-}
-
 #[actix_web::test]
 async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serve() {
     let fx = CliFixture::new();
@@ -310,13 +289,9 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
     let receiver = Receiver::down();
     let out = fx.run(&["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url(), "--json"]);
     assert!(!out.status.success(), "plain http is refused without the development setting");
-    let out = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url(), "--json"])
-        .current_dir(fx.db.dir.path())
-        .env("REGISTRY_DATABASE_URL", &fx.db.url_string)
-        .env("REGISTRY_KEY_FILE", key_file(&fx.db))
-        .env("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST)
-        .env("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")
+    let allowed = [("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST), ("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")];
+    let out = fx
+        .command(&allowed, &["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url(), "--json"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -324,7 +299,7 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
     let secret = printed["secret"].as_str().unwrap().to_owned();
 
     let port = free_port();
-    let mut first = serve(&fx, port).await;
+    let mut first = fx.serve(port, &allowed).await;
     let client = awc::Client::default();
     let accounts: Vec<Value> = (1..=5)
         .map(|n| json!({ "account_ref": format!("acc-{n}"), "handle": format!("@acc{n}"), "follower_count": 7000 }))
@@ -336,12 +311,28 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
         .await
         .unwrap();
     assert!(reply.status().is_success());
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    // Killed once every event was tried (and refused): they wait in the outbox, not in a claim.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut listed = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/webhooks/deliveries"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let listed: Value = listed.json().await.unwrap();
+        let tried = listed["deliveries"].as_array().unwrap().iter().filter(|d| d["last_error"].is_string()).count();
+        if tried == 5 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not every event was tried: {listed}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
     first.kill().unwrap();
     first.wait().unwrap();
 
     receiver.listen(Mode::Accept);
-    let mut second = serve(&fx, port).await;
+    let mut second = fx.serve(port, &allowed).await;
     let received = receiver.wait_for(5).await;
     second.kill().unwrap();
     second.wait().unwrap();

@@ -44,6 +44,16 @@ pub fn create(
         .get_result(conn)?)
 }
 
+/// Holds other writers of the platform's endpoints off until the
+/// transaction ends (SQLite's write lock already does).
+pub fn lock_platform(conn: &mut DbConnection, platform_id: PlatformId) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        use crate::db::schema::platforms;
+        platforms::table.find(platform_id).select(platforms::id).for_update().execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The platform's endpoints, oldest first.
 pub fn list(conn: &mut DbConnection, platform_id: PlatformId) -> Result<Vec<EndpointRow>, DbError> {
     Ok(endpoints::table
@@ -294,6 +304,8 @@ pub enum Redelivery {
     Queued,
     NotFound,
     EndpointDisabled,
+    /// It is still queued (or being sent): it goes out without asking.
+    Pending,
 }
 
 /// Queues one of the platform's deliveries again, due now, with the same
@@ -304,21 +316,23 @@ pub fn redeliver(
     id: DeliveryId,
     now: DateTime<Utc>,
 ) -> Result<Redelivery, DbError> {
-    let found: Option<Option<NaiveDateTime>> = deliveries::table
+    let found: Option<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = deliveries::table
         .inner_join(endpoints::table)
         .filter(deliveries::id.eq(id).and(deliveries::platform_id.eq(platform_id)))
-        .select(endpoints::disabled_at)
+        .select((endpoints::disabled_at, deliveries::next_attempt_at))
         .first(conn)
         .optional()?;
     match found {
         None => return Ok(Redelivery::NotFound),
-        Some(Some(_)) => return Ok(Redelivery::EndpointDisabled),
-        Some(None) => {}
+        Some((Some(_), _)) => return Ok(Redelivery::EndpointDisabled),
+        Some((None, Some(_))) => return Ok(Redelivery::Pending),
+        Some((None, None)) => {}
     }
     diesel::update(deliveries::table.find(id))
         .set((
             deliveries::next_attempt_at.eq(Some(db_time(now))),
             deliveries::created_at.eq(db_time(now)),
+            deliveries::attempts.eq(0),
             deliveries::delivered_at.eq(None::<NaiveDateTime>),
             deliveries::failed_at.eq(None::<NaiveDateTime>),
         ))

@@ -30,6 +30,7 @@ fn translate(e: WebhookError) -> ApiError {
         WebhookError::Url(_) | WebhookError::Unreachable => ApiError::invalid_field("url", e),
         WebhookError::TooMany => ApiError::Conflict { code: "too_many_endpoints", message: e.to_string() },
         WebhookError::Disabled => ApiError::Conflict { code: "endpoint_disabled", message: e.to_string() },
+        WebhookError::Pending => ApiError::Conflict { code: "delivery_pending", message: e.to_string() },
         WebhookError::Db(e) => e.into(),
     }
 }
@@ -131,6 +132,7 @@ pub(crate) async fn list(auth: PlatformAuth, state: web::Data<AppState>) -> Resu
         (status = 201, description = "The endpoint and its secret (shown only now)", body = IssuedEndpoint),
         (status = 400, description = "Malformed body, or a URL that is not https, holds credentials, or resolves only to private, loopback, link-local or metadata addresses", body = ErrorResponse),
         (status = 409, description = "The platform has 10 endpoints already", body = ErrorResponse),
+        (status = 503, description = "Too many endpoints being checked at once; retry", body = ErrorResponse),
     )
 )]
 pub(crate) async fn add(
@@ -139,10 +141,18 @@ pub(crate) async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let AddEndpointRequest { url, scheme } = body.into_inner();
     let (app, platform_id) = (state.clone(), auth.platform_id);
+    // The name is looked up on a thread of its own, holding no database connection, a few at a time.
+    let _permit =
+        state.lookup_gate.try_acquire().ok_or(ApiError::Unavailable("too many endpoints being checked; retry"))?;
+    let settings = state.settings.webhooks.clone();
+    let url = web::block(move || webhooks::check_endpoint(&url, &settings))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(translate)?;
     let issued = with_conn(&state, move |conn| {
         let scheme = scheme.unwrap_or(SigningScheme::Hmac);
         let (requester, now) = ((platform_id, Requester::Platform), crate::db::now());
-        webhooks::add(conn, &app.keys, &app.settings.webhooks, requester, (&url, scheme), now).map_err(translate)
+        webhooks::add(conn, &app.keys, requester, (&url, scheme), now).map_err(translate)
     })
     .await?;
     tracing::info!(
@@ -153,11 +163,15 @@ pub(crate) async fn add(
     Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(IssuedEndpoint::from(issued)))
 }
 
-fn path_id(raw: &str) -> Result<i64, ApiError> {
+fn positive(name: &str, raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::invalid_field("id", "must be a positive whole number"))
+        .ok_or_else(|| ApiError::invalid_field(name, "must be a positive whole number"))
+}
+
+fn path_id(raw: &str) -> Result<i64, ApiError> {
+    positive("id", raw)
 }
 
 /// Remove an endpoint; what was queued for it is dropped.
@@ -308,8 +322,8 @@ pub(crate) async fn deliveries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "must be 1 to 1000"));
     }
-    let endpoint = endpoint.map(|e| path_id(&e.to_string()).map(EndpointId::new)).transpose()?;
-    let before = before.map(|b| path_id(&b.to_string()).map(DeliveryId::new)).transpose()?;
+    let endpoint = endpoint.map(|e| positive("endpoint", &e.to_string()).map(EndpointId::new)).transpose()?;
+    let before = before.map(|b| positive("before", &b.to_string()).map(DeliveryId::new)).transpose()?;
     let platform_id = auth.platform_id;
     let rows =
         with_conn(&state, move |conn| Ok(webhooks::deliveries(conn, platform_id, endpoint, before, limit)?)).await?;
@@ -329,7 +343,7 @@ pub(crate) async fn deliveries(
     responses(
         (status = 202, description = "Queued; it is sent within a second or so"),
         (status = 404, description = "No such delivery of this platform", body = ErrorResponse),
-        (status = 409, description = "Its endpoint is disabled", body = ErrorResponse),
+        (status = 409, description = "Its endpoint is disabled, or it is still queued", body = ErrorResponse),
     )
 )]
 pub(crate) async fn redeliver(

@@ -67,4 +67,38 @@ impl CliFixture {
     pub fn keys(&self) -> KeyRing {
         KeyRing::load(&key_file(&self.db)).unwrap()
     }
+
+    /// The command line over this fixture's database and key file, with `env` besides.
+    pub fn command(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Command {
+        let key_file = key_file(&self.db);
+        let mut command = cli_command(self.db.dir.path(), env, args);
+        command.env("REGISTRY_DATABASE_URL", &self.db.url_string).env("REGISTRY_KEY_FILE", key_file);
+        command
+    }
+
+    /// `registry serve` on `port` over this fixture's database, with `env`
+    /// besides, ready to answer; its output is dropped.
+    pub async fn serve(&self, port: u16, env: &[(&str, &str)]) -> std::process::Child {
+        let mut child = self
+            .command(env, &["serve"])
+            .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
+            .env("REGISTRY_METRICS_BIND", "127.0.0.1:0")
+            .env("REGISTRY_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the registry binary starts");
+        let client = awc::Client::default();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await;
+            if ready.is_ok_and(|reply| reply.status().is_success()) {
+                return child;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("serve did not become ready");
+    }
 }
