@@ -121,8 +121,11 @@ impl Application {
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
         let statuses = Arc::new(crate::status_mirror::StatusMirror::default());
         crate::status_mirror::follow(&statuses, settings.database_url.clone()).map_err(StartupError::Mirror)?;
+        // Their own connections: a flood of deliveries never takes one a status read's token lookup needs.
+        let workers = u32::try_from(settings.webhooks.concurrency.min(4)).unwrap_or(4);
+        let webhook_pool = crate::db::worker_pool(&settings.database_url, workers);
         let webhooks =
-            crate::webhooks::start(pool.clone(), keys.clone(), &settings.webhooks).map_err(StartupError::Webhooks)?;
+            crate::webhooks::start(webhook_pool, keys.clone(), &settings.webhooks).map_err(StartupError::Webhooks)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             keys: keys.clone(),

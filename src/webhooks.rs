@@ -270,15 +270,23 @@ pub fn start(pool: Pool, keys: Arc<KeyRing>, settings: &WebhookSettings) -> std:
     for n in 0..settings.concurrency {
         let (pool, keys, sender) = (pool.clone(), keys.clone(), Arc::downgrade(&sender));
         std::thread::Builder::new().name(format!("webhooks-{n}")).spawn(move || {
-            let poll = POLL;
+            // Whether the last round failed, so that a lasting outage is logged once.
+            let mut failing = false;
             loop {
                 let Some(sender) = sender.upgrade() else { return };
                 match deliver_due(&pool, &keys, &sender) {
-                    Ok(0) => std::thread::sleep(poll),
-                    Ok(_) => {}
+                    Ok(sent) => {
+                        failing = false;
+                        if sent == 0 {
+                            std::thread::sleep(POLL);
+                        }
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "webhook deliveries could not be claimed or recorded; retrying");
-                        std::thread::sleep(poll);
+                        if !failing {
+                            tracing::warn!(error = %e, "webhook deliveries could not be claimed or recorded; retrying");
+                        }
+                        failing = true;
+                        std::thread::sleep(POLL);
                     }
                 }
             }

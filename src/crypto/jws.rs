@@ -1,6 +1,7 @@
 //! Status statements' signatures: detached compact JWS (RFC 7515,
 //! appendix F) signed with EdDSA over Ed25519 (RFC 8037), and their public
-//! keys as a JWK set (RFC 7517) with RFC 7638 thumbprints as key ids.
+//! keys as a JWK set (RFC 7517), each key's id the start of its RFC 7638
+//! thumbprint.
 //!
 //! A status answer carries `header..signature`: the payload, the canonical
 //! statement (`domain::statement`), is left out because the answer's own
@@ -14,11 +15,18 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A key's RFC 7638 thumbprint, base64url: the `kid` of its JWK.
+/// A key's RFC 7638 thumbprint, base64url.
 pub fn thumbprint(key: &VerifyingKey) -> String {
     // The thumbprint input is the JWK's required members in lexicographic order, no spaces.
     let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, BASE64URL_NOPAD.encode(key.as_bytes()));
     BASE64URL_NOPAD.encode(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// The `kid` of a key: the first 16 characters (96 bits) of its thumbprint.
+/// Every status answer carries it, so it is short; a registry has a
+/// handful of keys, and the JWK set names the whole key beside it.
+pub fn key_id(key: &VerifyingKey) -> String {
+    thumbprint(key)[..16].to_owned()
 }
 
 /// The status-signing key of one master key version, with its key id.
@@ -36,7 +44,7 @@ impl std::fmt::Debug for StatusKey {
 
 impl StatusKey {
     pub fn new(signing: SigningKey) -> Self {
-        let kid = thumbprint(&signing.verifying_key());
+        let kid = key_id(&signing.verifying_key());
         Self { signing, kid }
     }
 
@@ -82,7 +90,7 @@ pub struct Jwk {
     pub crv: String,
     /// The public key, base64url.
     pub x: String,
-    /// The RFC 7638 thumbprint, base64url.
+    /// The first 16 characters of the key's RFC 7638 thumbprint.
     pub kid: String,
     /// Always `EdDSA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,20 +106,20 @@ impl Jwk {
             kty: "OKP".into(),
             crv: "Ed25519".into(),
             x: BASE64URL_NOPAD.encode(key.as_bytes()),
-            kid: thumbprint(key),
+            kid: key_id(key),
             alg: Some("EdDSA".into()),
             use_: Some("sig".into()),
         }
     }
 
-    /// The key, if this is an Ed25519 key whose `kid` is its thumbprint.
+    /// The key, if this is an Ed25519 key whose `kid` is its own.
     fn verifying_key(&self) -> Option<VerifyingKey> {
         if self.kty != "OKP" || self.crv != "Ed25519" {
             return None;
         }
         let bytes: [u8; 32] = BASE64URL_NOPAD.decode(self.x.as_bytes()).ok()?.try_into().ok()?;
         let key = VerifyingKey::from_bytes(&bytes).ok()?;
-        (thumbprint(&key) == self.kid).then_some(key)
+        (key_id(&key) == self.kid).then_some(key)
     }
 }
 
@@ -188,7 +196,7 @@ mod tests {
             kty: "OKP".into(),
             crv: "Ed25519".into(),
             x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into(),
-            kid: "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k".into(),
+            kid: "kPrK_qmxVWaYVA9w".into(),
             alg: None,
             use_: None,
         };

@@ -131,6 +131,19 @@ pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Pool, DbError> {
         .build(manager)?)
 }
 
+/// A pool of its own for background workers (already migrated), so that
+/// they never wait for, nor hold, the connections requests use.
+/// Connects when first used: a database that is down at start fails the
+/// workers' rounds (logged and retried), not the start.
+pub fn worker_pool(url: &DatabaseUrl, pool_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(false)
+        .build_unchecked(ConnectionManager::new(url.clone()))
+}
+
 /// Whether a PostgreSQL database holds no tables at all: the only kind a
 /// restore writes into.
 pub fn postgres_is_empty(url: &secrecy::SecretString) -> Result<bool, DbError> {

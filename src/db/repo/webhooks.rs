@@ -223,7 +223,8 @@ pub fn record(
                     deliveries::last_error.eq(None::<String>),
                 ))
                 .execute(conn)?;
-            diesel::update(endpoints::table.find(endpoint))
+            // Only when it was failing: concurrent workers must not queue on the endpoint's row.
+            diesel::update(endpoints::table.find(endpoint).filter(endpoints::failing_since.is_not_null()))
                 .set(endpoints::failing_since.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
         }
