@@ -169,6 +169,8 @@ test('a registrar checks declarations without reading them, confirms one and rej
   await registrar.fill('#surname', 'СЕЙТҚАЛИ');
   await registrar.fill('#given_name', 'айгүл');
   await registrar.getByRole('button', { name: 'Check', exact: true }).click();
+  // The answer is a new page: wait for it before counting its rows.
+  await registrar.locator('#results').waitFor();
   assert.equal((await registrar.locator('tbody tr').count()), 3);
   const answered = await registrar.textContent('#results + table');
   assert.ok(answered.includes('С…') && !answered.includes('3054'), 'a name\'s first letter, never an identifier\'s digits');
