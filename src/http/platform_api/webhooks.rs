@@ -179,9 +179,10 @@ fn path_id(raw: &str) -> Result<i64, ApiError> {
     delete,
     path = "/api/v1/webhooks/{id}",
     tag = "platform",
-    params(("id" = i64, Path, description = "The endpoint")),
+    params(("id" = i64, Path, description = "The endpoint", minimum = 1)),
     responses(
         (status = 204, description = "Removed"),
+        (status = 400, description = "An id that is not a positive whole number", body = ErrorResponse),
         (status = 404, description = "No such endpoint of this platform", body = ErrorResponse),
     )
 )]
@@ -204,9 +205,10 @@ pub(crate) async fn remove(
     post,
     path = "/api/v1/webhooks/{id}/rotate",
     tag = "platform",
-    params(("id" = i64, Path, description = "The endpoint")),
+    params(("id" = i64, Path, description = "The endpoint", minimum = 1)),
     responses(
         (status = 200, description = "The endpoint and its new secret (shown only now)", body = IssuedEndpoint),
+        (status = 400, description = "An id that is not a positive whole number", body = ErrorResponse),
         (status = 404, description = "No such endpoint of this platform", body = ErrorResponse),
     )
 )]
@@ -230,8 +232,10 @@ pub(crate) async fn rotate(
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// Only this endpoint's deliveries.
+    #[param(minimum = 1)]
     pub endpoint: Option<i64>,
     /// Deliveries older than this id (the `next` of the previous page).
+    #[param(minimum = 1)]
     pub before: Option<i64>,
     /// At most this many (1–1,000).
     #[serde(default = "default_limit")]
@@ -339,9 +343,10 @@ pub(crate) async fn deliveries(
     post,
     path = "/api/v1/webhooks/deliveries/{id}/redeliver",
     tag = "platform",
-    params(("id" = i64, Path, description = "The delivery")),
+    params(("id" = i64, Path, description = "The delivery", minimum = 1)),
     responses(
         (status = 202, description = "Queued; it is sent within a second or so"),
+        (status = 400, description = "An id that is not a positive whole number", body = ErrorResponse),
         (status = 404, description = "No such delivery of this platform", body = ErrorResponse),
         (status = 409, description = "Its endpoint is disabled, or it is still queued", body = ErrorResponse),
     )

@@ -180,6 +180,7 @@ pub(crate) enum TargetView {
     /// `identifier` (and `country`) only for its requester and approvers.
     Identifier {
         /// Never null: the table's CHECK constraint makes a target one shape or the other.
+        #[schema(required = true)]
         identifier_type: Option<IdentifierType>,
         #[serde(skip_serializing_if = "Option::is_none")]
         identifier: Option<String>,
