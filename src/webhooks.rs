@@ -14,7 +14,7 @@
 
 use crate::config::WebhookSettings;
 use crate::crypto::KeyRing;
-use crate::crypto::webhook::EndpointSecret;
+use crate::crypto::webhook::{EndpointSecret, message_id};
 use crate::db::repo::webhooks::{self as repo, Attempt, Claimed};
 use crate::db::{DbError, Pool, write_tx};
 use crate::domain::statement::rfc3339;
@@ -128,13 +128,12 @@ impl Sender {
     }
 
     /// One attempt: the answer's status, or why there was none.
-    fn send(&self, delivery: &Claimed, signatures: &str, now: DateTime<Utc>) -> Result<u16, String> {
-        let id = message_id(delivery);
+    fn send(&self, delivery: &Claimed, id: &str, signatures: &str, now: DateTime<Utc>) -> Result<u16, String> {
         let response = self
             .agent
             .post(&delivery.endpoint.url)
             .header("content-type", "application/json")
-            .header("webhook-id", &id)
+            .header("webhook-id", id)
             .header("webhook-timestamp", now.timestamp().to_string())
             .header("webhook-signature", signatures)
             .send(delivery.payload.as_bytes());
@@ -145,25 +144,19 @@ impl Sender {
     }
 }
 
-/// The `webhook-id` of a delivery: the same on every attempt and redelivery.
-pub fn message_id(delivery: &Claimed) -> String {
-    format!("msg_{}", delivery.id.get())
-}
-
 /// The `webhook-signature` header: the current secret's signature, and the
 /// previous secret's while a rotation overlaps.
-fn signatures(keys: &KeyRing, delivery: &Claimed, timestamp: i64, now: DateTime<Utc>) -> String {
+fn signatures(keys: &KeyRing, (delivery, id): (&Claimed, &str), timestamp: i64, now: DateTime<Utc>) -> String {
     let endpoint = &delivery.endpoint;
     let digester = keys.token_digester();
-    let id = message_id(delivery);
     let body = delivery.payload.as_bytes();
     let mut header =
-        EndpointSecret::derive(&digester, endpoint.scheme, &endpoint.secret_nonce).sign(&id, timestamp, body);
+        EndpointSecret::derive(&digester, endpoint.scheme, &endpoint.secret_nonce).sign(id, timestamp, body);
     if let (Some(previous), Some(until)) = (&endpoint.previous_nonce, endpoint.previous_until)
         && now < until.and_utc()
     {
         header.push(' ');
-        header.push_str(&EndpointSecret::derive(&digester, endpoint.scheme, previous).sign(&id, timestamp, body));
+        header.push_str(&EndpointSecret::derive(&digester, endpoint.scheme, previous).sign(id, timestamp, body));
     }
     header
 }
@@ -200,8 +193,9 @@ pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize
         .iter()
         .map(|delivery| {
             let sent_at = crate::db::now();
-            let header = signatures(keys, delivery, sent_at.timestamp(), sent_at);
-            let attempt = match sender.send(delivery, &header, sent_at) {
+            let id = message_id(&keys.token_digester(), delivery.id);
+            let header = signatures(keys, (delivery, &id), sent_at.timestamp(), sent_at);
+            let attempt = match sender.send(delivery, &id, &header, sent_at) {
                 Ok(status @ 200..=299) => Attempt::Delivered { status },
                 answer => {
                     let (status, error) = match answer {

@@ -35,6 +35,8 @@ pub enum TokenPurpose {
     AuditSigningKey,
     /// Derives a webhook endpoint's signing secret from the token key and the endpoint's nonce.
     WebhookSecret,
+    /// Derives a webhook delivery's `webhook-id` from its row id.
+    WebhookMessageId,
 }
 
 impl TokenPurpose {
@@ -51,6 +53,7 @@ impl TokenPurpose {
             TokenPurpose::OwnerLink => b"owner-link",
             TokenPurpose::AuditSigningKey => b"audit-signing-key",
             TokenPurpose::WebhookSecret => b"webhook-secret",
+            TokenPurpose::WebhookMessageId => b"webhook-message-id",
         }
     }
 }

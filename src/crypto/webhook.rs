@@ -6,7 +6,7 @@
 //! sign, and a rotation is a new nonce.
 
 use super::{TokenPurpose, token::TokenDigester};
-use crate::domain::SigningScheme;
+use crate::domain::{DeliveryId, SigningScheme};
 use data_encoding::BASE64;
 use ed25519_dalek::Signer as _;
 use hmac::{KeyInit, Mac};
@@ -50,6 +50,13 @@ impl EndpointSecret {
     }
 }
 
+/// A delivery's `webhook-id`: the same on every attempt and redelivery, and
+/// keyed, so that ids do not count the deliveries of other platforms.
+pub fn message_id(digester: &TokenDigester<'_>, delivery: DeliveryId) -> String {
+    let digest = digester.digest(TokenPurpose::WebhookMessageId, &delivery.get().to_string());
+    format!("msg_{}", data_encoding::BASE64URL_NOPAD.encode(&digest.0[..15]))
+}
+
 #[expect(clippy::expect_used, reason = "HMAC takes a key of any length")]
 fn hmac_sha256(key: &[u8], content: &[u8]) -> [u8; 32] {
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
@@ -85,6 +92,10 @@ mod tests {
             BASE64.decode(ed.sign("msg_1", 1_700_000_000, b"{}").strip_prefix("v1a,").unwrap().as_bytes()).unwrap();
         key.verify_strict(b"msg_1.1700000000.{}", &ed25519_dalek::Signature::from_bytes(&signed.try_into().unwrap()))
             .unwrap();
+        let ids = [message_id(&digester, DeliveryId::new(1)), message_id(&digester, DeliveryId::new(2))];
+        assert!(ids[0].starts_with("msg_") && ids[0].len() == 24, "{}", ids[0]);
+        assert_ne!(ids[0], ids[1]);
+        assert_eq!(ids[0], message_id(&digester, DeliveryId::new(1)), "stable");
         assert_ne!(
             EndpointSecret::derive(&digester, SigningScheme::Hmac, b"nonce-2").shown(),
             hmac.shown(),

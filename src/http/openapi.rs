@@ -211,7 +211,11 @@ impl Modify for Webhooks {
                  `webhook-id`. `data.seq` orders the events of one account, and `/api/v1/changes?after=` catches \
                  up after any gap. No personal data.",
             ))
-            .parameter(header("webhook-id", "The message id: the same on every attempt", "msg_4711"))
+            .parameter(header(
+                "webhook-id",
+                "The message id: the same on every attempt",
+                "msg_2KWPBgLlAfxdpx2AI54pPJ85",
+            ))
             .parameter(header("webhook-timestamp", "Seconds since 1970 when this attempt was signed", "1764496800"))
             .parameter(header(
                 "webhook-signature",

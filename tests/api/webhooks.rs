@@ -70,6 +70,9 @@ async fn a_receiver_gets_exactly_its_platforms_events_signed_as_standard_webhook
     assert_eq!(ours.accepted().len(), 3, "each event once when the receiver accepts it");
 
     let deliveries = app.api_get(&qaz, "/api/v1/webhooks/deliveries").await.json();
+    let listed: BTreeSet<&str> =
+        deliveries["deliveries"].as_array().unwrap().iter().map(|d| d["webhook_id"].as_str().unwrap()).collect();
+    assert_eq!(listed, received.iter().map(|r| r.id.as_str()).collect(), "the ids the platform sees listed");
     let states: Vec<&str> =
         deliveries["deliveries"].as_array().unwrap().iter().map(|d| d["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["delivered"; 3]);

@@ -1,6 +1,8 @@
 //! The platform API's webhook endpoints and deliveries (Standard Webhooks).
 
 use super::auth::PlatformAuth;
+use crate::crypto::KeyRing;
+use crate::crypto::webhook::message_id;
 use crate::db::repo::webhooks::{DeliveryRow, EndpointRow};
 use crate::domain::statement::rfc3339;
 use crate::domain::{DeliveryId, EndpointId, SigningScheme};
@@ -274,8 +276,8 @@ pub struct DeliveryDto {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-impl From<DeliveryRow> for DeliveryDto {
-    fn from(d: DeliveryRow) -> Self {
+impl DeliveryDto {
+    fn of(d: DeliveryRow, keys: &KeyRing) -> Self {
         let state = match (d.delivered_at, d.failed_at) {
             (Some(_), _) => "delivered",
             (None, Some(_)) => "failed",
@@ -284,7 +286,7 @@ impl From<DeliveryRow> for DeliveryDto {
         Self {
             id: d.id.get(),
             endpoint_id: d.endpoint_id.get(),
-            webhook_id: format!("msg_{}", d.id.get()),
+            webhook_id: message_id(&keys.token_digester(), d.id),
             seq: d.seq,
             state,
             attempts: d.attempts,
@@ -333,9 +335,10 @@ pub(crate) async fn deliveries(
         with_conn(&state, move |conn| Ok(webhooks::deliveries(conn, platform_id, endpoint, before, limit)?)).await?;
     let next =
         (rows.len() == usize::try_from(limit).unwrap_or(usize::MAX)).then(|| rows.last().map(|d| d.id.get())).flatten();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .json(DeliveriesResponse { deliveries: rows.into_iter().map(Into::into).collect(), next }))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-cache")).json(DeliveriesResponse {
+        deliveries: rows.into_iter().map(|d| DeliveryDto::of(d, &state.keys)).collect(),
+        next,
+    }))
 }
 
 /// Send a delivery again now, with the same `webhook-id` and a new 3-day retry window.
