@@ -232,23 +232,26 @@ impl StatusView {
     fn of(row: StatusRow, platform: &Platform<'_>, policy: &RegistryPolicy, now: DateTime<Utc>) -> Self {
         let deadline = row.deadline.map(|t| t.and_utc());
         let (status, due) = policy.status_at(row.status, deadline, row.below_since.map(|t| t.and_utc()), now);
-        let statement = StatusStatement {
+        let assurance = row.assurance.filter(|_| status == AccountStatus::Verified);
+        let deadline = deadline.filter(|_| accepts_claim_code(status));
+        let status_changed_at = due.map_or(row.status_changed_at.and_utc(), |c| c.at);
+        // The stored signature is the stored status's; a due change not stored yet is signed now.
+        let signed = row.statement.filter(|_| due.is_none());
+        let signature = platform.signature(signed.as_ref(), || StatusStatement {
             account_ref: row.account_ref.as_str().to_owned(),
-            assurance: row.assurance.filter(|_| status == AccountStatus::Verified),
-            deadline: deadline.filter(|_| accepts_claim_code(status)),
+            assurance,
+            deadline,
             platform: platform.slug.to_owned(),
             seq: row.seq,
             status,
-            status_changed_at: due.map_or(row.status_changed_at.and_utc(), |c| c.at),
-        };
-        // The stored signature is the stored status's; a due change not stored yet is signed now.
-        let signed = row.statement.filter(|_| due.is_none());
+            status_changed_at,
+        });
         Self {
-            signature: platform.signature(&statement, signed.as_ref()),
+            signature,
             status,
-            assurance: statement.assurance,
-            deadline: statement.deadline,
-            status_changed_at: statement.status_changed_at,
+            assurance,
+            deadline,
+            status_changed_at,
             seq: row.seq,
             account_ref: row.account_ref,
             handle: row.handle,
@@ -266,10 +269,12 @@ pub struct Platform<'a> {
 }
 
 impl Platform<'_> {
-    fn signature(&self, statement: &StatusStatement, signed: Option<&StoredSignature>) -> String {
+    /// The stored signature encoded, or, without one, `statement()` signed now
+    /// (the statement is only written out then: reads need no copy of it).
+    fn signature(&self, signed: Option<&StoredSignature>, statement: impl FnOnce() -> StatusStatement) -> String {
         match signed {
             Some(signed) => jws::detached(&signed.kid, &signed.bytes),
-            None => self.keys.status_key().sign_detached(&statement.payload()),
+            None => self.keys.status_key().sign_detached(&statement().payload()),
         }
     }
 }
@@ -335,7 +340,8 @@ pub fn changes(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let statement = StatusStatement {
+            let signed = StoredSignature::of(row.statement_key.as_deref(), row.statement_signature.as_deref());
+            let signature = platform.signature(signed.as_ref(), || StatusStatement {
                 account_ref: row.account_ref.as_str().to_owned(),
                 assurance: row.assurance,
                 deadline: row.deadline.map(|t| t.and_utc()),
@@ -343,9 +349,8 @@ pub fn changes(
                 seq: row.seq,
                 status: row.status,
                 status_changed_at: row.changed_at.and_utc(),
-            };
-            let signed = StoredSignature::of(row.statement_key.as_deref(), row.statement_signature.as_deref());
-            Change { signature: platform.signature(&statement, signed.as_ref()), row }
+            });
+            Change { signature, row }
         })
         .collect())
 }
