@@ -15,11 +15,11 @@
 use crate::config::WebhookSettings;
 use crate::crypto::KeyRing;
 use crate::crypto::webhook::{EndpointSecret, message_id};
-use crate::db::repo::webhooks::{self as repo, Attempt, Claimed};
+use crate::db::repo::webhooks::{self as repo, Attempt, EndpointRow, Queued, Round};
 use crate::db::{DbError, Pool, write_tx};
 use crate::domain::statement::rfc3339;
 use crate::domain::webhook::may_reach;
-use crate::domain::{AccountStatus, AddressBlock, Assurance, StatusStatement};
+use crate::domain::{AccountStatus, AddressBlock, Assurance, DeliveryId, StatusStatement};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -68,9 +68,11 @@ pub fn event(statement: &StatusStatement) -> String {
 /// The most of an answer's body read (and then dropped): a receiver cannot
 /// make a node hold more.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;
-/// Deliveries one worker claims at a time: few, so that a receiver that
-/// hangs holds up little besides itself.
-const CLAIM: i64 = 4;
+/// The most deliveries a round sends to its endpoint.
+const ROUND: i64 = 32;
+/// A round starts no attempt after this long, so that a slow receiver
+/// gives its worker back to the other endpoints' turns.
+const ROUND_TIME: Duration = Duration::from_secs(10);
 /// The longest wait between two attempts.
 const MAX_RETRY: TimeDelta = TimeDelta::hours(6);
 /// How long a previous secret signs beside the new one after a rotation.
@@ -128,10 +130,16 @@ impl Sender {
     }
 
     /// One attempt: the answer's status, or why there was none.
-    fn send(&self, delivery: &Claimed, id: &str, signatures: &str, now: DateTime<Utc>) -> Result<u16, String> {
+    fn send(
+        &self,
+        url: &str,
+        delivery: &Queued,
+        (id, signatures): (&str, &str),
+        now: DateTime<Utc>,
+    ) -> Result<u16, String> {
         let response = self
             .agent
-            .post(&delivery.endpoint.url)
+            .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", id)
             .header("webhook-timestamp", now.timestamp().to_string())
@@ -146,8 +154,8 @@ impl Sender {
 
 /// The `webhook-signature` header: the current secret's signature, and the
 /// previous secret's while a rotation overlaps.
-fn signatures(keys: &KeyRing, (delivery, id): (&Claimed, &str), timestamp: i64, now: DateTime<Utc>) -> String {
-    let endpoint = &delivery.endpoint;
+fn signatures(keys: &KeyRing, (endpoint, delivery, id): (&EndpointRow, &Queued, &str), now: DateTime<Utc>) -> String {
+    let timestamp = now.timestamp();
     let digester = keys.token_digester();
     let body = delivery.payload.as_bytes();
     let mut header =
@@ -179,75 +187,86 @@ pub fn retry_at(
     (at < queued_at + settings.give_up_after).then_some(at)
 }
 
-/// One round of a worker: claims due deliveries, sends each, then records
-/// what came of them all in one transaction (a write per delivery would
-/// make SQLite's single writer the limit). Returns how many it sent.
+/// One round of a worker: leases the endpoint whose turn it is, sends its
+/// due deliveries in order on one connection, then records what came of
+/// them in one transaction (a write per delivery would make SQLite's single
+/// writer the limit). A round ends early when the endpoint did not answer,
+/// or answered 5xx or 429: the endpoint then rests until the failed
+/// delivery's next attempt, rather than every queued delivery finding out
+/// on its own. Returns how many it sent.
 pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
     let now = crate::db::now();
     if !repo::any_due(&mut *pool.get()?, now)? {
         return Ok(0);
     }
-    let lease = now + lease(&sender.settings);
-    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_due(conn, now, lease, CLAIM))?;
-    let outcomes: Vec<(&Claimed, Attempt)> = claimed
-        .iter()
-        .map(|delivery| {
-            let sent_at = crate::db::now();
-            let id = message_id(&keys.token_digester(), delivery.id);
-            let header = signatures(keys, (delivery, &id), sent_at.timestamp(), sent_at);
-            let attempt = match sender.send(delivery, &id, &header, sent_at) {
-                Ok(status @ 200..=299) => Attempt::Delivered { status },
-                answer => {
-                    let (status, error) = match answer {
-                        Ok(status) => (Some(status), format!("the endpoint answered {status}")),
-                        Err(reason) => (None, reason),
-                    };
-                    // The wait starts when the attempt ended: a timeout must not eat it.
-                    let (queued_at, failed_at) = (delivery.created_at.and_utc(), crate::db::now());
-                    let retry_at = retry_at(&sender.settings, delivery.attempts, queued_at, failed_at);
-                    Attempt::Failed { status, error, retry_at }
-                }
-            };
-            (delivery, attempt)
-        })
-        .collect();
-    record(pool, &outcomes, &sender.settings)?;
-    Ok(claimed.len())
+    let settings = &sender.settings;
+    let lease = now + lease(settings);
+    let per_platform = i64::try_from(settings.concurrency.div_ceil(2)).unwrap_or(i64::MAX);
+    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_round(conn, now, lease, (ROUND, per_platform)))?;
+    let Some(Round { endpoint, deliveries }) = claimed else { return Ok(0) };
+    let started = std::time::Instant::now();
+    let mut attempts = Vec::with_capacity(deliveries.len());
+    let mut rest_until = None;
+    for delivery in deliveries.iter().take_while(|_| started.elapsed() < ROUND_TIME) {
+        let sent_at = crate::db::now();
+        let id = message_id(&keys.token_digester(), delivery.id);
+        let header = signatures(keys, (&endpoint, delivery, &id), sent_at);
+        let answer = sender.send(&endpoint.url, delivery, (&id, &header), sent_at);
+        if let Ok(status @ 200..=299) = answer {
+            attempts.push((delivery.id, Attempt::Delivered { status }));
+            continue;
+        }
+        // The wait starts when the attempt ended: a timeout must not eat it.
+        let failed_at = crate::db::now();
+        let retry_at = retry_at(settings, delivery.attempts + 1, delivery.created_at.and_utc(), failed_at);
+        let unwell = !matches!(answer, Ok(status) if (400..500).contains(&status) && status != 429);
+        let (status, error) = match answer {
+            Ok(status) => (Some(status), format!("the endpoint answered {status}")),
+            Err(reason) => (None, reason),
+        };
+        attempts.push((delivery.id, Attempt::Failed { status, error, retry_at }));
+        if unwell {
+            rest_until = Some(retry_at.unwrap_or(failed_at));
+            break;
+        }
+    }
+    record(pool, &endpoint, &attempts, rest_until, settings)?;
+    Ok(attempts.len())
 }
 
-/// How long a claim holds: a whole round of attempts that each time out, and a minute.
+/// How long a lease holds: a whole round whose last attempt times out, and a minute.
 fn lease(settings: &WebhookSettings) -> TimeDelta {
-    let round = settings.timeout.saturating_mul(u32::try_from(CLAIM).unwrap_or(u32::MAX));
-    TimeDelta::from_std(round).unwrap_or(TimeDelta::hours(1)) + TimeDelta::minutes(1)
+    TimeDelta::from_std(ROUND_TIME + settings.timeout).unwrap_or(TimeDelta::hours(1)) + TimeDelta::minutes(1)
 }
 
-/// Records a round's attempts. An endpoint is disabled, and the registry's
-/// operator told in the log, when it let a delivery fail for the whole
-/// retry window, or when every attempt to it failed for that long.
-fn record(pool: &Pool, outcomes: &[(&Claimed, Attempt)], settings: &WebhookSettings) -> Result<(), DbError> {
+/// Records a round. An endpoint is disabled, and the registry's operator
+/// told in the log, when it let a delivery fail for the whole retry window,
+/// or when every attempt to it failed for that long.
+fn record(
+    pool: &Pool,
+    endpoint: &EndpointRow,
+    attempts: &[(DeliveryId, Attempt)],
+    rest_until: Option<DateTime<Utc>>,
+    settings: &WebhookSettings,
+) -> Result<(), DbError> {
     let now = crate::db::now();
     write_tx(&mut *pool.get()?, |conn| {
-        let mut disabled = Vec::new();
-        for (delivery, attempt) in outcomes {
-            let endpoint = &delivery.endpoint;
-            repo::record(conn, (delivery.id, endpoint.id), attempt, now)?;
-            let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
-            let given_up = matches!(attempt, Attempt::Failed { retry_at: None, .. });
-            let failing_long =
-                matches!(attempt, Attempt::Failed { .. }) && failing_for.is_some_and(|d| d >= settings.give_up_after);
-            if (given_up || failing_long) && !disabled.contains(&endpoint.id) {
-                let reason = format!(
-                    "deliveries failed for {} without a 2xx answer",
-                    humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
-                );
-                repo::disable(conn, endpoint.id, &reason, now)?;
-                disabled.push(endpoint.id);
-                tracing::warn!(
-                    platform.id = endpoint.platform_id.get(),
-                    webhook.endpoint = endpoint.id.get(),
-                    "a webhook endpoint let deliveries fail for the whole retry window and was disabled"
-                );
-            }
+        repo::record_round(conn, endpoint, attempts, (now, rest_until.unwrap_or(now)))?;
+        let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
+        let given_up = attempts.iter().any(|(_, a)| matches!(a, Attempt::Failed { retry_at: None, .. }));
+        let failed = attempts.iter().any(|(_, a)| matches!(a, Attempt::Failed { .. }));
+        let failing_long = failed && failing_for.is_some_and(|d| d >= settings.give_up_after);
+        if given_up || failing_long {
+            let reason = format!(
+                "deliveries failed for {} without a 2xx answer",
+                humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
+            );
+            repo::disable(conn, endpoint.id, &reason, now)?;
+            tracing::warn!(
+                platform.id = endpoint.platform_id.get(),
+                webhook.endpoint = endpoint.id.get(),
+                "a webhook endpoint let deliveries fail for the whole retry window and was disabled"
+            );
         }
         Ok::<_, DbError>(())
     })

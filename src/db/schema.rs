@@ -74,6 +74,7 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         disabled_at -> Nullable<Timestamp>,
         disabled_reason -> Nullable<Text>,
+        leased_until -> Timestamp,
     }
 }
 

@@ -140,6 +140,40 @@ async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_reco
 }
 
 #[actix_web::test]
+async fn a_platform_whose_endpoints_hang_holds_one_worker_of_two_and_others_are_served_meanwhile() {
+    let app = spawn_app_with(|s| {
+        webhook_settings(s);
+        s.webhooks.concurrency = 2;
+    })
+    .await;
+    let (hostile, fair) = (app.add_platform("hostile"), app.add_platform("fair"));
+    // Three endpoints that never answer within the timeout, with a backlog.
+    let hanging = Receiver::down();
+    hanging.listen(Mode::Hang);
+    for n in 1..=3 {
+        add_endpoint(&app, &hostile, &format!("{}/{n}", hanging.url()), "v1").await;
+    }
+    let refs: Vec<String> = (1..=20).map(|n| format!("acc-{n}")).collect();
+    app.report(&hostile, &refs.iter().map(|r| (r.as_str(), 7000)).collect::<Vec<_>>()).await;
+    hanging.wait_for_requests(1).await;
+
+    let ours = Receiver::start().await;
+    add_endpoint(&app, &fair, &ours.url(), "v1").await;
+    for n in 1..=5 {
+        app.report(&fair, &[(&format!("fair-{n}"), 7000)]).await;
+    }
+    ours.wait_for(5).await;
+    hanging.wait_for_requests(4).await;
+    // One worker at a time on the hanging endpoints: each attempt waits out
+    // the previous one's timeout (1 s). Two workers would overlap them.
+    let arrivals = hanging.arrivals();
+    for pair in arrivals.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(800), "two attempts {gap:?} apart: two workers at once");
+    }
+}
+
+#[actix_web::test]
 async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_the_platform_sees_why() {
     let app = spawn_app_with(|s| {
         webhook_settings(s);
@@ -314,7 +348,8 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
         .await
         .unwrap();
     assert!(reply.status().is_success());
-    // Killed once every event was tried (and refused): they wait in the outbox, not in a claim.
+    // Killed once the endpoint was tried (and refused, so it rests): the
+    // events wait in the outbox, not in a lease.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let mut listed = client
@@ -325,10 +360,10 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
             .unwrap();
         let listed: Value = listed.json().await.unwrap();
         let tried = listed["deliveries"].as_array().unwrap().iter().filter(|d| d["last_error"].is_string()).count();
-        if tried == 5 {
+        if tried > 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "not every event was tried: {listed}");
+        assert!(Instant::now() < deadline, "no event was tried: {listed}");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     first.kill().unwrap();

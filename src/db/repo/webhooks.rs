@@ -6,6 +6,7 @@ use crate::db_run;
 use crate::domain::{DeliveryId, EndpointId, PlatformId, SigningScheme};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use std::collections::BTreeMap;
 
 /// An endpoint as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -134,14 +135,21 @@ pub fn enqueue(
     Ok(())
 }
 
-/// A delivery a node has claimed, with what it needs to send it.
+/// A delivery to send in a round.
 #[derive(Debug, Clone, Queryable)]
-pub struct Claimed {
+pub struct Queued {
     pub id: DeliveryId,
     pub payload: String,
     pub created_at: NaiveDateTime,
+    /// Attempts made before this one.
     pub attempts: i32,
+}
+
+/// An endpoint a node has leased, and its due deliveries, oldest first.
+#[derive(Debug, Clone)]
+pub struct Round {
     pub endpoint: EndpointRow,
+    pub deliveries: Vec<Queued>,
 }
 
 /// Whether any delivery is due: one probe of the partial index, so that idle
@@ -151,46 +159,79 @@ pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbEr
     Ok(select(exists(deliveries::table.filter(deliveries::next_attempt_at.le(db_time(now))))).get_result(conn)?)
 }
 
-/// Claims up to `limit` due deliveries for this node until `lease_until`:
-/// another node (or a restart) takes them again only after that. Rows
-/// another transaction is claiming are skipped (`SKIP LOCKED`); on SQLite
-/// the write transaction already holds every other writer off.
-pub fn claim_due(
+/// Leases, until `lease_until`, the endpoint whose turn it is among those
+/// with due deliveries, and returns up to `limit` of them. An endpoint is
+/// leased by one node at a time (so it takes one round at a time), and a
+/// platform holds at most `per_platform` leases at once (so a platform whose
+/// endpoints hang cannot hold every worker). Endpoints take turns: the one
+/// whose last round ended first goes next. Rows another transaction is
+/// leasing are skipped (`SKIP LOCKED`); on SQLite the write transaction
+/// already holds every other writer off.
+pub fn claim_round(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Claimed>, DbError> {
-    let due = deliveries::table
-        .filter(deliveries::next_attempt_at.le(db_time(now)))
-        .order(deliveries::next_attempt_at)
-        .limit(limit)
-        .select(deliveries::id);
-    let ids: Vec<DeliveryId> = match conn {
-        DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
-        DbConnection::Sqlite(sqlite) => due.load(sqlite)?,
-    };
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    (limit, per_platform): (i64, i64),
+) -> Result<Option<Round>, DbError> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::{Bool, Timestamp};
+    let at = db_time(now);
+    let full: Vec<PlatformId> = endpoints::table
+        .filter(endpoints::leased_until.gt(at))
+        .group_by(endpoints::platform_id)
+        .having(count_star().ge(per_platform))
+        .select(endpoints::platform_id)
+        .load(conn)?;
+    // Built per backend: a bound SQL fragment belongs to one. The correlated
+    // probe is one look into the (endpoint_id, next_attempt_at) index per endpoint.
+    macro_rules! turn {
+        () => {
+            endpoints::table
+                .filter(endpoints::disabled_at.is_null())
+                .filter(endpoints::leased_until.le(at))
+                .filter(endpoints::platform_id.ne_all(&full))
+                .filter(
+                    sql::<Bool>(
+                        "EXISTS (SELECT 1 FROM webhook_deliveries d \
+                         WHERE d.endpoint_id = webhook_endpoints.id AND d.next_attempt_at <= ",
+                    )
+                    .bind::<Timestamp, _>(at)
+                    .sql(")"),
+                )
+                .order((endpoints::leased_until, endpoints::id))
+                .limit(1)
+                .select(EndpointRow::as_select())
+        };
     }
-    diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
-        .set((
-            deliveries::next_attempt_at.eq(Some(db_time(lease_until))),
-            deliveries::attempts.eq(deliveries::attempts + 1),
-        ))
+    let endpoint = match conn {
+        DbConnection::Postgresql(pg) => turn!().for_update().skip_locked().first(pg).optional()?,
+        DbConnection::Sqlite(sqlite) => turn!().first(sqlite).optional()?,
+    };
+    let Some(endpoint) = endpoint else { return Ok(None) };
+    if let DbConnection::Postgresql(pg) = conn {
+        // Two nodes may each have leased another endpoint of the platform
+        // since `full` was read: count again, one claimer of the platform at a time.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7302, ($1 % 2147483647)::integer)")
+            .bind::<diesel::sql_types::BigInt, _>(endpoint.platform_id.get())
+            .execute(pg)?;
+        let leased: i64 = endpoints::table
+            .filter(endpoints::platform_id.eq(endpoint.platform_id).and(endpoints::leased_until.gt(at)))
+            .count()
+            .get_result(pg)?;
+        if leased >= per_platform {
+            return Ok(None);
+        }
+    }
+    diesel::update(endpoints::table.find(endpoint.id))
+        .set(endpoints::leased_until.eq(db_time(lease_until)))
         .execute(conn)?;
-    Ok(deliveries::table
-        .inner_join(endpoints::table)
-        .filter(deliveries::id.eq_any(&ids))
-        .order(deliveries::id)
-        .select((
-            deliveries::id,
-            deliveries::payload,
-            deliveries::created_at,
-            deliveries::attempts,
-            EndpointRow::as_select(),
-        ))
-        .load(conn)?)
+    let deliveries = deliveries::table
+        .filter(deliveries::endpoint_id.eq(endpoint.id).and(deliveries::next_attempt_at.le(at)))
+        .order((deliveries::next_attempt_at, deliveries::id))
+        .limit(limit)
+        .select((deliveries::id, deliveries::payload, deliveries::created_at, deliveries::attempts))
+        .load(conn)?;
+    Ok(Some(Round { endpoint, deliveries }))
 }
 
 /// What an attempt came to.
@@ -202,47 +243,57 @@ pub enum Attempt {
     Failed { status: Option<u16>, error: String, retry_at: Option<DateTime<Utc>> },
 }
 
-/// Records an attempt on the delivery and on its endpoint (a success ends
-/// the endpoint's failing streak; a failure starts one if none is running).
-pub fn record(
+/// Records a round's attempts on its deliveries and endpoint, and ends the
+/// lease: the endpoint's next round is due from `next_round`. The endpoint
+/// is failing from its first failed attempt until a success. Deliveries the
+/// round did not try stay due as they were.
+pub fn record_round(
     conn: &mut DbConnection,
-    (id, endpoint): (DeliveryId, EndpointId),
-    attempt: &Attempt,
-    now: DateTime<Utc>,
+    endpoint: &EndpointRow,
+    attempts: &[(DeliveryId, Attempt)],
+    (now, next_round): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), DbError> {
-    let row = deliveries::table.find(id);
     let at = db_time(now);
-    match attempt {
-        Attempt::Delivered { status } => {
-            diesel::update(row)
-                .set((
-                    deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
-                    deliveries::delivered_at.eq(Some(at)),
-                    deliveries::last_attempt_at.eq(Some(at)),
-                    deliveries::last_status.eq(Some(i32::from(*status))),
-                    deliveries::last_error.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            // Only when it was failing: concurrent workers must not queue on the endpoint's row.
-            diesel::update(endpoints::table.find(endpoint).filter(endpoints::failing_since.is_not_null()))
-                .set(endpoints::failing_since.eq(None::<NaiveDateTime>))
-                .execute(conn)?;
-        }
-        Attempt::Failed { status, error, retry_at } => {
-            diesel::update(row)
-                .set((
-                    deliveries::next_attempt_at.eq(retry_at.map(db_time)),
-                    deliveries::failed_at.eq(retry_at.is_none().then_some(at)),
-                    deliveries::last_attempt_at.eq(Some(at)),
-                    deliveries::last_status.eq(status.map(i32::from)),
-                    deliveries::last_error.eq(Some(error)),
-                ))
-                .execute(conn)?;
-            diesel::update(endpoints::table.find(endpoint).filter(endpoints::failing_since.is_null()))
-                .set(endpoints::failing_since.eq(Some(at)))
-                .execute(conn)?;
+    // Successes in one statement per answer status (nearly always one).
+    let mut delivered: BTreeMap<u16, Vec<DeliveryId>> = BTreeMap::new();
+    for (id, attempt) in attempts {
+        match attempt {
+            Attempt::Delivered { status } => delivered.entry(*status).or_default().push(*id),
+            Attempt::Failed { status, error, retry_at } => {
+                diesel::update(deliveries::table.find(*id))
+                    .set((
+                        deliveries::next_attempt_at.eq(retry_at.map(db_time)),
+                        deliveries::attempts.eq(deliveries::attempts + 1),
+                        deliveries::failed_at.eq(retry_at.is_none().then_some(at)),
+                        deliveries::last_attempt_at.eq(Some(at)),
+                        deliveries::last_status.eq(status.map(i32::from)),
+                        deliveries::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?;
+            }
         }
     }
+    for (status, ids) in &delivered {
+        diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
+            .set((
+                deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::delivered_at.eq(Some(at)),
+                deliveries::last_attempt_at.eq(Some(at)),
+                deliveries::last_status.eq(Some(i32::from(*status))),
+                deliveries::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+    }
+    let failing_since = match attempts.last() {
+        None => endpoint.failing_since,
+        Some((_, Attempt::Delivered { .. })) => None,
+        Some((_, Attempt::Failed { .. })) if delivered.is_empty() => endpoint.failing_since.or(Some(at)),
+        Some((_, Attempt::Failed { .. })) => Some(at),
+    };
+    diesel::update(endpoints::table.find(endpoint.id))
+        .set((endpoints::failing_since.eq(failing_since), endpoints::leased_until.eq(db_time(next_round))))
+        .execute(conn)?;
     Ok(())
 }
 

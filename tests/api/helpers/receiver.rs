@@ -36,8 +36,8 @@ struct Shared {
     mode: Mutex<Option<Mode>>,
     /// Requests answered with a 2xx.
     accepted: Mutex<Vec<Received>>,
-    /// Every request, whatever the answer.
-    seen: Mutex<usize>,
+    /// When each request arrived, whatever the answer.
+    arrivals: Mutex<Vec<Instant>>,
 }
 
 pub struct Receiver {
@@ -88,7 +88,12 @@ impl Receiver {
     }
 
     pub fn requests_seen(&self) -> usize {
-        *self.shared.seen.lock().unwrap()
+        self.shared.arrivals.lock().unwrap().len()
+    }
+
+    /// When each request arrived, in order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.shared.arrivals.lock().unwrap().clone()
     }
 
     /// Waits until at least `n` deliveries were accepted; returns them.
@@ -115,7 +120,7 @@ impl Receiver {
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
-    *shared.seen.lock().unwrap() += 1;
+    shared.arrivals.lock().unwrap().push(Instant::now());
     let mode = shared.mode.lock().unwrap().unwrap_or(Mode::Accept);
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     match mode {
