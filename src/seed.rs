@@ -21,7 +21,6 @@ const CHUNK: usize = 2000;
 /// One synthetic account: the `n`-th of a run, with the status mix above.
 struct Seeded {
     id: i64,
-    seq: i64,
     platform_id: PlatformId,
     account_ref: String,
     status: AccountStatus,
@@ -29,13 +28,7 @@ struct Seeded {
     crossed_at: Option<DateTime<Utc>>,
 }
 
-fn seeded(
-    n: i64,
-    (id_base, seq_base): (i64, i64),
-    platform_ids: &[PlatformId],
-    policy: &RegistryPolicy,
-    now: DateTime<Utc>,
-) -> Seeded {
+fn seeded(n: i64, id_base: i64, platform_ids: &[PlatformId], policy: &RegistryPolicy, now: DateTime<Utc>) -> Seeded {
     let status = match n % 10 {
         0..=4 => AccountStatus::Required,
         5 | 6 => AccountStatus::Verified,
@@ -46,7 +39,6 @@ fn seeded(
     let id = id_base + n + 1;
     Seeded {
         id,
-        seq: seq_base + n + 1,
         platform_id: platform_ids[usize::try_from(n % platforms).unwrap_or(0)],
         account_ref: format!("acct-{id:08}"),
         followers: if status == AccountStatus::NotRequired { (n * 7919) % 5000 } else { 5001 + (n * 7919) % 500_000 },
@@ -75,10 +67,6 @@ pub fn seed_accounts(
         let conn = &mut lock_feed(conn, keys.status_key())?;
         let id_base: i64 =
             accounts::table.select(diesel::dsl::max(accounts::id)).first::<Option<i64>>(&mut **conn)?.unwrap_or(0);
-        let seq_base: i64 = status_changes::table
-            .select(diesel::dsl::max(status_changes::seq))
-            .first::<Option<i64>>(&mut **conn)?
-            .unwrap_or(0);
         let now_db = db_time(now);
         for start in (0..count).step_by(CHUNK) {
             let end = (start + CHUNK).min(count);
@@ -86,7 +74,8 @@ pub fn seed_accounts(
             let mut change_rows = Vec::with_capacity(end - start);
             for i in start..end {
                 let n = i64::try_from(i).unwrap_or(i64::MAX);
-                let a = seeded(n, (id_base, seq_base), platform_ids, policy, now);
+                let a = seeded(n, id_base, platform_ids, policy, now);
+                let seq = conn.next_seq()?;
                 let assurance = (a.status == AccountStatus::Verified).then_some(Assurance::Declared);
                 let deadline = a.crossed_at.map(|c| db_time(c + policy.grace_period));
                 let statement = StatusStatement {
@@ -94,7 +83,7 @@ pub fn seed_accounts(
                     assurance,
                     deadline: deadline.filter(|_| accepts_claim_code(a.status)).map(|t| t.and_utc()),
                     platform: conn.platform_slug(a.platform_id)?,
-                    seq: a.seq,
+                    seq,
                     status: a.status,
                     status_changed_at: now_db.and_utc(),
                 };
@@ -113,14 +102,14 @@ pub fn seed_accounts(
                     accounts::crossed_at.eq(a.crossed_at.map(db_time)),
                     accounts::deadline.eq(deadline),
                     accounts::status_changed_at.eq(now_db),
-                    accounts::seq.eq(a.seq),
+                    accounts::seq.eq(seq),
                     accounts::created_at.eq(now_db),
                     accounts::version.eq(conn.next_version()),
                     accounts::statement_key.eq(kid.clone()),
                     accounts::statement_signature.eq(signature.clone()),
                 ));
                 change_rows.push((
-                    status_changes::seq.eq(a.seq),
+                    status_changes::seq.eq(seq),
                     status_changes::platform_id.eq(a.platform_id),
                     status_changes::account_id.eq(a.id),
                     status_changes::account_ref.eq(a.account_ref),

@@ -150,17 +150,20 @@ pub fn lock_feed(conn: &mut DbConnection, status_key: StatusKey) -> Result<FeedT
     let last = crate::db::schema::accounts::table
         .select(diesel::dsl::max(crate::db::schema::accounts::version))
         .first::<Option<i64>>(conn)?;
-    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1, status_key, platforms: Vec::new() })
+    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1, next_seq: None, status_key, platforms: Vec::new() })
 }
 
 /// A write transaction that holds the feed lock ([`lock_feed`]). It is a
 /// connection (it dereferences to one) that also hands out the accounts'
 /// versions, in order: one `MAX` per transaction, and every version unique
 /// and committed in order because no other writer holds the lock meanwhile;
-/// and it signs the status changes recorded in it.
+/// and it signs the status changes recorded in it, handing out their `seq`
+/// the same way (so that a change is signed before it is inserted).
 pub struct FeedTx<'c> {
     conn: &'c mut DbConnection,
     next_version: i64,
+    /// Read on the first change recorded in the transaction.
+    next_seq: Option<i64>,
     status_key: StatusKey,
     /// The platforms whose changes were recorded: their slugs (statements
     /// name them) and webhook endpoints (changes are queued for them), looked up once.
@@ -173,6 +176,22 @@ impl FeedTx<'_> {
         let version = self.next_version;
         self.next_version += 1;
         version
+    }
+
+    /// The `seq` of the next status change recorded in this transaction.
+    pub fn next_seq(&mut self) -> Result<i64, DbError> {
+        let seq = match self.next_seq {
+            Some(seq) => seq,
+            None => {
+                use crate::db::schema::status_changes;
+                let last = status_changes::table
+                    .select(diesel::dsl::max(status_changes::seq))
+                    .first::<Option<i64>>(self.conn)?;
+                last.unwrap_or(0) + 1
+            }
+        };
+        self.next_seq = Some(seq + 1);
+        Ok(seq)
     }
 
     pub fn status_key(&self) -> &StatusKey {

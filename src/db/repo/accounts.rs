@@ -238,14 +238,27 @@ pub fn record_changes(
     let version = conn.next_version();
     let (platform, endpoints) = conn.platform(platform_id).map(|(slug, e)| (slug.to_owned(), e.to_vec()))?;
     let key = conn.status_key().clone();
-    let conn: &mut DbConnection = conn;
     let mut signed = None;
     for change in changes {
         let shown_assurance = (change.status == AccountStatus::Verified).then_some(assurance).flatten();
         let shown_deadline = deadline.filter(|_| accepts_claim_code(change.status)).map(db_time);
         let changed_at = db_time(change.at);
-        let seq = db_run!(conn => diesel::insert_into(status_changes::table)
+        // Signed before it is inserted: one statement a change.
+        let statement = StatusStatement {
+            account_ref: account_ref.as_str().to_owned(),
+            assurance: shown_assurance,
+            deadline: shown_deadline.map(|t| t.and_utc()),
+            platform: platform.clone(),
+            seq: conn.next_seq()?,
+            status: change.status,
+            status_changed_at: changed_at.and_utc(),
+        };
+        let seq = statement.seq;
+        let signature = key.sign(&statement.payload());
+        let conn: &mut DbConnection = conn;
+        db_run!(conn => diesel::insert_into(status_changes::table)
             .values((
+                status_changes::seq.eq(seq),
                 status_changes::platform_id.eq(platform_id),
                 status_changes::account_id.eq(account_id),
                 status_changes::account_ref.eq(account_ref),
@@ -253,21 +266,9 @@ pub fn record_changes(
                 status_changes::assurance.eq(shown_assurance),
                 status_changes::changed_at.eq(changed_at),
                 status_changes::deadline.eq(shown_deadline),
+                status_changes::statement_key.eq(key.kid()),
+                status_changes::statement_signature.eq(&signature[..]),
             ))
-            .returning(status_changes::seq)
-            .get_result(conn))?;
-        let statement = StatusStatement {
-            account_ref: account_ref.as_str().to_owned(),
-            assurance: shown_assurance,
-            deadline: shown_deadline.map(|t| t.and_utc()),
-            platform: platform.clone(),
-            seq,
-            status: change.status,
-            status_changed_at: changed_at.and_utc(),
-        };
-        let signature = key.sign(&statement.payload());
-        db_run!(conn => diesel::update(status_changes::table.find(seq))
-            .set((status_changes::statement_key.eq(key.kid()), status_changes::statement_signature.eq(&signature[..])))
             .execute(conn))?;
         if !endpoints.is_empty() {
             // The change's webhook deliveries, queued with it: they commit together or not at all.
@@ -277,6 +278,7 @@ pub fn record_changes(
         signed = Some((seq, signature.to_vec()));
     }
     let (seq, signature) = signed.unwrap_or_default();
+    let conn: &mut DbConnection = conn;
     db_run!(conn => diesel::update(accounts::table.find(account_id))
         .set((
             accounts::seq.eq(seq),
