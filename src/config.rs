@@ -38,7 +38,7 @@
 //! | `REGISTRY_MAIL_RETRY` | `30s` | the wait after a failed delivery; it doubles with each failure, up to an hour |
 //! | `REGISTRY_WEBHOOK_ALLOW` | (none) | comma-separated addresses or CIDR blocks that webhook endpoints may resolve to although they are private, loopback or link-local (a platform on a private link); everything else that is not a public address is refused |
 //! | `REGISTRY_WEBHOOK_ALLOW_HTTP` | `false` | `true` accepts plain `http://` webhook endpoints: for development only |
-//! | `REGISTRY_WEBHOOK_CONCURRENCY` | `8` | webhook deliveries each node sends at once (one per endpoint; a platform's endpoints get at most half) |
+//! | `REGISTRY_WEBHOOK_CONCURRENCY` | `8` | webhook rounds each node sends at once (one endpoint each, up to 8 deliveries at a time; a platform's endpoints get at most half) |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!
@@ -168,7 +168,7 @@ pub struct WebhookSettings {
     pub allow: Vec<AddressBlock>,
     /// Plain `http://` endpoints accepted: for development only.
     pub allow_http: bool,
-    /// Deliveries sent at once by each node.
+    /// Rounds (one endpoint each) sent at once by each node.
     pub concurrency: usize,
     /// The wait after a first failed attempt; it doubles with each failure (with jitter), up to six hours.
     pub retry: TimeDelta,

@@ -23,6 +23,7 @@ use crate::domain::{AccountStatus, AddressBlock, Assurance, DeliveryId, StatusSt
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
@@ -70,6 +71,8 @@ pub fn event(statement: &StatusStatement) -> String {
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 /// The most deliveries a round sends to its endpoint.
 const ROUND: i64 = 32;
+/// How many of them are on their way at once (each on its own connection).
+const AT_ONCE: usize = 8;
 /// A round starts no attempt after this long, so that a slow receiver
 /// gives its worker back to the other endpoints' turns.
 const ROUND_TIME: Duration = Duration::from_secs(10);
@@ -124,6 +127,9 @@ impl Sender {
             .proxy(None)
             .https_only(!settings.allow_http)
             .user_agent("registry-webhooks")
+            // A round's connections stay open for the endpoint's next round.
+            .max_idle_connections_per_host(AT_ONCE)
+            .max_idle_connections(settings.concurrency.saturating_mul(AT_ONCE))
             .build();
         let resolver = Guarded { allowed: settings.allow.clone() };
         Self { agent: ureq::Agent::with_parts(config, DefaultConnector::new(), resolver), settings: settings.clone() }
@@ -188,50 +194,79 @@ pub fn retry_at(
 }
 
 /// One round of a worker: leases the endpoint whose turn it is, sends its
-/// due deliveries in order on one connection, then records what came of
-/// them in one transaction (a write per delivery would make SQLite's single
-/// writer the limit). A round ends early when the endpoint did not answer,
-/// or answered 5xx or 429: the endpoint then rests until the failed
-/// delivery's next attempt, rather than every queued delivery finding out
-/// on its own. Returns how many it sent.
+/// due deliveries, oldest first, [`AT_ONCE`] at a time (so that a distant
+/// receiver is not limited to one request per round trip), then records
+/// what came of them in one transaction (a write per delivery would make
+/// SQLite's single writer the limit). A round stops sending when the
+/// endpoint did not answer, or answered 5xx or 429: the endpoint then rests
+/// until the failed delivery's next attempt, rather than every queued
+/// delivery finding out on its own. Returns how many it sent.
 pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
     let now = crate::db::now();
-    if !repo::any_due(&mut *pool.get()?, now)? {
-        return Ok(0);
-    }
     let settings = &sender.settings;
     let lease = now + lease(settings);
     let per_platform = i64::try_from(settings.concurrency.div_ceil(2)).unwrap_or(i64::MAX);
-    let claimed = write_tx(&mut *pool.get()?, |conn| repo::claim_round(conn, now, lease, (ROUND, per_platform)))?;
+    let claimed = {
+        // Given back before sending: the round's record takes a connection of its own.
+        let conn = &mut *pool.get()?;
+        if !repo::any_due(conn, now)? || !repo::any_waiting(conn, now)? {
+            return Ok(0);
+        }
+        write_tx(conn, |conn| repo::claim_round(conn, now, lease, (ROUND, per_platform)))?
+    };
     let Some(Round { endpoint, deliveries }) = claimed else { return Ok(0) };
     let started = std::time::Instant::now();
-    let mut attempts = Vec::with_capacity(deliveries.len());
-    let mut rest_until = None;
-    for delivery in deliveries.iter().take_while(|_| started.elapsed() < ROUND_TIME) {
-        let sent_at = crate::db::now();
-        let id = message_id(&keys.token_digester(), delivery.id);
-        let header = signatures(keys, (&endpoint, delivery, &id), sent_at);
-        let answer = sender.send(&endpoint.url, delivery, (&id, &header), sent_at);
-        if let Ok(status @ 200..=299) = answer {
-            attempts.push((delivery.id, Attempt::Delivered { status }));
-            continue;
-        }
-        // The wait starts when the attempt ended: a timeout must not eat it.
-        let failed_at = crate::db::now();
-        let retry_at = retry_at(settings, delivery.attempts + 1, delivery.created_at.and_utc(), failed_at);
-        let unwell = !matches!(answer, Ok(status) if (400..500).contains(&status) && status != 429);
-        let (status, error) = match answer {
-            Ok(status) => (Some(status), format!("the endpoint answered {status}")),
-            Err(reason) => (None, reason),
-        };
-        attempts.push((delivery.id, Attempt::Failed { status, error, retry_at }));
-        if unwell {
-            rest_until = Some(retry_at.unwrap_or(failed_at));
-            break;
-        }
-    }
+    let stop = AtomicBool::new(false);
+    // Sender `n` takes deliveries n, n + AT_ONCE, …: the oldest go first.
+    let mut attempts: Vec<(usize, DeliveryId, Attempt, bool)> = std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..AT_ONCE.min(deliveries.len()))
+            .map(|n| {
+                let (endpoint, deliveries, stop) = (&endpoint, &deliveries, &stop);
+                scope.spawn(move || {
+                    let mut made = Vec::new();
+                    for (i, delivery) in deliveries.iter().enumerate().skip(n).step_by(AT_ONCE) {
+                        if stop.load(Ordering::Relaxed) || started.elapsed() >= ROUND_TIME {
+                            break;
+                        }
+                        let (attempt, unwell) = attempt(keys, sender, endpoint, delivery);
+                        stop.fetch_or(unwell, Ordering::Relaxed);
+                        made.push((i, delivery.id, attempt, unwell));
+                    }
+                    made
+                })
+            })
+            .collect();
+        senders.into_iter().flat_map(|s| s.join().unwrap_or_default()).collect()
+    });
+    attempts.sort_unstable_by_key(|(i, ..)| *i);
+    let rest_until = attempts.iter().find(|(.., unwell)| *unwell).map(|(_, _, attempt, _)| match attempt {
+        Attempt::Failed { retry_at: Some(at), .. } => *at,
+        _ => crate::db::now(),
+    });
+    let attempts: Vec<(DeliveryId, Attempt)> = attempts.into_iter().map(|(_, id, attempt, _)| (id, attempt)).collect();
     record(pool, &endpoint, &attempts, rest_until, settings)?;
     Ok(attempts.len())
+}
+
+/// Sends one delivery: what came of it, and whether the endpoint looks
+/// unwell (no answer, 5xx or 429) rather than refusing this event.
+fn attempt(keys: &KeyRing, sender: &Sender, endpoint: &EndpointRow, delivery: &Queued) -> (Attempt, bool) {
+    let sent_at = crate::db::now();
+    let id = message_id(&keys.token_digester(), delivery.id);
+    let header = signatures(keys, (endpoint, delivery, &id), sent_at);
+    let answer = sender.send(&endpoint.url, delivery, (&id, &header), sent_at);
+    if let Ok(status @ 200..=299) = answer {
+        return (Attempt::Delivered { status }, false);
+    }
+    // The wait starts when the attempt ended: a timeout must not eat it.
+    let failed_at = crate::db::now();
+    let retry_at = retry_at(&sender.settings, delivery.attempts + 1, delivery.created_at.and_utc(), failed_at);
+    let unwell = !matches!(answer, Ok(status) if (400..500).contains(&status) && status != 429);
+    let (status, error) = match answer {
+        Ok(status) => (Some(status), format!("the endpoint answered {status}")),
+        Err(reason) => (None, reason),
+    };
+    (Attempt::Failed { status, error, retry_at }, unwell)
 }
 
 /// How long a lease holds: a whole round whose last attempt times out, and a minute.

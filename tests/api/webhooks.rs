@@ -163,13 +163,20 @@ async fn a_platform_whose_endpoints_hang_holds_one_worker_of_two_and_others_are_
         app.report(&fair, &[(&format!("fair-{n}"), 7000)]).await;
     }
     ours.wait_for(5).await;
-    hanging.wait_for_requests(4).await;
-    // One worker at a time on the hanging endpoints: each attempt waits out
-    // the previous one's timeout (1 s). Two workers would overlap them.
+    hanging.wait_for_requests(17).await; // three rounds of up to 8
+    // One round at a time on the hanging endpoints: a round sends a few
+    // requests to one endpoint at once and waits out their timeout (1 s)
+    // before the next starts. Two workers would send to two at once.
     let arrivals = hanging.arrivals();
-    for pair in arrivals.windows(2) {
-        let gap = pair[1] - pair[0];
-        assert!(gap >= Duration::from_millis(800), "two attempts {gap:?} apart: two workers at once");
+    let mut round_start = arrivals[0].0;
+    let mut round_path = &arrivals[0].1;
+    for (at, path) in &arrivals[1..] {
+        if *at - round_start < Duration::from_millis(500) {
+            assert_eq!(path, round_path, "two hanging endpoints in flight at once: {arrivals:?}");
+        } else {
+            assert!(*at - round_start >= Duration::from_millis(800), "{arrivals:?}");
+            (round_start, round_path) = (*at, path);
+        }
     }
 }
 

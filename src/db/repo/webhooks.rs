@@ -159,6 +159,32 @@ pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbEr
     Ok(select(exists(deliveries::table.filter(deliveries::next_attempt_at.le(db_time(now))))).get_result(conn)?)
 }
 
+/// The enabled endpoints free for a round at `$at` that have due
+/// deliveries. A macro because a bound SQL fragment belongs to one backend;
+/// the correlated probe is one look into the (endpoint_id, next_attempt_at)
+/// index per endpoint.
+macro_rules! waiting_endpoints {
+    ($at:expr) => {
+        endpoints::table.filter(endpoints::disabled_at.is_null()).filter(endpoints::leased_until.le($at)).filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "EXISTS (SELECT 1 FROM webhook_deliveries d \
+                     WHERE d.endpoint_id = webhook_endpoints.id AND d.next_attempt_at <= ",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>($at)
+            .sql(")"),
+        )
+    };
+}
+
+/// Whether an endpoint with due deliveries is free for a round, read
+/// without a write lock: deliveries due to endpoints that rest or are in a
+/// round elsewhere do not send workers into write transactions.
+pub fn any_waiting(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbError> {
+    use diesel::dsl::{exists, select};
+    let at = db_time(now);
+    Ok(db_run!(conn => select(exists(waiting_endpoints!(at))).get_result(conn))?)
+}
+
 /// Leases, until `lease_until`, the endpoint whose turn it is among those
 /// with due deliveries, and returns up to `limit` of them. An endpoint is
 /// leased by one node at a time (so it takes one round at a time), and a
@@ -173,8 +199,7 @@ pub fn claim_round(
     lease_until: DateTime<Utc>,
     (limit, per_platform): (i64, i64),
 ) -> Result<Option<Round>, DbError> {
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::{Bool, Timestamp};
+    use diesel::dsl::count_star;
     let at = db_time(now);
     let full: Vec<PlatformId> = endpoints::table
         .filter(endpoints::leased_until.gt(at))
@@ -182,22 +207,10 @@ pub fn claim_round(
         .having(count_star().ge(per_platform))
         .select(endpoints::platform_id)
         .load(conn)?;
-    // Built per backend: a bound SQL fragment belongs to one. The correlated
-    // probe is one look into the (endpoint_id, next_attempt_at) index per endpoint.
     macro_rules! turn {
         () => {
-            endpoints::table
-                .filter(endpoints::disabled_at.is_null())
-                .filter(endpoints::leased_until.le(at))
+            waiting_endpoints!(at)
                 .filter(endpoints::platform_id.ne_all(&full))
-                .filter(
-                    sql::<Bool>(
-                        "EXISTS (SELECT 1 FROM webhook_deliveries d \
-                         WHERE d.endpoint_id = webhook_endpoints.id AND d.next_attempt_at <= ",
-                    )
-                    .bind::<Timestamp, _>(at)
-                    .sql(")"),
-                )
                 .order((endpoints::leased_until, endpoints::id))
                 .limit(1)
                 .select(EndpointRow::as_select())

@@ -36,8 +36,8 @@ struct Shared {
     mode: Mutex<Option<Mode>>,
     /// Requests answered with a 2xx.
     accepted: Mutex<Vec<Received>>,
-    /// When each request arrived, whatever the answer.
-    arrivals: Mutex<Vec<Instant>>,
+    /// When each request arrived and its path, whatever the answer.
+    arrivals: Mutex<Vec<(Instant, String)>>,
 }
 
 pub struct Receiver {
@@ -91,8 +91,8 @@ impl Receiver {
         self.shared.arrivals.lock().unwrap().len()
     }
 
-    /// When each request arrived, in order.
-    pub fn arrivals(&self) -> Vec<Instant> {
+    /// When each request arrived and its path, in order.
+    pub fn arrivals(&self) -> Vec<(Instant, String)> {
         self.shared.arrivals.lock().unwrap().clone()
     }
 
@@ -120,7 +120,7 @@ impl Receiver {
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
-    shared.arrivals.lock().unwrap().push(Instant::now());
+    shared.arrivals.lock().unwrap().push((Instant::now(), req.path().to_owned()));
     let mode = shared.mode.lock().unwrap().unwrap_or(Mode::Accept);
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     match mode {
