@@ -38,7 +38,7 @@
 //! | `REGISTRY_MAIL_RETRY` | `30s` | the wait after a failed delivery; it doubles with each failure, up to an hour |
 //! | `REGISTRY_WEBHOOK_ALLOW` | (none) | comma-separated addresses or CIDR blocks that webhook endpoints may resolve to although they are private, loopback or link-local (a platform on a private link); everything else that is not a public address is refused |
 //! | `REGISTRY_WEBHOOK_ALLOW_HTTP` | `false` | `true` accepts plain `http://` webhook endpoints: for development only |
-//! | `REGISTRY_WEBHOOK_CONCURRENCY` | `8` | webhook rounds each node sends at once (one endpoint each, up to 8 deliveries at a time; a platform's endpoints get at most half) |
+//! | `REGISTRY_WEBHOOK_CONCURRENCY` | `8` | webhook rounds each node sends at once (one endpoint each, up to 8 deliveries at a time; platforms with deliveries waiting share them equally) |
 //! | `REGISTRY_LOG` | `info` | log filter (`tracing` directives, e.g. `registry=debug`) |
 //! | `REGISTRY_LOG_FORMAT` | `text` | `text` or `json` |
 //!

@@ -187,9 +187,7 @@ pub fn retry_at(
 ) -> Option<DateTime<Utc>> {
     let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
     let full = settings.retry.checked_mul(1 << doublings).unwrap_or(MAX_RETRY).min(MAX_RETRY);
-    let [random] = crate::crypto::random_bytes::<1>();
-    let wait = full / 2 + full / 2 * i32::from(random) / 255;
-    let at = now + wait;
+    let at = now + jittered(full);
     (at < queued_at + settings.give_up_after).then_some(at)
 }
 
@@ -198,58 +196,77 @@ pub fn retry_at(
 /// receiver is not limited to one request per round trip), then records
 /// what came of them in one transaction (a write per delivery would make
 /// SQLite's single writer the limit). A round stops sending when the
-/// endpoint did not answer, or answered 5xx or 429: the endpoint then rests
-/// until the failed delivery's next attempt, rather than every queued
-/// delivery finding out on its own. Returns how many it sent.
+/// endpoint did not answer, redirected, or answered 5xx or 429: the
+/// endpoint then rests ([`rest_until`]) and, while it is failing, its
+/// rounds are a single delivery (a probe), so a receiver that is down is
+/// not sent every queued event to refuse. Returns how many it sent.
 pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
-    let now = crate::db::now();
     let settings = &sender.settings;
-    let lease = now + lease(settings);
-    let per_platform = i64::try_from(settings.concurrency.div_ceil(2)).unwrap_or(i64::MAX);
+    let workers = i64::try_from(settings.concurrency).unwrap_or(i64::MAX);
     let claimed = {
         // Given back before sending: the round's record takes a connection of its own.
         let conn = &mut *pool.get()?;
-        if !repo::any_due(conn, now)? || !repo::any_waiting(conn, now)? {
+        if !repo::any_due(conn, crate::db::now())? || !repo::any_waiting(conn, workers)? {
             return Ok(0);
         }
-        write_tx(conn, |conn| repo::claim_round(conn, now, lease, (ROUND, per_platform)))?
+        write_tx(conn, |conn| repo::claim_round(conn, lease(settings), (ROUND, workers)))?
     };
-    let Some(Round { endpoint, deliveries }) = claimed else { return Ok(0) };
-    let started = std::time::Instant::now();
-    let stop = AtomicBool::new(false);
-    // Sender `n` takes deliveries n, n + AT_ONCE, …: the oldest go first.
-    let mut attempts: Vec<(usize, DeliveryId, Attempt, bool)> = std::thread::scope(|scope| {
-        let senders: Vec<_> = (0..AT_ONCE.min(deliveries.len()))
-            .map(|n| {
-                let (endpoint, deliveries, stop) = (&endpoint, &deliveries, &stop);
-                scope.spawn(move || {
-                    let mut made = Vec::new();
-                    for (i, delivery) in deliveries.iter().enumerate().skip(n).step_by(AT_ONCE) {
-                        if stop.load(Ordering::Relaxed) || started.elapsed() >= ROUND_TIME {
-                            break;
-                        }
-                        let (attempt, unwell) = attempt(keys, sender, endpoint, delivery);
-                        stop.fetch_or(unwell, Ordering::Relaxed);
-                        made.push((i, delivery.id, attempt, unwell));
-                    }
-                    made
-                })
-            })
-            .collect();
-        senders.into_iter().flat_map(|s| s.join().unwrap_or_default()).collect()
-    });
-    attempts.sort_unstable_by_key(|(i, ..)| *i);
-    let rest_until = attempts.iter().find(|(.., unwell)| *unwell).map(|(_, _, attempt, _)| match attempt {
-        Attempt::Failed { retry_at: Some(at), .. } => *at,
-        _ => crate::db::now(),
-    });
-    let attempts: Vec<(DeliveryId, Attempt)> = attempts.into_iter().map(|(_, id, attempt, _)| (id, attempt)).collect();
-    record(pool, &endpoint, &attempts, rest_until, settings)?;
+    let Some(round) = claimed else { return Ok(0) };
+    let attempts = send_round(keys, sender, &round);
+    let unwell = attempts.iter().any(|(.., unwell)| *unwell);
+    let attempts: Vec<(DeliveryId, Attempt)> = attempts.into_iter().map(|(id, attempt, _)| (id, attempt)).collect();
+    // A lost record would send the round again with its attempts uncounted: try again first.
+    let mut tries = 1;
+    while let Err(e) = record(pool, &round, &attempts, unwell, settings) {
+        if tries == 3 {
+            return Err(e);
+        }
+        tries += 1;
+        std::thread::sleep(POLL);
+    }
     Ok(attempts.len())
 }
 
+/// Sends a round's deliveries, [`AT_ONCE`] at a time, until one finds the
+/// endpoint unwell or the round's time is up: each attempt made, in the
+/// round's order, with whether it found the endpoint unwell.
+fn send_round(keys: &KeyRing, sender: &Sender, round: &Round) -> Vec<(DeliveryId, Attempt, bool)> {
+    let started = std::time::Instant::now();
+    let stop = AtomicBool::new(false);
+    // Sender `n` takes deliveries n, n + AT_ONCE, …: the oldest go first.
+    let share = |n: usize| {
+        let mut made = Vec::new();
+        for (i, delivery) in round.deliveries.iter().enumerate().skip(n).step_by(AT_ONCE) {
+            if stop.load(Ordering::Relaxed) || started.elapsed() >= ROUND_TIME {
+                break;
+            }
+            let (attempt, unwell) = attempt(keys, sender, &round.endpoint, delivery);
+            stop.fetch_or(unwell, Ordering::Relaxed);
+            made.push((i, delivery.id, attempt, unwell));
+        }
+        made
+    };
+    let mut attempts: Vec<_> = std::thread::scope(|scope| {
+        let share = &share;
+        let spawned: Vec<_> = (1..AT_ONCE.min(round.deliveries.len()))
+            .map(|n| std::thread::Builder::new().spawn_scoped(scope, move || share(n)))
+            .collect();
+        // This thread sends a share too, and any share no thread could be started for.
+        let mut made = share(0);
+        for (n, thread) in (1..).zip(spawned) {
+            match thread {
+                Ok(thread) => made.extend(thread.join().unwrap_or_default()),
+                Err(_) => made.extend(share(n)),
+            }
+        }
+        made
+    });
+    attempts.sort_unstable_by_key(|(i, ..)| *i);
+    attempts.into_iter().map(|(_, id, attempt, unwell)| (id, attempt, unwell)).collect()
+}
+
 /// Sends one delivery: what came of it, and whether the endpoint looks
-/// unwell (no answer, 5xx or 429) rather than refusing this event.
+/// unwell (no answer, a redirect, 5xx or 429) rather than refusing this event.
 fn attempt(keys: &KeyRing, sender: &Sender, endpoint: &EndpointRow, delivery: &Queued) -> (Attempt, bool) {
     let sent_at = crate::db::now();
     let id = message_id(&keys.token_digester(), delivery.id);
@@ -271,7 +288,27 @@ fn attempt(keys: &KeyRing, sender: &Sender, endpoint: &EndpointRow, delivery: &Q
 
 /// How long a lease holds: a whole round whose last attempt times out, and a minute.
 fn lease(settings: &WebhookSettings) -> TimeDelta {
-    TimeDelta::from_std(ROUND_TIME + settings.timeout).unwrap_or(TimeDelta::hours(1)) + TimeDelta::minutes(1)
+    TimeDelta::from_std(ROUND_TIME.saturating_add(settings.timeout)).unwrap_or(TimeDelta::hours(1))
+        + TimeDelta::minutes(1)
+}
+
+/// When an endpoint that was found unwell takes its next round: after
+/// resting as long as it has been failing (at least `settings.retry`, at
+/// most six hours), drawn between half and all of that. The rests double
+/// while it stays down, whatever its deliveries' own schedules.
+pub fn rest_until(
+    settings: &WebhookSettings,
+    failing_since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let failing_for = failing_since.map_or(TimeDelta::zero(), |since| now - since);
+    now + jittered(failing_for.max(settings.retry).min(MAX_RETRY))
+}
+
+/// Between half and all of `full`, at random.
+fn jittered(full: TimeDelta) -> TimeDelta {
+    let [random] = crate::crypto::random_bytes::<1>();
+    full / 2 + full / 2 * i32::from(random) / 255
 }
 
 /// Records a round. An endpoint is disabled, and the registry's operator
@@ -279,19 +316,26 @@ fn lease(settings: &WebhookSettings) -> TimeDelta {
 /// or when every attempt to it failed for that long.
 fn record(
     pool: &Pool,
-    endpoint: &EndpointRow,
+    round: &Round,
     attempts: &[(DeliveryId, Attempt)],
-    rest_until: Option<DateTime<Utc>>,
+    unwell: bool,
     settings: &WebhookSettings,
 ) -> Result<(), DbError> {
     let now = crate::db::now();
+    let endpoint = &round.endpoint;
     write_tx(&mut *pool.get()?, |conn| {
-        repo::record_round(conn, endpoint, attempts, (now, rest_until.unwrap_or(now)))?;
-        let failing_for = endpoint.failing_since.map(|since| now - since.and_utc());
+        let since = endpoint.failing_since.map(|t| t.and_utc());
+        let next_round = if unwell { rest_until(settings, since, now) } else { now };
+        // Not ours any more: another node has the endpoint and judges it.
+        let Some(failing_since) = repo::record_round(conn, round, attempts, (now, next_round))? else {
+            return Ok(());
+        };
+        let failing_for = failing_since.map(|since| now - since.and_utc());
         let given_up = attempts.iter().any(|(_, a)| matches!(a, Attempt::Failed { retry_at: None, .. }));
-        let failed = attempts.iter().any(|(_, a)| matches!(a, Attempt::Failed { .. }));
-        let failing_long = failed && failing_for.is_some_and(|d| d >= settings.give_up_after);
-        if given_up || failing_long {
+        let failing_long = failing_for.is_some_and(|d| d >= settings.give_up_after);
+        // An endpoint that took a delivery in this very round is not failing, whatever came before.
+        let reached = attempts.iter().any(|(_, a)| matches!(a, Attempt::Delivered { .. }));
+        if (given_up || failing_long) && !reached {
             let reason = format!(
                 "deliveries failed for {} without a 2xx answer",
                 humantime::format_duration(settings.give_up_after.to_std().unwrap_or_default())
@@ -307,6 +351,17 @@ fn record(
     })
 }
 
+/// Lowers the calling thread's scheduling priority (and that of the threads
+/// it starts) to nice 10: a fan-out of deliveries then takes the cores
+/// status reads leave idle rather than a share beside them. Linux only,
+/// where a priority is a thread's; elsewhere threads keep the process's.
+fn yield_to_reads() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(None, 10) {
+        tracing::debug!(error = %e, "webhook worker kept its priority");
+    }
+}
+
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_millis(250);
 
@@ -318,6 +373,7 @@ pub fn start(pool: Pool, keys: Arc<KeyRing>, settings: &WebhookSettings) -> std:
     for n in 0..settings.concurrency {
         let (pool, keys, sender) = (pool.clone(), keys.clone(), Arc::downgrade(&sender));
         std::thread::Builder::new().name(format!("webhooks-{n}")).spawn(move || {
+            yield_to_reads();
             // Whether the last round failed, so that a lasting outage is logged once.
             let mut failing = false;
             loop {

@@ -150,7 +150,35 @@ pub fn lock_feed(conn: &mut DbConnection, status_key: StatusKey) -> Result<FeedT
     let last = crate::db::schema::accounts::table
         .select(diesel::dsl::max(crate::db::schema::accounts::version))
         .first::<Option<i64>>(conn)?;
-    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1, next_seq: None, status_key, platforms: Vec::new() })
+    Ok(FeedTx { conn, next_version: last.unwrap_or(0) + 1, seqs: 0..0, block: 1, status_key, platforms: Vec::new() })
+}
+
+/// The most `seq` values a feed transaction reserves at once on PostgreSQL.
+const SEQ_BLOCK: i64 = 64;
+
+/// The next `count` values of `status_changes.seq` (see [`FeedTx::next_seq`]).
+fn reserve_seqs(conn: &mut DbConnection, count: i64) -> Result<std::ops::Range<i64>, DbError> {
+    use crate::db::schema::status_changes;
+    let first = match conn {
+        DbConnection::Postgresql(pg) => {
+            #[derive(QueryableByName)]
+            struct First {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                first: i64,
+            }
+            let sequence = "pg_get_serial_sequence('status_changes', 'seq')";
+            diesel::sql_query(format!("SELECT setval({sequence}, nextval({sequence}) + $1 - 1) - $1 + 1 AS first"))
+                .bind::<diesel::sql_types::BigInt, _>(count)
+                .get_result::<First>(pg)?
+                .first
+        }
+        DbConnection::Sqlite(sqlite) => {
+            let last =
+                status_changes::table.select(diesel::dsl::max(status_changes::seq)).first::<Option<i64>>(sqlite)?;
+            return Ok(last.unwrap_or(0) + 1..i64::MAX);
+        }
+    };
+    Ok(first..first + count)
 }
 
 /// A write transaction that holds the feed lock ([`lock_feed`]). It is a
@@ -158,12 +186,14 @@ pub fn lock_feed(conn: &mut DbConnection, status_key: StatusKey) -> Result<FeedT
 /// versions, in order: one `MAX` per transaction, and every version unique
 /// and committed in order because no other writer holds the lock meanwhile;
 /// and it signs the status changes recorded in it, handing out their `seq`
-/// the same way (so that a change is signed before it is inserted).
+/// before they are inserted ([`FeedTx::next_seq`]).
 pub struct FeedTx<'c> {
     conn: &'c mut DbConnection,
     next_version: i64,
-    /// Read on the first change recorded in the transaction.
-    next_seq: Option<i64>,
+    /// `seq` values reserved and not handed out yet.
+    seqs: std::ops::Range<i64>,
+    /// How many to reserve next time.
+    block: i64,
     status_key: StatusKey,
     /// The platforms whose changes were recorded: their slugs (statements
     /// name them) and webhook endpoints (changes are queued for them), looked up once.
@@ -178,19 +208,21 @@ impl FeedTx<'_> {
         version
     }
 
-    /// The `seq` of the next status change recorded in this transaction.
+    /// The `seq` of the next status change recorded in this transaction,
+    /// known before the change is inserted so that it is signed and
+    /// inserted in one statement. On PostgreSQL the values come from the
+    /// column's sequence, reserved in blocks that double up to
+    /// [`SEQ_BLOCK`] (a transaction of one change takes one value; a large
+    /// report a few statements and leaves at most a block's gap): so `seq`
+    /// is never reused, even after a failover that lost commits. On SQLite,
+    /// one writer and `AUTOINCREMENT`: `MAX + 1`, counting on.
     pub fn next_seq(&mut self) -> Result<i64, DbError> {
-        let seq = match self.next_seq {
-            Some(seq) => seq,
-            None => {
-                use crate::db::schema::status_changes;
-                let last = status_changes::table
-                    .select(diesel::dsl::max(status_changes::seq))
-                    .first::<Option<i64>>(self.conn)?;
-                last.unwrap_or(0) + 1
-            }
-        };
-        self.next_seq = Some(seq + 1);
+        if self.seqs.is_empty() {
+            self.seqs = reserve_seqs(self.conn, self.block)?;
+            self.block = (self.block * 2).min(SEQ_BLOCK);
+        }
+        let seq = self.seqs.start;
+        self.seqs.start += 1;
         Ok(seq)
     }
 

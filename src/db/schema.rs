@@ -74,7 +74,8 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         disabled_at -> Nullable<Timestamp>,
         disabled_reason -> Nullable<Text>,
-        leased_until -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        next_round_at -> Timestamp,
     }
 }
 

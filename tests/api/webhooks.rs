@@ -87,12 +87,12 @@ async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_reco
     for n in 1..=4 {
         app.report(&token, &[(&format!("acc-{n}"), 7000)]).await;
     }
-    // Down: connections refused, retried with back-off.
+    // Down: connections refused, retried with back-off (one probe a round).
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let listed = app.api_get(&token, &format!("/api/v1/webhooks/deliveries?endpoint={endpoint}")).await.json();
-        let first = &listed["deliveries"][0];
-        if first["attempts"].as_i64().unwrap_or(0) >= 2 {
+        let retried = listed["deliveries"].as_array().unwrap().iter().find(|d| d["attempts"].as_i64() >= Some(2));
+        if let Some(first) = retried {
             assert_eq!(first["state"], "pending");
             assert!(first["last_error"].as_str().unwrap().contains("onnection"), "{first}");
             assert!(first.get("last_status").is_none());
@@ -108,11 +108,12 @@ async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_reco
     let endpoints = app.api_get(&token, "/api/v1/webhooks").await.json();
     assert!(endpoints["endpoints"][0]["failing_since"].is_string(), "{endpoints}");
 
+    // One attempt in each mode: the endpoint rests longer after each.
     receiver.listen(Mode::Fail);
-    receiver.wait_for_requests(2).await;
+    receiver.wait_for_requests(1).await;
     receiver.set_mode(Mode::Hang);
     let seen = receiver.requests_seen();
-    receiver.wait_for_requests(seen + 2).await;
+    receiver.wait_for_requests(seen + 1).await;
     let listed = app.api_get(&token, "/api/v1/webhooks/deliveries").await.json();
     let errors: Vec<String> = listed["deliveries"]
         .as_array()
@@ -140,7 +141,7 @@ async fn a_receiver_down_then_failing_then_hanging_gets_every_event_once_it_reco
 }
 
 #[actix_web::test]
-async fn a_platform_whose_endpoints_hang_holds_one_worker_of_two_and_others_are_served_meanwhile() {
+async fn a_platform_whose_endpoints_hang_holds_only_its_share_while_another_platform_waits() {
     let app = spawn_app_with(|s| {
         webhook_settings(s);
         s.webhooks.concurrency = 2;
@@ -157,19 +158,24 @@ async fn a_platform_whose_endpoints_hang_holds_one_worker_of_two_and_others_are_
     app.report(&hostile, &refs.iter().map(|r| (r.as_str(), 7000)).collect::<Vec<_>>()).await;
     hanging.wait_for_requests(1).await;
 
-    let ours = Receiver::start().await;
+    // A slow but working receiver with a backlog: its platform waits for
+    // rounds for a few seconds.
+    let ours = Receiver::down();
+    ours.listen(Mode::Slow);
     add_endpoint(&app, &fair, &ours.url(), "v1").await;
-    for n in 1..=5 {
-        app.report(&fair, &[(&format!("fair-{n}"), 7000)]).await;
-    }
-    ours.wait_for(5).await;
-    hanging.wait_for_requests(17).await; // three rounds of up to 8
-    // One round at a time on the hanging endpoints: a round sends a few
-    // requests to one endpoint at once and waits out their timeout (1 s)
-    // before the next starts. Two workers would send to two at once.
-    let arrivals = hanging.arrivals();
-    let mut round_start = arrivals[0].0;
-    let mut round_path = &arrivals[0].1;
+    let refs: Vec<String> = (1..=100).map(|n| format!("fair-{n}")).collect();
+    app.report(&fair, &refs.iter().map(|r| (r.as_str(), 7000)).collect::<Vec<_>>()).await;
+    let received = ours.wait_for(100).await;
+    assert_eq!(by_seq(&received).len(), 100, "every event of the waiting platform arrived");
+    // While it waited, two platforms shared two workers: one round at a
+    // time on the hanging endpoints (a round sends to one endpoint at once
+    // and waits out the 1 s timeout). Without shares, a worker done with
+    // the slow receiver would take a second hanging endpoint.
+    let (first, last) = (ours.arrivals()[0].0, ours.arrivals().last().unwrap().0);
+    let arrivals: Vec<(Instant, String)> =
+        hanging.arrivals().into_iter().filter(|(at, _)| *at >= first && *at <= last).collect();
+    assert!(!arrivals.is_empty(), "the hanging endpoints kept their share");
+    let (mut round_start, mut round_path) = (arrivals[0].0, &arrivals[0].1);
     for (at, path) in &arrivals[1..] {
         if *at - round_start < Duration::from_millis(500) {
             assert_eq!(path, round_path, "two hanging endpoints in flight at once: {arrivals:?}");
@@ -178,6 +184,27 @@ async fn a_platform_whose_endpoints_hang_holds_one_worker_of_two_and_others_are_
             (round_start, round_path) = (*at, path);
         }
     }
+}
+
+#[actix_web::test]
+async fn an_endpoint_that_keeps_failing_gets_single_probes_with_growing_rests_not_its_backlog() {
+    let app = spawn_app_with(webhook_settings).await;
+    let token = app.add_platform("qaz");
+    let receiver = Receiver::down();
+    receiver.listen(Mode::Fail);
+    add_endpoint(&app, &token, &receiver.url(), "v1").await;
+    let refs: Vec<String> = (1..=40).map(|n| format!("acc-{n}")).collect();
+    app.report(&token, &refs.iter().map(|r| (r.as_str(), 7000)).collect::<Vec<_>>()).await;
+    receiver.wait_for_requests(1).await;
+    actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+    // The first round finds it failing (8 at once); then one probe a
+    // round, resting as long as it has failed (from 0.2 s here): about 7
+    // more in 3 s. Rounds of 8, or rests that did not grow, would send dozens.
+    let seen = receiver.requests_seen();
+    assert!((9..=20).contains(&seen), "{seen} requests in 3 s");
+    let arrivals = receiver.arrivals();
+    let probes: Vec<Duration> = arrivals[8..].windows(2).map(|w| w[1].0 - w[0].0).collect();
+    assert!(probes.last() > probes.first(), "the rests grow: {probes:?}");
 }
 
 #[actix_web::test]

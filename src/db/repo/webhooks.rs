@@ -4,7 +4,7 @@ use crate::db::schema::{webhook_deliveries as deliveries, webhook_endpoints as e
 use crate::db::{DbConnection, DbError, db_time};
 use crate::db_run;
 use crate::domain::{DeliveryId, EndpointId, PlatformId, SigningScheme};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
@@ -145,13 +145,6 @@ pub struct Queued {
     pub attempts: i32,
 }
 
-/// An endpoint a node has leased, and its due deliveries, oldest first.
-#[derive(Debug, Clone)]
-pub struct Round {
-    pub endpoint: EndpointRow,
-    pub deliveries: Vec<Queued>,
-}
-
 /// Whether any delivery is due: one probe of the partial index, so that idle
 /// workers do not take SQLite's write lock to find nothing.
 pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbError> {
@@ -159,59 +152,98 @@ pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbEr
     Ok(select(exists(deliveries::table.filter(deliveries::next_attempt_at.le(db_time(now))))).get_result(conn)?)
 }
 
-/// The enabled endpoints free for a round at `$at` that have due
-/// deliveries. A macro because a bound SQL fragment belongs to one backend;
-/// the correlated probe is one look into the (endpoint_id, next_attempt_at)
-/// index per endpoint.
+/// The enabled endpoints free for a round at `$at` (not in one, not
+/// resting) that have due deliveries. A macro because a bound SQL fragment
+/// belongs to one backend; the correlated probe is one look into the
+/// (endpoint_id, next_attempt_at) index per endpoint.
 macro_rules! waiting_endpoints {
     ($at:expr) => {
-        endpoints::table.filter(endpoints::disabled_at.is_null()).filter(endpoints::leased_until.le($at)).filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "EXISTS (SELECT 1 FROM webhook_deliveries d \
+        endpoints::table
+            .filter(endpoints::disabled_at.is_null())
+            .filter(endpoints::leased_until.is_null().or(endpoints::leased_until.le($at)))
+            .filter(endpoints::next_round_at.le($at))
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "EXISTS (SELECT 1 FROM webhook_deliveries d \
                      WHERE d.endpoint_id = webhook_endpoints.id AND d.next_attempt_at <= ",
+                )
+                .bind::<diesel::sql_types::Timestamp, _>($at)
+                .sql(")"),
             )
-            .bind::<diesel::sql_types::Timestamp, _>($at)
-            .sql(")"),
-        )
     };
 }
 
-/// Whether an endpoint with due deliveries is free for a round, read
-/// without a write lock: deliveries due to endpoints that rest or are in a
-/// round elsewhere do not send workers into write transactions.
-pub fn any_waiting(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, DbError> {
-    use diesel::dsl::{exists, select};
-    let at = db_time(now);
-    Ok(db_run!(conn => select(exists(waiting_endpoints!(at))).get_result(conn))?)
+/// How the workers are shared out at a moment: each platform with rounds
+/// running or endpoints waiting gets an equal share of `workers` (at least
+/// one), so a platform whose endpoints hang holds its share and no more,
+/// and a platform alone gets them all.
+struct Shares {
+    /// Rounds a platform may run at once.
+    share: i64,
+    /// Platforms running their share already.
+    full: Vec<PlatformId>,
+    /// Whether an endpoint of a platform below its share is waiting.
+    open: bool,
 }
 
-/// Leases, until `lease_until`, the endpoint whose turn it is among those
-/// with due deliveries, and returns up to `limit` of them. An endpoint is
-/// leased by one node at a time (so it takes one round at a time), and a
-/// platform holds at most `per_platform` leases at once (so a platform whose
-/// endpoints hang cannot hold every worker). Endpoints take turns: the one
-/// whose last round ended first goes next. Rows another transaction is
+fn shares(conn: &mut DbConnection, at: NaiveDateTime, workers: i64) -> Result<Shares, DbError> {
+    use diesel::dsl::count_star;
+    let running: Vec<(PlatformId, i64)> = endpoints::table
+        .filter(endpoints::disabled_at.is_null().and(endpoints::leased_until.gt(at)))
+        .group_by(endpoints::platform_id)
+        .select((endpoints::platform_id, count_star()))
+        .load(conn)?;
+    let waiting: Vec<PlatformId> =
+        db_run!(conn => waiting_endpoints!(at).select(endpoints::platform_id).distinct().load(conn))?;
+    let active = running.len() + waiting.iter().filter(|p| !running.iter().any(|(r, _)| r == *p)).count();
+    let share = (workers / i64::try_from(active).unwrap_or(i64::MAX).max(1)).max(1);
+    let full: Vec<PlatformId> = running.iter().filter(|(_, n)| *n >= share).map(|(p, _)| *p).collect();
+    let open = waiting.iter().any(|p| !full.contains(p));
+    Ok(Shares { share, full, open })
+}
+
+/// Whether an endpoint is free for a round and its platform below its
+/// share, read without a write lock: deliveries due to endpoints that rest,
+/// are in a round elsewhere or whose platform has its share do not send
+/// idle workers into write transactions.
+pub fn any_waiting(conn: &mut DbConnection, workers: i64) -> Result<bool, DbError> {
+    let at = db_time(crate::db::database_now(conn)?);
+    Ok(shares(conn, at, workers)?.open)
+}
+
+/// A leased endpoint and its due deliveries, oldest first.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub endpoint: EndpointRow,
+    pub deliveries: Vec<Queued>,
+    /// The end of the lease, as stored: recording the round checks it is still ours.
+    pub lease: NaiveDateTime,
+}
+
+/// Leases the endpoint whose turn it is for `lease`, and returns up to
+/// `limit` of its due deliveries (one, a probe, while it is failing). An
+/// endpoint is leased by one node at a time, and a platform runs at most
+/// its share of `workers` rounds at once ([`Shares`]). Endpoints take
+/// turns: the one whose last round ended first goes next. Times are the
+/// database's, so nodes' clocks need not agree. Rows another transaction is
 /// leasing are skipped (`SKIP LOCKED`); on SQLite the write transaction
 /// already holds every other writer off.
 pub fn claim_round(
     conn: &mut DbConnection,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    (limit, per_platform): (i64, i64),
+    lease: TimeDelta,
+    (limit, workers): (i64, i64),
 ) -> Result<Option<Round>, DbError> {
-    use diesel::dsl::count_star;
+    let now = crate::db::database_now(conn)?;
     let at = db_time(now);
-    let full: Vec<PlatformId> = endpoints::table
-        .filter(endpoints::leased_until.gt(at))
-        .group_by(endpoints::platform_id)
-        .having(count_star().ge(per_platform))
-        .select(endpoints::platform_id)
-        .load(conn)?;
+    let Shares { share, full, open } = shares(conn, at, workers)?;
+    if !open {
+        return Ok(None);
+    }
     macro_rules! turn {
         () => {
             waiting_endpoints!(at)
                 .filter(endpoints::platform_id.ne_all(&full))
-                .order((endpoints::leased_until, endpoints::id))
+                .order((endpoints::next_round_at, endpoints::id))
                 .limit(1)
                 .select(EndpointRow::as_select())
         };
@@ -223,28 +255,29 @@ pub fn claim_round(
     let Some(endpoint) = endpoint else { return Ok(None) };
     if let DbConnection::Postgresql(pg) = conn {
         // Two nodes may each have leased another endpoint of the platform
-        // since `full` was read: count again, one claimer of the platform at a time.
+        // since the shares were read: count again, one claimer of the platform at a time.
         diesel::sql_query("SELECT pg_advisory_xact_lock(7302, ($1 % 2147483647)::integer)")
             .bind::<diesel::sql_types::BigInt, _>(endpoint.platform_id.get())
             .execute(pg)?;
-        let leased: i64 = endpoints::table
-            .filter(endpoints::platform_id.eq(endpoint.platform_id).and(endpoints::leased_until.gt(at)))
+        let running: i64 = endpoints::table
+            .filter(endpoints::platform_id.eq(endpoint.platform_id))
+            .filter(endpoints::disabled_at.is_null().and(endpoints::leased_until.gt(at)))
             .count()
             .get_result(pg)?;
-        if leased >= per_platform {
+        if running >= share {
             return Ok(None);
         }
     }
-    diesel::update(endpoints::table.find(endpoint.id))
-        .set(endpoints::leased_until.eq(db_time(lease_until)))
-        .execute(conn)?;
+    let lease = db_time(now + lease);
+    diesel::update(endpoints::table.find(endpoint.id)).set(endpoints::leased_until.eq(Some(lease))).execute(conn)?;
+    let limit = if endpoint.failing_since.is_some() { 1 } else { limit };
     let deliveries = deliveries::table
         .filter(deliveries::endpoint_id.eq(endpoint.id).and(deliveries::next_attempt_at.le(at)))
         .order((deliveries::next_attempt_at, deliveries::id))
         .limit(limit)
         .select((deliveries::id, deliveries::payload, deliveries::created_at, deliveries::attempts))
         .load(conn)?;
-    Ok(Some(Round { endpoint, deliveries }))
+    Ok(Some(Round { endpoint, deliveries, lease }))
 }
 
 /// What an attempt came to.
@@ -259,13 +292,16 @@ pub enum Attempt {
 /// Records a round's attempts on its deliveries and endpoint, and ends the
 /// lease: the endpoint's next round is due from `next_round`. The endpoint
 /// is failing from its first failed attempt until a success. Deliveries the
-/// round did not try stay due as they were.
+/// round did not try stay due as they were. Returns the endpoint's failing
+/// streak's start, or `None` if the lease was no longer this round's (it
+/// ran out and another node took the endpoint): then only the deliveries
+/// are recorded, and a failure never undoes another node's success.
 pub fn record_round(
     conn: &mut DbConnection,
-    endpoint: &EndpointRow,
+    round: &Round,
     attempts: &[(DeliveryId, Attempt)],
     (now, next_round): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<(), DbError> {
+) -> Result<Option<Option<NaiveDateTime>>, DbError> {
     let at = db_time(now);
     // Successes in one statement per answer status (nearly always one).
     let mut delivered: BTreeMap<u16, Vec<DeliveryId>> = BTreeMap::new();
@@ -273,7 +309,7 @@ pub fn record_round(
         match attempt {
             Attempt::Delivered { status } => delivered.entry(*status).or_default().push(*id),
             Attempt::Failed { status, error, retry_at } => {
-                diesel::update(deliveries::table.find(*id))
+                diesel::update(deliveries::table.find(*id).filter(deliveries::delivered_at.is_null()))
                     .set((
                         deliveries::next_attempt_at.eq(retry_at.map(db_time)),
                         deliveries::attempts.eq(deliveries::attempts + 1),
@@ -299,15 +335,20 @@ pub fn record_round(
             .execute(conn)?;
     }
     let failing_since = match attempts.last() {
-        None => endpoint.failing_since,
+        None => round.endpoint.failing_since,
         Some((_, Attempt::Delivered { .. })) => None,
-        Some((_, Attempt::Failed { .. })) if delivered.is_empty() => endpoint.failing_since.or(Some(at)),
+        Some((_, Attempt::Failed { .. })) if delivered.is_empty() => round.endpoint.failing_since.or(Some(at)),
         Some((_, Attempt::Failed { .. })) => Some(at),
     };
-    diesel::update(endpoints::table.find(endpoint.id))
-        .set((endpoints::failing_since.eq(failing_since), endpoints::leased_until.eq(db_time(next_round))))
+    let ours = endpoints::table.find(round.endpoint.id).filter(endpoints::leased_until.eq(round.lease));
+    let updated = diesel::update(ours)
+        .set((
+            endpoints::failing_since.eq(failing_since),
+            endpoints::leased_until.eq(None::<NaiveDateTime>),
+            endpoints::next_round_at.eq(db_time(next_round)),
+        ))
         .execute(conn)?;
-    Ok(())
+    Ok((updated == 1).then_some(failing_since))
 }
 
 /// Stops deliveries to an endpoint: it is disabled, and what was queued for it is given up.

@@ -14,6 +14,8 @@ pub enum Mode {
     Fail,
     /// Answers after three seconds: longer than the tests' delivery timeout.
     Hang,
+    /// Accepts after a fifth of a second.
+    Slow,
 }
 
 /// One request as received.
@@ -98,7 +100,7 @@ impl Receiver {
 
     /// Waits until at least `n` deliveries were accepted; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let accepted = self.accepted();
             if accepted.len() >= n {
@@ -111,7 +113,7 @@ impl Receiver {
 
     /// Waits until at least `n` requests arrived, whatever they were answered.
     pub async fn wait_for_requests(&self, n: usize) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while self.requests_seen() < n {
             assert!(Instant::now() < deadline, "{} of {n} requests arrived", self.requests_seen());
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
@@ -123,8 +125,11 @@ async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) 
     shared.arrivals.lock().unwrap().push((Instant::now(), req.path().to_owned()));
     let mode = shared.mode.lock().unwrap().unwrap_or(Mode::Accept);
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if mode == Mode::Slow {
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
     match mode {
-        Mode::Accept => {
+        Mode::Accept | Mode::Slow => {
             shared.accepted.lock().unwrap().push(Received {
                 id: header("webhook-id"),
                 timestamp: header("webhook-timestamp"),
