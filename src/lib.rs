@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod audit;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod crypto;

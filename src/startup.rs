@@ -87,6 +87,9 @@ pub struct Application {
     watch: crate::jobs::Watch,
     watch_interval: TimeDelta,
     metrics: web::Data<Metrics>,
+    /// The status mirror's follower and the webhook workers: stopped and
+    /// joined when the server has stopped, or when the application is dropped.
+    threads: crate::background::Threads,
 }
 
 impl Application {
@@ -119,13 +122,15 @@ impl Application {
         let watch_interval = settings.watch_interval;
         let (policy_limits, alert_fraction) = (settings.policy.daily_limits, settings.alert_fraction);
         let quota = governor::Quota::per_second(rate).allow_burst(rate.saturating_mul(BURST_SECONDS));
+        let mut threads = crate::background::Threads::default();
         let statuses = Arc::new(crate::status_mirror::StatusMirror::default());
-        crate::status_mirror::follow(&statuses, settings.database_url.clone()).map_err(StartupError::Mirror)?;
+        crate::status_mirror::follow(&mut threads, &statuses, settings.database_url.clone())
+            .map_err(StartupError::Mirror)?;
         // Their own connections: a flood of deliveries never takes one a status read's token lookup needs.
         let workers = u32::try_from(settings.webhooks.concurrency.min(4)).unwrap_or(4);
         let webhook_pool = crate::db::worker_pool(&settings.database_url, workers);
-        let webhooks =
-            crate::webhooks::start(webhook_pool, keys.clone(), &settings.webhooks).map_err(StartupError::Webhooks)?;
+        let webhooks = crate::webhooks::start(&mut threads, webhook_pool, keys.clone(), &settings.webhooks)
+            .map_err(StartupError::Webhooks)?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             keys: keys.clone(),
@@ -196,6 +201,7 @@ impl Application {
             watch: crate::jobs::Watch { login_limits, limits: policy_limits, alert_fraction },
             watch_interval,
             metrics: metrics_data,
+            threads,
         })
     }
 
@@ -260,6 +266,9 @@ impl Application {
             job.abort();
         }
         metrics.abort();
+        // Joining waits for a webhook attempt in flight: not on the runtime's thread.
+        let threads = self.threads;
+        actix_web::rt::task::spawn_blocking(move || drop(threads)).await.map_err(std::io::Error::other)?;
         result
     }
 }

@@ -10,6 +10,7 @@
 //! another node writes: woken by PostgreSQL `NOTIFY`, with a poll as the
 //! fallback (and the only means on SQLite).
 
+use crate::background::{Stop, Threads};
 use crate::config::DatabaseUrl;
 use crate::db::repo::accounts::{self as repo, StatusRow, StoredSignature, StoredStatus};
 use crate::db::{ConnectionManager, DbConnection, DbError};
@@ -19,7 +20,7 @@ use diesel::RunQueryDsl;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// Rows fetched per query while catching up (the first load takes many).
@@ -323,12 +324,11 @@ impl StatusMirror {
     }
 }
 
-/// Loads `mirror` and keeps it up to date, on a thread of its own with a
-/// connection of its own, until the mirror is dropped.
-pub fn follow(mirror: &Arc<StatusMirror>, url: DatabaseUrl) -> std::io::Result<()> {
-    let mirror = Arc::downgrade(mirror);
-    std::thread::Builder::new().name("status-mirror".into()).spawn(move || Follower::new(url).run(&mirror))?;
-    Ok(())
+/// Loads `mirror` and keeps it up to date, on one of `threads` with a
+/// connection of its own, until `threads` are stopped.
+pub fn follow(threads: &mut Threads, mirror: &Arc<StatusMirror>, url: DatabaseUrl) -> std::io::Result<()> {
+    let mirror = mirror.clone();
+    threads.spawn("status-mirror".into(), move |stop| Follower::new(url).run(&mirror, &stop))
 }
 
 struct Follower {
@@ -343,10 +343,9 @@ impl Follower {
         Self { manager: ConnectionManager::new(url), conn: None, failing: false }
     }
 
-    fn run(mut self, mirror: &Weak<StatusMirror>) {
-        loop {
-            let Some(mirror) = mirror.upgrade() else { return };
-            match self.step(&mirror) {
+    fn run(mut self, mirror: &StatusMirror, stop: &Stop) {
+        while !stop.requested() {
+            match self.step(mirror) {
                 Ok(()) => self.failing = false,
                 Err(e) => {
                     if !self.failing {
@@ -356,8 +355,7 @@ impl Follower {
                     self.conn = None;
                 }
             }
-            drop(mirror);
-            self.wait();
+            self.wait(stop);
         }
     }
 
@@ -381,14 +379,14 @@ impl Follower {
         Ok(())
     }
 
-    /// Until a notification comes or the next poll is due.
-    fn wait(&mut self) {
+    /// Until a notification comes, the next poll is due or a stop is asked for.
+    fn wait(&mut self, stop: &Stop) {
         if self.failing {
-            std::thread::sleep(FALLBACK_POLL);
+            stop.sleep(FALLBACK_POLL);
             return;
         }
         let Some(DbConnection::Postgresql(pg)) = &mut self.conn else {
-            std::thread::sleep(SQLITE_POLL);
+            stop.sleep(SQLITE_POLL);
             return;
         };
         let until = Instant::now() + FALLBACK_POLL;
@@ -401,7 +399,8 @@ impl Follower {
                     return;
                 }
                 Some(Err(_)) => return, // the connection broke: the next step says so
-                None => std::thread::sleep(NOTIFICATION_CHECK),
+                None if stop.sleep(NOTIFICATION_CHECK) => return,
+                None => {}
             }
         }
     }

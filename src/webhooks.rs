@@ -12,6 +12,7 @@
 //! a check and the connection gains nothing), follows no redirects, and
 //! bounds the time and the size of every answer.
 
+use crate::background::{Stop, Threads};
 use crate::config::WebhookSettings;
 use crate::crypto::KeyRing;
 use crate::crypto::webhook::{EndpointSecret, message_id};
@@ -200,7 +201,7 @@ pub fn retry_at(
 /// endpoint then rests ([`rest_until`]) and, while it is failing, its
 /// rounds are a single delivery (a probe), so a receiver that is down is
 /// not sent every queued event to refuse. Returns how many it sent.
-pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize, DbError> {
+fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender, stop: &Stop) -> Result<usize, DbError> {
     let settings = &sender.settings;
     let workers = i64::try_from(settings.concurrency).unwrap_or(i64::MAX);
     let claimed = {
@@ -212,7 +213,7 @@ pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize
         write_tx(conn, |conn| repo::claim_round(conn, lease(settings), (ROUND, workers)))?
     };
     let Some(round) = claimed else { return Ok(0) };
-    let attempts = send_round(keys, sender, &round);
+    let attempts = send_round(keys, sender, &round, stop);
     let unwell = attempts.iter().any(|(.., unwell)| *unwell);
     let attempts: Vec<(DeliveryId, Attempt)> = attempts.into_iter().map(|(id, attempt, _)| (id, attempt)).collect();
     // A lost record would send the round again with its attempts uncounted: try again first.
@@ -228,16 +229,17 @@ pub fn deliver_due(pool: &Pool, keys: &KeyRing, sender: &Sender) -> Result<usize
 }
 
 /// Sends a round's deliveries, [`AT_ONCE`] at a time, until one finds the
-/// endpoint unwell or the round's time is up: each attempt made, in the
-/// round's order, with whether it found the endpoint unwell.
-fn send_round(keys: &KeyRing, sender: &Sender, round: &Round) -> Vec<(DeliveryId, Attempt, bool)> {
+/// endpoint unwell, the round's time is up or the workers are stopped:
+/// each attempt made, in the round's order, with whether it found the
+/// endpoint unwell. Those not attempted stay queued.
+fn send_round(keys: &KeyRing, sender: &Sender, round: &Round, halt: &Stop) -> Vec<(DeliveryId, Attempt, bool)> {
     let started = std::time::Instant::now();
     let stop = AtomicBool::new(false);
     // Sender `n` takes deliveries n, n + AT_ONCE, …: the oldest go first.
     let share = |n: usize| {
         let mut made = Vec::new();
         for (i, delivery) in round.deliveries.iter().enumerate().skip(n).step_by(AT_ONCE) {
-            if stop.load(Ordering::Relaxed) || started.elapsed() >= ROUND_TIME {
+            if stop.load(Ordering::Relaxed) || halt.requested() || started.elapsed() >= ROUND_TIME {
                 break;
             }
             let (attempt, unwell) = attempt(keys, sender, &round.endpoint, delivery);
@@ -365,24 +367,28 @@ fn yield_to_reads() {
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_millis(250);
 
-/// Starts `settings.concurrency` worker threads, each sending due
-/// deliveries until the returned sender is dropped (with the service);
-/// idle workers look again every [`POLL`].
-pub fn start(pool: Pool, keys: Arc<KeyRing>, settings: &WebhookSettings) -> std::io::Result<Arc<Sender>> {
+/// Starts `settings.concurrency` worker threads among `threads`, each
+/// sending due deliveries until `threads` are stopped; idle workers look
+/// again every [`POLL`].
+pub fn start(
+    threads: &mut Threads,
+    pool: Pool,
+    keys: Arc<KeyRing>,
+    settings: &WebhookSettings,
+) -> std::io::Result<Arc<Sender>> {
     let sender = Arc::new(Sender::new(settings));
     for n in 0..settings.concurrency {
-        let (pool, keys, sender) = (pool.clone(), keys.clone(), Arc::downgrade(&sender));
-        std::thread::Builder::new().name(format!("webhooks-{n}")).spawn(move || {
+        let (pool, keys, sender) = (pool.clone(), keys.clone(), sender.clone());
+        threads.spawn(format!("webhooks-{n}"), move |stop| {
             yield_to_reads();
             // Whether the last round failed, so that a lasting outage is logged once.
             let mut failing = false;
-            loop {
-                let Some(sender) = sender.upgrade() else { return };
-                match deliver_due(&pool, &keys, &sender) {
+            while !stop.requested() {
+                match deliver_due(&pool, &keys, &sender, &stop) {
                     Ok(sent) => {
                         failing = false;
                         if sent == 0 {
-                            std::thread::sleep(POLL);
+                            stop.sleep(POLL);
                         }
                     }
                     Err(e) => {
@@ -390,7 +396,7 @@ pub fn start(pool: Pool, keys: Arc<KeyRing>, settings: &WebhookSettings) -> std:
                             tracing::warn!(error = %e, "webhook deliveries could not be claimed or recorded; retrying");
                         }
                         failing = true;
-                        std::thread::sleep(POLL);
+                        stop.sleep(POLL);
                     }
                 }
             }
@@ -405,6 +411,20 @@ mod tests {
 
     fn settings() -> WebhookSettings {
         crate::config::Settings::from_lookup(|_| None).unwrap().webhooks
+    }
+
+    #[test]
+    fn stopped_workers_return_and_let_go_of_the_sender_even_while_the_database_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        // No migrations: every claim fails, and the workers keep retrying.
+        let url = crate::config::DatabaseUrl::parse(&format!("sqlite://{}/empty.db", dir.path().display())).unwrap();
+        let mut threads = Threads::default();
+        let keys = Arc::new(KeyRing::generate(Utc::now()));
+        let sender = start(&mut threads, crate::db::worker_pool(&url, 2), keys, &settings()).unwrap();
+        std::thread::sleep(POLL * 2);
+        assert!(Arc::strong_count(&sender) > 1, "the workers hold the sender while they run");
+        drop(threads);
+        assert_eq!(Arc::strong_count(&sender), 1, "no worker outlives its threads");
     }
 
     #[test]

@@ -416,6 +416,62 @@ async fn events_queued_while_the_receiver_is_down_arrive_after_a_restart_of_serv
 }
 
 #[actix_web::test]
+async fn a_serve_told_to_stop_records_the_delivery_in_flight_and_exits_cleanly() {
+    let fx = CliFixture::new();
+    let token = fx.add_platform("qaz");
+    let receiver = Receiver::down();
+    // Answers 200 after three seconds: within serve's timeout, after the stop.
+    receiver.listen(Mode::Hang);
+    let allowed = [("REGISTRY_WEBHOOK_ALLOW", RECEIVER_HOST), ("REGISTRY_WEBHOOK_ALLOW_HTTP", "true")];
+    let out = fx
+        .command(&allowed, &["platform", "webhook", "add", "--platform", "qaz", "--url", &receiver.url()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = free_port();
+    let mut serve = fx.serve(port, &allowed).await;
+    let client = awc::Client::default();
+    let report = json!({ "accounts": [{ "account_ref": "acc-1", "handle": "@acc1", "follower_count": 7000 }] });
+    let reply = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/accounts/report"))
+        .bearer_auth(&token)
+        .send_json(&report)
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+    receiver.wait_for_requests(1).await;
+
+    let pid = serve.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop within 30 s of SIGTERM");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exited.success(), "a stop asked for is a clean exit, not {exited}");
+
+    // A node started afterwards finds the delivery done, not leased or owed.
+    let mut next = fx.serve(port, &allowed).await;
+    let mut listed = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/webhooks/deliveries"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = listed.json().await.unwrap();
+    next.kill().unwrap();
+    next.wait().unwrap();
+    let deliveries = listed["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "{listed}");
+    assert_eq!(deliveries[0]["state"], "delivered", "{listed}");
+    assert_eq!(deliveries[0]["attempts"], 1, "{listed}");
+    assert_eq!(receiver.requests_seen(), 1, "sent once");
+}
+
+#[actix_web::test]
 async fn deliveries_that_ended_a_month_ago_are_pruned_and_pending_ones_kept() {
     let app = spawn_app_with(webhook_settings).await;
     let token = app.add_platform("qaz");
