@@ -18,9 +18,14 @@ DURATION=${BENCH_SECONDS:-10}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/registry-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
+WORK=$(mktemp -d /tmp/registry-bench.XXXXXX)
+# A build whose status answers leave out their signature, for what
+# signatures cost a read measured in this run; built first, as the
+# signed build must be the one left in release/.
+cargo build --release --locked --quiet --bin registry --features unsigned-reads
+cp "$CARGO_TARGET_DIR/release/registry" "$WORK/registry-unsigned"
 cargo build --release --locked --quiet --bin registry
 BIN="$CARGO_TARGET_DIR/release/registry"
-WORK=$(mktemp -d /tmp/registry-bench.XXXXXX)
 NODES=()
 PG_DB=""
 stop_nodes() { for pid in "${NODES[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; NODES=(); }
@@ -33,12 +38,13 @@ trap cleanup EXIT
 export REGISTRY_KEY_FILE="$WORK/registry.key" REGISTRY_LOG=warn
 "$BIN" keys generate --out "$REGISTRY_KEY_FILE" >/dev/null
 
-# Starts `serve` on $1 (metrics on $1+1) over $REGISTRY_DATABASE_URL; waits until ready.
+# Starts `serve` of $2 (default $BIN) on $1 (metrics on $1+1) over
+# $REGISTRY_DATABASE_URL; waits until ready.
 start_node() {
   REGISTRY_BIND="127.0.0.1:$1" REGISTRY_METRICS_BIND="127.0.0.1:$(($1 + 1))" \
   REGISTRY_PLATFORM_RATE_LIMIT=1000000000 REGISTRY_CLAIM_ATTEMPTS_PER_MINUTE=1000000000 \
   REGISTRY_WEBHOOK_ALLOW=127.0.0.2 REGISTRY_WEBHOOK_ALLOW_HTTP=true \
-    "$BIN" serve 2>> "$WORK/server-$1.log" &
+    "${2:-$BIN}" serve 2>> "$WORK/server-$1.log" &
   NODES+=($!)
   for _ in $(seq 600); do curl -fsS "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
   echo "node on port $1 did not become ready" >&2; cat "$WORK/server-$1.log" >&2; exit 1
@@ -119,9 +125,20 @@ request = function()
 end
 LUA
 
+  # Node C is the unsigned build over the same database: signed reads (A)
+  # and unsigned ones (C) alternate, so the machine's drift falls on both.
+  local c=$((PORT + 4))
+  start_node "$c" "$WORK/registry-unsigned"
+  local node_c=${NODES[-1]}
   wrk -t1 -c32 -d3s -s "$WORK/single.lua" "$url" >/dev/null # warm up
-  local static single batch report
+  wrk -t1 -c32 -d3s -s "$WORK/single.lua" "http://127.0.0.1:$c" >/dev/null
+  local static single batch report signed=() unsigned=()
   static=$(run_wrk "static-$name" 32 "$WORK/static.lua" "$url")
+  for round in 1 2; do
+    signed+=("$(run_wrk "signed-$round-$name" 32 "$WORK/single.lua" "$url" | cut -d' ' -f1)")
+    unsigned+=("$(run_wrk "unsigned-$round-$name" 32 "$WORK/single.lua" "http://127.0.0.1:$c" | cut -d' ' -f1)")
+  done
+  kill "$node_c"; wait "$node_c" 2>/dev/null || true
   single=$(run_wrk "single-$name" 32 "$WORK/single.lua" "$url")
   batch=$(run_wrk "batch-$name" 1 "$WORK/batch.lua" "$url")
   curl -fsS "http://127.0.0.1:$((a + 1))/metrics" > "$WORK/metrics-$name.txt"
@@ -236,7 +253,8 @@ json.dump({"seed": $seed_seconds, "load": $load_seconds, "anon_mb": $anon_kb / 1
            "static": nums("$static"), "single": nums("$single"), "batch": nums("$batch"), "batch_ms": batch_ms,
            "report": nums("$report"), "fresh": nums("$fresh"), "loaded": nums("$loaded"),
            "submitted": submitted, "sync": nums("$sync"), "sync_server": sync_server, "pgbench": nums("$pgbench")[0],
-           "fanout": nums("$fanout"), "during": nums("$during")}, open(sys.argv[1], "w"))
+           "fanout": nums("$fanout"), "during": nums("$during"),
+           "signed": nums("${signed[*]}"), "unsigned": nums("${unsigned[*]}")}, open(sys.argv[1], "w"))
 PY
 }
 
@@ -261,6 +279,8 @@ row("static response (the ceiling), 32 connections", lambda r: f"{r['static'][0]
 row("`pgbench -S -M prepared`, 32 clients (PostgreSQL's own ceiling)", lambda r: f"{r['pgbench']:,.0f} tps" if r["pgbench"] else "–")
 row("single status, random accounts, 32 connections", lambda r: f"{r['single'][0]:,.0f} req/s, p99 {r['single'][2]} ms "
     f"(**{r['single'][0] / r['static'][0]:.2f}** of the ceiling; p99 {r['single'][2] / r['static'][2]:.2f}x)")
+row("single status with signatures against the unsigned build (2 runs each, alternated)",
+    lambda r: f"{sum(r['signed']) / 2:,.0f} against {sum(r['unsigned']) / 2:,.0f} req/s (**{sum(r['signed']) / sum(r['unsigned']):.3f}**)")
 row("batch of 1,000 statuses, server time (mean)", lambda r: f"**{r['batch_ms']:.2f} ms** ({r['batch'][0]:,.0f} calls/s on 1 connection)")
 row("full change-feed sync", lambda r: f"{r['sync'][0]:,.0f} changes in **{r['sync'][1]} s** "
     f"(the server answering for {r['sync_server']:.2f} s of it)")
@@ -280,6 +300,7 @@ print()
 for name, r in runs.items():
     checks = [("single status >= 0.5 of the ceiling", r["single"][0] / r["static"][0] >= 0.5),
               ("single p99 <= 1.5x the ceiling's", r["single"][2] <= 1.5 * r["static"][2]),
+              ("signatures cost single status <= 5%", sum(r["signed"]) >= 0.95 * sum(r["unsigned"])),
               ("batch < 5 ms", r["batch_ms"] < 5), ("sync < 3 s", r["sync"][1] < 3),
               ("freshness p99 <= 1 s", r["fresh"][1] <= 1000), ("memory < 200 MB", r["anon_mb"] < 200),
               ("single p99 during the webhook fan-out <= 1.5x unloaded", r["during"][2] <= 1.5 * r["single"][2])]

@@ -95,6 +95,8 @@ pub struct Application {
 impl Application {
     /// Binds first, so that port 0 works and [`Application::port`] reports the real port.
     pub fn build(settings: Settings, keys: KeyRing, pool: Pool) -> Result<Self, StartupError> {
+        #[cfg(feature = "unsigned-reads")]
+        tracing::warn!("BUILT WITH unsigned-reads: status answers carry no signature. For benchmarks only.");
         let bind_err = |source| StartupError::Bind { addr: settings.bind.to_string(), source };
         let listener = TcpListener::bind(settings.bind).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();

@@ -272,6 +272,9 @@ impl Platform<'_> {
     /// The stored signature encoded, or, without one, `statement()` signed now
     /// (the statement is only written out then: reads need no copy of it).
     fn signature(&self, signed: Option<&StoredSignature>, statement: impl FnOnce() -> StatusStatement) -> String {
+        if cfg!(feature = "unsigned-reads") {
+            return String::new();
+        }
         match signed {
             Some(signed) => jws::detached(&signed.kid, &signed.bytes),
             None => self.keys.status_key().sign_detached(&statement().payload()),

@@ -187,6 +187,38 @@ async fn a_platform_whose_endpoints_hang_holds_only_its_share_while_another_plat
 }
 
 #[actix_web::test]
+async fn three_nodes_over_one_database_send_each_delivery_once() {
+    let app = spawn_app_with(webhook_settings).await;
+    let nodes = [app.another_node().await, app.another_node().await];
+    let qaz = app.add_platform("qaz");
+    // Slow receivers keep rounds in flight while the nodes' 24 workers look for endpoints to lease.
+    let receivers = [Receiver::down(), Receiver::down(), Receiver::down()];
+    for receiver in &receivers {
+        receiver.listen(Mode::Slow);
+        add_endpoint(&app, &qaz, &receiver.url(), "v1").await;
+    }
+    // Reported through every node: each queues its changes' deliveries.
+    let refs: Vec<String> = (1..=45).map(|n| format!("acc-{n}")).collect();
+    for (node, chunk) in [&app, &nodes[0], &nodes[1]].into_iter().cycle().zip(refs.chunks(5)) {
+        let reply = node.report(&qaz, &chunk.iter().map(|r| (r.as_str(), 7000)).collect::<Vec<_>>()).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    for receiver in &receivers {
+        let received = receiver.wait_for(45).await;
+        let ids: BTreeSet<&str> = received.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), 45, "every event arrived");
+    }
+    actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+    for receiver in &receivers {
+        assert_eq!(receiver.requests_seen(), 45, "each delivery sent once, by one node");
+    }
+    let deliveries = nodes[1].api_get(&qaz, "/api/v1/webhooks/deliveries?limit=200").await.json();
+    let deliveries = deliveries["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 135);
+    assert!(deliveries.iter().all(|d| d["state"] == "delivered" && d["attempts"] == 1), "{deliveries:?}");
+}
+
+#[actix_web::test]
 async fn an_endpoint_that_keeps_failing_gets_single_probes_with_growing_rests_not_its_backlog() {
     let app = spawn_app_with(webhook_settings).await;
     let token = app.add_platform("qaz");

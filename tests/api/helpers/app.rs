@@ -48,7 +48,14 @@ async fn start(db: Arc<TestDb>, settings: Settings, keys: KeyRing) -> TestApp {
     let app = Application::build(settings.clone(), keys.clone(), pool.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    // The node stops before its database is dropped (its workers would wait
+    // out their pool's timeout for connections to a database that is gone).
+    let held = db.clone();
+    actix_web::rt::spawn(async move {
+        let stopped = app.run_until_stopped().await;
+        drop(held);
+        stopped
+    });
     let app = TestApp { address, metrics_address, db, settings, pool, keys, client: awc::Client::default() };
     let deadline = Instant::now() + Duration::from_secs(10);
     while app.get("/readyz").await.0 != 200 {
