@@ -128,7 +128,7 @@ LUA
   # Node C is the unsigned build over the same database: signed reads (A)
   # and unsigned ones (C) alternate, so the machine's drift falls on both.
   local c=$((PORT + 4))
-  start_node "$c" "$WORK/registry-unsigned"
+  REGISTRY_UNSIGNED_READS=for-benchmarks-only start_node "$c" "$WORK/registry-unsigned"
   local node_c=${NODES[-1]}
   wrk -t1 -c32 -d3s -s "$WORK/single.lua" "$url" >/dev/null # warm up
   wrk -t1 -c32 -d3s -s "$WORK/single.lua" "http://127.0.0.1:$c" >/dev/null

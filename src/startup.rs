@@ -35,6 +35,12 @@ pub enum StartupError {
     Mirror(std::io::Error),
     #[error("cannot start the webhook workers' threads: {0}")]
     Webhooks(std::io::Error),
+    #[cfg(feature = "unsigned-reads")]
+    #[error(
+        "this build leaves signatures out of status answers (feature unsigned-reads): it is for benchmarks \
+         only and serves only with REGISTRY_UNSIGNED_READS=for-benchmarks-only"
+    )]
+    UnsignedReads,
 }
 
 /// Loads the key file. On a fresh embedded start (default key-file location,
@@ -95,8 +101,14 @@ pub struct Application {
 impl Application {
     /// Binds first, so that port 0 works and [`Application::port`] reports the real port.
     pub fn build(settings: Settings, keys: KeyRing, pool: Pool) -> Result<Self, StartupError> {
+        // A build for the benchmark only: never served by accident (`--all-features`).
         #[cfg(feature = "unsigned-reads")]
-        tracing::warn!("BUILT WITH unsigned-reads: status answers carry no signature. For benchmarks only.");
+        {
+            if std::env::var("REGISTRY_UNSIGNED_READS").as_deref() != Ok("for-benchmarks-only") {
+                return Err(StartupError::UnsignedReads);
+            }
+            tracing::warn!("BUILT WITH unsigned-reads: status answers carry no signature. For benchmarks only.");
+        }
         let bind_err = |source| StartupError::Bind { addr: settings.bind.to_string(), source };
         let listener = TcpListener::bind(settings.bind).map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
