@@ -125,20 +125,21 @@ request = function()
 end
 LUA
 
+  wrk -t1 -c32 -d3s -s "$WORK/single.lua" "$url" >/dev/null # warm up
+  local static single batch report signed=() unsigned=() round
+  static=$(run_wrk "static-$name" 32 "$WORK/static.lua" "$url")
   # Node C is the unsigned build over the same database: signed reads (A)
   # and unsigned ones (C) alternate, so the machine's drift falls on both.
   local c=$((PORT + 4))
   REGISTRY_UNSIGNED_READS=for-benchmarks-only start_node "$c" "$WORK/registry-unsigned"
-  local node_c=${NODES[-1]}
-  wrk -t1 -c32 -d3s -s "$WORK/single.lua" "$url" >/dev/null # warm up
-  wrk -t1 -c32 -d3s -s "$WORK/single.lua" "http://127.0.0.1:$c" >/dev/null
-  local static single batch report signed=() unsigned=()
-  static=$(run_wrk "static-$name" 32 "$WORK/static.lua" "$url")
+  local node_c=${NODES[-1]} # stays in NODES, so that a failed run still stops it
+  wrk -t1 -c32 -d3s -s "$WORK/single.lua" "http://127.0.0.1:$c" >/dev/null # warm up
   for round in 1 2; do
     signed+=("$(run_wrk "signed-$round-$name" 32 "$WORK/single.lua" "$url" | cut -d' ' -f1)")
     unsigned+=("$(run_wrk "unsigned-$round-$name" 32 "$WORK/single.lua" "http://127.0.0.1:$c" | cut -d' ' -f1)")
   done
-  kill "$node_c"; wait "$node_c" 2>/dev/null || true
+  kill "$node_c" 2>/dev/null || true
+  wait "$node_c" 2>/dev/null || true
   single=$(run_wrk "single-$name" 32 "$WORK/single.lua" "$url")
   batch=$(run_wrk "batch-$name" 1 "$WORK/batch.lua" "$url")
   curl -fsS "http://127.0.0.1:$((a + 1))/metrics" > "$WORK/metrics-$name.txt"

@@ -73,6 +73,10 @@ pub fn open_storage(settings: &Settings) -> Result<(KeyRing, Pool), StartupError
     Ok((keys, pool))
 }
 
+/// How long a stopping node waits for its background threads: a webhook
+/// attempt's timeout and its record, with room to spare.
+const THREADS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The HTTP server, bound and ready to run, and its background jobs.
 pub struct Application {
     port: u16,
@@ -280,9 +284,18 @@ impl Application {
             job.abort();
         }
         metrics.abort();
-        // Joining waits for a webhook attempt in flight: not on the runtime's thread.
+        // Joining waits for a webhook attempt in flight: not on the runtime's
+        // thread, and not for ever (a thread stuck on an unreachable database
+        // ends with the process; what it had not recorded is sent again).
         let threads = self.threads;
-        actix_web::rt::task::spawn_blocking(move || drop(threads)).await.map_err(std::io::Error::other)?;
+        let joined = actix_web::rt::task::spawn_blocking(move || drop(threads));
+        match actix_web::rt::time::timeout(THREADS_STOP_WAIT, joined).await {
+            Ok(joined) => joined.map_err(std::io::Error::other)?,
+            Err(_) => tracing::warn!(
+                seconds = THREADS_STOP_WAIT.as_secs(),
+                "background threads were still busy; exiting without waiting longer"
+            ),
+        }
         result
     }
 }

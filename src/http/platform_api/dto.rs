@@ -219,6 +219,7 @@ pub struct ChangeDto {
     pub deadline: Option<DateTime<Utc>>,
     /// The registry's signature of the change as a statement, as for a status
     /// read (its `status_changed_at` is `changed_at`).
+    #[cfg_attr(feature = "unsigned-reads", serde(skip))]
     pub signature: String,
 }
 
