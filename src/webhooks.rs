@@ -329,7 +329,8 @@ fn record(
         let since = endpoint.failing_since.map(|t| t.and_utc());
         let next_round = if unwell { rest_until(settings, since, now) } else { now };
         // Not ours any more: another node has the endpoint and judges it.
-        let Some(failing_since) = repo::record_round(conn, round, attempts, (now, next_round))? else {
+        let repo::RoundEnd::Ended { failing_since } = repo::record_round(conn, round, attempts, (now, next_round))?
+        else {
             return Ok(());
         };
         let failing_for = failing_since.map(|since| now - since.and_utc());

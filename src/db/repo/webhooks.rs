@@ -289,19 +289,29 @@ pub enum Attempt {
     Failed { status: Option<u16>, error: String, retry_at: Option<DateTime<Utc>> },
 }
 
+/// How recording a round left its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundEnd {
+    /// The lease was still the round's and is ended; the endpoint is
+    /// failing since `failing_since`, if it is.
+    Ended { failing_since: Option<NaiveDateTime> },
+    /// The lease had run out and another node took the endpoint: only the
+    /// deliveries were recorded.
+    LeaseLost,
+}
+
 /// Records a round's attempts on its deliveries and endpoint, and ends the
 /// lease: the endpoint's next round is due from `next_round`. The endpoint
 /// is failing from its first failed attempt until a success. Deliveries the
-/// round did not try stay due as they were. Returns the endpoint's failing
-/// streak's start, or `None` if the lease was no longer this round's (it
-/// ran out and another node took the endpoint): then only the deliveries
-/// are recorded, and a failure never undoes another node's success.
+/// round did not try stay due as they were. A round whose lease is lost
+/// records its deliveries only, and a failure never undoes another node's
+/// success.
 pub fn record_round(
     conn: &mut DbConnection,
     round: &Round,
     attempts: &[(DeliveryId, Attempt)],
     (now, next_round): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Option<Option<NaiveDateTime>>, DbError> {
+) -> Result<RoundEnd, DbError> {
     let at = db_time(now);
     // Successes in one statement per answer status (nearly always one).
     let mut delivered: BTreeMap<u16, Vec<DeliveryId>> = BTreeMap::new();
@@ -348,7 +358,7 @@ pub fn record_round(
             endpoints::next_round_at.eq(db_time(next_round)),
         ))
         .execute(conn)?;
-    Ok((updated == 1).then_some(failing_since))
+    Ok(if updated == 1 { RoundEnd::Ended { failing_since } } else { RoundEnd::LeaseLost })
 }
 
 /// Stops deliveries to an endpoint: it is disabled, and what was queued for it is given up.
