@@ -159,7 +159,7 @@ const SEQ_BLOCK: i64 = 64;
 /// The next `count` values of `status_changes.seq` (see [`FeedTx::next_seq`]).
 fn reserve_seqs(conn: &mut DbConnection, count: i64) -> Result<std::ops::Range<i64>, DbError> {
     use crate::db::schema::status_changes;
-    let first = match conn {
+    match conn {
         DbConnection::Postgresql(pg) => {
             #[derive(QueryableByName)]
             struct First {
@@ -167,18 +167,20 @@ fn reserve_seqs(conn: &mut DbConnection, count: i64) -> Result<std::ops::Range<i
                 first: i64,
             }
             let sequence = "pg_get_serial_sequence('status_changes', 'seq')";
-            diesel::sql_query(format!("SELECT setval({sequence}, nextval({sequence}) + $1 - 1) - $1 + 1 AS first"))
-                .bind::<diesel::sql_types::BigInt, _>(count)
-                .get_result::<First>(pg)?
-                .first
+            let first =
+                diesel::sql_query(format!("SELECT setval({sequence}, nextval({sequence}) + $1 - 1) - $1 + 1 AS first"))
+                    .bind::<diesel::sql_types::BigInt, _>(count)
+                    .get_result::<First>(pg)?
+                    .first;
+            Ok(first..first + count)
         }
+        // The only writer: every value from MAX + 1 on is this transaction's.
         DbConnection::Sqlite(sqlite) => {
             let last =
                 status_changes::table.select(diesel::dsl::max(status_changes::seq)).first::<Option<i64>>(sqlite)?;
-            return Ok(last.unwrap_or(0) + 1..i64::MAX);
+            Ok(last.unwrap_or(0) + 1..i64::MAX)
         }
-    };
-    Ok(first..first + count)
+    }
 }
 
 /// A write transaction that holds the feed lock ([`lock_feed`]). It is a
